@@ -1,0 +1,24 @@
+#pragma once
+// Matrix products through OpenBLAS. Kept in its own file: <cblas.h> clashes with other headers.
+
+#include <cstdint>
+
+namespace tapegrad {
+namespace kernels {
+
+/// C[m, n] = alpha * op(A) @ op(B) + beta * C for row-major buffers; op transposes when asked.
+/// A is [m, k] (or [k, m] when trans_a), B is [k, n] (or [n, k] when trans_b).
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+          const float* a, const float* b, float beta, float* c);
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha,
+          const double* a, const double* b, double beta, double* c);
+/// Integer product by plain loops (BLAS has none).
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, int64_t alpha,
+          const int64_t* a, const int64_t* b, int64_t beta, int64_t* c);
+
+/// Sets OpenBLAS's thread count (both libraries in a benchmark must agree on it).
+void set_blas_threads(int n);
+int blas_threads();
+
+}  // namespace kernels
+}  // namespace tapegrad

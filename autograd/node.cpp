@@ -1,0 +1,180 @@
+#include "autograd/node.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "autograd/detail.hpp"
+
+namespace tapegrad {
+namespace autograd {
+
+namespace {
+thread_local uint64_t next_sequence_nr = 0;
+
+// True when a floating tensor holds a NaN or an infinity.
+bool has_non_finite(const Tensor& t) {
+    if (!t.defined() || !t.is_floating_point()) return false;
+    return tapegrad::detail::dispatch_floating(t.dtype(), [&](auto zero) {
+        using T = decltype(zero);
+        const T* p = t.data_ptr<T>();
+        for (int64_t i = 0; i < t.numel(); ++i)
+            if (!std::isfinite(p[i])) return true;
+        return false;
+    });
+}
+
+// "mul <- add <- linear <- (leaf)": the ops that led to a node along its first inputs.
+std::string describe_path(const char* op, const std::vector<Edge>& next) {
+    std::string s = op;
+    const Edge* e = next.empty() ? nullptr : &next[0];
+    for (int depth = 0; e && depth < 12; ++depth) {
+        if (e->fn) {
+            s += " <- ";
+            s += e->fn->op();
+            e = e->fn->next_edges().empty() ? nullptr : &e->fn->next_edges()[0];
+        } else {
+            s += e->is_valid() ? " <- (leaf)" : " <- (input without grad)";
+            e = nullptr;
+        }
+    }
+    return s;
+}
+}  // namespace
+
+Node::Node(const char* op, std::vector<Edge> next)
+    : op_(op), next_(std::move(next)), seq_(next_sequence_nr++) {}
+
+Node::~Node() {
+    for (Edge& e : next_)
+        if (e.fn) detail::release_node(std::move(e.fn));
+}
+
+Grads Node::apply(const Tensor& grad_out) {
+    if (released_) {
+        throw std::logic_error(
+            std::string("backward: the graph through '") + op_ +
+            "' was already freed by an earlier backward(); pass retain_graph=true to the first "
+            "backward() to run backward through it again");
+    }
+    Grads grads = run(grad_out);
+    if (AnomalyMode::is_enabled()) {
+        for (size_t i = 0; i < grads.size(); ++i) {
+            if (has_non_finite(grads[i])) {
+                throw std::runtime_error(
+                    std::string("anomaly: the backward of '") + op_ + "' produced NaN or Inf in "
+                    "the gradient for input " + std::to_string(i) + " (shape " +
+                    shape_str(grads[i].sizes()) + "); the node was created by " +
+                    (context_.empty() ? std::string(op_) : context_));
+            }
+        }
+    }
+    return grads;
+}
+
+void Node::release() {
+    released_ = true;
+    release_saved();
+    out_storage_.reset();
+}
+
+Tensor Node::saved_output() {
+    if (out_storage_->version != out_version_) {
+        throw std::logic_error(std::string("backward: a tensor needed for the gradient of '") +
+                               op_ + "' (its output) was modified in place after it was computed");
+    }
+    auto impl = std::make_shared<TensorImpl>();
+    impl->storage = out_storage_;
+    impl->offset = out_offset_;
+    impl->sizes = out_sizes_;
+    impl->numel = tapegrad::detail::numel_of(out_sizes_);
+    impl->dtype = out_dtype_;
+    impl->requires_grad = true;
+    impl->grad_fn = shared_from_this();
+    return Tensor(std::move(impl));
+}
+
+void attach(Tensor& out, const std::shared_ptr<Node>& node, bool save_output, const char* rule) {
+    TensorImpl& o = out.impl();
+    node->out_sizes_ = o.sizes;
+    node->out_dtype_ = o.dtype;
+    node->rule_ = rule;
+    if (save_output) {
+        node->out_storage_ = o.storage;
+        node->out_offset_ = o.offset;
+        node->out_version_ = o.storage->version;
+    }
+    if (AnomalyMode::is_enabled()) {
+        node->context_ = describe_path(node->op_, node->next_);
+        if (has_non_finite(out)) {
+            throw std::runtime_error(std::string("anomaly: the forward of '") + node->op_ +
+                                     "' produced NaN or Inf in its output of shape " +
+                                     shape_str(o.sizes) + "; the op was reached by " +
+                                     node->context_);
+        }
+    }
+    o.grad_fn = node;
+    o.requires_grad = true;
+}
+
+namespace detail {
+
+bool needs_graph(std::initializer_list<Tensor> inputs) {
+    if (!GradMode::is_enabled()) return false;
+    for (const Tensor& t : inputs)
+        if (t.defined() && t.requires_grad()) return true;
+    return false;
+}
+
+bool needs_graph(const std::vector<Tensor>& inputs) {
+    if (!GradMode::is_enabled()) return false;
+    for (const Tensor& t : inputs)
+        if (t.defined() && t.requires_grad()) return true;
+    return false;
+}
+
+namespace {
+Edge edge_to(const Tensor& t) {
+    if (!t.defined() || !t.requires_grad()) return Edge{};
+    if (t.grad_fn()) return Edge{t.grad_fn(), {}};
+    return Edge{nullptr, t.impl_ptr()};
+}
+}  // namespace
+
+std::vector<Edge> make_edges(std::initializer_list<Tensor> inputs) {
+    std::vector<Edge> edges;
+    edges.reserve(inputs.size());
+    for (const Tensor& t : inputs) edges.push_back(edge_to(t));
+    return edges;
+}
+
+std::vector<Edge> make_edges(const std::vector<Tensor>& inputs) {
+    std::vector<Edge> edges;
+    edges.reserve(inputs.size());
+    for (const Tensor& t : inputs) edges.push_back(edge_to(t));
+    return edges;
+}
+
+void release_node(std::shared_ptr<Node>&& node) {
+    // Nodes whose last owner goes away while we drain are queued here instead of being
+    // destroyed inside their parent's destructor: the stack depth stays constant.
+    thread_local std::vector<std::shared_ptr<Node>> queue;
+    thread_local bool draining = false;
+    if (!node) return;
+    if (node.use_count() > 1) {  // someone else still owns it: just drop our reference
+        node.reset();
+        return;
+    }
+    queue.push_back(std::move(node));
+    if (draining) return;
+    draining = true;
+    while (!queue.empty()) {
+        std::shared_ptr<Node> last = std::move(queue.back());
+        queue.pop_back();
+        last.reset();  // its destructor may queue more nodes
+    }
+    draining = false;
+}
+
+}  // namespace detail
+}  // namespace autograd
+}  // namespace tapegrad

@@ -1,0 +1,152 @@
+#pragma once
+// Node: one entry of the tape. It knows which op made a tensor, where the gradients of that
+// op's inputs go next (edges), and how to turn the output's gradient into theirs (backward).
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "autograd/grad_mode.hpp"
+#include "autograd/tensor.hpp"
+
+namespace tapegrad {
+namespace autograd {
+
+/// What a backward returns: one gradient per input, in input order (undefined where the input
+/// needs none).
+using Grads = std::vector<Tensor>;
+
+/// Where the gradient of one input goes: into the node that made it, or into a leaf's .grad.
+struct Edge {
+    std::shared_ptr<Node> fn;        // the input's grad_fn, or null for a leaf
+    std::weak_ptr<TensorImpl> leaf;  // the leaf to accumulate into when fn is null
+    /// False when the input needs no gradient.
+    bool is_valid() const { return fn != nullptr || !leaf.expired(); }
+};
+
+/// One recorded op. Subclasses hold what their backward saved; the engine calls apply().
+class Node : public std::enable_shared_from_this<Node> {
+public:
+    Node(const char* op, std::vector<Edge> next);
+    virtual ~Node();
+    Node(const Node&) = delete;
+    Node& operator=(const Node&) = delete;
+
+    /// The op's name, e.g. "mul" or "matmul".
+    std::string name() const { return op_; }
+    const char* op() const { return op_; }
+    /// One edge per input of the op, in input order.
+    const std::vector<Edge>& next_edges() const { return next_; }
+    /// Shape and dtype of the output this node made.
+    const std::vector<int64_t>& output_sizes() const { return out_sizes_; }
+    ScalarType output_dtype() const { return out_dtype_; }
+    /// Creation order: later nodes have larger numbers.
+    uint64_t sequence_nr() const { return seq_; }
+    /// The ops that led here, recorded only in anomaly mode.
+    const std::string& creation_context() const { return context_; }
+    /// True after a backward without retain_graph freed what this node saved.
+    bool released() const { return released_; }
+    /// A one-line statement of this node's backward rule, for print_tape.
+    virtual std::string rule() const { return rule_ ? rule_ : ""; }
+
+    /// Gradients for each input given the gradient of the output; throws if released.
+    Grads apply(const Tensor& grad_out);
+    /// Frees the saved values (called by backward unless retain_graph).
+    void release();
+
+    /// Hooks that see (and may replace) the gradient of this node's output.
+    std::vector<GradHook> pre_hooks;
+    /// The output tensor whose .grad() is kept (retain_grad), if any.
+    std::weak_ptr<TensorImpl> retained;
+
+    // Engine scratch, valid only during one backward pass.
+    Tensor pending_grad_;
+    int64_t dependencies_ = 0;
+    bool visited_ = false;
+
+protected:
+    virtual Grads run(const Tensor& grad_out) = 0;
+    virtual void release_saved() = 0;
+    /// The output tensor, rebuilt from the saved storage with this node as its grad_fn, so a
+    /// backward written in terms of the output is itself differentiable.
+    Tensor saved_output();
+
+private:
+    friend void attach(Tensor& out, const std::shared_ptr<Node>& node, bool save_output,
+                       const char* rule);
+    const char* op_;
+    const char* rule_ = nullptr;
+    std::vector<Edge> next_;
+    std::vector<int64_t> out_sizes_;
+    ScalarType out_dtype_ = kFloat32;
+    uint64_t seq_ = 0;
+    std::string context_;
+    bool released_ = false;
+    std::shared_ptr<Storage> out_storage_;  // only for ops that save their output
+    int64_t out_offset_ = 0;
+    uint64_t out_version_ = 0;
+};
+
+/// Connects `out` to `node`: sets its grad_fn and the node's output metadata.
+void attach(Tensor& out, const std::shared_ptr<Node>& node, bool save_output, const char* rule);
+
+/// A node whose backward is a lambda: `grad_out -> Grads`, or `(grad_out, out) -> Grads` for
+/// ops whose gradient is cheapest in terms of their output (exp, sigmoid, tanh, softmax).
+template <class F>
+class LambdaNode final : public Node {
+public:
+    static constexpr bool kSavesOutput = std::is_invocable_v<F&, const Tensor&, const Tensor&>;
+    LambdaNode(const char* op, std::vector<Edge> next, F fn)
+        : Node(op, std::move(next)), fn_(std::move(fn)) {}
+
+protected:
+    Grads run(const Tensor& grad_out) override {
+        if constexpr (kSavesOutput) return (*fn_)(grad_out, saved_output());
+        else return (*fn_)(grad_out);
+    }
+    void release_saved() override { fn_.reset(); }
+
+private:
+    std::optional<F> fn_;
+};
+
+namespace detail {
+/// True when an op on these inputs must be recorded: grad mode is on and one requires grad.
+bool needs_graph(std::initializer_list<Tensor> inputs);
+bool needs_graph(const std::vector<Tensor>& inputs);
+std::vector<Edge> make_edges(std::initializer_list<Tensor> inputs);
+std::vector<Edge> make_edges(const std::vector<Tensor>& inputs);
+
+/// Destroys a node without recursion: a chain of a million nodes would overflow the stack if
+/// each destructor released the next.
+void release_node(std::shared_ptr<Node>&& node);
+
+template <class F, class Inputs>
+Tensor record_node(const char* op, Tensor out, const Inputs& inputs, F&& backward,
+                   const char* rule) {
+    if (!needs_graph(inputs)) return out;
+    using Fn = std::decay_t<F>;
+    auto node = std::make_shared<LambdaNode<Fn>>(op, make_edges(inputs), std::forward<F>(backward));
+    attach(out, node, LambdaNode<Fn>::kSavesOutput, rule);
+    return out;
+}
+}  // namespace detail
+
+/// Records `out = op(inputs)` on the tape with its backward rule; returns `out`. This is the
+/// only place an op touches the graph. `rule` is the backward's math, shown by print_tape.
+template <class F>
+Tensor record(const char* op, Tensor out, std::initializer_list<Tensor> inputs, F&& backward,
+              const char* rule = nullptr) {
+    return detail::record_node(op, std::move(out), inputs, std::forward<F>(backward), rule);
+}
+template <class F>
+Tensor record(const char* op, Tensor out, const std::vector<Tensor>& inputs, F&& backward,
+              const char* rule = nullptr) {
+    return detail::record_node(op, std::move(out), inputs, std::forward<F>(backward), rule);
+}
+
+}  // namespace autograd
+}  // namespace tapegrad

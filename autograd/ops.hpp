@@ -1,0 +1,228 @@
+#pragma once
+// The op set as free functions, with LibTorch's names and argument orders.
+// Each is defined next to its backward in autograd/ops/<family>.cpp.
+
+#include <cstdint>
+#include <tuple>
+#include <vector>
+
+#include "autograd/tensor.hpp"
+
+namespace tapegrad {
+
+// ---- element-wise (ops/elementwise.cpp) ------------------------------------------------------
+/// a + alpha * b, with NumPy broadcasting.
+Tensor add(const Tensor& a, const Tensor& b, Scalar alpha = 1);
+Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha = 1);
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);
+Tensor add(const Tensor& a, Scalar b);
+Tensor sub(const Tensor& a, Scalar b);
+Tensor mul(const Tensor& a, Scalar b);
+Tensor div(const Tensor& a, Scalar b);
+/// b - a for a scalar b (LibTorch's rsub).
+Tensor rsub(const Tensor& a, Scalar b);
+/// b / a for a scalar b.
+Tensor rdiv(const Tensor& a, Scalar b);
+Tensor neg(const Tensor& a);
+/// a^exponent element-wise, for a scalar exponent.
+Tensor pow(const Tensor& a, Scalar exponent);
+Tensor square(const Tensor& a);
+Tensor exp(const Tensor& a);
+Tensor log(const Tensor& a);
+Tensor sqrt(const Tensor& a);
+Tensor abs(const Tensor& a);
+Tensor sin(const Tensor& a);
+Tensor cos(const Tensor& a);
+/// Clamps to [min, max]; the gradient passes only where the input was inside.
+Tensor clamp(const Tensor& a, Scalar min, Scalar max);
+Tensor clamp_min(const Tensor& a, Scalar min);
+Tensor clamp_max(const Tensor& a, Scalar max);
+/// Element-wise maximum / minimum of two tensors (ties send the gradient to a).
+Tensor maximum(const Tensor& a, const Tensor& b);
+Tensor minimum(const Tensor& a, const Tensor& b);
+/// cond ? a : b element-wise; cond is int64 (non-zero means true).
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+
+Tensor operator+(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a, const Tensor& b);
+Tensor operator*(const Tensor& a, const Tensor& b);
+Tensor operator/(const Tensor& a, const Tensor& b);
+Tensor operator+(const Tensor& a, Scalar b);
+Tensor operator-(const Tensor& a, Scalar b);
+Tensor operator*(const Tensor& a, Scalar b);
+Tensor operator/(const Tensor& a, Scalar b);
+Tensor operator+(Scalar a, const Tensor& b);
+Tensor operator-(Scalar a, const Tensor& b);
+Tensor operator*(Scalar a, const Tensor& b);
+Tensor operator/(Scalar a, const Tensor& b);
+Tensor operator-(const Tensor& a);
+
+// ---- comparisons: int64 results of 0 and 1, never recorded (ops/elementwise.cpp) ----------
+Tensor eq(const Tensor& a, const Tensor& b);
+Tensor ne(const Tensor& a, const Tensor& b);
+Tensor gt(const Tensor& a, const Tensor& b);
+Tensor lt(const Tensor& a, const Tensor& b);
+Tensor ge(const Tensor& a, const Tensor& b);
+Tensor le(const Tensor& a, const Tensor& b);
+Tensor eq(const Tensor& a, Scalar b);
+Tensor ne(const Tensor& a, Scalar b);
+Tensor gt(const Tensor& a, Scalar b);
+Tensor lt(const Tensor& a, Scalar b);
+Tensor ge(const Tensor& a, Scalar b);
+Tensor le(const Tensor& a, Scalar b);
+Tensor operator==(const Tensor& a, const Tensor& b);
+Tensor operator!=(const Tensor& a, const Tensor& b);
+Tensor operator>(const Tensor& a, const Tensor& b);
+Tensor operator<(const Tensor& a, const Tensor& b);
+Tensor operator>=(const Tensor& a, const Tensor& b);
+Tensor operator<=(const Tensor& a, const Tensor& b);
+Tensor operator==(const Tensor& a, Scalar b);
+Tensor operator!=(const Tensor& a, Scalar b);
+Tensor operator>(const Tensor& a, Scalar b);
+Tensor operator<(const Tensor& a, Scalar b);
+Tensor operator>=(const Tensor& a, Scalar b);
+Tensor operator<=(const Tensor& a, Scalar b);
+/// True when both have the same shape and all elements are within atol + rtol * |b|.
+bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8);
+
+// ---- activations (ops/activation.cpp) ---------------------------------------------------------
+Tensor relu(const Tensor& a);
+Tensor leaky_relu(const Tensor& a, double negative_slope = 0.01);
+Tensor sigmoid(const Tensor& a);
+Tensor tanh(const Tensor& a);
+/// The exact (erf) GELU, as PyTorch's default.
+Tensor gelu(const Tensor& a);
+/// exp(a) / sum(exp(a)) along `dim`, computed after subtracting the max so it cannot overflow.
+Tensor softmax(const Tensor& a, int64_t dim);
+/// a - logsumexp(a) along `dim`, stable for large logits.
+Tensor log_softmax(const Tensor& a, int64_t dim);
+/// log(sum(exp(a))) along `dim`, stable.
+Tensor logsumexp(const Tensor& a, int64_t dim, bool keepdim = false);
+
+// ---- linear algebra (ops/linalg.cpp) ----------------------------------------------------------
+/// Matrix product: 1-D x 1-D (dot), 1-D x 2-D, 2-D x 1-D, 2-D x 2-D, and batched 3-D x 2-D
+/// or 3-D x 3-D. Calls OpenBLAS gemm.
+Tensor matmul(const Tensor& a, const Tensor& b);
+/// [n, k] x [k, m] -> [n, m].
+Tensor mm(const Tensor& a, const Tensor& b);
+/// Batched [B, n, k] x [B, k, m] -> [B, n, m].
+Tensor bmm(const Tensor& a, const Tensor& b);
+/// x @ weight^T + bias, as nn::Linear computes it; x is [..., in], weight [out, in], bias
+/// [out] or undefined. One gemm with the transpose passed as a flag.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
+/// 2-D transpose.
+Tensor t(const Tensor& a);
+Tensor transpose(const Tensor& a, int64_t dim0, int64_t dim1);
+/// Sum of a * b over all elements, for 1-D tensors of the same length.
+Tensor dot(const Tensor& a, const Tensor& b);
+
+// ---- shape (ops/shape.cpp) ---------------------------------------------------------------------
+Tensor reshape(const Tensor& a, std::vector<int64_t> shape);
+Tensor flatten(const Tensor& a, int64_t start_dim = 0, int64_t end_dim = -1);
+Tensor squeeze(const Tensor& a);
+Tensor squeeze(const Tensor& a, int64_t dim);
+Tensor unsqueeze(const Tensor& a, int64_t dim);
+Tensor slice(const Tensor& a, int64_t dim = 0, int64_t start = 0, int64_t end = INT64_MAX,
+             int64_t step = 1);
+Tensor select(const Tensor& a, int64_t dim, int64_t index);
+Tensor narrow(const Tensor& a, int64_t dim, int64_t start, int64_t length);
+/// Rows (or slices along `dim`) picked by an int64 index; repeated indices sum their gradients.
+Tensor index_select(const Tensor& a, int64_t dim, const Tensor& index);
+Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
+Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
+/// Broadcasts `a` to `sizes` (-1 keeps a size). Copies: tapegrad tensors are contiguous.
+Tensor expand(const Tensor& a, std::vector<int64_t> sizes);
+/// Sums `a` down to `sizes`, the reverse of broadcasting; the backward of every broadcast.
+Tensor sum_to(const Tensor& a, const std::vector<int64_t>& sizes);
+/// Picks a[i, index[i]] along `dim` (index has a's shape except along dim).
+Tensor gather(const Tensor& a, int64_t dim, const Tensor& index);
+/// The shape two operands broadcast to; throws naming `op` when they do not.
+std::vector<int64_t> broadcast_shapes(const char* op, const std::vector<int64_t>& a,
+                                      const std::vector<int64_t>& b);
+
+// ---- reductions (ops/reduce.cpp) ---------------------------------------------------------------
+Tensor sum(const Tensor& a);
+Tensor sum(const Tensor& a, int64_t dim, bool keepdim = false);
+Tensor sum(const Tensor& a, std::vector<int64_t> dims, bool keepdim = false);
+Tensor mean(const Tensor& a);
+Tensor mean(const Tensor& a, int64_t dim, bool keepdim = false);
+Tensor mean(const Tensor& a, std::vector<int64_t> dims, bool keepdim = false);
+/// Largest element; the gradient goes to the first maximal element.
+Tensor max(const Tensor& a);
+/// Values and int64 indices of the maxima along `dim`.
+std::tuple<Tensor, Tensor> max(const Tensor& a, int64_t dim, bool keepdim = false);
+Tensor min(const Tensor& a);
+std::tuple<Tensor, Tensor> min(const Tensor& a, int64_t dim, bool keepdim = false);
+/// Flat index of the largest element (int64).
+Tensor argmax(const Tensor& a);
+Tensor argmax(const Tensor& a, int64_t dim, bool keepdim = false);
+Tensor argmin(const Tensor& a);
+Tensor argmin(const Tensor& a, int64_t dim, bool keepdim = false);
+/// Euclidean norm of all elements.
+Tensor norm(const Tensor& a);
+
+// ---- factories (factories.cpp) -----------------------------------------------------------------
+/// Nested initializer lists or vectors of numbers, as accepted by tensor(): integers give
+/// int64 unless the options say otherwise, any floating value gives float32.
+class TensorData {
+public:
+    TensorData(double v) : values_{v}, floating_(true) {}
+    TensorData(float v) : values_{v}, floating_(true) {}
+    TensorData(int v) : values_{static_cast<double>(v)} {}
+    TensorData(long v) : values_{static_cast<double>(v)} {}
+    TensorData(long long v) : values_{static_cast<double>(v)} {}
+    TensorData(std::initializer_list<TensorData> list);
+    TensorData(const std::vector<double>& v);
+    TensorData(const std::vector<float>& v);
+    TensorData(const std::vector<int>& v);
+    TensorData(const std::vector<int64_t>& v);
+
+    const std::vector<double>& values() const { return values_; }
+    const std::vector<int64_t>& sizes() const { return sizes_; }
+    bool is_floating() const { return floating_; }
+
+private:
+    std::vector<double> values_;
+    std::vector<int64_t> sizes_;
+    bool floating_ = false;
+};
+
+Tensor tensor(const TensorData& data, TensorOptions options = {});
+Tensor empty(std::vector<int64_t> sizes, TensorOptions options = {});
+Tensor zeros(std::vector<int64_t> sizes, TensorOptions options = {});
+Tensor ones(std::vector<int64_t> sizes, TensorOptions options = {});
+Tensor full(std::vector<int64_t> sizes, Scalar value, TensorOptions options = {});
+Tensor empty_like(const Tensor& t, TensorOptions options = {});
+Tensor zeros_like(const Tensor& t, TensorOptions options = {});
+Tensor ones_like(const Tensor& t, TensorOptions options = {});
+Tensor full_like(const Tensor& t, Scalar value, TensorOptions options = {});
+/// [0, end) with step 1; int64 when every argument is an integer, float32 otherwise.
+Tensor arange(Scalar end, TensorOptions options = {});
+Tensor arange(Scalar start, Scalar end, TensorOptions options = {});
+Tensor arange(Scalar start, Scalar end, Scalar step, TensorOptions options = {});
+/// `steps` evenly spaced values from start to end inclusive.
+Tensor linspace(Scalar start, Scalar end, int64_t steps, TensorOptions options = {});
+Tensor eye(int64_t n, TensorOptions options = {});
+Tensor eye(int64_t n, int64_t m, TensorOptions options = {});
+/// Copies `sizes` elements of dtype options.dtype() from `data` (LibTorch's aliases them).
+Tensor from_blob(const void* data, std::vector<int64_t> sizes, TensorOptions options = {});
+
+// ---- random numbers (random.cpp) ---------------------------------------------------------------
+/// Seeds the generator behind every random draw, so that runs repeat exactly.
+void manual_seed(uint64_t seed);
+/// Uniform on [0, 1).
+Tensor rand(std::vector<int64_t> sizes, TensorOptions options = {});
+/// Standard normal.
+Tensor randn(std::vector<int64_t> sizes, TensorOptions options = {});
+/// Integers uniform on [low, high); int64 unless the options say otherwise.
+Tensor randint(int64_t low, int64_t high, std::vector<int64_t> sizes, TensorOptions options = {});
+Tensor randint(int64_t high, std::vector<int64_t> sizes, TensorOptions options = {});
+/// A random permutation of 0..n-1 (int64).
+Tensor randperm(int64_t n, TensorOptions options = {});
+Tensor rand_like(const Tensor& t);
+Tensor randn_like(const Tensor& t);
+/// 0/1 draws with probability p of 1, in the dtype of the options.
+Tensor bernoulli(std::vector<int64_t> sizes, double p, TensorOptions options = {});
+
+}  // namespace tapegrad

@@ -1,0 +1,23 @@
+#pragma once
+// The tensor archive: named tensors in one little-endian binary file, written atomically.
+// Module and optimizer save/load are built on it. The format is documented in the README.
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "autograd/tensor.hpp"
+
+namespace tapegrad {
+
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+
+/// Writes `tensors` to `path` through a temporary file and a rename, so a crash leaves any
+/// old file whole. Throws std::runtime_error naming the path on I/O failure.
+void write_archive(const std::string& path, const NamedTensors& tensors);
+
+/// Reads every tensor of an archive. Throws std::runtime_error naming the file and the problem
+/// on a bad magic, an unknown version or dtype, truncation or a checksum mismatch.
+NamedTensors read_archive(const std::string& path);
+
+}  // namespace tapegrad

@@ -1,0 +1,2 @@
+#pragma once
+// tapegrad::data: datasets, data loaders, file readers, and the training-loop helper.

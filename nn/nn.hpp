@@ -1,0 +1,2 @@
+#pragma once
+// tapegrad::nn: modules, layers, losses, initialisation, save and load.

@@ -1,0 +1,2 @@
+#pragma once
+// tapegrad::optim: optimizers and learning-rate schedulers.

@@ -1,0 +1,14 @@
+#pragma once
+// tapegrad: reverse-mode automatic differentiation with LibTorch's vocabulary.
+// The one header a user includes: `#include <tapegrad.hpp>`.
+
+#include "autograd/engine.hpp"
+#include "autograd/gradcheck.hpp"
+#include "autograd/grad_mode.hpp"
+#include "autograd/node.hpp"
+#include "autograd/ops.hpp"
+#include "autograd/serialize.hpp"
+#include "autograd/tensor.hpp"
+#include "nn/nn.hpp"
+#include "optim/optim.hpp"
+#include "data/data.hpp"

@@ -1,0 +1,3 @@
+tapegrad_test_suite(autograd
+  autograd/smoke_test.cpp
+)
