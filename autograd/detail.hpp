@@ -55,6 +55,10 @@ decltype(auto) dispatch_floating(ScalarType dt, F&& f) {
     return f(float{});
 }
 
+/// Checks that `self` may be modified in place (no graph would miss it) and bumps its
+/// version counter.
+void begin_inplace(const char* op, const Tensor& self);
+
 /// Splits `sizes` around `dim` into [outer, n, inner] so a dim-wise op is three loops.
 struct DimSplit {
     int64_t outer = 1, n = 1, inner = 1;

@@ -61,7 +61,7 @@ public:
         o.has_dtype_ = true;
         return o;
     }
-    TensorOptions requires_grad(bool r = true) const {
+    TensorOptions requires_grad(bool r) const {
         TensorOptions o = *this;
         o.requires_grad_ = r;
         return o;

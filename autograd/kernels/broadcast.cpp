@@ -1,5 +1,7 @@
 #include "autograd/kernels/broadcast.hpp"
 
+#include <cstddef>
+
 namespace tapegrad {
 namespace kernels {
 

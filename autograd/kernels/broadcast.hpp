@@ -5,6 +5,7 @@
 // operand is broadcast). Adjacent dims that stay contiguous for every operand are merged,
 // so a [64, 128] + [128] add runs as 64 plain inner loops of 128.
 
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
 #include <vector>

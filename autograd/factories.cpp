@@ -1,0 +1,163 @@
+// Tensor factories: from nested lists, constants, ranges, identity, raw buffers.
+
+#include <cmath>
+#include <cstring>
+
+#include "autograd/detail.hpp"
+
+namespace tapegrad {
+
+namespace {
+Tensor finish(Tensor t, const TensorOptions& o) {
+    if (o.requires_grad()) t.requires_grad_(true);
+    return t;
+}
+
+ScalarType dtype_or(const TensorOptions& o, ScalarType fallback) {
+    return o.has_dtype() ? o.dtype() : fallback;
+}
+
+// Writes doubles into t's buffer in its dtype.
+void fill_from(Tensor& t, const std::vector<double>& values) {
+    detail::dispatch(t.dtype(), [&](auto zero) {
+        using T = decltype(zero);
+        T* p = t.data_ptr<T>();
+        for (size_t i = 0; i < values.size(); ++i) p[i] = static_cast<T>(values[i]);
+    });
+}
+
+template <class V>
+std::vector<double> to_doubles(const std::vector<V>& v) {
+    return std::vector<double>(v.begin(), v.end());
+}
+}  // namespace
+
+// ---- TensorData: nested braces, checked to be rectangular -----------------------------------
+
+TensorData::TensorData(std::initializer_list<TensorData> list) {
+    sizes_.push_back(static_cast<int64_t>(list.size()));
+    const TensorData* first = list.size() ? list.begin() : nullptr;
+    for (const TensorData& item : list) {
+        if (item.sizes_ != first->sizes_) {
+            throw std::invalid_argument("tensor: nested lists are ragged: expected every item of "
+                                        "shape " + shape_str(first->sizes_) + ", got " +
+                                        shape_str(item.sizes_));
+        }
+        values_.insert(values_.end(), item.values_.begin(), item.values_.end());
+        floating_ = floating_ || item.floating_;
+    }
+    if (first) sizes_.insert(sizes_.end(), first->sizes_.begin(), first->sizes_.end());
+}
+
+TensorData::TensorData(const std::vector<double>& v)
+    : values_(v), sizes_{static_cast<int64_t>(v.size())}, floating_(true) {}
+TensorData::TensorData(const std::vector<float>& v)
+    : values_(to_doubles(v)), sizes_{static_cast<int64_t>(v.size())}, floating_(true) {}
+TensorData::TensorData(const std::vector<int>& v)
+    : values_(to_doubles(v)), sizes_{static_cast<int64_t>(v.size())} {}
+TensorData::TensorData(const std::vector<int64_t>& v)
+    : values_(to_doubles(v)), sizes_{static_cast<int64_t>(v.size())} {}
+
+Tensor tensor(const TensorData& data, TensorOptions o) {
+    Tensor t = detail::make_tensor(data.sizes(), dtype_or(o, data.is_floating() ? kFloat32 : kInt64));
+    fill_from(t, data.values());
+    return finish(t, o);
+}
+
+// ---- constants ------------------------------------------------------------------------------
+
+Tensor empty(std::vector<int64_t> sizes, TensorOptions o) {
+    for (int64_t s : sizes)
+        if (s < 0) detail::fail("empty", "negative size in " + shape_str(sizes));
+    return finish(detail::make_tensor(sizes, dtype_or(o, kFloat32)), o);
+}
+
+Tensor full(std::vector<int64_t> sizes, Scalar value, TensorOptions o) {
+    for (int64_t s : sizes)
+        if (s < 0) detail::fail("full", "negative size in " + shape_str(sizes));
+    Tensor t = detail::make_tensor(sizes, dtype_or(o, value.is_integral() ? kInt64 : kFloat32));
+    detail::dispatch(t.dtype(), [&](auto zero) {
+        using T = decltype(zero);
+        const T v = t.dtype() == kInt64 ? T(value.to_long()) : T(value.to_double());
+        T* p = t.data_ptr<T>();
+        for (int64_t i = 0, n = t.numel(); i < n; ++i) p[i] = v;
+    });
+    return finish(t, o);
+}
+
+Tensor zeros(std::vector<int64_t> sizes, TensorOptions o) {
+    Tensor t = empty(std::move(sizes), o.requires_grad(false));
+    std::memset(t.raw_data(), 0, static_cast<size_t>(t.numel() * element_size(t.dtype())));
+    return finish(t, o);
+}
+
+Tensor ones(std::vector<int64_t> sizes, TensorOptions o) {
+    return full(std::move(sizes), 1.0, o.dtype(dtype_or(o, kFloat32)));
+}
+
+Tensor empty_like(const Tensor& t, TensorOptions o) { return empty(t.sizes(), o.dtype(dtype_or(o, t.dtype()))); }
+Tensor zeros_like(const Tensor& t, TensorOptions o) { return zeros(t.sizes(), o.dtype(dtype_or(o, t.dtype()))); }
+Tensor ones_like(const Tensor& t, TensorOptions o) { return ones(t.sizes(), o.dtype(dtype_or(o, t.dtype()))); }
+Tensor full_like(const Tensor& t, Scalar value, TensorOptions o) {
+    return full(t.sizes(), value, o.dtype(dtype_or(o, t.dtype())));
+}
+
+// ---- ranges ---------------------------------------------------------------------------------
+
+Tensor arange(Scalar end, TensorOptions o) { return arange(0, end, 1, o); }
+Tensor arange(Scalar start, Scalar end, TensorOptions o) { return arange(start, end, 1, o); }
+
+Tensor arange(Scalar start, Scalar end, Scalar step, TensorOptions o) {
+    const double a = start.to_double(), b = end.to_double(), s = step.to_double();
+    if (s == 0 || !std::isfinite(a) || !std::isfinite(b) || !std::isfinite(s)) {
+        detail::fail("arange", "needs finite bounds and a non-zero step, got start " +
+                                   std::to_string(a) + ", end " + std::to_string(b) + ", step " +
+                                   std::to_string(s));
+    }
+    if ((b - a) / s < 0) {
+        detail::fail("arange", "step " + std::to_string(s) + " does not lead from " +
+                                   std::to_string(a) + " to " + std::to_string(b));
+    }
+    const bool integral = start.is_integral() && end.is_integral() && step.is_integral();
+    const int64_t n = static_cast<int64_t>(std::ceil((b - a) / s));
+    Tensor t = detail::make_tensor({n}, dtype_or(o, integral ? kInt64 : kFloat32));
+    detail::dispatch(t.dtype(), [&](auto zero) {
+        using T = decltype(zero);
+        T* p = t.data_ptr<T>();
+        for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(a + static_cast<double>(i) * s);
+    });
+    return finish(t, o);
+}
+
+Tensor linspace(Scalar start, Scalar end, int64_t steps, TensorOptions o) {
+    if (steps < 0) detail::fail("linspace", "steps must be non-negative, got " + std::to_string(steps));
+    const double a = start.to_double(), b = end.to_double();
+    std::vector<double> v(static_cast<size_t>(steps));
+    for (int64_t i = 0; i < steps; ++i)
+        v[i] = steps == 1 ? a : a + (b - a) * static_cast<double>(i) / static_cast<double>(steps - 1);
+    Tensor t = detail::make_tensor({steps}, dtype_or(o, kFloat32));
+    fill_from(t, v);
+    return finish(t, o);
+}
+
+Tensor eye(int64_t n, TensorOptions o) { return eye(n, n, o); }
+
+Tensor eye(int64_t n, int64_t m, TensorOptions o) {
+    if (n < 0 || m < 0) detail::fail("eye", "sizes must be non-negative, got " + std::to_string(n) + " and " + std::to_string(m));
+    Tensor t = zeros({n, m}, o.requires_grad(false));
+    detail::dispatch(t.dtype(), [&](auto zero) {
+        using T = decltype(zero);
+        T* p = t.data_ptr<T>();
+        for (int64_t i = 0; i < std::min(n, m); ++i) p[i * m + i] = T(1);
+    });
+    return finish(t, o);
+}
+
+Tensor from_blob(const void* data, std::vector<int64_t> sizes, TensorOptions o) {
+    if (!data) detail::fail("from_blob", "data is a null pointer");
+    Tensor t = empty(std::move(sizes), o.requires_grad(false));
+    std::memcpy(t.raw_data(), data, static_cast<size_t>(t.numel() * element_size(t.dtype())));
+    return finish(t, o);
+}
+
+}  // namespace tapegrad

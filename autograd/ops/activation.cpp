@@ -1,0 +1,195 @@
+// Activations and the softmax family. Softmax-like ops subtract the max along `dim` first:
+// exp() overflows for logits above ~88 in float32.
+
+#include <cmath>
+
+#include "autograd/ops/elementwise.hpp"
+
+namespace tapegrad {
+
+using detail::Grads;
+using detail::record;
+
+// y = max(a, 0);  grad_a = grad_out * (y > 0)
+Tensor relu(const Tensor& a_in) {
+    detail::check_defined("relu", a_in);
+    const Tensor a = detail::as_floating(a_in);
+    Tensor y = detail::map_floating(a, [](auto x) { return x > 0 ? x : decltype(x)(0); });
+    return record("relu", y, {a},
+                  [](const Tensor& grad_out, const Tensor& out) {
+                      return Grads{grad_out * detail::map_floating(out, [](auto v) {
+                                       return v > 0 ? decltype(v)(1) : decltype(v)(0);
+                                   })};
+                  },
+                  "grad_a = grad_out * (a > 0)");
+}
+
+// y = a > 0 ? a : slope * a;  grad_a = grad_out * (a > 0 ? 1 : slope)
+Tensor leaky_relu(const Tensor& a_in, double slope) {
+    detail::check_defined("leaky_relu", a_in);
+    const Tensor a = detail::as_floating(a_in);
+    Tensor y = detail::map_floating(a, [slope](auto x) { return x > 0 ? x : decltype(x)(slope) * x; });
+    return record("leaky_relu", y, {a},
+                  [a, slope](const Tensor& grad_out) {
+                      return Grads{grad_out * detail::map_floating(a, [slope](auto v) {
+                                       return v > 0 ? decltype(v)(1) : decltype(v)(slope);
+                                   })};
+                  },
+                  "grad_a = grad_out * (a > 0 ? 1 : slope)");
+}
+
+// y = 1 / (1 + exp(-a));  grad_a = grad_out * y * (1 - y)
+Tensor sigmoid(const Tensor& a_in) {
+    detail::check_defined("sigmoid", a_in);
+    const Tensor a = detail::as_floating(a_in);
+    Tensor y = detail::map_floating(a, [](auto x) {
+        using T = decltype(x);
+        // two branches so that exp() never overflows
+        if (x >= 0) return T(1) / (T(1) + std::exp(-x));
+        const T e = std::exp(x);
+        return e / (T(1) + e);
+    });
+    return record("sigmoid", y, {a},
+                  [](const Tensor& grad_out, const Tensor& out) {
+                      return Grads{grad_out * out * (1.0 - out)};
+                  },
+                  "grad_a = grad_out * y * (1 - y)");
+}
+
+// y = tanh(a);  grad_a = grad_out * (1 - y^2)
+Tensor tanh(const Tensor& a_in) {
+    detail::check_defined("tanh", a_in);
+    const Tensor a = detail::as_floating(a_in);
+    Tensor y = detail::map_floating(a, [](auto x) { return std::tanh(x); });
+    return record("tanh", y, {a},
+                  [](const Tensor& grad_out, const Tensor& out) {
+                      return Grads{grad_out * (1.0 - out * out)};
+                  },
+                  "grad_a = grad_out * (1 - y^2)");
+}
+
+namespace {
+constexpr double kInvSqrt2 = 0.70710678118654752440;
+constexpr double kInvSqrt2Pi = 0.39894228040143267794;
+
+// d gelu / dx = Phi(x) + x * phi(x), with Phi the normal CDF and phi its density.
+// grad_g = gg * gelu'(x)   grad_x = gg * g * phi(x) * (2 - x^2)
+Tensor gelu_backward(const Tensor& grad_out, const Tensor& a) {
+    Tensor d = detail::map_floating(a, [](auto x) {
+        using T = decltype(x);
+        const T cdf = T(0.5) * (T(1) + std::erf(x * T(kInvSqrt2)));
+        return cdf + x * T(kInvSqrt2Pi) * std::exp(T(-0.5) * x * x);
+    });
+    Tensor y = grad_out.detach() * d;
+    return record("gelu_backward", y, {grad_out, a},
+                  [grad_out, a, d](const Tensor& gg) {
+                      Tensor d2 = detail::map_floating(a, [](auto x) {
+                          using T = decltype(x);
+                          return T(kInvSqrt2Pi) * std::exp(T(-0.5) * x * x) * (T(2) - x * x);
+                      });
+                      return Grads{gg * d, gg * grad_out * d2};
+                  },
+                  "grad_g = gg * gelu'(a), grad_a = gg * g * gelu''(a)");
+}
+}  // namespace
+
+// y = a * Phi(a) (exact, erf form);  grad_a = grad_out * (Phi(a) + a * phi(a))
+Tensor gelu(const Tensor& a_in) {
+    detail::check_defined("gelu", a_in);
+    const Tensor a = detail::as_floating(a_in);
+    Tensor y = detail::map_floating(a, [](auto x) {
+        using T = decltype(x);
+        return T(0.5) * x * (T(1) + std::erf(x * T(kInvSqrt2)));
+    });
+    return record("gelu", y, {a},
+                  [a](const Tensor& grad_out) { return Grads{gelu_backward(grad_out, a)}; },
+                  "grad_a = grad_out * (Phi(a) + a * phi(a))");
+}
+
+// ---- softmax family --------------------------------------------------------------------------
+
+namespace {
+enum class SoftKind { Softmax, LogSoftmax, LogSumExp };
+
+// The three stable kernels over [outer, n, inner]; LogSumExp writes one value per row.
+Tensor softmax_kernel(const Tensor& a, int64_t dim, SoftKind kind) {
+    const detail::DimSplit s = detail::split_at(a.sizes(), dim);
+    std::vector<int64_t> out_sizes = a.sizes();
+    if (kind == SoftKind::LogSumExp && !out_sizes.empty()) out_sizes[dim] = 1;
+    Tensor y = detail::make_tensor(out_sizes, a.dtype());
+    detail::dispatch_floating(a.dtype(), [&](auto zero) {
+        using T = decltype(zero);
+        const T* px = a.data_ptr<T>();
+        T* py = y.data_ptr<T>();
+        for (int64_t o = 0; o < s.outer; ++o) {
+            for (int64_t i = 0; i < s.inner; ++i) {
+                const T* x = px + o * s.n * s.inner + i;
+                T m = -INFINITY;
+                for (int64_t k = 0; k < s.n; ++k) m = std::max(m, x[k * s.inner]);
+                if (std::isinf(m)) m = 0;  // all -inf (or +inf): keep the arithmetic defined
+                T sum = 0;
+                for (int64_t k = 0; k < s.n; ++k) sum += std::exp(x[k * s.inner] - m);
+                const T lse = m + std::log(sum);
+                if (kind == SoftKind::LogSumExp) {
+                    py[o * s.inner + i] = lse;
+                    continue;
+                }
+                T* out = py + o * s.n * s.inner + i;
+                for (int64_t k = 0; k < s.n; ++k) {
+                    const T v = x[k * s.inner] - lse;
+                    out[k * s.inner] = kind == SoftKind::LogSoftmax ? v : std::exp(v);
+                }
+            }
+        }
+    });
+    return y;
+}
+}  // namespace
+
+// y = exp(a - max) / sum(exp(a - max));  grad_a = y * (grad_out - sum(grad_out * y, dim))
+Tensor softmax(const Tensor& a_in, int64_t dim) {
+    detail::check_defined("softmax", a_in);
+    const Tensor a = detail::as_floating(a_in);
+    dim = detail::wrap_dim("softmax", dim, a.dim());
+    Tensor y = softmax_kernel(a, dim, SoftKind::Softmax);
+    return record("softmax", y, {a},
+                  [dim](const Tensor& grad_out, const Tensor& out) {
+                      return Grads{out * (grad_out - (grad_out * out).sum(dim, true))};
+                  },
+                  "grad_a = y * (grad_out - sum(grad_out * y, dim))");
+}
+
+// y = a - logsumexp(a);  grad_a = grad_out - exp(y) * sum(grad_out, dim)
+Tensor log_softmax(const Tensor& a_in, int64_t dim) {
+    detail::check_defined("log_softmax", a_in);
+    const Tensor a = detail::as_floating(a_in);
+    dim = detail::wrap_dim("log_softmax", dim, a.dim());
+    Tensor y = softmax_kernel(a, dim, SoftKind::LogSoftmax);
+    return record("log_softmax", y, {a},
+                  [dim](const Tensor& grad_out, const Tensor& out) {
+                      return Grads{grad_out - exp(out) * grad_out.sum(dim, true)};
+                  },
+                  "grad_a = grad_out - softmax(a) * sum(grad_out, dim)");
+}
+
+// y = log(sum(exp(a), dim));  grad_a = grad_out * exp(a - y)
+Tensor logsumexp(const Tensor& a_in, int64_t dim, bool keepdim) {
+    detail::check_defined("logsumexp", a_in);
+    const Tensor a = detail::as_floating(a_in);
+    dim = detail::wrap_dim("logsumexp", dim, a.dim());
+    Tensor y = softmax_kernel(a, dim, SoftKind::LogSumExp);
+    y = record("logsumexp", y, {a},
+               [a](const Tensor& grad_out, const Tensor& out) {
+                   return Grads{grad_out * exp(a - out)};
+               },
+               "grad_a = grad_out * softmax(a)");
+    return keepdim || a.dim() == 0 ? y : y.squeeze(dim);
+}
+
+Tensor Tensor::relu() const { return tapegrad::relu(*this); }
+Tensor Tensor::sigmoid() const { return tapegrad::sigmoid(*this); }
+Tensor Tensor::tanh() const { return tapegrad::tanh(*this); }
+Tensor Tensor::softmax(int64_t dim) const { return tapegrad::softmax(*this, dim); }
+Tensor Tensor::log_softmax(int64_t dim) const { return tapegrad::log_softmax(*this, dim); }
+
+}  // namespace tapegrad

@@ -1,0 +1,211 @@
+// Matrix products and transposes. Every product is one OpenBLAS gemm call (per batch item);
+// transposed operands are passed to gemm as flags, never copied.
+
+#include "autograd/detail.hpp"
+#include "autograd/kernels/blas.hpp"
+
+namespace tapegrad {
+
+using detail::Grads;
+using detail::record;
+
+namespace {
+
+// op(a) @ op(b) for 2-D operands, or batch-wise for 3-D ones; op transposes the last two dims
+// when its flag is set. The four flag combinations are closed under differentiation:
+//   y = a b      grad_a = g b^T        grad_b = a^T g
+//   y = a b^T    grad_a = g b          grad_b = g^T a
+//   y = a^T b    grad_a = b g^T        grad_b = a g
+//   y = a^T b^T  grad_a = b^T g^T      grad_b = g^T a^T
+Tensor gemm_op(const Tensor& a, bool ta, const Tensor& b, bool tb) {
+    const bool batched = a.dim() == 3;
+    const int64_t batch = batched ? a.size(0) : 1;
+    const int64_t ar = a.size(-2), ac = a.size(-1), br = b.size(-2), bc = b.size(-1);
+    const int64_t m = ta ? ac : ar, k = ta ? ar : ac, n = tb ? br : bc;
+    std::vector<int64_t> shape = batched ? std::vector<int64_t>{batch, m, n}
+                                         : std::vector<int64_t>{m, n};
+    Tensor y = detail::make_tensor(shape, a.dtype());
+    detail::dispatch(a.dtype(), [&](auto zero) {
+        using T = decltype(zero);
+        for (int64_t i = 0; i < batch; ++i) {
+            kernels::gemm(ta, tb, m, n, k, T(1), a.data_ptr<T>() + i * ar * ac,
+                          b.data_ptr<T>() + i * br * bc, T(0), y.data_ptr<T>() + i * m * n);
+        }
+    });
+    return record("matmul", y, {a, b},
+                  [a, b, ta, tb](const Tensor& g) {
+                      Tensor ga, gb;
+                      if (a.requires_grad())
+                          ga = ta ? gemm_op(b, tb, g, true) : gemm_op(g, false, b, !tb);
+                      if (b.requires_grad())
+                          gb = tb ? gemm_op(g, true, a, ta) : gemm_op(a, !ta, g, false);
+                      return Grads{ga, gb};
+                  },
+                  "grad_a = grad_out @ b^T, grad_b = a^T @ grad_out (transposes as gemm flags)");
+}
+
+void check_float_pair(const char* op, const Tensor& a, const Tensor& b) {
+    detail::check_defined(op, a, "a");
+    detail::check_defined(op, b, "b");
+    if (a.dtype() != b.dtype()) {
+        detail::fail(op, std::string("dtypes differ: a is ") + to_string(a.dtype()) + ", b is " +
+                             to_string(b.dtype()));
+    }
+}
+
+[[noreturn]] void inner_mismatch(const char* op, const Tensor& a, const Tensor& b) {
+    detail::fail(op, "inner dimensions differ: a is " + shape_str(a.sizes()) + ", b is " +
+                         shape_str(b.sizes()));
+}
+
+}  // namespace
+
+// y = a @ b for [n, k] x [k, m];  grad_a = grad_out @ b^T, grad_b = a^T @ grad_out
+Tensor mm(const Tensor& a, const Tensor& b) {
+    check_float_pair("mm", a, b);
+    if (a.dim() != 2 || b.dim() != 2) {
+        detail::fail("mm", "expected 2-D operands, got a of shape " + shape_str(a.sizes()) +
+                               " and b of shape " + shape_str(b.sizes()));
+    }
+    if (a.size(1) != b.size(0)) inner_mismatch("mm", a, b);
+    return gemm_op(a, false, b, false);
+}
+
+// y[i] = a[i] @ b[i] for [B, n, k] x [B, k, m]
+Tensor bmm(const Tensor& a, const Tensor& b) {
+    check_float_pair("bmm", a, b);
+    if (a.dim() != 3 || b.dim() != 3 || a.size(0) != b.size(0)) {
+        detail::fail("bmm", "expected 3-D operands with the same batch size, got a of shape " +
+                                shape_str(a.sizes()) + " and b of shape " + shape_str(b.sizes()));
+    }
+    if (a.size(2) != b.size(1)) inner_mismatch("bmm", a, b);
+    return gemm_op(a, false, b, false);
+}
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+    check_float_pair("matmul", a, b);
+    const int64_t da = a.dim(), db = b.dim();
+    if (da == 0 || db == 0 || da > 3 || db > 3) {
+        detail::fail("matmul", "supports 1-D, 2-D and 3-D operands, got a of shape " +
+                                   shape_str(a.sizes()) + " and b of shape " + shape_str(b.sizes()));
+    }
+    if (a.size(-1) != b.size(db == 1 ? 0 : -2)) inner_mismatch("matmul", a, b);
+    if (da == 1 && db == 1) return dot(a, b);
+    if (da == 1) return matmul(a.unsqueeze(0), b).squeeze(-2);
+    if (db == 1) return matmul(a, b.unsqueeze(1)).squeeze(-1);
+    if (da == 2 && db == 2) return gemm_op(a, false, b, false);
+    if (da == 3 && db == 2) {  // fold the batch into rows: one gemm, no copy
+        const int64_t batch = a.size(0), n = a.size(1);
+        return gemm_op(a.reshape({batch * n, a.size(2)}), false, b, false)
+            .reshape({batch, n, b.size(1)});
+    }
+    if (da == 3 && db == 3) return bmm(a, b);
+    detail::fail("matmul", "a 2-D times 3-D product is not supported: a is " +
+                               shape_str(a.sizes()) + ", b is " + shape_str(b.sizes()));
+}
+
+// y = x @ w^T + bias for x [..., in], w [out, in], bias [out]
+// grad_x = grad_out @ w, grad_w = grad_out^T @ x, grad_bias = sum(grad_out, 0)
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+    check_float_pair("linear", x, weight);
+    if (weight.dim() != 2 || x.dim() == 0 || x.size(-1) != weight.size(1)) {
+        detail::fail("linear", "input of shape " + shape_str(x.sizes()) +
+                                   " does not fit weight of shape " + shape_str(weight.sizes()) +
+                                   " (expected [..., in] and [out, in])");
+    }
+    const int64_t in = weight.size(1), out = weight.size(0);
+    if (bias.defined() && (bias.dim() != 1 || bias.size(0) != out || bias.dtype() != x.dtype())) {
+        detail::fail("linear", "bias of shape " + shape_str(bias.sizes()) + " and dtype " +
+                                   to_string(bias.dtype()) + " does not fit weight of shape " +
+                                   shape_str(weight.sizes()));
+    }
+    const Tensor x2 = x.dim() == 2 ? x : x.reshape({-1, in});
+    const int64_t rows = x2.size(0);
+    Tensor y = detail::make_tensor({rows, out}, x.dtype());
+    detail::dispatch_floating(x.dtype(), [&](auto zero) {
+        using T = decltype(zero);
+        T* py = y.data_ptr<T>();
+        if (bias.defined()) {  // start from the bias and let gemm add to it (beta = 1)
+            const T* pb = bias.data_ptr<T>();
+            for (int64_t r = 0; r < rows; ++r)
+                for (int64_t o = 0; o < out; ++o) py[r * out + o] = pb[o];
+        }
+        kernels::gemm(false, true, rows, out, in, T(1), x2.data_ptr<T>(), weight.data_ptr<T>(),
+                      bias.defined() ? T(1) : T(0), py);
+    });
+    y = record("linear", y, {x2, weight, bias},
+               [x2, weight, need_b = bias.defined() && bias.requires_grad()](const Tensor& g) {
+                   Tensor gx, gw, gb;
+                   if (x2.requires_grad()) gx = gemm_op(g, false, weight, false);
+                   if (weight.requires_grad()) gw = gemm_op(g, true, x2, false);
+                   if (need_b) gb = g.sum(0);
+                   return Grads{gx, gw, gb};
+               },
+               "grad_x = grad_out @ w, grad_w = grad_out^T @ x, grad_bias = sum(grad_out, 0)");
+    if (x.dim() == 2) return y;
+    std::vector<int64_t> shape = x.sizes();
+    shape.back() = out;
+    return y.reshape(shape);
+}
+
+// y = sum(a * b) for 1-D a, b;  grad_a = grad_out * b, grad_b = grad_out * a
+Tensor dot(const Tensor& a, const Tensor& b) {
+    check_float_pair("dot", a, b);
+    if (a.dim() != 1 || b.dim() != 1 || a.numel() != b.numel()) {
+        detail::fail("dot", "expected 1-D tensors of the same length, got a of shape " +
+                                shape_str(a.sizes()) + " and b of shape " + shape_str(b.sizes()));
+    }
+    return (a * b).sum();
+}
+
+// y = a with dims d0 and d1 swapped (a copy);  grad_a = transpose(grad_out, d0, d1)
+Tensor transpose(const Tensor& a, int64_t d0, int64_t d1) {
+    detail::check_defined("transpose", a);
+    d0 = detail::wrap_dim("transpose", d0, a.dim());
+    d1 = detail::wrap_dim("transpose", d1, a.dim());
+    if (d0 == d1 || a.dim() < 2) return a.clone();
+    if (d0 > d1) std::swap(d0, d1);
+    std::vector<int64_t> shape = a.sizes();
+    std::swap(shape[d0], shape[d1]);
+    Tensor y = detail::make_tensor(shape, a.dtype());
+    // view a as [outer, n0, mid, n1, inner] and write [outer, n1, mid, n0, inner]
+    const auto& s = a.sizes();
+    int64_t outer = 1, mid = 1, inner = 1;
+    for (int64_t d = 0; d < d0; ++d) outer *= s[d];
+    for (int64_t d = d0 + 1; d < d1; ++d) mid *= s[d];
+    for (int64_t d = d1 + 1; d < a.dim(); ++d) inner *= s[d];
+    const int64_t n0 = s[d0], n1 = s[d1];
+    detail::dispatch(a.dtype(), [&](auto zero) {
+        using T = decltype(zero);
+        const T* px = a.data_ptr<T>();
+        T* py = y.data_ptr<T>();
+        for (int64_t o = 0; o < outer; ++o)
+            for (int64_t j = 0; j < n1; ++j)
+                for (int64_t m = 0; m < mid; ++m)
+                    for (int64_t i = 0; i < n0; ++i) {
+                        const T* src = px + (((o * n0 + i) * mid + m) * n1 + j) * inner;
+                        T* dst = py + (((o * n1 + j) * mid + m) * n0 + i) * inner;
+                        for (int64_t k = 0; k < inner; ++k) dst[k] = src[k];
+                    }
+    });
+    return record("transpose", y, {a},
+                  [d0, d1](const Tensor& g) { return Grads{transpose(g, d0, d1)}; },
+                  "grad_a = transpose(grad_out, d0, d1)");
+}
+
+// 2-D transpose; 0-D and 1-D tensors come back unchanged, as in LibTorch.
+Tensor t(const Tensor& a) {
+    detail::check_defined("t", a);
+    if (a.dim() > 2) {
+        detail::fail("t", "expects a tensor with at most 2 dims, got shape " + shape_str(a.sizes()) +
+                              "; use transpose(dim0, dim1)");
+    }
+    return a.dim() < 2 ? a : transpose(a, 0, 1);
+}
+
+Tensor Tensor::matmul(const Tensor& o) const { return tapegrad::matmul(*this, o); }
+Tensor Tensor::mm(const Tensor& o) const { return tapegrad::mm(*this, o); }
+Tensor Tensor::t() const { return tapegrad::t(*this); }
+Tensor Tensor::transpose(int64_t d0, int64_t d1) const { return tapegrad::transpose(*this, d0, d1); }
+
+}  // namespace tapegrad

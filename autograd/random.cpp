@@ -1,0 +1,125 @@
+// Random numbers: one generator behind every draw, so manual_seed makes runs repeat.
+// Uniform draws are (rng() >> 11) * 2^-53, the portable stream the benchmarks also use.
+
+#include <cmath>
+#include <mutex>
+#include <random>
+
+#include "autograd/detail.hpp"
+
+namespace tapegrad {
+
+namespace {
+std::mutex rng_mutex;
+std::mt19937_64& generator() {
+    static std::mt19937_64 rng(67280421310721ULL);  // LibTorch's default seed
+    return rng;
+}
+double uniform01(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+
+// Fills `t` with draw(rng) under the generator's lock (one lock per tensor, not per element).
+template <class Draw>
+void fill_random(Tensor& t, Draw draw) {
+    std::lock_guard<std::mutex> lock(rng_mutex);
+    std::mt19937_64& rng = generator();
+    detail::dispatch(t.dtype(), [&](auto zero) {
+        using T = decltype(zero);
+        T* p = t.data_ptr<T>();
+        for (int64_t i = 0, n = t.numel(); i < n; ++i) p[i] = static_cast<T>(draw(rng));
+    });
+}
+
+// Box-Muller, one normal per call (the second of each pair is discarded for simplicity).
+double normal01(std::mt19937_64& rng) {
+    const double u1 = uniform01(rng), u2 = uniform01(rng);
+    return std::sqrt(-2.0 * std::log(1.0 - u1)) * std::cos(2.0 * M_PI * u2);
+}
+
+ScalarType floating_dtype(const char* op, const TensorOptions& o) {
+    if (o.has_dtype() && !is_floating_point(o.dtype())) {
+        detail::fail(op, std::string("expects a floating dtype, got ") + to_string(o.dtype()));
+    }
+    return o.has_dtype() ? o.dtype() : kFloat32;
+}
+
+Tensor finish(Tensor t, const TensorOptions& o) {
+    if (o.requires_grad()) t.requires_grad_(true);
+    return t;
+}
+}  // namespace
+
+void manual_seed(uint64_t seed) {
+    std::lock_guard<std::mutex> lock(rng_mutex);
+    generator().seed(seed);
+}
+
+Tensor rand(std::vector<int64_t> sizes, TensorOptions o) {
+    Tensor t = detail::make_tensor(sizes, floating_dtype("rand", o));
+    fill_random(t, uniform01);
+    return finish(t, o);
+}
+
+Tensor randn(std::vector<int64_t> sizes, TensorOptions o) {
+    Tensor t = detail::make_tensor(sizes, floating_dtype("randn", o));
+    fill_random(t, normal01);
+    return finish(t, o);
+}
+
+Tensor randint(int64_t low, int64_t high, std::vector<int64_t> sizes, TensorOptions o) {
+    if (high <= low) {
+        detail::fail("randint", "high (" + std::to_string(high) + ") must be greater than low (" +
+                                    std::to_string(low) + ")");
+    }
+    Tensor t = detail::make_tensor(sizes, o.has_dtype() ? o.dtype() : kInt64);
+    const uint64_t range = static_cast<uint64_t>(high - low);
+    fill_random(t, [&](std::mt19937_64& rng) { return static_cast<double>(low + static_cast<int64_t>(rng() % range)); });
+    return finish(t, o);
+}
+
+Tensor randint(int64_t high, std::vector<int64_t> sizes, TensorOptions o) {
+    return randint(0, high, std::move(sizes), o);
+}
+
+Tensor randperm(int64_t n, TensorOptions o) {
+    if (n < 0) detail::fail("randperm", "n must be non-negative, got " + std::to_string(n));
+    std::vector<int64_t> perm(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) perm[i] = i;
+    {
+        std::lock_guard<std::mutex> lock(rng_mutex);
+        std::mt19937_64& rng = generator();
+        for (int64_t i = n - 1; i > 0; --i) std::swap(perm[i], perm[rng() % (i + 1)]);
+    }
+    Tensor t = tensor(perm);
+    return o.has_dtype() ? t.to(o.dtype()) : t;
+}
+
+Tensor rand_like(const Tensor& t) { return rand(t.sizes(), t.dtype()); }
+Tensor randn_like(const Tensor& t) { return randn(t.sizes(), t.dtype()); }
+
+Tensor bernoulli(std::vector<int64_t> sizes, double p, TensorOptions o) {
+    if (!(p >= 0 && p <= 1)) detail::fail("bernoulli", "p must be in [0, 1], got " + std::to_string(p));
+    Tensor t = detail::make_tensor(sizes, o.has_dtype() ? o.dtype() : kFloat32);
+    fill_random(t, [p](std::mt19937_64& rng) { return uniform01(rng) < p ? 1.0 : 0.0; });
+    return t;
+}
+
+Tensor& Tensor::uniform_(double from, double to) {
+    detail::begin_inplace("uniform_", *this);
+    fill_random(*this, [=](std::mt19937_64& rng) { return from + (to - from) * uniform01(rng); });
+    return *this;
+}
+
+Tensor& Tensor::normal_(double mean, double std) {
+    detail::begin_inplace("normal_", *this);
+    fill_random(*this, [=](std::mt19937_64& rng) { return mean + std * normal01(rng); });
+    return *this;
+}
+
+Tensor& Tensor::bernoulli_(double p) {
+    if (!(p >= 0 && p <= 1)) detail::fail("bernoulli_", "p must be in [0, 1], got " + std::to_string(p));
+    detail::begin_inplace("bernoulli_", *this);
+    fill_random(*this, [p](std::mt19937_64& rng) { return uniform01(rng) < p ? 1.0 : 0.0; });
+    return *this;
+}
+
+}  // namespace tapegrad
