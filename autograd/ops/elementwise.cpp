@@ -72,26 +72,30 @@ std::vector<int64_t> broadcast_shapes(const char* op, const std::vector<int64_t>
 
 // y = a + alpha * b
 // grad_a = sum_to(grad_out, a.shape)   grad_b = sum_to(alpha * grad_out, b.shape)
-Tensor add(const Tensor& a_in, const Tensor& b_in, Scalar alpha) {
-    check_broadcast("add", a_in, b_in);
-    auto [a, b] = promoted("add", a_in, b_in);
+namespace {
+Tensor add_scaled(const char* op, const Tensor& a_in, const Tensor& b_in, Scalar alpha) {
+    check_broadcast(op, a_in, b_in);
+    auto [a, b] = promoted(op, a_in, b_in);
     const double al = alpha.to_double();
     Tensor y = al == 1  // the common case, kept free of the multiply
                    ? detail::map_binary(a, b, a.dtype(), a.dtype(), [](auto u, auto v) { return u + v; })
                    : detail::map_binary(a, b, a.dtype(), a.dtype(),
                                         [al](auto u, auto v) { return u + decltype(u)(al) * v; });
-    return record("add", y, {a, b},
+    return record(op, y, {a, b},
                   [sa = a.sizes(), sb = b.sizes(), al](const Tensor& grad_out) {
                       return Grads{sum_to(grad_out, sa),
                                    sum_to(al == 1 ? grad_out : grad_out * al, sb)};
                   },
                   "grad_a = sum_to(grad_out), grad_b = sum_to(alpha * grad_out)");
 }
+}  // namespace
 
+Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) { return add_scaled("add", a, b, alpha); }
+
+// y = a - alpha * b: add with -alpha, recorded under its own name
 Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
-    check_broadcast("sub", a, b);
-    if (alpha.is_integral()) return add(a, b, -alpha.to_long());
-    return add(a, b, -alpha.to_double());
+    if (alpha.is_integral()) return add_scaled("sub", a, b, -alpha.to_long());
+    return add_scaled("sub", a, b, -alpha.to_double());
 }
 
 // y = a * b

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian packages tapegrad needs that are missing (plus any named as arguments).
+# A no-op, without touching the network, when everything is already installed.
+set -euo pipefail
+packages=(cmake ninja-build g++ libxtensor-dev libxtensor-blas-dev libopenblas-dev doctest-dev
+          zlib1g-dev "$@")
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo=sudo
+echo "installing: ${missing[*]}"
+$sudo apt-get update -q
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
