@@ -12,3 +12,4 @@
 #include "nn/nn.hpp"
 #include "optim/optim.hpp"
 #include "data/data.hpp"
+#include "train/train.hpp"

@@ -1,0 +1,2 @@
+#pragma once
+// Keras-style training helpers on top of the PyTorch-style loop: fit, evaluate, history, plots.
