@@ -119,7 +119,10 @@ private:
         if (errnum == Z_ERRNO) {
             file_error(op_, path_, std::string("read error: ") + std::strerror(errno));
         }
-        file_error(op_, path_, std::string("corrupt gzip data: ") + (msg ? msg : "unknown error"));
+        // zlib's message starts with the path, which ours already names
+        std::string detail = msg ? msg : "unknown error";
+        if (detail.rfind(path_ + ": ", 0) == 0) detail.erase(0, path_.size() + 2);
+        file_error(op_, path_, "corrupt gzip data: " + detail);
     }
 
     const char* op_;
@@ -179,9 +182,8 @@ IdxContents read_idx_file(const char* op, const std::string& path, uint32_t requ
     std::vector<uint8_t> dim_bytes(static_cast<size_t>(4 * ndim));
     got = in.read(dim_bytes.data(), dim_bytes.size());
     if (got < dim_bytes.size()) {
-        file_error(op, path, "truncated: expected " + std::to_string(ndim) +
-                                 " dimension sizes (" + std::to_string(dim_bytes.size()) +
-                                 " bytes), got " + std::to_string(got) + " bytes");
+        file_error(op, path, "truncated: expected " + std::to_string(dim_bytes.size()) +
+                                 " bytes of dimension sizes, got " + std::to_string(got));
     }
     // Each size is below 2^32, so the product is checked against the limit before each step.
     const int64_t max_bytes = std::numeric_limits<int64_t>::max() / 2;
