@@ -1,3 +1,13 @@
 tapegrad_test_suite(autograd
-  autograd/smoke_test.cpp
+  autograd/golden_test.cpp
+  autograd/elementwise_test.cpp
+  autograd/linalg_test.cpp
+  autograd/shape_test.cpp
+  autograd/reduce_test.cpp
+  autograd/activation_test.cpp
+  autograd/tensor_test.cpp
+  autograd/factories_test.cpp
+  autograd/random_test.cpp
+  autograd/engine_test.cpp
+  autograd/gradcheck_test.cpp
 )
