@@ -1,0 +1,47 @@
+#include "nn/dropout.hpp"
+
+#include <ostream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include "autograd/ops.hpp"
+
+namespace tapegrad {
+
+namespace {
+void check_probability(const char* op, double p) {
+    if (!(p >= 0.0 && p <= 1.0)) {
+        std::ostringstream msg;
+        msg << op << ": probability has to be between 0 and 1, got " << p;
+        throw std::invalid_argument(msg.str());
+    }
+}
+}  // namespace
+
+// y = x * m / (1 - p), m ~ Bernoulli(1 - p)       grad_x = grad_out * m / (1 - p) (via mul)
+Tensor dropout(const Tensor& input, double p, bool train) {
+    check_probability("dropout", p);
+    if (!train || p == 0.0) return input;
+    if (p == 1.0) return input * zeros_like(input);
+    Tensor mask = bernoulli(input.sizes(), 1.0 - p, input.dtype());
+    mask.mul_(1.0 / (1.0 - p));
+    return input * mask;
+}
+
+namespace nn {
+
+DropoutImpl::DropoutImpl(const DropoutOptions& opts) : options(opts) {
+    check_probability("Dropout", options.p());
+}
+
+Tensor DropoutImpl::forward(const Tensor& input) {
+    return tapegrad::dropout(input, options.p(), is_training());
+}
+
+void DropoutImpl::pretty_print(std::ostream& stream) const {
+    stream << "Dropout(p=" << options.p() << ")";
+}
+
+}  // namespace nn
+}  // namespace tapegrad

@@ -1,0 +1,84 @@
+#pragma once
+// BatchNorm1d and LayerNorm, composed of core ops (their gradients come from the tape).
+
+#include <cstdint>
+#include <iosfwd>
+#include <vector>
+
+#include "autograd/tensor.hpp"
+#include "nn/arg.hpp"
+#include "nn/module.hpp"
+
+namespace tapegrad {
+namespace nn {
+
+/// Options of BatchNorm1d: `BatchNormOptions(64).momentum(0.01)`.
+struct BatchNormOptions {
+    BatchNormOptions(int64_t num_features) : num_features_(num_features) {}  // NOLINT
+    TAPEGRAD_ARG(int64_t, num_features);
+    TAPEGRAD_ARG(double, eps) = 1e-5;
+    /// running = (1 - momentum) * running + momentum * batch statistic.
+    TAPEGRAD_ARG(double, momentum) = 0.1;
+    /// Whether the layer has a learned scale (weight) and shift (bias).
+    TAPEGRAD_ARG(bool, affine) = true;
+    /// Whether running statistics are kept (as buffers) and used in eval mode.
+    TAPEGRAD_ARG(bool, track_running_stats) = true;
+};
+using BatchNorm1dOptions = BatchNormOptions;
+
+/// Normalises each feature of [N, C] or [N, C, L] input: in training by the batch's mean and
+/// biased variance (updating running_mean and the unbiased running_var), in eval mode by the
+/// running statistics. Then y = x_hat * weight + bias.
+class BatchNorm1dImpl : public Module {
+public:
+    explicit BatchNorm1dImpl(int64_t num_features) : BatchNorm1dImpl(BatchNormOptions(num_features)) {}
+    explicit BatchNorm1dImpl(const BatchNormOptions& options);
+
+    /// running_mean = 0, running_var = 1, num_batches_tracked = 0.
+    void reset_running_stats();
+    /// weight = 1, bias = 0, and the running statistics reset.
+    void reset_parameters();
+    Tensor forward(const Tensor& input);
+    void pretty_print(std::ostream& stream) const override;
+
+    BatchNormOptions options;
+    Tensor weight, bias;                                     // [C], when affine
+    Tensor running_mean, running_var, num_batches_tracked;  // buffers, when tracking
+
+protected:
+    bool describes_parameters() const override { return true; }
+};
+TAPEGRAD_MODULE(BatchNorm1d);
+
+/// Options of LayerNorm: the trailing shape normalised over, e.g. `LayerNormOptions({128})`.
+struct LayerNormOptions {
+    LayerNormOptions(std::vector<int64_t> normalized_shape)  // NOLINT: implicit, as LibTorch
+        : normalized_shape_(std::move(normalized_shape)) {}
+    TAPEGRAD_ARG(std::vector<int64_t>, normalized_shape);
+    TAPEGRAD_ARG(double, eps) = 1e-5;
+    /// Whether the layer has a learned scale and shift of shape normalized_shape.
+    TAPEGRAD_ARG(bool, elementwise_affine) = true;
+};
+
+/// Normalises over the trailing dims given by normalized_shape, per sample, by their mean and
+/// biased variance; then y = x_hat * weight + bias.
+class LayerNormImpl : public Module {
+public:
+    explicit LayerNormImpl(std::vector<int64_t> normalized_shape)
+        : LayerNormImpl(LayerNormOptions(std::move(normalized_shape))) {}
+    explicit LayerNormImpl(const LayerNormOptions& options);
+
+    void reset_parameters();
+    Tensor forward(const Tensor& input);
+    void pretty_print(std::ostream& stream) const override;
+
+    LayerNormOptions options;
+    Tensor weight, bias;  // normalized_shape, when elementwise_affine
+
+protected:
+    bool describes_parameters() const override { return true; }
+};
+TAPEGRAD_MODULE(LayerNorm);
+
+}  // namespace nn
+}  // namespace tapegrad
