@@ -1,0 +1,14 @@
+tapegrad_test_suite(nn
+  nn/module_test.cpp
+  nn/linear_test.cpp
+  nn/activation_test.cpp
+  nn/dropout_test.cpp
+  nn/normalization_test.cpp
+  nn/embedding_test.cpp
+  nn/sequential_test.cpp
+  nn/init_test.cpp
+  nn/loss_test.cpp
+  nn/utils_test.cpp
+  nn/serialize_test.cpp
+  nn/training_test.cpp
+)
