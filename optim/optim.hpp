@@ -1,2 +1,9 @@
 #pragma once
 // tapegrad::optim: optimizers and learning-rate schedulers.
+
+#include "optim/adagrad.hpp"
+#include "optim/adam.hpp"
+#include "optim/adamw.hpp"
+#include "optim/optimizer.hpp"
+#include "optim/rmsprop.hpp"
+#include "optim/sgd.hpp"

@@ -1,0 +1,11 @@
+# The optim suite: optimizers, schedulers, save/load, and golden trajectories from PyTorch.
+tapegrad_test_suite(optim
+  optim/optimizer_test.cpp
+  optim/sgd_test.cpp
+  optim/adagrad_test.cpp
+  optim/rmsprop_test.cpp
+  optim/adam_test.cpp
+  optim/adamw_test.cpp
+  optim/trajectories_test.cpp
+  optim/allocation_test.cpp
+)
