@@ -6,4 +6,5 @@
 #include "optim/adamw.hpp"
 #include "optim/optimizer.hpp"
 #include "optim/rmsprop.hpp"
+#include "optim/serialize.hpp"
 #include "optim/sgd.hpp"

@@ -8,4 +8,5 @@ tapegrad_test_suite(optim
   optim/adamw_test.cpp
   optim/trajectories_test.cpp
   optim/allocation_test.cpp
+  optim/serialize_test.cpp
 )

@@ -1,0 +1,27 @@
+#pragma once
+// Saving and loading an optimizer's state (moments, step counts, each group's options) in the
+// tensor archive format of autograd/serialize.hpp, so a training run can stop and resume to
+// the same numbers. Parameters themselves are saved with the model, not here.
+//
+// Archive entries: "groups" and "group<g>.params" (int64 counts), "group<g>.<option>"
+// (float64 scalars; flags as int64 0/1), and "group<g>.param<i>.<field>" for the state of
+// parameter i of group g (tensors shaped like it, step counts as int64 scalars).
+
+#include <string>
+
+#include "optim/optimizer.hpp"
+
+namespace tapegrad {
+namespace optim {
+
+/// Writes the optimizer's state and group options to `path`, atomically.
+void save(const Optimizer& optimizer, const std::string& path);
+
+/// Replaces the optimizer's state and group options with those saved in `path`. Throws
+/// std::invalid_argument naming the problem when the file was saved from another kind of
+/// optimizer or for other parameters (number of groups or parameters, shapes, dtypes); the
+/// optimizer is then left unchanged.
+void load(Optimizer& optimizer, const std::string& path);
+
+}  // namespace optim
+}  // namespace tapegrad
