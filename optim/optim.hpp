@@ -6,5 +6,6 @@
 #include "optim/adamw.hpp"
 #include "optim/optimizer.hpp"
 #include "optim/rmsprop.hpp"
+#include "optim/scheduler.hpp"
 #include "optim/serialize.hpp"
 #include "optim/sgd.hpp"

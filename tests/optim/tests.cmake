@@ -9,4 +9,5 @@ tapegrad_test_suite(optim
   optim/trajectories_test.cpp
   optim/allocation_test.cpp
   optim/serialize_test.cpp
+  optim/scheduler_test.cpp
 )
