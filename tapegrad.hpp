@@ -3,8 +3,10 @@
 // The one header a user includes: `#include <tapegrad.hpp>`.
 
 #include "autograd/engine.hpp"
+#include "autograd/function.hpp"
 #include "autograd/gradcheck.hpp"
 #include "autograd/grad_mode.hpp"
+#include "autograd/graph.hpp"
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
 #include "autograd/serialize.hpp"
