@@ -24,4 +24,14 @@ void save(const Optimizer& optimizer, const std::string& path);
 void load(Optimizer& optimizer, const std::string& path);
 
 }  // namespace optim
+
+/// LibTorch's spelling, `tapegrad::save(optimizer, path)`: optim::save.
+inline void save(const optim::Optimizer& optimizer, const std::string& path) {
+    optim::save(optimizer, path);
+}
+/// LibTorch's spelling, `tapegrad::load(optimizer, path)`: optim::load.
+inline void load(optim::Optimizer& optimizer, const std::string& path) {
+    optim::load(optimizer, path);
+}
+
 }  // namespace tapegrad

@@ -10,4 +10,5 @@ tapegrad_test_suite(optim
   optim/allocation_test.cpp
   optim/serialize_test.cpp
   optim/scheduler_test.cpp
+  optim/training_test.cpp
 )
