@@ -107,10 +107,10 @@ TensorDataset read_csv(const std::string& path, const CsvOptions& options) {
             columns = got;
             if (columns < 2) {
                 file_error(where(), "expected at least 2 columns (features and a label), got " +
-                                      std::to_string(columns));
+                                        std::to_string(columns));
             }
             label_column = options.label_column() < 0 ? options.label_column() + columns
-                                                       : options.label_column();
+                                                      : options.label_column();
             if (label_column < 0 || label_column >= columns) {
                 throw std::invalid_argument("read_csv: " + path + ": label column " +
                                             std::to_string(options.label_column()) +
@@ -124,7 +124,7 @@ TensorDataset read_csv(const std::string& path, const CsvOptions& options) {
         }
         if (got != columns) {
             file_error(where(), "expected " + std::to_string(columns) + " columns, got " +
-                                  std::to_string(got));
+                                    std::to_string(got));
         }
         for (int64_t c = 0; c < columns; ++c) {
             const std::string_view field = fields[static_cast<size_t>(c)];
@@ -148,8 +148,10 @@ TensorDataset read_csv(const std::string& path, const CsvOptions& options) {
                 }
                 file_error(where(), column() + quote(field) + " is not a number");
             }
-            if (c == label_column) labels_float.push_back(value);
-            else features.push_back(value);
+            if (c == label_column)
+                labels_float.push_back(value);
+            else
+                features.push_back(value);
         }
         ++rows;
     }

@@ -11,7 +11,7 @@ namespace data {
 
 /// How read_csv splits a file: chain the setters.
 class CsvOptions {
-public:
+  public:
     /// The first line names the columns and is skipped (default true).
     CsvOptions& header(bool v) {
         header_ = v;
@@ -33,7 +33,7 @@ public:
     int64_t label_column() const { return label_column_; }
     char delimiter() const { return delimiter_; }
 
-private:
+  private:
     bool header_ = true;
     int64_t label_column_ = -1;
     char delimiter_ = ',';

@@ -17,7 +17,7 @@ namespace data {
 
 /// How a DataLoader batches: chain the setters, as LibTorch's DataLoaderOptions.
 class DataLoaderOptions {
-public:
+  public:
     DataLoaderOptions() = default;
     explicit DataLoaderOptions(int64_t batch_size) : batch_size_(batch_size) {}
 
@@ -48,7 +48,7 @@ public:
     bool drop_last() const { return drop_last_; }
     uint64_t seed() const { return seed_; }
 
-private:
+  private:
     int64_t batch_size_ = 1;
     bool shuffle_ = false;
     bool drop_last_ = false;
@@ -63,11 +63,11 @@ std::vector<int64_t> shuffled_indices(int64_t n, std::mt19937_64& rng);
 /// each epoch takes a fresh permutation from the loader's random stream, so epoch k's order
 /// depends only on the seed and k.
 class DataLoader {
-public:
+  public:
     /// Walks one epoch; a range-for over the loader uses it. Holds what it needs, so it stays
     /// valid even if the loader goes away.
     class Iterator {
-    public:
+      public:
         using iterator_category = std::input_iterator_tag;
         using value_type = Batch;
         using difference_type = std::ptrdiff_t;
@@ -81,7 +81,7 @@ public:
         bool operator==(const Iterator& other) const { return batch_ == other.batch_; }
         bool operator!=(const Iterator& other) const { return batch_ != other.batch_; }
 
-    private:
+      private:
         friend class DataLoader;
         Iterator(std::shared_ptr<const Dataset> dataset,
                  std::shared_ptr<const std::vector<int64_t>> order, int64_t batch_size,
@@ -109,7 +109,7 @@ public:
     const Dataset& dataset() const { return *dataset_; }
     const DataLoaderOptions& options() const { return options_; }
 
-private:
+  private:
     std::shared_ptr<const Dataset> dataset_;
     DataLoaderOptions options_;
     std::mt19937_64 rng_;

@@ -13,8 +13,8 @@ namespace {
 void check_index(const char* op, int64_t index, int64_t size) {
     if (index < 0 || index >= size) {
         throw std::invalid_argument(std::string(op) + ": index " + std::to_string(index) +
-                                    " is out of range for a dataset of " +
-                                    std::to_string(size) + " samples");
+                                    " is out of range for a dataset of " + std::to_string(size) +
+                                    " samples");
     }
 }
 
@@ -46,14 +46,15 @@ TensorDataset::TensorDataset(Tensor data, Tensor targets)
     }
     if (data_.size(0) != targets_.size(0)) {
         throw std::invalid_argument("TensorDataset: data has " + std::to_string(data_.size(0)) +
-                                    " samples but targets has " +
-                                    std::to_string(targets_.size(0)) + ": data is " +
-                                    shape_str(data_.sizes()) + ", targets is " +
+                                    " samples but targets has " + std::to_string(targets_.size(0)) +
+                                    ": data is " + shape_str(data_.sizes()) + ", targets is " +
                                     shape_str(targets_.sizes()));
     }
 }
 
-int64_t TensorDataset::size() const { return data_.defined() ? data_.size(0) : 0; }
+int64_t TensorDataset::size() const {
+    return data_.defined() ? data_.size(0) : 0;
+}
 
 Example TensorDataset::get(int64_t index) const {
     check_index("TensorDataset::get", index, size());

@@ -21,7 +21,7 @@ using Batch = Example;
 
 /// A source of samples addressed by an index in [0, size()).
 class Dataset {
-public:
+  public:
     virtual ~Dataset() = default;
     /// The number of samples.
     virtual int64_t size() const = 0;
@@ -35,7 +35,7 @@ public:
 /// Samples held as two whole tensors whose first dimension is the sample:
 /// data [n, ...] and targets [n, ...].
 class TensorDataset : public Dataset {
-public:
+  public:
     /// An empty dataset (size 0), to be assigned later.
     TensorDataset() = default;
     /// Throws std::invalid_argument unless both are defined, at least 1-D, and agree on n.
@@ -52,7 +52,7 @@ public:
     /// All samples' targets, [n, ...].
     const Tensor& targets() const { return targets_; }
 
-private:
+  private:
     Tensor data_;
     Tensor targets_;
 };

@@ -56,8 +56,9 @@ TensorDataset load_split(const std::string& dir, const std::string& prefix) {
 FashionMNIST load_fashion_mnist(const std::string& dir) {
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec)) {
-        fail(dir, "no such directory (install Debian's dataset-fashion-mnist package, or pass "
-                  "the directory that holds the files)");
+        fail(dir,
+             "no such directory (install Debian's dataset-fashion-mnist package, or pass "
+             "the directory that holds the files)");
     }
     return FashionMNIST{load_split(dir, "train"), load_split(dir, "t10k")};
 }

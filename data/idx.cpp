@@ -34,7 +34,9 @@ std::string hex(uint32_t v, int digits) {
     return buf;
 }
 
-std::string hex32(uint32_t v) { return hex(v, 8); }
+std::string hex32(uint32_t v) {
+    return hex(v, 8);
+}
 
 uint32_t load_be32(const uint8_t* p) {
     return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
@@ -46,7 +48,7 @@ uint64_t load_be64(const uint8_t* p) {
 
 // Reads a file front to back, decompressing it when it starts with the gzip magic bytes.
 class ByteReader {
-public:
+  public:
     ByteReader(const char* op, const std::string& path) : op_(op), path_(path) {
         std::error_code ec;
         if (std::filesystem::is_directory(path, ec)) file_error(op_, path_, "is a directory");
@@ -108,7 +110,7 @@ public:
         return total;
     }
 
-private:
+  private:
     void gzip_error() {
         int errnum = Z_OK;
         const char* msg = gzerror(gz_, &errnum);
@@ -140,13 +142,20 @@ struct IdxContents {
 
 int64_t element_bytes(uint8_t type) {
     switch (type) {
-        case 0x08: return 1;  // unsigned byte
-        case 0x09: return 1;  // signed byte
-        case 0x0B: return 2;  // short
-        case 0x0C: return 4;  // int
-        case 0x0D: return 4;  // float
-        case 0x0E: return 8;  // double
-        default: return 0;
+        case 0x08:
+            return 1;  // unsigned byte
+        case 0x09:
+            return 1;  // signed byte
+        case 0x0B:
+            return 2;  // short
+        case 0x0C:
+            return 4;  // int
+        case 0x0D:
+            return 4;  // float
+        case 0x0E:
+            return 8;  // double
+        default:
+            return 0;
     }
 }
 
@@ -157,24 +166,28 @@ IdxContents read_idx_file(const char* op, const std::string& path, uint32_t requ
     uint8_t magic_bytes[4];
     size_t got = in.read(magic_bytes, 4);
     if (got < 4) {
-        file_error(op, path, "truncated: expected a 4-byte magic number, got " +
-                                 std::to_string(got) + " bytes");
+        file_error(
+            op, path,
+            "truncated: expected a 4-byte magic number, got " + std::to_string(got) + " bytes");
     }
     const uint32_t magic = load_be32(magic_bytes);
     if (required_magic != 0 && magic != required_magic) {
-        file_error(op, path, "bad magic number " + hex32(magic) + ", expected " +
-                                 hex32(required_magic) + " (" + required_what + ")");
+        file_error(op, path,
+                   "bad magic number " + hex32(magic) + ", expected " + hex32(required_magic) +
+                       " (" + required_what + ")");
     }
     if (magic_bytes[0] != 0 || magic_bytes[1] != 0) {
-        file_error(op, path, "not an IDX file: magic number " + hex32(magic) +
-                                 " does not start with two zero bytes");
+        file_error(op, path,
+                   "not an IDX file: magic number " + hex32(magic) +
+                       " does not start with two zero bytes");
     }
     IdxContents idx;
     idx.type = magic_bytes[2];
     const int64_t elem = element_bytes(idx.type);
     if (elem == 0) {
-        file_error(op, path, "unknown IDX element type " + hex(idx.type, 2) +
-                                 " in magic number " + hex32(magic));
+        file_error(
+            op, path,
+            "unknown IDX element type " + hex(idx.type, 2) + " in magic number " + hex32(magic));
     }
     const int ndim = magic_bytes[3];
     if (ndim == 0) file_error(op, path, "magic number " + hex32(magic) + " declares 0 dimensions");
@@ -182,8 +195,9 @@ IdxContents read_idx_file(const char* op, const std::string& path, uint32_t requ
     std::vector<uint8_t> dim_bytes(static_cast<size_t>(4 * ndim));
     got = in.read(dim_bytes.data(), dim_bytes.size());
     if (got < dim_bytes.size()) {
-        file_error(op, path, "truncated: expected " + std::to_string(dim_bytes.size()) +
-                                 " bytes of dimension sizes, got " + std::to_string(got));
+        file_error(op, path,
+                   "truncated: expected " + std::to_string(dim_bytes.size()) +
+                       " bytes of dimension sizes, got " + std::to_string(got));
     }
     // Each size is below 2^32, so the product is checked against the limit before each step.
     const int64_t max_bytes = std::numeric_limits<int64_t>::max() / 2;
@@ -192,8 +206,10 @@ IdxContents read_idx_file(const char* op, const std::string& path, uint32_t requ
     for (int d = 0; d < ndim; ++d) {
         const auto size = static_cast<int64_t>(load_be32(&dim_bytes[static_cast<size_t>(4 * d)]));
         idx.dims.push_back(size);
-        if (size != 0 && count > max_bytes / elem / size) too_large = true;
-        else count *= size;
+        if (size != 0 && count > max_bytes / elem / size)
+            too_large = true;
+        else
+            count *= size;
     }
     if (too_large) {
         file_error(op, path, "declared shape " + shape_str(idx.dims) + " is too large");
@@ -203,12 +219,14 @@ IdxContents read_idx_file(const char* op, const std::string& path, uint32_t requ
     const int64_t available = in.remaining();
     if (available >= 0) {
         if (available < expected) {
-            file_error(op, path, "truncated: expected " + std::to_string(expected) +
-                                     " bytes of data, got " + std::to_string(available));
+            file_error(op, path,
+                       "truncated: expected " + std::to_string(expected) + " bytes of data, got " +
+                           std::to_string(available));
         }
         if (available > expected) {
-            file_error(op, path, "expected " + std::to_string(expected) + " bytes of data, got " +
-                                     std::to_string(available) + " (trailing bytes)");
+            file_error(op, path,
+                       "expected " + std::to_string(expected) + " bytes of data, got " +
+                           std::to_string(available) + " (trailing bytes)");
         }
     }
     // Grow the buffer as data arrives, so a header that lies about the size cannot make us
@@ -219,18 +237,20 @@ IdxContents read_idx_file(const char* op, const std::string& path, uint32_t requ
     while (have < expected) {
         const int64_t want = std::min(chunk, expected - have);
         idx.bytes.resize(static_cast<size_t>(have + want));
-        const auto n = static_cast<int64_t>(in.read(&idx.bytes[static_cast<size_t>(have)],
-                                                    static_cast<size_t>(want)));
+        const auto n = static_cast<int64_t>(
+            in.read(&idx.bytes[static_cast<size_t>(have)], static_cast<size_t>(want)));
         have += n;
         if (n < want) {
-            file_error(op, path, "truncated: expected " + std::to_string(expected) +
-                                     " bytes of data, got " + std::to_string(have));
+            file_error(op, path,
+                       "truncated: expected " + std::to_string(expected) + " bytes of data, got " +
+                           std::to_string(have));
         }
     }
     uint8_t extra = 0;
     if (in.read(&extra, 1) != 0) {
-        file_error(op, path, "expected " + std::to_string(expected) +
-                                 " bytes of data, got more (trailing bytes)");
+        file_error(
+            op, path,
+            "expected " + std::to_string(expected) + " bytes of data, got more (trailing bytes)");
     }
     return idx;
 }
@@ -264,10 +284,13 @@ Tensor read_idx(const std::string& path) {
             Tensor out = empty(idx.dims, kInt64);
             int64_t* dst = out.data_ptr<int64_t>();
             for (int64_t i = 0; i < n; ++i) {
-                if (idx.type == 0x08) dst[i] = p[i];
-                else if (idx.type == 0x09) dst[i] = static_cast<int8_t>(p[i]);
+                if (idx.type == 0x08)
+                    dst[i] = p[i];
+                else if (idx.type == 0x09)
+                    dst[i] = static_cast<int8_t>(p[i]);
                 else if (idx.type == 0x0B) {
-                    dst[i] = static_cast<int16_t>(static_cast<uint16_t>((p[2 * i] << 8) | p[2 * i + 1]));
+                    dst[i] =
+                        static_cast<int16_t>(static_cast<uint16_t>((p[2 * i] << 8) | p[2 * i + 1]));
                 } else {
                     dst[i] = static_cast<int32_t>(load_be32(p + 4 * i));
                 }

@@ -46,7 +46,8 @@ std::vector<int64_t> counts_from(const char* op, const SplitLengths& lengths, in
             if (!(f >= 0.0 && f <= 1.0)) fail(op, "fraction " + number(f) + " is outside [0, 1]");
             total += f;
         }
-        if (std::fabs(total - 1.0) > 1e-6) fail(op, "fractions sum to " + number(total) + ", not 1");
+        if (std::fabs(total - 1.0) > 1e-6)
+            fail(op, "fractions sum to " + number(total) + ", not 1");
         int64_t assigned = 0;
         for (double f : values) {
             counts.push_back(static_cast<int64_t>(std::floor(f * static_cast<double>(n))));

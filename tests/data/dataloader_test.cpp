@@ -51,7 +51,7 @@ std::vector<int64_t> reference_permutation(int64_t n, std::mt19937_64& rng) {
 
 // A generic dataset (not a TensorDataset): sample i is data [2*i] and target 0-d i.
 class DoublingDataset : public data::Dataset {
-public:
+  public:
     int64_t size() const override { return 5; }
     Example get(int64_t i) const override {
         return {tensor({2.0 * static_cast<double>(i)}), tensor(i)};
@@ -61,122 +61,121 @@ public:
 }  // namespace
 
 TEST_SUITE("data/dataloader") {
-
-TEST_CASE("DataLoader: without shuffling yields batches in order with a short last batch") {
-    DataLoader loader(counting_dataset(10), DataLoaderOptions().batch_size(4));
-    CHECK(loader.size() == 3);
-    auto [targets, sizes] = one_epoch(loader);
-    CHECK(sizes == std::vector<int64_t>{4, 4, 2});
-    std::vector<int64_t> expected(10);
-    std::iota(expected.begin(), expected.end(), 0);
-    CHECK(targets == expected);
-}
-
-TEST_CASE("DataLoader: drop_last skips the short last batch") {
-    DataLoader loader(counting_dataset(10), DataLoaderOptions(4).drop_last(true).shuffle(true));
-    CHECK(loader.size() == 2);
-    auto [targets, sizes] = one_epoch(loader);
-    CHECK(sizes == std::vector<int64_t>{4, 4});
-    CHECK(targets.size() == 8);
-}
-
-TEST_CASE("DataLoader: drop_last keeps a last batch that is full") {
-    DataLoader loader(counting_dataset(8), DataLoaderOptions(4).drop_last(true));
-    CHECK(loader.size() == 2);
-    CHECK(one_epoch(loader).second == std::vector<int64_t>{4, 4});
-}
-
-TEST_CASE("DataLoader: shuffling follows the documented Fisher-Yates over mt19937_64(seed)") {
-    DataLoader loader(counting_dataset(37), DataLoaderOptions(8).shuffle(true).seed(1234));
-    std::mt19937_64 rng(1234);
-    // Each epoch continues the same stream.
-    CHECK(one_epoch(loader).first == reference_permutation(37, rng));
-    CHECK(one_epoch(loader).first == reference_permutation(37, rng));
-}
-
-TEST_CASE("DataLoader: each epoch is a new permutation that yields every sample once") {
-    DataLoader loader(counting_dataset(50), DataLoaderOptions(7).shuffle(true));
-    std::vector<int64_t> first = one_epoch(loader).first;
-    std::vector<int64_t> second = one_epoch(loader).first;
-    CHECK(first != second);
-    for (std::vector<int64_t> epoch : {first, second}) {
-        std::sort(epoch.begin(), epoch.end());
-        std::vector<int64_t> expected(50);
+    TEST_CASE("DataLoader: without shuffling yields batches in order with a short last batch") {
+        DataLoader loader(counting_dataset(10), DataLoaderOptions().batch_size(4));
+        CHECK(loader.size() == 3);
+        auto [targets, sizes] = one_epoch(loader);
+        CHECK(sizes == std::vector<int64_t>{4, 4, 2});
+        std::vector<int64_t> expected(10);
         std::iota(expected.begin(), expected.end(), 0);
-        CHECK(epoch == expected);
+        CHECK(targets == expected);
     }
-}
 
-TEST_CASE("DataLoader: the same seed repeats the batches and another seed changes them") {
-    DataLoader a(counting_dataset(30), DataLoaderOptions(5).shuffle(true).seed(7));
-    DataLoader b(counting_dataset(30), DataLoaderOptions(5).shuffle(true).seed(7));
-    DataLoader c(counting_dataset(30), DataLoaderOptions(5).shuffle(true).seed(8));
-    const std::vector<int64_t> order = one_epoch(a).first;
-    CHECK(one_epoch(b).first == order);
-    CHECK(one_epoch(c).first != order);
-}
+    TEST_CASE("DataLoader: drop_last skips the short last batch") {
+        DataLoader loader(counting_dataset(10), DataLoaderOptions(4).drop_last(true).shuffle(true));
+        CHECK(loader.size() == 2);
+        auto [targets, sizes] = one_epoch(loader);
+        CHECK(sizes == std::vector<int64_t>{4, 4});
+        CHECK(targets.size() == 8);
+    }
 
-TEST_CASE("DataLoader: keeps each sample's data and target together when shuffling") {
-    DataLoader loader(counting_dataset(20), DataLoaderOptions(6).shuffle(true).seed(3));
-    int batches = 0;
-    for (const Batch& b : loader) {
-        ++batches;
-        CHECK(b.data.dtype() == kFloat32);
-        CHECK(b.data.size(1) == 2);
-        const std::vector<float> data = b.data.to_vector<float>();
-        const std::vector<int64_t> target = b.target.to_vector<int64_t>();
-        for (size_t i = 0; i < target.size(); ++i) {
-            CHECK(data[2 * i] == static_cast<float>(target[i]));
-            CHECK(data[2 * i + 1] == static_cast<float>(target[i] + 100));
+    TEST_CASE("DataLoader: drop_last keeps a last batch that is full") {
+        DataLoader loader(counting_dataset(8), DataLoaderOptions(4).drop_last(true));
+        CHECK(loader.size() == 2);
+        CHECK(one_epoch(loader).second == std::vector<int64_t>{4, 4});
+    }
+
+    TEST_CASE("DataLoader: shuffling follows the documented Fisher-Yates over mt19937_64(seed)") {
+        DataLoader loader(counting_dataset(37), DataLoaderOptions(8).shuffle(true).seed(1234));
+        std::mt19937_64 rng(1234);
+        // Each epoch continues the same stream.
+        CHECK(one_epoch(loader).first == reference_permutation(37, rng));
+        CHECK(one_epoch(loader).first == reference_permutation(37, rng));
+    }
+
+    TEST_CASE("DataLoader: each epoch is a new permutation that yields every sample once") {
+        DataLoader loader(counting_dataset(50), DataLoaderOptions(7).shuffle(true));
+        std::vector<int64_t> first = one_epoch(loader).first;
+        std::vector<int64_t> second = one_epoch(loader).first;
+        CHECK(first != second);
+        for (std::vector<int64_t> epoch : {first, second}) {
+            std::sort(epoch.begin(), epoch.end());
+            std::vector<int64_t> expected(50);
+            std::iota(expected.begin(), expected.end(), 0);
+            CHECK(epoch == expected);
         }
     }
-    CHECK(batches == 4);
-}
 
-TEST_CASE("DataLoader: stacks the samples of a generic Dataset") {
-    DataLoader loader(std::make_shared<DoublingDataset>(), DataLoaderOptions(2));
-    std::vector<std::vector<float>> data;
-    std::vector<std::vector<int64_t>> targets;
-    for (const Batch& b : loader) {
-        data.push_back(b.data.to_vector<float>());
-        targets.push_back(b.target.to_vector<int64_t>());
+    TEST_CASE("DataLoader: the same seed repeats the batches and another seed changes them") {
+        DataLoader a(counting_dataset(30), DataLoaderOptions(5).shuffle(true).seed(7));
+        DataLoader b(counting_dataset(30), DataLoaderOptions(5).shuffle(true).seed(7));
+        DataLoader c(counting_dataset(30), DataLoaderOptions(5).shuffle(true).seed(8));
+        const std::vector<int64_t> order = one_epoch(a).first;
+        CHECK(one_epoch(b).first == order);
+        CHECK(one_epoch(c).first != order);
     }
-    CHECK(data == std::vector<std::vector<float>>{{0, 2}, {4, 6}, {8}});
-    CHECK(targets == std::vector<std::vector<int64_t>>{{0, 1}, {2, 3}, {4}});
-}
 
-TEST_CASE("DataLoader: an empty dataset yields no batches") {
-    DataLoader loader(TensorDataset(zeros({0, 3}), zeros({0}, kInt64)), DataLoaderOptions(4));
-    CHECK(loader.size() == 0);
-    CHECK(one_epoch(loader).second.empty());
-}
+    TEST_CASE("DataLoader: keeps each sample's data and target together when shuffling") {
+        DataLoader loader(counting_dataset(20), DataLoaderOptions(6).shuffle(true).seed(3));
+        int batches = 0;
+        for (const Batch& b : loader) {
+            ++batches;
+            CHECK(b.data.dtype() == kFloat32);
+            CHECK(b.data.size(1) == 2);
+            const std::vector<float> data = b.data.to_vector<float>();
+            const std::vector<int64_t> target = b.target.to_vector<int64_t>();
+            for (size_t i = 0; i < target.size(); ++i) {
+                CHECK(data[2 * i] == static_cast<float>(target[i]));
+                CHECK(data[2 * i + 1] == static_cast<float>(target[i] + 100));
+            }
+        }
+        CHECK(batches == 4);
+    }
 
-TEST_CASE("DataLoader: an iterator keeps working after its loader is gone") {
-    auto loader = std::make_unique<DataLoader>(counting_dataset(5), DataLoaderOptions(2));
-    DataLoader::Iterator it = loader->begin();
-    DataLoader::Iterator end = loader->end();
-    loader.reset();
-    ++it;
-    CHECK(it->target.to_vector<int64_t>() == std::vector<int64_t>{2, 3});
-    ++it;
-    ++it;
-    CHECK(it == end);
-}
+    TEST_CASE("DataLoader: stacks the samples of a generic Dataset") {
+        DataLoader loader(std::make_shared<DoublingDataset>(), DataLoaderOptions(2));
+        std::vector<std::vector<float>> data;
+        std::vector<std::vector<int64_t>> targets;
+        for (const Batch& b : loader) {
+            data.push_back(b.data.to_vector<float>());
+            targets.push_back(b.target.to_vector<int64_t>());
+        }
+        CHECK(data == std::vector<std::vector<float>>{{0, 2}, {4, 6}, {8}});
+        CHECK(targets == std::vector<std::vector<int64_t>>{{0, 1}, {2, 3}, {4}});
+    }
 
-TEST_CASE("DataLoader: rejects a batch size that is not positive") {
-    CHECK_THROWS_WITH_AS(DataLoader(counting_dataset(4), DataLoaderOptions().batch_size(0)),
-                         "DataLoader: batch_size must be positive, got 0", std::invalid_argument);
-}
+    TEST_CASE("DataLoader: an empty dataset yields no batches") {
+        DataLoader loader(TensorDataset(zeros({0, 3}), zeros({0}, kInt64)), DataLoaderOptions(4));
+        CHECK(loader.size() == 0);
+        CHECK(one_epoch(loader).second.empty());
+    }
 
-TEST_CASE("DataLoader: rejects a null dataset") {
-    CHECK_THROWS_WITH_AS(DataLoader(std::shared_ptr<data::Dataset>()),
-                         "DataLoader: dataset is null", std::invalid_argument);
-}
+    TEST_CASE("DataLoader: an iterator keeps working after its loader is gone") {
+        auto loader = std::make_unique<DataLoader>(counting_dataset(5), DataLoaderOptions(2));
+        DataLoader::Iterator it = loader->begin();
+        DataLoader::Iterator end = loader->end();
+        loader.reset();
+        ++it;
+        CHECK(it->target.to_vector<int64_t>() == std::vector<int64_t>{2, 3});
+        ++it;
+        ++it;
+        CHECK(it == end);
+    }
 
-TEST_CASE("DataLoader: dereferencing the end iterator is refused") {
-    DataLoader loader(counting_dataset(4), DataLoaderOptions(2));
-    CHECK_THROWS_WITH_AS(*loader.end(), "DataLoader: dereferenced the end iterator",
-                         std::logic_error);
-}
+    TEST_CASE("DataLoader: rejects a batch size that is not positive") {
+        CHECK_THROWS_WITH_AS(DataLoader(counting_dataset(4), DataLoaderOptions().batch_size(0)),
+                             "DataLoader: batch_size must be positive, got 0",
+                             std::invalid_argument);
+    }
 
+    TEST_CASE("DataLoader: rejects a null dataset") {
+        CHECK_THROWS_WITH_AS(DataLoader(std::shared_ptr<data::Dataset>()),
+                             "DataLoader: dataset is null", std::invalid_argument);
+    }
+
+    TEST_CASE("DataLoader: dereferencing the end iterator is refused") {
+        DataLoader loader(counting_dataset(4), DataLoaderOptions(2));
+        CHECK_THROWS_WITH_AS(*loader.end(), "DataLoader: dereferenced the end iterator",
+                             std::logic_error);
+    }
 }

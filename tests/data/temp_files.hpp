@@ -18,12 +18,12 @@ using Bytes = std::vector<uint8_t>;
 
 /// A fresh directory under the system's temporary directory, removed with its contents.
 class TempDir {
-public:
+  public:
     TempDir() {
         static int counter = 0;
-        path_ = std::filesystem::temp_directory_path() /
-                ("tapegrad_data_test_" + std::to_string(::getpid()) + "_" +
-                 std::to_string(counter++));
+        path_ =
+            std::filesystem::temp_directory_path() /
+            ("tapegrad_data_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
         std::filesystem::remove_all(path_);
         std::filesystem::create_directories(path_);
     }
@@ -38,13 +38,14 @@ public:
     /// The path of `name` inside the directory (the file is not created).
     std::string file(const std::string& name) const { return (path_ / name).string(); }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 
 inline void write_bytes(const std::string& path, const Bytes& bytes) {
     std::ofstream out(path, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    out.write(reinterpret_cast<const char*>(bytes.data()),
+              static_cast<std::streamsize>(bytes.size()));
     if (!out) throw std::runtime_error("test helper: cannot write " + path);
 }
 
@@ -79,7 +80,8 @@ inline void write_gzip(const std::string& path, const Bytes& bytes) {
 inline Bytes idx_file(uint32_t magic, const std::vector<uint32_t>& dims, const Bytes& data) {
     Bytes out;
     auto put32 = [&out](uint32_t v) {
-        for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
+        for (int shift = 24; shift >= 0; shift -= 8)
+            out.push_back(static_cast<uint8_t>(v >> shift));
     };
     put32(magic);
     for (uint32_t d : dims) put32(d);
