@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -157,6 +158,11 @@ bool draw(const std::string& path, const std::vector<NamedHistory>& runs,
         }
         data << "\n\n";
     }
+    int64_t max_epoch = 1;
+    for (const NamedHistory& run : runs) {
+        max_epoch = std::max<int64_t>(max_epoch, static_cast<int64_t>(run.history.size()));
+        if (!run.history.epoch.empty()) max_epoch = std::max(max_epoch, run.history.epoch.back());
+    }
     const std::string suffix = ".tmp." + std::to_string(::getpid());
     const std::string data_path = path + ".data" + suffix;
     const std::string script_path = path + ".gp" + suffix;
@@ -172,7 +178,8 @@ bool draw(const std::string& path, const std::vector<NamedHistory>& runs,
     gp << "set output " << gp_quote(path) << "\n"
        << "set datafile missing 'nan'\n"
        << "set multiplot layout 1," << panels.size() << " title " << gp_quote(options.title()) << "\n"
-       << "set grid\nset xlabel 'epoch'\nset key top right\n";
+       << "set grid\nset xlabel 'epoch'\nset key top right\n"
+       << "set xrange [0.5:" << max_epoch << ".5]\n";  // also gives one epoch a non-empty range
     for (const Panel& panel : panels) {
         gp << "set ylabel " << gp_quote(panel.ylabel) << "\n"
            << (panel.ylabel == "lr" ? "set logscale y\n" : "unset logscale y\n") << "plot ";

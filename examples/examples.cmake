@@ -1,0 +1,11 @@
+# The training examples (issue 5). Each smoke run uses fewer epochs and exits non-zero when
+# the program does not learn; see each example's first lines for what it shows.
+tapegrad_example(fashion_mnist SMOKE_ARGS --epochs 1 --limit 6000 --min-accuracy 0.70 --out fashion_mnist_smoke)
+# exit code 77: the Fashion-MNIST data package is not installed
+set_tests_properties("example: fashion_mnist" PROPERTIES SKIP_RETURN_CODE 77)
+tapegrad_example(binary_classifier SMOKE_ARGS --epochs 5)
+tapegrad_example(multiclass SMOKE_ARGS --epochs 3)
+tapegrad_example(manual_backprop)
+tapegrad_example(optimizers SMOKE_ARGS --epochs 8)
+tapegrad_example(lr_search SMOKE_ARGS --epochs 6)
+tapegrad_example(overfitting SMOKE_ARGS --epochs 40)
