@@ -145,6 +145,7 @@ private:
                 accumulate(kept->grad, g, create_graph_);
             }
             capture_node(node, grad_out);
+            check_versions(node);
             grads = node.apply(grad_out);
             if (grads.size() != node.next_edges().size()) {
                 throw std::logic_error("backward of " + node.name() + ": returned " +
@@ -169,6 +170,21 @@ private:
                     deliver_to_leaf(*leaf, std::move(g));
                 }
             }
+        }
+    }
+
+    // A backward reads the inputs its op saved: if one was changed in place since, the
+    // gradient would be silently wrong, so refuse (as LibTorch does).
+    static void check_versions(const Node& node) {
+        const std::vector<Edge>& edges = node.next_edges();
+        for (size_t i = 0; i < edges.size(); ++i) {
+            if (!edges[i].modified()) continue;
+            const std::shared_ptr<Storage> s = edges[i].storage.lock();
+            throw std::logic_error(
+                "backward: a tensor needed for the gradient of '" + node.name() + "' (input " +
+                std::to_string(i) + ") was modified in place by " +
+                (s->last_inplace ? s->last_inplace : "an in-place op") +
+                " after it was used; clone() it before modifying, or modify it after backward");
         }
     }
 

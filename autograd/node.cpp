@@ -80,7 +80,10 @@ void Node::release() {
 Tensor Node::saved_output() {
     if (out_storage_->version != out_version_) {
         throw std::logic_error(std::string("backward: a tensor needed for the gradient of '") +
-                               op_ + "' (its output) was modified in place after it was computed");
+                               op_ + "' (its output) was modified in place by " +
+                               (out_storage_->last_inplace ? out_storage_->last_inplace
+                                                           : "an in-place op") +
+                               " after it was computed");
     }
     auto impl = std::make_shared<TensorImpl>();
     impl->storage = out_storage_;
@@ -134,9 +137,14 @@ bool needs_graph(const std::vector<Tensor>& inputs) {
 
 namespace {
 Edge edge_to(const Tensor& t) {
-    if (!t.defined() || !t.requires_grad()) return Edge{};
-    if (t.grad_fn()) return Edge{t.grad_fn(), {}};
-    return Edge{nullptr, t.impl_ptr()};
+    if (!t.defined()) return Edge{};
+    Edge e;
+    e.storage = t.impl().storage;
+    e.version = t.impl().storage->version;
+    if (!t.requires_grad()) return e;
+    if (t.grad_fn()) e.fn = t.grad_fn();
+    else e.leaf = t.impl_ptr();
+    return e;
 }
 }  // namespace
 

@@ -20,11 +20,20 @@ namespace autograd {
 using Grads = std::vector<Tensor>;
 
 /// Where the gradient of one input goes: into the node that made it, or into a leaf's .grad.
+/// It also remembers the input's storage version, so that backward can refuse to run on an
+/// input that was modified in place after the op used it.
 struct Edge {
     std::shared_ptr<Node> fn;        // the input's grad_fn, or null for a leaf
     std::weak_ptr<TensorImpl> leaf;  // the leaf to accumulate into when fn is null
+    std::weak_ptr<Storage> storage;  // the input's data, watched but not kept alive
+    uint64_t version = 0;            // storage->version when the op ran
     /// False when the input needs no gradient.
     bool is_valid() const { return fn != nullptr || !leaf.expired(); }
+    /// True when the input's data was modified in place since the op ran.
+    bool modified() const {
+        const std::shared_ptr<Storage> s = storage.lock();
+        return s && s->version != version;
+    }
 };
 
 /// One recorded op. Subclasses hold what their backward saved; the engine calls apply().

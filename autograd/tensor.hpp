@@ -33,7 +33,8 @@ using GradHook = std::function<Tensor(const Tensor&)>;
 struct Storage {
     void* data = nullptr;
     int64_t nbytes = 0;
-    uint64_t version = 0;  // bumped by every in-place op, checked by saved tensors
+    uint64_t version = 0;                 // bumped by every in-place op
+    const char* last_inplace = nullptr;  // the op that bumped it last, for error messages
     explicit Storage(int64_t nbytes);
     ~Storage();
     Storage(const Storage&) = delete;

@@ -2,6 +2,7 @@
 // recorded: on a tensor that requires grad they are allowed only under NoGradGuard.
 
 #include <cmath>
+#include <cstring>
 
 #include "autograd/grad_mode.hpp"
 #include "autograd/ops/elementwise.hpp"
@@ -24,7 +25,9 @@ void begin_inplace(const char* op, const Tensor& self) {
                                "graph (made by " + self.grad_fn()->name() +
                                ") are not recorded; use the out-of-place op instead");
     }
-    self.impl().storage->version++;
+    Storage& s = *self.impl().storage;
+    s.version++;
+    s.last_inplace = op;
 }
 
 }  // namespace detail
@@ -66,17 +69,21 @@ void apply_scalar(const char* op, Tensor& self, F f) {
 
 }  // namespace
 
-Tensor& Tensor::zero_() { return fill_(0); }
+Tensor& Tensor::zero_() {
+    detail::begin_inplace("zero_", *this);
+    std::memset(raw_data(), 0, static_cast<size_t>(numel() * element_size(dtype())));
+    return *this;
+}
 
 Tensor& Tensor::fill_(Scalar value) {
-    const double v = value.to_double();
-    const int64_t iv = value.to_long();
-    const bool is_int = dtype() == kInt64;
-    apply_scalar("fill_", *this, [=](auto) { return is_int ? double(iv) : v; });
-    if (is_int) {  // exact for large int64 values, which a double cannot hold
-        int64_t* p = data_ptr<int64_t>();
-        for (int64_t i = 0; i < numel(); ++i) p[i] = iv;
-    }
+    detail::begin_inplace("fill_", *this);
+    detail::dispatch(dtype(), [&](auto zero) {
+        using T = decltype(zero);
+        // int64 from the integer itself: a double cannot hold every large int64
+        const T v = dtype() == kInt64 ? T(value.to_long()) : T(value.to_double());
+        T* p = data_ptr<T>();
+        for (int64_t i = 0, n = numel(); i < n; ++i) p[i] = v;
+    });
     return *this;
 }
 

@@ -99,7 +99,13 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
         return gemm_op(a.reshape({batch * n, a.size(2)}), false, b, false)
             .reshape({batch, n, b.size(1)});
     }
-    if (da == 3 && db == 3) return bmm(a, b);
+    if (da == 3 && db == 3) {
+        if (a.size(0) != b.size(0)) {
+            detail::fail("matmul", "batch sizes differ: a is " + shape_str(a.sizes()) + ", b is " +
+                                       shape_str(b.sizes()));
+        }
+        return bmm(a, b);
+    }
     detail::fail("matmul", "a 2-D times 3-D product is not supported: a is " +
                                shape_str(a.sizes()) + ", b is " + shape_str(b.sizes()));
 }

@@ -186,13 +186,32 @@ Tensor argmin(const Tensor& a) {
     if (a.numel() == 0) detail::fail("argmin", "cannot reduce an empty tensor");
     return arg_extreme(a.reshape({-1}), 0, false).reshape({});
 }
-Tensor argmax(const Tensor& a, int64_t dim, bool keepdim) { return std::get<1>(max(a.detach(), dim, keepdim)); }
-Tensor argmin(const Tensor& a, int64_t dim, bool keepdim) { return std::get<1>(min(a.detach(), dim, keepdim)); }
+Tensor argmax(const Tensor& a, int64_t dim, bool keepdim) {
+    detail::check_defined("argmax", a);
+    return std::get<1>(max(a.detach(), detail::wrap_dim("argmax", dim, a.dim()), keepdim));
+}
+Tensor argmin(const Tensor& a, int64_t dim, bool keepdim) {
+    detail::check_defined("argmin", a);
+    return std::get<1>(min(a.detach(), detail::wrap_dim("argmin", dim, a.dim()), keepdim));
+}
 
-// y = sqrt(sum(a^2)): composed of recorded ops, so its gradient a / y comes for free.
+// y = sqrt(sum(a^2));  grad_a = grad_out * a / y, and 0 at the origin (as LibTorch)
 Tensor norm(const Tensor& a) {
     detail::check_floating("norm", a);
-    return sqrt(sum(a * a));
+    Tensor y = detail::make_tensor({}, a.dtype());
+    detail::dispatch_floating(a.dtype(), [&](auto zero) {
+        using T = decltype(zero);
+        const T* p = a.data_ptr<T>();
+        double s = 0;
+        for (int64_t i = 0; i < a.numel(); ++i) s += double(p[i]) * double(p[i]);
+        *y.data_ptr<T>() = static_cast<T>(std::sqrt(s));
+    });
+    return record("norm", y, {a},
+                  [a](const Tensor& grad_out, const Tensor& out) {
+                      if (out.item<double>() == 0) return Grads{zeros_like(a)};
+                      return Grads{grad_out * a / out};
+                  },
+                  "grad_a = grad_out * a / norm(a)");
 }
 
 Tensor Tensor::sum() const { return tapegrad::sum(*this); }
