@@ -398,11 +398,11 @@ TEST_CASE("backward: a long chain that saves its inputs is destroyed without bac
     CHECK(x.is_leaf());
 }
 
-TEST_CASE("backward: a million-op chain kept with retain_graph is destroyed afterwards") {
+TEST_CASE("backward: a long chain kept with retain_graph is destroyed afterwards") {
     Tensor x = make_f64({1.0}, {1}, true);
     {
         Tensor y = x;
-        for (int i = 0; i < 1000000; ++i) y = y + 0.0;
+        for (int i = 0; i < 300000; ++i) y = y + 0.0;
         y.sum().backward(Tensor(), /*retain_graph=*/true);
         CHECK_VALUES(x.grad(), {1});
     }

@@ -50,7 +50,7 @@ TEST_CASE("rand: successive draws differ") {
     CHECK_FALSE(randn({10}).equal(randn({10})));
 }
 
-TEST_CASE("rand: lies in [0, 1) with mean 1/2 and variance 1/12") {
+TEST_CASE("rand: lies between 0 (included) and 1 (excluded) with mean 1/2 and variance 1/12") {
     manual_seed(1);
     Tensor r = rand({100000}, kFloat64);
     CHECK(r.dtype() == kFloat64);
@@ -73,7 +73,7 @@ TEST_CASE("randn: has mean 0 and variance 1") {
     CHECK(std::abs(static_cast<double>(within) / 1e5 - 0.6827) < 0.01);
 }
 
-TEST_CASE("randint: gives int64 in [low, high) covering the range") {
+TEST_CASE("randint: gives int64 from low to high - 1, covering the range") {
     manual_seed(3);
     Tensor r = randint(-2, 3, {10000});
     CHECK(r.dtype() == kInt64);

@@ -41,7 +41,7 @@ TEST_CASE("reshape: views see in-place updates of their base and bump its versio
     CHECK(a._version() > before);
 }
 
-TEST_CASE("select: t[i] is a view of row i") {
+TEST_CASE("select: the subscript operator gives a view of a row") {
     Tensor a = iota({3, 2});
     Tensor row = a[1];
     CHECK_SHAPE(row, {2});
@@ -140,7 +140,7 @@ TEST_CASE("index_select: repeated indices sum their gradients") {
     CHECK_VALUES(a.grad(), {8, 0, 2});
 }
 
-TEST_CASE("gather: picks a[i, index[i, j]] along dim 1 and a[index[i, j], j] along dim 0") {
+TEST_CASE("gather: picks along dim 1 and along dim 0 by hand") {
     Tensor a = iota({2, 3});
     Tensor g = gather(a, 1, make_i64({2, 0, 1, 1}, {2, 2}));
     CHECK_SHAPE(g, {2, 2});
