@@ -105,8 +105,9 @@ public:
 
     /// Adds a group; one without options takes a copy of the defaults.
     void add_param_group(const OptimizerParamGroup& param_group);
-    /// Sets every gradient to zero, or releases it (undefined grad) with set_to_none.
-    void zero_grad(bool set_to_none = false);
+    /// Releases every gradient (undefined grad, the default, as nn::Module::zero_grad and
+    /// LibTorch 2), or sets it to zero in place when set_to_none is false.
+    void zero_grad(bool set_to_none = true);
 
     std::vector<OptimizerParamGroup>& param_groups() noexcept { return param_groups_; }
     const std::vector<OptimizerParamGroup>& param_groups() const noexcept { return param_groups_; }

@@ -17,7 +17,8 @@ namespace {
 }
 
 void check_positive(const char* scheduler, const char* what, int64_t value) {
-    if (value <= 0) fail(scheduler, std::string(what) + " must be > 0, got " + std::to_string(value));
+    if (value <= 0)
+        fail(scheduler, std::string(what) + " must be > 0, got " + std::to_string(value));
 }
 
 std::vector<double> current_lrs(const Optimizer& optimizer) {

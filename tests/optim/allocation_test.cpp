@@ -96,13 +96,15 @@ TEST_CASE("AdamW: a step allocates nothing after the first") {
     CHECK(allocations_after_first_step(opt, 5) == 0);
 }
 
-TEST_CASE("Optimizer: zero_grad allocates nothing") {
+TEST_CASE("Optimizer: zero_grad allocates nothing, zeroing or releasing") {
     tg::manual_seed(6);
     optim::Adam opt(params_with_grads(), optim::AdamOptions(0.01));
     allocations = 0;
     counting = true;
+    opt.zero_grad(/*set_to_none=*/false);
     opt.zero_grad();
     counting = false;
     CHECK(allocations.load() == 0);
+    CHECK_FALSE(opt.param_groups()[0].params()[0].grad().defined());
 }
 }

@@ -60,8 +60,8 @@ TEST_CASE("Optimizer: rejects a tensor given twice, also across groups") {
 TEST_CASE("Optimizer: rejects a group whose options belong to another optimizer") {
     auto a = param({1.0}), b = param({2.0});
     optim::SGD opt({a}, optim::SGDOptions(0.1));
-    CHECK_THROWS_WITH_AS(
-        opt.add_param_group(optim::OptimizerParamGroup({b}, std::make_unique<optim::AdamOptions>())),
+    CHECK_THROWS_WITH_AS(opt.add_param_group(optim::OptimizerParamGroup(
+                             {b}, std::make_unique<optim::AdamOptions>())),
         "Optimizer: parameter group 1 has options made for another optimizer",
         std::invalid_argument);
 }
@@ -110,17 +110,17 @@ TEST_CASE("Optimizer: groups keep their own options; a group without options tak
     CHECK(c.item<double>() == doctest::Approx(1.0 - 0.5));
 }
 
-TEST_CASE("Optimizer: zero_grad zeroes gradients in place, or releases them with set_to_none") {
+TEST_CASE("Optimizer: zero_grad releases gradients, or zeroes them in place if asked") {
     auto a = param({1.0, 2.0});
     optim::SGD opt({a}, optim::SGDOptions(0.1));
     (a * a).sum().backward();
     const tg::Tensor grad = a.grad();
     CHECK(grad.to_vector<double>() == std::vector<double>{2.0, 4.0});
-    opt.zero_grad();
+    opt.zero_grad(/*set_to_none=*/false);
     REQUIRE(a.grad().defined());
     CHECK(a.grad().is_same(grad));
     CHECK(a.grad().to_vector<double>() == std::vector<double>{0.0, 0.0});
-    opt.zero_grad(/*set_to_none=*/true);
+    opt.zero_grad();
     CHECK_FALSE(a.grad().defined());
 }
 
@@ -129,7 +129,7 @@ TEST_CASE("Optimizer: zero_grad cuts a gradient made with create_graph from its 
     optim::SGD opt({a}, optim::SGDOptions(0.1));
     (a * a * a).sum().backward(tg::Tensor(), /*retain_graph=*/true, /*create_graph=*/true);
     REQUIRE_FALSE(a.grad().is_leaf());
-    opt.zero_grad();
+    opt.zero_grad(/*set_to_none=*/false);
     CHECK(a.grad().is_leaf());
     CHECK(a.grad().item<double>() == 0.0);
 }
@@ -155,7 +155,8 @@ TEST_CASE("Optimizer: step updates in place without recording on the tape") {
     CHECK(a.requires_grad());
     CHECK(a.raw_data() == storage_before);
     CHECK(a.to_vector<double>() == std::vector<double>{0.0, 0.0});
-    const auto& state = static_cast<const optim::SGDParamState&>(*opt.state().at(a.impl_ptr().get()));
+    const auto& state =
+        static_cast<const optim::SGDParamState&>(*opt.state().at(a.impl_ptr().get()));
     CHECK_FALSE(state.momentum_buffer().requires_grad());
 }
 

@@ -101,11 +101,11 @@ std::unique_ptr<optim::Optimizer> make_sgd(Model& m) {
 }  // namespace
 
 TEST_SUITE("optim/serialize") {
-TEST_CASE("optim::save and load: an SGD run stopped and resumed matches the uninterrupted run") {
+TEST_CASE("optim::save and load: an SGD run stopped and resumed matches the straight run") {
     check_resume("sgd", make_sgd);
 }
 
-TEST_CASE("optim::save and load: an Adagrad run stopped and resumed matches the uninterrupted run") {
+TEST_CASE("optim::save and load: an Adagrad run stopped and resumed matches the straight run") {
     check_resume("adagrad", [](Model& m) {
         return std::make_unique<optim::Adagrad>(
             m.groups(std::make_unique<optim::AdagradOptions>(0.2)),
@@ -113,7 +113,7 @@ TEST_CASE("optim::save and load: an Adagrad run stopped and resumed matches the 
     });
 }
 
-TEST_CASE("optim::save and load: an RMSprop run stopped and resumed matches the uninterrupted run") {
+TEST_CASE("optim::save and load: an RMSprop run stopped and resumed matches the straight run") {
     check_resume("rmsprop", [](Model& m) {
         return std::make_unique<optim::RMSprop>(
             m.groups(std::make_unique<optim::RMSpropOptions>(0.02)),
@@ -121,7 +121,7 @@ TEST_CASE("optim::save and load: an RMSprop run stopped and resumed matches the 
     });
 }
 
-TEST_CASE("optim::save and load: an Adam run stopped and resumed matches the uninterrupted run") {
+TEST_CASE("optim::save and load: an Adam run stopped and resumed matches the straight run") {
     check_resume("adam", [](Model& m) {
         return std::make_unique<optim::Adam>(
             m.groups(std::make_unique<optim::AdamOptions>(optim::AdamOptions(0.05).amsgrad(true))),
@@ -129,7 +129,7 @@ TEST_CASE("optim::save and load: an Adam run stopped and resumed matches the uni
     });
 }
 
-TEST_CASE("optim::save and load: an AdamW run stopped and resumed matches the uninterrupted run") {
+TEST_CASE("optim::save and load: an AdamW run stopped and resumed matches the straight run") {
     check_resume("adamw", [](Model& m) {
         return std::make_unique<optim::AdamW>(
             m.groups(std::make_unique<optim::AdamWOptions>(0.05)), optim::AdamWOptions(0.1));

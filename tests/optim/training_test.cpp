@@ -30,7 +30,9 @@ void make_blobs(int64_t n, tg::Tensor& x, tg::Tensor& y) {
     x = tg::from_blob(centers.data(), {n, 2}) + 0.4 * tg::randn({n, 2});
 }
 
-nn::Sequential make_model() { return nn::Sequential(nn::Linear(2, 16), nn::ReLU(), nn::Linear(16, 3)); }
+nn::Sequential make_model() {
+    return nn::Sequential(nn::Linear(2, 16), nn::ReLU(), nn::Linear(16, 3));
+}
 
 double accuracy(const tg::Tensor& logits, const tg::Tensor& y) {
     const auto predicted = logits.argmax(1).to_vector<int64_t>();
@@ -114,7 +116,7 @@ TEST_CASE("AdamW: trains an nn::Sequential classifier") {
     });
 }
 
-TEST_CASE("tapegrad::save: a model and its Adam optimizer, saved mid-run, resume to the same numbers") {
+TEST_CASE("tapegrad::save: a model and its Adam state saved mid-run resume to the same numbers") {
     tg::manual_seed(5);
     tg::Tensor x, y;
     make_blobs(64, x, y);
