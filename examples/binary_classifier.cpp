@@ -1,15 +1,15 @@
 // The classic first example: 1000 samples of 8 random features, a 10-10-1 network with ReLU
 // and a sigmoid output, binary cross-entropy (Keras's binary_crossentropy), Adam, 10 epochs
 // of batch 32, and the accuracy on held-out data.   binary_classifier [--epochs N]
-#include <tapegrad.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <tapegrad.hpp>
 namespace tg = tapegrad;
 
 int main(int argc, char** argv) {
-    const int64_t epochs = argc == 3 && std::string(argv[1]) == "--epochs" ? std::atoll(argv[2]) : 10;
+    const int64_t epochs =
+        argc == 3 && std::string(argv[1]) == "--epochs" ? std::atoll(argv[2]) : 10;
     tg::manual_seed(0);
 
     // the label is which side of a random hyperplane the features fall on, with 5% flipped
@@ -28,12 +28,14 @@ int main(int argc, char** argv) {
 
     // model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy'])
     // model.fit(x_train, y_train, epochs=10, batch_size=32)
-    std::printf("%lld training and %lld test samples\n", (long long)train.size(), (long long)test.size());
+    std::printf("%lld training and %lld test samples\n", (long long)train.size(),
+                (long long)test.size());
     tg::fit(model, tg::binary_cross_entropy, optimizer, loader, tg::FitOptions().epochs(epochs));
 
     // model.evaluate(x_test, y_test): single sigmoid output, so class 1 means output > 0.5
     auto result = tg::evaluate(model, test, tg::binary_cross_entropy);
-    std::printf("test loss %.4f, test accuracy %.4f (expected above 0.85; 5%% of labels are noise)\n",
-                result.loss, result.accuracy);
+    std::printf(
+        "test loss %.4f, test accuracy %.4f (expected above 0.85; 5%% of labels are noise)\n",
+        result.loss, result.accuracy);
     return result.accuracy > 0.85 ? 0 : 1;
 }

@@ -2,13 +2,12 @@
 // random search that samples the rate log-uniformly in [1e-4, 1e-1], each trial training the
 // same 2-64-64-3 MLP with Adam on spirals and scoring it by validation accuracy.
 //   lr_search [--epochs N]
-#include <tapegrad.hpp>
-
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
 #include <string>
+#include <tapegrad.hpp>
 #include <vector>
 namespace tg = tapegrad;
 
@@ -30,7 +29,8 @@ struct Trial {
 };
 
 int main(int argc, char** argv) {
-    const int64_t epochs = argc == 3 && std::string(argv[1]) == "--epochs" ? std::atoll(argv[2]) : 15;
+    const int64_t epochs =
+        argc == 3 && std::string(argv[1]) == "--epochs" ? std::atoll(argv[2]) : 15;
     tg::manual_seed(0);
     auto [train, val] = tg::data::train_val_split(spirals(300), 0.25, /*seed=*/0);
 
@@ -39,15 +39,18 @@ int main(int argc, char** argv) {
         tg::nn::Sequential model(tg::nn::Linear(2, 64), tg::nn::ReLU(), tg::nn::Linear(64, 64),
                                  tg::nn::ReLU(), tg::nn::Linear(64, 3));
         tg::optim::Adam optimizer(model->parameters(), tg::optim::AdamOptions(lr));
-        tg::data::DataLoader loader(train, tg::data::DataLoaderOptions().batch_size(32).shuffle(true));
+        tg::data::DataLoader loader(train,
+                                    tg::data::DataLoaderOptions().batch_size(32).shuffle(true));
         auto h = tg::fit(model, tg::cross_entropy, optimizer, loader,
                          tg::FitOptions().epochs(epochs).validation(val).verbose(false));
-        std::printf("  lr %.2e   val_acc %.4f   val_loss %.4f\n", lr, h.val_accuracy.back(), h.val_loss.back());
+        std::printf("  lr %.2e   val_acc %.4f   val_loss %.4f\n", lr, h.val_accuracy.back(),
+                    h.val_loss.back());
         return Trial{lr, h.val_accuracy.back()};
     };
     auto best_of = [](const std::vector<Trial>& trials) {
         Trial best = trials.front();
-        for (const Trial& t : trials) if (t.val_accuracy > best.val_accuracy) best = t;
+        for (const Trial& t : trials)
+            if (t.val_accuracy > best.val_accuracy) best = t;
         return best;
     };
 
@@ -63,10 +66,16 @@ int main(int argc, char** argv) {
 
     const Trial g = best_of(grid), r = best_of(random);
     const Trial best = r.val_accuracy > g.val_accuracy ? r : g;
-    std::printf("best of grid: lr %.2e (%.4f); best of random: lr %.2e (%.4f)\n", g.lr, g.val_accuracy,
-                r.lr, r.val_accuracy);
-    const double worst_grid = [&] { double w = 1; for (auto& t : grid) w = std::min(w, t.val_accuracy); return w; }();
-    std::printf("chosen learning rate %.2e with validation accuracy %.4f (expected above 0.9, "
-                "while the worst grid rate gets %.4f)\n", best.lr, best.val_accuracy, worst_grid);
+    std::printf("best of grid: lr %.2e (%.4f); best of random: lr %.2e (%.4f)\n", g.lr,
+                g.val_accuracy, r.lr, r.val_accuracy);
+    const double worst_grid = [&] {
+        double w = 1;
+        for (auto& t : grid) w = std::min(w, t.val_accuracy);
+        return w;
+    }();
+    std::printf(
+        "chosen learning rate %.2e with validation accuracy %.4f (expected above 0.9, "
+        "while the worst grid rate gets %.4f)\n",
+        best.lr, best.val_accuracy, worst_grid);
     return best.val_accuracy > 0.9 && worst_grid < best.val_accuracy ? 0 : 1;
 }

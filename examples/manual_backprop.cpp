@@ -1,12 +1,11 @@
 // Backpropagation by hand, as textbooks write it, for a two-layer sigmoid MLP with an MSE
 // loss; every gradient is checked element by element against tapegrad's. A second, subtly
 // wrong derivation (the 1/numel of the mean forgotten) shows why such checks are worth having.
-#include <tapegrad.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <tapegrad.hpp>
 #include <vector>
 namespace tg = tapegrad;
 
@@ -15,17 +14,18 @@ double compare(const char* name, const tg::Tensor& by_hand, const tg::Tensor& au
     const auto a = by_hand.to_vector<double>();
     const auto b = autograd.to_vector<double>();
     double worst = a.size() == b.size() ? 0.0 : INFINITY;
-    for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) worst = std::max(worst, std::abs(a[i] - b[i]));
-    std::printf("  %-3s %-7s by hand %+.6f %+.6f ...  autograd %+.6f %+.6f ...  max |diff| %.1e\n", name,
-                tg::shape_str(autograd.sizes()).c_str(), a[0], a[1], b[0], b[1], worst);
+    for (size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+        worst = std::max(worst, std::abs(a[i] - b[i]));
+    std::printf("  %-3s %-7s by hand %+.6f %+.6f ...  autograd %+.6f %+.6f ...  max |diff| %.1e\n",
+                name, tg::shape_str(autograd.sizes()).c_str(), a[0], a[1], b[0], b[1], worst);
     return worst;
 }
 
 int main() {
     tg::manual_seed(0);
     const auto f64 = tg::kFloat64;
-    auto x = tg::randn({8, 3}, f64);            // [N, in]
-    auto t = tg::rand({8, 2}, f64);             // targets in (0, 1)
+    auto x = tg::randn({8, 3}, f64);                    // [N, in]
+    auto t = tg::rand({8, 2}, f64);                     // targets in (0, 1)
     auto w1 = tg::randn({3, 4}, f64).requires_grad_();  // [in, hidden]
     auto b1 = tg::zeros({4}, f64).requires_grad_();
     auto w2 = tg::randn({4, 2}, f64).requires_grad_();  // [hidden, out]
@@ -42,13 +42,13 @@ int main() {
     tg::NoGradGuard no_grad;
     auto backward_by_hand = [&](bool forget_mean) {
         const double scale = forget_mean ? 2.0 : 2.0 / static_cast<double>(y.numel());
-        auto dy = scale * (y - t);                    // dL/dy     [N, out]
-        auto dz2 = dy * y * (1.0 - y);                // sigmoid'(z) = y (1 - y)
-        auto dw2 = tg::matmul(h.t(), dz2);            // dL/dw2 = h^T dz2   [hidden, out]
-        auto db2 = dz2.sum(0);                        // the bias is broadcast over the batch
-        auto dh = tg::matmul(dz2, w2.t());            // dL/dh = dz2 w2^T   [N, hidden]
+        auto dy = scale * (y - t);          // dL/dy     [N, out]
+        auto dz2 = dy * y * (1.0 - y);      // sigmoid'(z) = y (1 - y)
+        auto dw2 = tg::matmul(h.t(), dz2);  // dL/dw2 = h^T dz2   [hidden, out]
+        auto db2 = dz2.sum(0);              // the bias is broadcast over the batch
+        auto dh = tg::matmul(dz2, w2.t());  // dL/dh = dz2 w2^T   [N, hidden]
         auto dz1 = dh * h * (1.0 - h);
-        auto dw1 = tg::matmul(x.t(), dz1);            // [in, hidden]
+        auto dw1 = tg::matmul(x.t(), dz1);  // [in, hidden]
         auto db1 = dz1.sum(0);
         return std::vector<tg::Tensor>{dw1, db1, dw2, db2};
     };

@@ -1,22 +1,22 @@
 // Multi-class classification as the classic material writes it: 100 inputs, a 64-64-10
 // network with ReLU and a softmax output, sparse categorical cross-entropy, fit with a
 // validation split, then evaluate on held-out data.   multiclass [--epochs N]
-#include <tapegrad.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <tapegrad.hpp>
 namespace tg = tapegrad;
 
 int main(int argc, char** argv) {
-    const int64_t epochs = argc == 3 && std::string(argv[1]) == "--epochs" ? std::atoll(argv[2]) : 10;
+    const int64_t epochs =
+        argc == 3 && std::string(argv[1]) == "--epochs" ? std::atoll(argv[2]) : 10;
     tg::manual_seed(0);
 
     // synthetic, separable data: 10 random class centres in 100-D, samples scattered around them
     const int64_t n = 3000;
     auto centres = tg::randn({10, 100});
-    auto labels = tg::randint(0, 10, {n});                                    // int64 [n]
-    auto x = centres.index_select(0, labels) + 2.0 * tg::randn({n, 100});     // [n, 100]
+    auto labels = tg::randint(0, 10, {n});                                 // int64 [n]
+    auto x = centres.index_select(0, labels) + 2.0 * tg::randn({n, 100});  // [n, 100]
     auto parts = tg::data::random_split(tg::data::TensorDataset(x, labels), {0.7, 0.15, 0.15});
     auto& train = parts[0];
     auto& val = parts[1];
@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
                            tg::FitOptions().epochs(epochs).validation(val));
 
     auto result = tg::evaluate(model, test, sparse_categorical_crossentropy);
-    std::printf("test loss %.4f, test accuracy %.4f (expected above 0.95)\n", result.loss, result.accuracy);
+    std::printf("test loss %.4f, test accuracy %.4f (expected above 0.95)\n", result.loss,
+                result.accuracy);
     return result.accuracy > 0.95 ? 0 : 1;
 }

@@ -2,13 +2,12 @@
 // mini-batch SGD, SGD with momentum, AdaGrad, RMSprop and Adam, training a 2-64-64-3 MLP on
 // three interleaved spirals. Prints a table of final losses and plots the loss curves.
 //   optimizers [--epochs N]
-#include <tapegrad.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <memory>
 #include <string>
+#include <tapegrad.hpp>
 #include <vector>
 namespace tg = tapegrad;
 
@@ -25,29 +24,40 @@ tg::data::TensorDataset spirals(int64_t per_class) {
 }
 
 int main(int argc, char** argv) {
-    const int64_t epochs = argc == 3 && std::string(argv[1]) == "--epochs" ? std::atoll(argv[2]) : 30;
+    const int64_t epochs =
+        argc == 3 && std::string(argv[1]) == "--epochs" ? std::atoll(argv[2]) : 30;
     tg::manual_seed(0);
     auto data = spirals(300);
     namespace O = tg::optim;
     using Make = std::function<std::unique_ptr<O::Optimizer>(std::vector<tg::Tensor>)>;
-    struct Choice { std::string name; int64_t batch_size; Make make; };
+    struct Choice {
+        std::string name;
+        int64_t batch_size;
+        Make make;
+    };
     const std::vector<Choice> choices = {
-        {"GD (full batch)", data.size(), [](auto p) { return std::make_unique<O::SGD>(p, O::SGDOptions(0.5)); }},
+        {"GD (full batch)", data.size(),
+         [](auto p) { return std::make_unique<O::SGD>(p, O::SGDOptions(0.5)); }},
         {"SGD", 32, [](auto p) { return std::make_unique<O::SGD>(p, O::SGDOptions(0.05)); }},
-        {"momentum", 32, [](auto p) { return std::make_unique<O::SGD>(p, O::SGDOptions(0.05).momentum(0.9)); }},
-        {"AdaGrad", 32, [](auto p) { return std::make_unique<O::Adagrad>(p, O::AdagradOptions(0.05)); }},
-        {"RMSprop", 32, [](auto p) { return std::make_unique<O::RMSprop>(p, O::RMSpropOptions(3e-3)); }},
+        {"momentum", 32,
+         [](auto p) { return std::make_unique<O::SGD>(p, O::SGDOptions(0.05).momentum(0.9)); }},
+        {"AdaGrad", 32,
+         [](auto p) { return std::make_unique<O::Adagrad>(p, O::AdagradOptions(0.05)); }},
+        {"RMSprop", 32,
+         [](auto p) { return std::make_unique<O::RMSprop>(p, O::RMSpropOptions(3e-3)); }},
         {"Adam", 32, [](auto p) { return std::make_unique<O::Adam>(p, O::AdamOptions(3e-3)); }},
     };
 
     std::vector<tg::train::NamedHistory> runs;
-    std::printf("%-16s %8s %10s %10s %9s\n", "optimizer", "batch", "first loss", "final loss", "accuracy");
+    std::printf("%-16s %8s %10s %10s %9s\n", "optimizer", "batch", "first loss", "final loss",
+                "accuracy");
     for (const Choice& c : choices) {
         tg::manual_seed(1);  // the same initial weights for every optimizer
         tg::nn::Sequential model(tg::nn::Linear(2, 64), tg::nn::ReLU(), tg::nn::Linear(64, 64),
                                  tg::nn::ReLU(), tg::nn::Linear(64, 3));
         auto optimizer = c.make(model->parameters());
-        tg::data::DataLoader loader(data, tg::data::DataLoaderOptions().batch_size(c.batch_size).shuffle(true));
+        tg::data::DataLoader loader(
+            data, tg::data::DataLoaderOptions().batch_size(c.batch_size).shuffle(true));
         auto h = tg::fit(model, tg::cross_entropy, *optimizer, loader,
                          tg::FitOptions().epochs(epochs).verbose(false));
         std::printf("%-16s %8lld %10.4f %10.4f %9.4f\n", c.name.c_str(), (long long)c.batch_size,
@@ -67,7 +77,8 @@ int main(int argc, char** argv) {
     }
     const double gd = runs[0].history.loss.back();
     for (size_t i = 2; i < runs.size(); ++i) ok = ok && runs[i].history.loss.back() < gd;
-    std::printf("lowest final loss: %s (%.4f), against %.4f for full-batch GD%s\n", runs[best].name.c_str(),
-                runs[best].history.loss.back(), gd, ok ? "" : "  -- UNEXPECTED: see the table");
+    std::printf("lowest final loss: %s (%.4f), against %.4f for full-batch GD%s\n",
+                runs[best].name.c_str(), runs[best].history.loss.back(), gd,
+                ok ? "" : "  -- UNEXPECTED: see the table");
     return ok ? 0 : 1;
 }

@@ -2,11 +2,10 @@
 // memorises them; weight decay (decoupled L2), dropout and early stopping each narrow the
 // gap between training and validation loss. Prints the gaps and plots the curves.
 //   overfitting [--epochs N]
-#include <tapegrad.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <tapegrad.hpp>
 #include <vector>
 namespace tg = tapegrad;
 
@@ -26,7 +25,8 @@ struct Setup {
 };
 
 int main(int argc, char** argv) {
-    const int64_t epochs = argc == 3 && std::string(argv[1]) == "--epochs" ? std::atoll(argv[2]) : 100;
+    const int64_t epochs =
+        argc == 3 && std::string(argv[1]) == "--epochs" ? std::atoll(argv[2]) : 100;
     tg::manual_seed(0);
     auto train = make_data(100);
     auto val = make_data(1000);
@@ -37,16 +37,18 @@ int main(int argc, char** argv) {
 
     std::vector<tg::train::NamedHistory> runs;
     std::vector<double> gaps;
-    std::printf("%-18s %6s %9s %9s %10s %9s %9s\n", "setup", "epochs", "train_acc", "val_acc", "train_loss",
-                "val_loss", "loss gap");
+    std::printf("%-18s %6s %9s %9s %10s %9s %9s\n", "setup", "epochs", "train_acc", "val_acc",
+                "train_loss", "val_loss", "loss gap");
     for (const Setup& s : setups) {
         tg::manual_seed(1);  // the same initial weights in every setup
-        tg::nn::Sequential model(tg::nn::Linear(20, 256), tg::nn::ReLU(), tg::nn::Dropout(s.dropout),
-                                 tg::nn::Linear(256, 256), tg::nn::ReLU(), tg::nn::Dropout(s.dropout),
+        tg::nn::Sequential model(tg::nn::Linear(20, 256), tg::nn::ReLU(),
+                                 tg::nn::Dropout(s.dropout), tg::nn::Linear(256, 256),
+                                 tg::nn::ReLU(), tg::nn::Dropout(s.dropout),
                                  tg::nn::Linear(256, 2));
         tg::optim::AdamW optimizer(model->parameters(),
                                    tg::optim::AdamWOptions(1e-3).weight_decay(s.weight_decay));
-        tg::data::DataLoader loader(train, tg::data::DataLoaderOptions().batch_size(20).shuffle(true));
+        tg::data::DataLoader loader(train,
+                                    tg::data::DataLoaderOptions().batch_size(20).shuffle(true));
         auto options = tg::FitOptions().epochs(epochs).validation(val).verbose(false);
         if (s.patience >= 0) options.early_stopping(s.patience).restore_best(true);
         auto h = tg::fit(model, tg::cross_entropy, optimizer, loader, options);
@@ -55,8 +57,8 @@ int main(int argc, char** argv) {
         auto on_train = tg::evaluate(model, train, tg::cross_entropy);
         auto on_val = tg::evaluate(model, val, tg::cross_entropy);
         gaps.push_back(on_val.loss - on_train.loss);
-        std::printf("%-18s %6zu %9.4f %9.4f %10.4f %9.4f %9.4f\n", s.name.c_str(), h.size(), on_train.accuracy,
-                    on_val.accuracy, on_train.loss, on_val.loss, gaps.back());
+        std::printf("%-18s %6zu %9.4f %9.4f %10.4f %9.4f %9.4f\n", s.name.c_str(), h.size(),
+                    on_train.accuracy, on_val.accuracy, on_train.loss, on_val.loss, gaps.back());
         runs.push_back({s.name, h});
     }
     if (tg::train::plot_histories("overfitting.svg", runs, {"loss", "val_loss"},
@@ -67,7 +69,8 @@ int main(int argc, char** argv) {
     for (size_t i = 1; i < gaps.size(); ++i) narrower = narrower && gaps[i] < gaps[0];
     // with 15% of the labels flipped no model beats about 0.85 on validation, so the accuracy
     // barely moves; the loss shows the overconfidence that memorising the noise brings
-    std::printf("without regularisation the loss gap (val_loss - train_loss) is %.3f; each cure %s\n",
-                gaps[0], narrower ? "narrows it (expected)" : "does NOT narrow it");
+    std::printf(
+        "without regularisation the loss gap (val_loss - train_loss) is %.3f; each cure %s\n",
+        gaps[0], narrower ? "narrows it (expected)" : "does NOT narrow it");
     return narrower ? 0 : 1;
 }

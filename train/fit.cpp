@@ -54,7 +54,8 @@ void print_epoch(const History& h, int64_t epochs, int64_t batches) {
                 static_cast<long long>(h.epoch[i]), static_cast<long long>(epochs),
                 static_cast<long long>(batches), format_seconds(h.seconds[i]).c_str(), h.loss[i],
                 h.accuracy[i]);
-    if (h.has_validation()) std::printf("  val_loss %.4f  val_acc %.4f", h.val_loss[i], h.val_accuracy[i]);
+    if (h.has_validation())
+        std::printf("  val_loss %.4f  val_acc %.4f", h.val_loss[i], h.val_accuracy[i]);
     std::printf("  lr %.3g\n", h.lr[i]);
     std::fflush(stdout);
 }
@@ -86,7 +87,8 @@ EvalResult evaluate(const nn::AnyModule& model, data::DataLoader& loader, const 
     EvalResult result;
     result.samples = seen;
     result.loss = seen ? loss_sum / static_cast<double>(seen) : std::nan("");
-    result.accuracy = seen ? static_cast<double>(correct) / static_cast<double>(seen) : std::nan("");
+    result.accuracy =
+        seen ? static_cast<double>(correct) / static_cast<double>(seen) : std::nan("");
     return result;
 }
 
@@ -100,7 +102,8 @@ History fit(const nn::AnyModule& model, const LossFn& loss, optim::Optimizer& op
             data::DataLoader& train_loader, const FitOptions& options) {
     nn::Module& module = module_of(model, "fit");
     if (options.epochs() < 0) {
-        throw std::invalid_argument("fit: epochs must be >= 0, got " + std::to_string(options.epochs()));
+        throw std::invalid_argument("fit: epochs must be >= 0, got " +
+                                    std::to_string(options.epochs()));
     }
     const bool draw_bar = options.verbose() && ProgressBar::stderr_is_terminal();
     const bool early_stopping = options.patience() >= 0;
@@ -143,7 +146,8 @@ History fit(const nn::AnyModule& model, const LossFn& loss, optim::Optimizer& op
                                         : std::nan(""));
         history.lr.push_back(lr);
         if (options.validation()) {
-            const EvalResult val = evaluate(model, *options.validation(), loss, options.binary_threshold());
+            const EvalResult val =
+                evaluate(model, *options.validation(), loss, options.binary_threshold());
             history.val_loss.push_back(val.loss);
             history.val_accuracy.push_back(val.accuracy);
         }
@@ -151,7 +155,8 @@ History fit(const nn::AnyModule& model, const LossFn& loss, optim::Optimizer& op
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
         if (options.verbose()) print_epoch(history, options.epochs(), batches);
 
-        const double monitored = history.has_validation() ? history.val_loss.back() : history.loss.back();
+        const double monitored =
+            history.has_validation() ? history.val_loss.back() : history.loss.back();
         if (monitored < best - options.min_delta()) {
             best = monitored;
             history.best_epoch = epoch;
@@ -171,8 +176,8 @@ History fit(const nn::AnyModule& model, const LossFn& loss, optim::Optimizer& op
         if (history.loss.back() < options.loss_threshold()) {
             history.stop_reason = "loss_threshold";
             if (options.verbose()) {
-                std::printf("stopping: loss %.4f is below the threshold %.4g\n", history.loss.back(),
-                            options.loss_threshold());
+                std::printf("stopping: loss %.4f is below the threshold %.4g\n",
+                            history.loss.back(), options.loss_threshold());
             }
             break;
         }

@@ -29,10 +29,10 @@ namespace train {
 /// such as nn::CrossEntropyLoss), or a loss function whose third argument is an options struct
 /// with defaults, passed by name: `tapegrad::cross_entropy`, `tapegrad::mse_loss`.
 class LossFn {
-public:
-    template <class F,
-              class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, LossFn> &&
-                                       std::is_invocable_r_v<Tensor, F&, const Tensor&, const Tensor&>>>
+  public:
+    template <class F, class = std::enable_if_t<
+                           !std::is_same_v<std::decay_t<F>, LossFn> &&
+                           std::is_invocable_r_v<Tensor, F&, const Tensor&, const Tensor&>>>
     LossFn(F f)  // NOLINT: implicit, so that a lambda or a module can be passed directly
         : fn_(std::move(f)) {}
     template <class O>
@@ -40,15 +40,17 @@ public:
         : fn_([f](const Tensor& output, const Tensor& target) { return f(output, target, O{}); }) {}
 
     /// The loss of `output` against `target`, a scalar.
-    Tensor operator()(const Tensor& output, const Tensor& target) const { return fn_(output, target); }
+    Tensor operator()(const Tensor& output, const Tensor& target) const {
+        return fn_(output, target);
+    }
 
-private:
+  private:
     std::function<Tensor(const Tensor&, const Tensor&)> fn_;
 };
 
 /// How fit() trains: `FitOptions().epochs(20).validation(val).early_stopping(3)`.
 class FitOptions {
-public:
+  public:
     /// Number of passes over the training loader (default 10).
     FitOptions& epochs(int64_t n) {
         epochs_ = n;
@@ -125,11 +127,11 @@ public:
     const std::function<void(double)>& scheduler() const { return scheduler_; }
     const std::function<void(const History&)>& on_epoch_end() const { return on_epoch_end_; }
 
-private:
+  private:
     int64_t epochs_ = 10;
     std::shared_ptr<data::DataLoader> validation_;
     double loss_threshold_ = -std::numeric_limits<double>::infinity();  // off
-    int64_t patience_ = -1;               // off
+    int64_t patience_ = -1;                                             // off
     double min_delta_ = 0.0;
     bool restore_best_ = true;
     bool verbose_ = true;
@@ -162,8 +164,8 @@ EvalResult evaluate(const nn::AnyModule& model, const data::TensorDataset& datas
 
 }  // namespace train
 
-using train::evaluate;
 using train::EvalResult;
+using train::evaluate;
 using train::fit;
 using train::FitOptions;
 using train::History;

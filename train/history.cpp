@@ -1,5 +1,6 @@
 #include "train/history.hpp"
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,7 +11,6 @@
 #include <iostream>
 #include <sstream>
 #include <stdexcept>
-#include <sys/wait.h>
 
 namespace tapegrad {
 namespace train {
@@ -23,7 +23,8 @@ void write_atomically(const char* who, const std::string& path, const std::strin
     const std::string tmp = path + ".tmp." + std::to_string(::getpid());
     {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) throw std::runtime_error(std::string(who) + ": cannot open '" + tmp + "' for writing");
+        if (!out)
+            throw std::runtime_error(std::string(who) + ": cannot open '" + tmp + "' for writing");
         out << text;
         out.flush();
         if (!out) {
@@ -34,7 +35,8 @@ void write_atomically(const char* who, const std::string& path, const std::strin
     }
     if (std::rename(tmp.c_str(), path.c_str()) != 0) {
         std::remove(tmp.c_str());
-        throw std::runtime_error(std::string(who) + ": cannot rename '" + tmp + "' to '" + path + "'");
+        throw std::runtime_error(std::string(who) + ": cannot rename '" + tmp + "' to '" + path +
+                                 "'");
     }
 }
 
@@ -63,10 +65,13 @@ std::string sh_quote(const std::string& text) {
     return out + "'";
 }
 
-bool executable(const std::string& path) { return ::access(path.c_str(), X_OK) == 0; }
+bool executable(const std::string& path) {
+    return ::access(path.c_str(), X_OK) == 0;
+}
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return s.size() >= suffix.size() &&
+           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // Column of each metric in the data file written by write_plot_data (1 is the epoch).
@@ -75,8 +80,9 @@ int column_of(const std::string& metric) {
     for (int i = 0; i < 6; ++i) {
         if (metric == names[i]) return i + 2;
     }
-    throw std::invalid_argument("plot_histories: unknown metric '" + metric +
-                                "'; expected loss, accuracy, val_loss, val_accuracy, lr or seconds");
+    throw std::invalid_argument(
+        "plot_histories: unknown metric '" + metric +
+        "'; expected loss, accuracy, val_loss, val_accuracy, lr or seconds");
 }
 
 }  // namespace
@@ -98,8 +104,10 @@ std::string find_gnuplot(const PlotOptions& options) {
     const std::string& wanted = options.gnuplot();
     if (wanted.find('/') != std::string::npos) return executable(wanted) ? wanted : std::string();
     std::vector<std::string> names;
-    if (wanted.empty()) names = {"gnuplot", "gnuplot-nox", "gnuplot-qt", "gnuplot-x11"};
-    else names = {wanted};
+    if (wanted.empty())
+        names = {"gnuplot", "gnuplot-nox", "gnuplot-qt", "gnuplot-x11"};
+    else
+        names = {wanted};
     const char* path_env = std::getenv("PATH");
     const std::string path_list = path_env ? path_env : "";
     for (const std::string& name : names) {
@@ -132,17 +140,20 @@ bool draw(const std::string& path, const std::vector<NamedHistory>& runs,
           const std::vector<Panel>& panels, const PlotOptions& options) {
     const bool svg = ends_with(path, ".svg");
     if (!svg && !ends_with(path, ".png")) {
-        throw std::invalid_argument("plot: cannot draw '" + path + "': the name must end in .svg or .png");
+        throw std::invalid_argument("plot: cannot draw '" + path +
+                                    "': the name must end in .svg or .png");
     }
     const std::string gnuplot = find_gnuplot(options);
     if (gnuplot.empty()) {
-        std::cerr << "plot: gnuplot not found ("
-                  << (options.gnuplot().empty()
-                          ? std::string("looked for gnuplot, gnuplot-nox, gnuplot-qt and gnuplot-x11 on PATH")
-                          : "'" + options.gnuplot() + "' is not an executable on PATH")
-                  << "), so '" << path
-                  << "' was not drawn. Install it (apt-get install gnuplot-nox) or plot the CSV "
-                     "written by History::write_csv with any tool.\n";
+        std::cerr
+            << "plot: gnuplot not found ("
+            << (options.gnuplot().empty()
+                    ? std::string(
+                          "looked for gnuplot, gnuplot-nox, gnuplot-qt and gnuplot-x11 on PATH")
+                    : "'" + options.gnuplot() + "' is not an executable on PATH")
+            << "), so '" << path
+            << "' was not drawn. Install it (apt-get install gnuplot-nox) or plot the CSV "
+               "written by History::write_csv with any tool.\n";
         return false;
     }
 
@@ -168,7 +179,8 @@ bool draw(const std::string& path, const std::vector<NamedHistory>& runs,
     const std::string script_path = path + ".gp" + suffix;
 
     std::ostringstream gp;
-    const std::string size = std::to_string(options.width()) + "," + std::to_string(options.height());
+    const std::string size =
+        std::to_string(options.width()) + "," + std::to_string(options.height());
     if (svg) {
         gp << "set terminal svg size " << size << " dynamic background rgb 'white'\n";
     } else {
@@ -177,7 +189,8 @@ bool draw(const std::string& path, const std::vector<NamedHistory>& runs,
     }
     gp << "set output " << gp_quote(path) << "\n"
        << "set datafile missing 'nan'\n"
-       << "set multiplot layout 1," << panels.size() << " title " << gp_quote(options.title()) << "\n"
+       << "set multiplot layout 1," << panels.size() << " title " << gp_quote(options.title())
+       << "\n"
        << "set grid\nset xlabel 'epoch'\nset key top right\n"
        << "set xrange [0.5:" << max_epoch << ".5]\n";  // also gives one epoch a non-empty range
     for (const Panel& panel : panels) {
@@ -185,8 +198,8 @@ bool draw(const std::string& path, const std::vector<NamedHistory>& runs,
            << (panel.ylabel == "lr" ? "set logscale y\n" : "unset logscale y\n") << "plot ";
         for (size_t i = 0; i < panel.series.size(); ++i) {
             const Series& s = panel.series[i];
-            gp << (i ? ", " : "") << gp_quote(data_path) << " index " << s.run << " using 1:"
-               << s.column << " with linespoints title " << gp_quote(s.title);
+            gp << (i ? ", " : "") << gp_quote(data_path) << " index " << s.run
+               << " using 1:" << s.column << " with linespoints title " << gp_quote(s.title);
         }
         gp << "\n";
     }

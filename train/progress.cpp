@@ -17,7 +17,9 @@ ProgressBar::ProgressBar(std::FILE* stream, bool enabled, int64_t epoch, int64_t
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_ - std::chrono::seconds(1)) {}
 
-bool ProgressBar::stderr_is_terminal() { return ::isatty(::fileno(stderr)) == 1; }
+bool ProgressBar::stderr_is_terminal() {
+    return ::isatty(::fileno(stderr)) == 1;
+}
 
 void ProgressBar::update(int64_t batches_done, double loss, double accuracy) {
     if (!enabled_) return;
@@ -26,10 +28,9 @@ void ProgressBar::update(int64_t batches_done, double loss, double accuracy) {
     if (batches_done < batches_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
     last_draw_ = now;
     const double elapsed = std::chrono::duration<double>(now - start_).count();
-    const double eta = batches_done > 0
-                           ? elapsed / static_cast<double>(batches_done) *
-                                 static_cast<double>(batches_ - batches_done)
-                           : 0.0;
+    const double eta = batches_done > 0 ? elapsed / static_cast<double>(batches_done) *
+                                              static_cast<double>(batches_ - batches_done)
+                                        : 0.0;
     constexpr int kWidth = 25;
     const int filled = static_cast<int>(kWidth * batches_done / batches_);
     std::string bar(static_cast<size_t>(kWidth), ' ');

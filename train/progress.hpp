@@ -12,7 +12,7 @@ namespace train {
 /// Draws `epoch 3/10 [=========>     ] 600/938 ETA 2.1s loss 0.3412 acc 0.8765` on a
 /// terminal, redrawing with '\r' at most ten times a second. Does nothing unless `enabled`.
 class ProgressBar {
-public:
+  public:
     /// `stream` is where the bar goes; fit() passes stderr, and enables the bar only when
     /// stderr is a terminal and verbose is on.
     ProgressBar(std::FILE* stream, bool enabled, int64_t epoch, int64_t epochs, int64_t batches);
@@ -25,7 +25,7 @@ public:
     /// True when fit() should draw a bar: verbose is on and stderr is a terminal.
     static bool stderr_is_terminal();
 
-private:
+  private:
     std::FILE* stream_;
     bool enabled_;
     int64_t epoch_;
