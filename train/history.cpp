@@ -194,6 +194,9 @@ bool draw(const std::string& path, const std::vector<NamedHistory>& runs,
        << "set grid\nset xlabel 'epoch'\nset key top right\n"
        << "set xrange [0.5:" << max_epoch << ".5]\n";  // also gives one epoch a non-empty range
     for (const Panel& panel : panels) {
+        // accuracy curves rise towards the top right corner: keep the key out of their way
+        gp << (panel.ylabel.find("accuracy") != std::string::npos ? "set key bottom right\n"
+                                                                  : "set key top right\n");
         gp << "set ylabel " << gp_quote(panel.ylabel) << "\n"
            << (panel.ylabel == "lr" ? "set logscale y\n" : "unset logscale y\n") << "plot ";
         for (size_t i = 0; i < panel.series.size(); ++i) {
