@@ -305,8 +305,9 @@ void print_tape(const Tensor& output, std::ostream& os) {
     pad("step", 6);
     pad("node", 16);
     pad("output", 20);
-    pad("sends gradients to", 28);
+    pad("sends gradients to", 34);
     os << "backward rule\n";
+    bool no_grad_inputs = false;
     for (size_t step = 0; step < order.size(); ++step) {
         const Node& n = *order[step];
         std::string to;
@@ -320,14 +321,16 @@ void print_tape(const Tensor& output, std::ostream& os) {
             std::shared_ptr<TensorImpl> leaf = e.fn ? nullptr : e.leaf.lock();
             to += k ? ", " : "";
             to += e.fn ? g.node_name(*e.fn) : leaf ? g.leaf_name(*leaf) : "-";
+            no_grad_inputs = no_grad_inputs || (!e.fn && !leaf);
         }
         pad(std::to_string(step + 1), 6);
         pad(g.node_name(n), 16);
         pad(type_str(n.output_sizes(), n.output_dtype()), 20);
-        pad(to, 28);
+        pad(to, 34);
         os << (n.rule().empty() ? "(no rule recorded)" : n.rule())
            << (n.released() ? "   [freed]" : "") << "\n";
     }
+    if (no_grad_inputs) os << "(-: an input that needs no gradient, such as data or a target)\n";
     os << "leaves:";
     if (g.leaves.empty()) os << " none";
     for (size_t i = 0; i < g.leaves.size(); ++i) {

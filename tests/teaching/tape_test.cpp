@@ -125,7 +125,7 @@ TEST_CASE("print_tape: one line per step in backward order, with shapes, targets
         CHECK(l.find(names[i]) == 6);
         CHECK(l.find(shapes[i]) == 22);
         CHECK(l.find(targets[i]) == 42);
-        CHECK(l.substr(70) == order[i]->rule());
+        CHECK(l.substr(76) == order[i]->rule());
         CHECK_FALSE(order[i]->rule().empty());
     }
     CHECK(lines[5] == "leaves: x [2, 3] float64, w [3] float64");
@@ -138,6 +138,7 @@ TEST_CASE("print_tape: names inputs that need no gradient '-' and unnamed leaves
     Tensor c = make_f64({3, 4}, {2});
     const std::vector<std::string> lines = lines_of(autograd::tape_str((c * x).sum()));
     CHECK(lines[3].find("-, leaf#0") == 42);
+    CHECK(lines[4] == "(-: an input that needs no gradient, such as data or a target)");
     CHECK(lines.back() == "leaves: leaf#0 [2] float64");
 }
 
