@@ -90,7 +90,7 @@ TEST_CASE("OptimizerParamGroup: options() of a group without options is misuse")
                          std::logic_error);
 }
 
-TEST_CASE("Optimizer: groups keep their own options; a group without options takes the defaults") {
+TEST_CASE("Optimizer: groups keep their own options, and groups without options take the defaults") {
     auto a = param({1.0}), b = param({1.0}), c = param({1.0});
     std::vector<optim::OptimizerParamGroup> groups;
     groups.emplace_back(std::vector<tg::Tensor>{a});
