@@ -14,8 +14,7 @@ void AdagradOptions::check() const {
     detail::check_non_negative("Adagrad", "learning rate", lr());
     detail::check_non_negative("Adagrad", "lr_decay", lr_decay());
     detail::check_non_negative("Adagrad", "weight_decay", weight_decay());
-    detail::check_non_negative("Adagrad", "initial_accumulator_value",
-                               initial_accumulator_value());
+    detail::check_non_negative("Adagrad", "initial_accumulator_value", initial_accumulator_value());
     detail::check_non_negative("Adagrad", "eps", eps());
 }
 
@@ -43,8 +42,7 @@ Adagrad::Adagrad(std::vector<OptimizerParamGroup> param_groups, AdagradOptions d
     : Optimizer(std::move(param_groups), std::make_unique<AdagradOptions>(defaults)) {}
 
 Adagrad::Adagrad(std::vector<Tensor> params, AdagradOptions defaults)
-    : Adagrad(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))},
-              defaults) {}
+    : Adagrad(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
 
 namespace {
 // One parameter's update, following torch.optim.Adagrad's operations in their order.

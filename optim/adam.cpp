@@ -64,7 +64,7 @@ void adam_loop(T* p, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq
     const T one_minus_b2 = static_cast<T>(1 - beta2);
     const T t_eps = static_cast<T>(eps);
     const T shrink = static_cast<T>(1 - lr * weight_decay);  // AdamW
-    const T t_weight_decay = static_cast<T>(weight_decay);  // Adam
+    const T t_weight_decay = static_cast<T>(weight_decay);   // Adam
     const bool coupled_decay = !decoupled && weight_decay != 0;
     for (int64_t i = 0; i < n; ++i) {
         if (decoupled) p[i] = p[i] * shrink;
@@ -92,8 +92,8 @@ void detail::adam_update(const Tensor& p, const Tensor& grad, const Tensor& exp_
         using T = decltype(zero);
         adam_loop<T>(p.data_ptr<T>(), grad.data_ptr<T>(), exp_avg.data_ptr<T>(),
                      exp_avg_sq.data_ptr<T>(),
-                     max_exp_avg_sq ? max_exp_avg_sq->data_ptr<T>() : nullptr, p.numel(), lr,
-                     beta1, beta2, eps, weight_decay, decoupled, step);
+                     max_exp_avg_sq ? max_exp_avg_sq->data_ptr<T>() : nullptr, p.numel(), lr, beta1,
+                     beta2, eps, weight_decay, decoupled, step);
     });
 }
 
@@ -114,10 +114,10 @@ Tensor Adam::step(LossClosure closure) {
                 state.max_exp_avg_sq(zeros_like(p));
             state.step() += 1;
             detail::adam_update(p, grad, state.exp_avg(), state.exp_avg_sq(),
-                                options.amsgrad() ? &state.max_exp_avg_sq() : nullptr,
-                                state.step(), options.lr(), std::get<0>(options.betas()),
-                                std::get<1>(options.betas()), options.eps(),
-                                options.weight_decay(), /*decoupled=*/false);
+                                options.amsgrad() ? &state.max_exp_avg_sq() : nullptr, state.step(),
+                                options.lr(), std::get<0>(options.betas()),
+                                std::get<1>(options.betas()), options.eps(), options.weight_decay(),
+                                /*decoupled=*/false);
         }
     }
     return loss;

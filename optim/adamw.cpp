@@ -62,10 +62,10 @@ Tensor AdamW::step(LossClosure closure) {
                 state.max_exp_avg_sq(zeros_like(p));
             state.step() += 1;
             detail::adam_update(p, grad, state.exp_avg(), state.exp_avg_sq(),
-                                options.amsgrad() ? &state.max_exp_avg_sq() : nullptr,
-                                state.step(), options.lr(), std::get<0>(options.betas()),
-                                std::get<1>(options.betas()), options.eps(),
-                                options.weight_decay(), /*decoupled=*/true);
+                                options.amsgrad() ? &state.max_exp_avg_sq() : nullptr, state.step(),
+                                options.lr(), std::get<0>(options.betas()),
+                                std::get<1>(options.betas()), options.eps(), options.weight_decay(),
+                                /*decoupled=*/true);
         }
     }
     return loss;

@@ -103,8 +103,10 @@ void Optimizer::zero_grad(bool set_to_none) {
                 continue;
             }
             // a gradient made with create_graph is part of a graph: cut it before zeroing
-            if (!grad.is_leaf()) grad.detach_();
-            else if (grad.requires_grad()) grad.requires_grad_(false);
+            if (!grad.is_leaf())
+                grad.detach_();
+            else if (grad.requires_grad())
+                grad.requires_grad_(false);
             grad.zero_();
         }
     }

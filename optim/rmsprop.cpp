@@ -47,8 +47,7 @@ RMSprop::RMSprop(std::vector<OptimizerParamGroup> param_groups, RMSpropOptions d
     : Optimizer(std::move(param_groups), std::make_unique<RMSpropOptions>(defaults)) {}
 
 RMSprop::RMSprop(std::vector<Tensor> params, RMSpropOptions defaults)
-    : RMSprop(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))},
-              defaults) {}
+    : RMSprop(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
 
 namespace {
 // One parameter's update, following torch.optim.RMSprop's operations in their order.

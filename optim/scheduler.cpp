@@ -36,7 +36,9 @@ void LRScheduler::step() {
     apply();
 }
 
-std::vector<double> LRScheduler::get_last_lr() const { return current_lrs(optimizer_); }
+std::vector<double> LRScheduler::get_last_lr() const {
+    return current_lrs(optimizer_);
+}
 
 void LRScheduler::apply() {
     auto& groups = optimizer_.param_groups();
@@ -64,8 +66,8 @@ MultiStepLR::MultiStepLR(Optimizer& optimizer, std::vector<int64_t> milestones, 
 }
 
 double MultiStepLR::lr_at(double base_lr, int64_t epoch) const {
-    const auto passed = std::upper_bound(milestones_.begin(), milestones_.end(), epoch) -
-                        milestones_.begin();
+    const auto passed =
+        std::upper_bound(milestones_.begin(), milestones_.end(), epoch) - milestones_.begin();
     return base_lr * std::pow(gamma_, static_cast<double>(passed));
 }
 
@@ -86,10 +88,9 @@ CosineAnnealingLR::CosineAnnealingLR(Optimizer& optimizer, int64_t T_max, double
 
 double CosineAnnealingLR::lr_at(double base_lr, int64_t epoch) const {
     const double pi = 3.14159265358979323846;
-    return eta_min_ + (base_lr - eta_min_) *
-                          (1 + std::cos(pi * static_cast<double>(epoch) /
-                                        static_cast<double>(T_max_))) /
-                          2;
+    return eta_min_ +
+           (base_lr - eta_min_) *
+               (1 + std::cos(pi * static_cast<double>(epoch) / static_cast<double>(T_max_))) / 2;
 }
 
 LinearWarmup::LinearWarmup(Optimizer& optimizer, int64_t warmup_steps, double start_factor)
@@ -102,8 +103,8 @@ LinearWarmup::LinearWarmup(Optimizer& optimizer, int64_t warmup_steps, double st
 }
 
 double LinearWarmup::lr_at(double base_lr, int64_t epoch) const {
-    const double done = static_cast<double>(std::min(epoch, warmup_steps_)) /
-                        static_cast<double>(warmup_steps_);
+    const double done =
+        static_cast<double>(std::min(epoch, warmup_steps_)) / static_cast<double>(warmup_steps_);
     return base_lr * (start_factor_ + (1 - start_factor_) * done);
 }
 
@@ -128,8 +129,10 @@ ReduceLROnPlateau::ReduceLROnPlateau(Optimizer& optimizer, SchedulerMode mode, d
     if (patience < 0) fail(me, "patience must be >= 0, got " + std::to_string(patience));
     if (cooldown < 0) fail(me, "cooldown must be >= 0, got " + std::to_string(cooldown));
     const size_t n_groups = optimizer.param_groups().size();
-    if (min_lrs_.empty()) min_lrs_.assign(n_groups, 0.0);
-    else if (min_lrs_.size() == 1) min_lrs_.assign(n_groups, min_lrs_[0]);
+    if (min_lrs_.empty())
+        min_lrs_.assign(n_groups, 0.0);
+    else if (min_lrs_.size() == 1)
+        min_lrs_.assign(n_groups, min_lrs_[0]);
     else if (min_lrs_.size() != n_groups)
         fail(me, "got " + std::to_string(min_lrs_.size()) + " min_lr values for " +
                      std::to_string(n_groups) + " parameter groups; give one, or one per group");
@@ -167,7 +170,9 @@ void ReduceLROnPlateau::step(double metric) {
     }
 }
 
-std::vector<double> ReduceLROnPlateau::get_last_lr() const { return current_lrs(optimizer_); }
+std::vector<double> ReduceLROnPlateau::get_last_lr() const {
+    return current_lrs(optimizer_);
+}
 
 }  // namespace optim
 }  // namespace tapegrad

@@ -13,7 +13,9 @@ namespace optim {
 
 namespace {
 
-std::string group_prefix(size_t g) { return "group" + std::to_string(g) + "."; }
+std::string group_prefix(size_t g) {
+    return "group" + std::to_string(g) + ".";
+}
 std::string param_prefix(size_t g, size_t i) {
     return group_prefix(g) + "param" + std::to_string(i) + ".";
 }
@@ -194,9 +196,9 @@ void load(Optimizer& optimizer, const std::string& path) {
             const std::string prefix = param_prefix(g, i);
             if (!entries.has_prefix(prefix)) continue;
             auto state = optimizer.make_state();
-            Reader state_reader(entries, prefix, &params[i],
-                                "parameter " + std::to_string(i) + " of group " +
-                                    std::to_string(g));
+            Reader state_reader(
+                entries, prefix, &params[i],
+                "parameter " + std::to_string(i) + " of group " + std::to_string(g));
             state->visit(state_reader);
             new_state[params[i].impl_ptr().get()] = std::move(state);
         }
