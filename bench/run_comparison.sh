@@ -7,8 +7,11 @@
 # with the ratio tapegrad / LibTorch. The last lines are `ratio <figure> <value>` at one thread.
 #
 # Usage: bench/run_comparison.sh [--quick] [--threads "1 2"] [--build-dir DIR] [--out DIR]
-#   --quick     fewer repetitions (one process per side and workload): under 5 minutes
+#   --quick     fewer repetitions (one process per side and workload), waits at most 5 s for
+#               quiet and never re-runs: under 5 minutes
 #   --threads   thread counts to run (default "1 2"); the ratio lines are for 1 thread
+#   --parts     what to run (default "W1 W2 W3 W4 W5 startup compile"); with --out DIR, parts
+#               measured earlier into DIR are kept and summarised with the new ones
 # Environment: runs under the caller's environment, the same for both sides (OPENBLAS_CORETYPE
 # is reported). Before each process it waits for the machine to go quiet, and re-runs a process
 # during which other processes used more than 0.25 of a core (a bounded number of times).
@@ -19,19 +22,22 @@ BUILD=$ROOT/build-bench
 OUT=""
 QUICK=0
 THREADS="1 2"
+PARTS="W1 W2 W3 W4 W5 startup compile"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
     --threads) THREADS=$2; shift ;;
+    --parts) PARTS=$2; shift ;;
     --build-dir) BUILD=$2; shift ;;
     --out) OUT=$2; shift ;;
-    *) echo "usage: $0 [--quick] [--threads \"1 2\"] [--build-dir DIR] [--out DIR]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--quick] [--threads \"1 2\"] [--parts \"W1 ... startup compile\"] [--build-dir DIR] [--out DIR]" >&2; exit 2 ;;
   esac
   shift
 done
 OUT=${OUT:-$BUILD/comparison-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 START=$EPOCHREALTIME
+has() { [[ " $PARTS " == *" $1 "* ]]; }
 
 # ---- 1. what must be installed ------------------------------------------------------------
 need=()
@@ -55,14 +61,14 @@ BIN=$BUILD/bench
 # ---- 3. running one process on a quiet machine ----------------------------------------------
 NCPU=$(nproc)
 HZ=$(getconf CLK_TCK)
-if [ $QUICK = 1 ]; then QUIET_WAIT=15; RETRIES=1; else QUIET_WAIT=120; RETRIES=3; fi
+if [ $QUICK = 1 ]; then QUIET_WAIT=5; RETRIES=0; else QUIET_WAIT=120; RETRIES=3; fi
 
 busy_jiffies() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9; exit}' /proc/stat; }
 
 # Waits (at most QUIET_WAIT s) until the other processes use less than 0.25 of a core.
 wait_quiet() {
   local waited=0 b0 b1
-  while [ $waited -lt $QUIET_WAIT ]; do
+  while [ $waited -lt $((QUIET_WAIT * 2)) ]; do  # half-second samples
     b0=$(busy_jiffies); sleep 0.5; b1=$(busy_jiffies)
     if awk -v d=$((b1 - b0)) -v hz="$HZ" 'BEGIN{exit !(d / hz / 0.5 < 0.25)}'; then return 0; fi
     waited=$((waited + 1))
@@ -99,7 +105,7 @@ fi
 echo "tapegrad vs LibTorch: $(date -Is), $(nproc) cores, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}," \
   "threads: $THREADS, quick=$QUICK, results in $OUT"
 for T in $THREADS; do
-  for p in $(seq 1 $P_W1); do
+  has W1 && for p in $(seq 1 $P_W1); do
     for lib in tapegrad torch; do
       echo "  T=$T W1 process $p $lib"
       run_one "${lib}_T${T}_W1_p$p" "$BIN/bench_$lib" W1 --threads "$T" --epochs $W1_EPOCHS
@@ -107,6 +113,7 @@ for T in $THREADS; do
   done
   for p in $(seq 1 $P); do
     for w in W2 W3 W4 W5; do
+      has $w || continue
       case $w in
         W2) extra=(--runs $W2_RUNS) ;;
         W3) extra=(--runs $W3_RUNS) ;;
@@ -130,6 +137,7 @@ if [ $QUICK = 0 ]; then
 fi
 
 # ---- 4. start-up: a 2x2 op and exit, whole process, default environment ---------------------
+if has startup; then
 echo "  startup ($N_START runs each, alternating)"
 "$BIN/startup_tapegrad"; "$BIN/startup_torch"  # page cache warm-up, not counted
 : >"$OUT/startup.txt"
@@ -143,8 +151,10 @@ done
 echo "  startup: $(ldd "$BIN/startup_tapegrad" | wc -l) vs $(ldd "$BIN/startup_torch" | wc -l) shared libraries"
 ldd "$BIN/startup_tapegrad" | wc -l >"$OUT/startup_libs_tapegrad.txt"
 ldd "$BIN/startup_torch" | wc -l >"$OUT/startup_libs_torch.txt"
+fi
 
 # ---- 5. compile time of one user file (the build's own command for it) ----------------------
+if has compile; then
 echo "  compile_user_tu ($N_COMPILE each, alternating)"
 : >"$OUT/compile.txt"
 for lib in tapegrad torch; do
@@ -163,6 +173,7 @@ for i in $(seq 1 $N_COMPILE); do
     echo "$lib $t0 $t1" >>"$OUT/compile.txt"
   done
 done
+fi
 
 # ---- 6. the table -----------------------------------------------------------------------------
 ELAPSED=$(awk -v s="$START" -v e="$EPOCHREALTIME" 'BEGIN{printf "%.0f", e - s}')
