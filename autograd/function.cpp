@@ -55,7 +55,8 @@ tensor_list AutogradContext::get_saved_variables() const {
             throw std::logic_error(std::string(name_) + ": saved tensor " + std::to_string(i) +
                                    " of shape " + shape_str(out[i].sizes()) +
                                    ", needed for the gradient, was modified in place after "
-                                   "forward (version " + std::to_string(versions_[i]) + " then, " +
+                                   "forward (version " +
+                                   std::to_string(versions_[i]) + " then, " +
                                    std::to_string(out[i]._version()) + " now)");
         }
     }

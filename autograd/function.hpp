@@ -42,14 +42,14 @@ namespace tapegrad {
 class IValue {
 public:
     IValue() = default;
-    IValue(bool v) : v_(v) {}                              // NOLINT: implicit, as LibTorch's
-    IValue(int v) : v_(static_cast<int64_t>(v)) {}         // NOLINT
-    IValue(int64_t v) : v_(v) {}                           // NOLINT
-    IValue(double v) : v_(v) {}                            // NOLINT
-    IValue(std::string v) : v_(std::move(v)) {}            // NOLINT
-    IValue(const char* v) : v_(std::string(v)) {}          // NOLINT
-    IValue(std::vector<int64_t> v) : v_(std::move(v)) {}   // NOLINT
-    IValue(Tensor v) : v_(std::move(v)) {}                 // NOLINT
+    IValue(bool v) : v_(v) {}                             // NOLINT: implicit, as LibTorch's
+    IValue(int v) : v_(static_cast<int64_t>(v)) {}        // NOLINT
+    IValue(int64_t v) : v_(v) {}                          // NOLINT
+    IValue(double v) : v_(v) {}                           // NOLINT
+    IValue(std::string v) : v_(std::move(v)) {}           // NOLINT
+    IValue(const char* v) : v_(std::string(v)) {}         // NOLINT
+    IValue(std::vector<int64_t> v) : v_(std::move(v)) {}  // NOLINT
+    IValue(Tensor v) : v_(std::move(v)) {}                // NOLINT
 
     bool isNone() const { return v_.index() == 0; }
     bool isBool() const { return v_.index() == 1; }
@@ -138,8 +138,8 @@ struct has_backward_rule<D, std::void_t<decltype(D::backward_rule)>> : std::true
 /// One backward through a custom function's node: calls `backward` with the gradient of
 /// output `which` (zeros for the others), and returns one gradient per tensor argument.
 template <class Backward>
-Grads run_custom_backward(const char* name, AutogradContext* ctx, Backward backward,
-                          size_t which, const Tensor& grad_out,
+Grads run_custom_backward(const char* name, AutogradContext* ctx, Backward backward, size_t which,
+                          const Tensor& grad_out,
                           const std::vector<std::vector<int64_t>>& out_sizes, ScalarType dtype,
                           const std::vector<bool>& is_tensor);
 }  // namespace detail
@@ -191,8 +191,10 @@ struct Function {
 
 private:
     static const char* rule() {
-        if constexpr (detail::has_backward_rule<Derived>::value) return Derived::backward_rule;
-        else return nullptr;
+        if constexpr (detail::has_backward_rule<Derived>::value)
+            return Derived::backward_rule;
+        else
+            return nullptr;
     }
 
     static tensor_list attach_outputs(const std::shared_ptr<AutogradContext>& ctx,
@@ -202,7 +204,8 @@ private:
         std::vector<std::vector<int64_t>> sizes;
         for (const Tensor& r : raw) {
             if (!r.defined()) {
-                throw std::logic_error(std::string(name()) + ": forward returned an undefined tensor");
+                throw std::logic_error(std::string(name()) +
+                                       ": forward returned an undefined tensor");
             }
             sizes.push_back(r.sizes());
         }
@@ -222,29 +225,30 @@ private:
                 return Derived::backward(c, std::move(g));
             };
             if (saves_output) {
-                out = record(name(), out, inputs,
-                             [ctx, sizes, dt, is_tensor, backward](const Tensor& grad_out,
-                                                                   const Tensor& self) {
-                                 ctx->detail_set_output(self);
-                                 try {
-                                     Grads g = detail::run_custom_backward(
-                                         name(), ctx.get(), backward, 0, grad_out, sizes, dt,
-                                         is_tensor);
-                                     ctx->detail_set_output(Tensor());
-                                     return g;
-                                 } catch (...) {
-                                     ctx->detail_set_output(Tensor());
-                                     throw;
-                                 }
-                             },
-                             rule());
+                out = record(
+                    name(), out, inputs,
+                    [ctx, sizes, dt, is_tensor, backward](const Tensor& grad_out,
+                                                          const Tensor& self) {
+                        ctx->detail_set_output(self);
+                        try {
+                            Grads g = detail::run_custom_backward(name(), ctx.get(), backward, 0,
+                                                                  grad_out, sizes, dt, is_tensor);
+                            ctx->detail_set_output(Tensor());
+                            return g;
+                        } catch (...) {
+                            ctx->detail_set_output(Tensor());
+                            throw;
+                        }
+                    },
+                    rule());
             } else {
-                out = record(name(), out, inputs,
-                             [ctx, sizes, dt, is_tensor, backward, i](const Tensor& grad_out) {
-                                 return detail::run_custom_backward(name(), ctx.get(), backward, i,
-                                                                    grad_out, sizes, dt, is_tensor);
-                             },
-                             rule());
+                out = record(
+                    name(), out, inputs,
+                    [ctx, sizes, dt, is_tensor, backward, i](const Tensor& grad_out) {
+                        return detail::run_custom_backward(name(), ctx.get(), backward, i, grad_out,
+                                                           sizes, dt, is_tensor);
+                    },
+                    rule());
             }
             outs.push_back(std::move(out));
         }
@@ -275,7 +279,8 @@ Grads run_custom_backward(const char* name, AutogradContext* ctx, Backward backw
     if (grads.size() == n_tensors) return grads;
     Grads per_tensor;
     for (size_t k = 0; k < grads.size(); ++k) {
-        if (is_tensor[k]) per_tensor.push_back(grads[k]);
+        if (is_tensor[k])
+            per_tensor.push_back(grads[k]);
         else if (grads[k].defined()) {
             throw_bad_backward(name, "returned a gradient for argument " + std::to_string(k) +
                                          ", which is not a tensor; return an undefined Tensor()");

@@ -44,9 +44,8 @@ struct GraphIndex {
                 if (e.fn && rank.emplace(e.fn.get(), 0).second) todo.push_back(e.fn);
             nodes.push_back(std::move(n));
         }
-        std::sort(nodes.begin(), nodes.end(), [](const auto& a, const auto& b) {
-            return a->sequence_nr() < b->sequence_nr();
-        });
+        std::sort(nodes.begin(), nodes.end(),
+                  [](const auto& a, const auto& b) { return a->sequence_nr() < b->sequence_nr(); });
         for (size_t i = 0; i < nodes.size(); ++i) {
             rank[nodes[i].get()] = i;
             for (const Edge& e : nodes[i]->next_edges()) {
@@ -133,7 +132,8 @@ std::string to_dot(const tensor_list& outputs, const DotOptions& options) {
     }
     for (size_t i = 0; i < g.nodes.size(); ++i) {
         const Node& n = *g.nodes[i];
-        std::vector<std::string> lines{g.node_name(n), type_str(n.output_sizes(), n.output_dtype())};
+        std::vector<std::string> lines{g.node_name(n),
+                                       type_str(n.output_sizes(), n.output_dtype())};
         if (options.show_rules && !n.rule().empty()) lines.push_back(n.rule());
         if (auto kept = n.retained.lock()) {
             lines.push_back("retain_grad");
@@ -151,8 +151,10 @@ std::string to_dot(const tensor_list& outputs, const DotOptions& options) {
             const Edge& e = edges[k];
             std::shared_ptr<TensorImpl> leaf = e.fn ? nullptr : e.leaf.lock();
             if (!e.fn && !leaf) continue;  // an input that needs no gradient
-            if (e.fn) os << "  n" << g.rank.at(e.fn.get());
-            else os << "  l" << g.leaf_rank.at(leaf.get());
+            if (e.fn)
+                os << "  n" << g.rank.at(e.fn.get());
+            else
+                os << "  l" << g.leaf_rank.at(leaf.get());
             os << " -> n" << i;
             if (edges.size() > 1) os << " [label=\"" << k << "\"]";
             os << ";\n";
@@ -209,7 +211,8 @@ void render(const tensor_list& outputs, const std::string& path, const DotOption
     if (!graphviz_available()) {
         throw std::runtime_error(
             "render: Graphviz's 'dot' program is not installed (not found on the PATH), so '" +
-            path + "' cannot be drawn; install it (e.g. apt-get install graphviz), or write the "
+            path +
+            "' cannot be drawn; install it (e.g. apt-get install graphviz), or write the "
             "DOT text with render(output, \"graph.dot\") or to_dot(output) and draw it elsewhere");
     }
     // The DOT text goes through a file next to the picture, and `dot` runs without a shell,
@@ -340,7 +343,9 @@ void print_tape(const Tensor& output, std::ostream& os) {
     os << "\n";
 }
 
-void print_tape(const Tensor& output) { print_tape(output, std::cout); }
+void print_tape(const Tensor& output) {
+    print_tape(output, std::cout);
+}
 
 std::string tape_str(const Tensor& output) {
     std::ostringstream os;

@@ -2,11 +2,10 @@
 // (printed, and written to <prefix>_tape.txt), and the graph as DOT text (<prefix>.dot) and,
 // when Graphviz is installed, as a picture (<prefix>.svg).
 // Usage: inspect_graph [output prefix, default "mlp_graph"]
-#include <tapegrad.hpp>
-
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <tapegrad.hpp>
 namespace tg = tapegrad;
 
 // x [batch, 2] -> hidden [batch, 3] -> relu -> out [batch, 1]
@@ -48,9 +47,10 @@ int main(int argc, char** argv) {
         std::printf("\nwrote %s.svg, %s.dot and %s_tape.txt\n", prefix.c_str(), prefix.c_str(),
                     prefix.c_str());
     } else {
-        std::printf("\nwrote %s.dot and %s_tape.txt (Graphviz is not installed: draw the graph "
-                    "with `dot -Tsvg %s.dot` elsewhere)\n", prefix.c_str(), prefix.c_str(),
-                    prefix.c_str());
+        std::printf(
+            "\nwrote %s.dot and %s_tape.txt (Graphviz is not installed: draw the graph "
+            "with `dot -Tsvg %s.dot` elsewhere)\n",
+            prefix.c_str(), prefix.c_str(), prefix.c_str());
     }
 
     opt.step();

@@ -27,8 +27,10 @@ struct DotGraph {
         std::vector<std::string> lines{""};
         const std::string& l = nodes.at(id).at("label");
         for (size_t i = 0; i < l.size(); ++i) {
-            if (l[i] == '\n') lines.emplace_back();
-            else lines.back() += l[i];
+            if (l[i] == '\n')
+                lines.emplace_back();
+            else
+                lines.back() += l[i];
         }
         return lines;
     }
@@ -67,9 +69,8 @@ inline DotGraph parse_dot(const std::string& text) {
             ++i;
         } else if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.') {
             std::string s;
-            while (i < text.size() &&
-                   (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_' ||
-                    text[i] == '.'))
+            while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) ||
+                                       text[i] == '_' || text[i] == '.'))
                 s += text[i++];
             tokens.push_back(s);
         } else {
@@ -117,7 +118,8 @@ inline DotGraph parse_dot(const std::string& text) {
         } else {
             auto a = attrs();
             if (first != "node" && first != "edge" && first != "graph") {
-                if (g.nodes.count(first)) throw std::runtime_error("dot: node declared twice: " + first);
+                if (g.nodes.count(first))
+                    throw std::runtime_error("dot: node declared twice: " + first);
                 g.nodes[first] = a;
                 g.node_order.push_back(first);
             }
@@ -128,7 +130,8 @@ inline DotGraph parse_dot(const std::string& text) {
     if (p != tokens.size()) throw std::runtime_error("dot: text after the graph");
     for (const auto& e : g.edges) {
         if (!g.nodes.count(e.from) || !g.nodes.count(e.to))
-            throw std::runtime_error("dot: edge " + e.from + " -> " + e.to + " names an undeclared node");
+            throw std::runtime_error("dot: edge " + e.from + " -> " + e.to +
+                                     " names an undeclared node");
     }
     return g;
 }

@@ -2,9 +2,10 @@
 // and gradgradcheck; and gradgradcheck itself, which must catch a backward that is right to
 // first order but not differentiable.
 
+#include "autograd/function.hpp"
+
 #include <cmath>
 
-#include "autograd/function.hpp"
 #include "autograd/graph.hpp"
 #include "tests/autograd/test_util.hpp"
 
@@ -140,163 +141,167 @@ struct Needs : Function<Needs> {
 }  // namespace
 
 TEST_SUITE("function") {
-
-TEST_CASE("Function: a cube defined by forward and backward passes gradcheck and gradgradcheck") {
-    Tensor x = make_f64({0.5, -1.5, 2}, {3}, true);
-    Tensor y = Cube::apply(x);
-    CHECK_VALUES(y, {0.125, -3.375, 8});
-    REQUIRE(y.grad_fn());
-    CHECK(y.grad_fn()->name() == "Cube");
-    y.sum().backward();
-    CHECK_VALUES(x.grad(), {0.75, 6.75, 12});
-    auto f = [](const tensor_list& in) { return Cube::apply(in[0]); };
-    CHECK_GRADIENTS(f, {grid({2, 3})});
-    CHECK_GRADGRADIENTS(f, {grid({2, 3})});
-}
-
-TEST_CASE("Function: non-tensor arguments reach forward and saved_data and backward gives None") {
-    Tensor a = make_f64({1, 2}, {2}, true), b = make_f64({3, 4}, {2}, true);
-    Tensor y = ScaledMul::apply(a, b, 2.5);
-    CHECK_VALUES(y, {7.5, 20});
-    y.sum().backward();
-    CHECK_VALUES(a.grad(), {7.5, 10});
-    CHECK_VALUES(b.grad(), {2.5, 5});
-    auto f = [](const tensor_list& in) { return ScaledMul::apply(in[0], in[1], -0.5); };
-    CHECK_GRADIENTS(f, {grid({2, 3}), grid({2, 3}, 0.5, 1.0)});
-    CHECK_GRADGRADIENTS(f, {grid({2, 3}), grid({2, 3}, 0.5, 1.0)});
-}
-
-TEST_CASE("Function: a backward in terms of the saved output is differentiable twice") {
-    auto f = [](const tensor_list& in) { return MyExp::apply(in[0]); };
-    CHECK_GRADIENTS(f, {grid({4})});
-    CHECK_GRADGRADIENTS(f, {grid({4})});
-    // d2/dx2 exp(x) = exp(x) through autograd::grad with create_graph
-    Tensor x = make_f64({0.3}, {1}, true);
-    Tensor g = autograd::grad({MyExp::apply(x).sum()}, {x}, {}, std::nullopt, true)[0];
-    g.sum().backward();
-    CHECK_VALUES(x.grad(), {std::exp(0.3)});
-}
-
-TEST_CASE("Function: a wrong backward fails gradcheck, naming the element") {
-    auto f = [](const tensor_list& in) { return WrongCube::apply(in[0]); };
-    const auto r = autograd::gradcheck(f, {grid({3})});
-    CHECK_FALSE(r.ok);
-    CHECK(r.message.find("input 0") != std::string::npos);
-}
-
-TEST_CASE("gradgradcheck: fails a backward that is right to first order but not differentiable") {
-    auto f = [](const tensor_list& in) { return HalfDetachedCube::apply(in[0]); };
-    CHECK_GRADIENTS(f, {grid({3})});
-    const auto r = autograd::gradgradcheck(f, {grid({3})});
-    CHECK_FALSE(r.ok);
-    CHECK(r.message.rfind("gradgradcheck (second derivative): input 0", 0) == 0);
-    // a backward recorded nowhere at all makes the first derivative a constant; today that
-    // raises from inside the check instead of failing it (see the report)
-    auto g = [](const tensor_list& in) { return OpaqueSin::apply(in[0]); };
-    CHECK_GRADIENTS(g, {grid({3})});
-    CHECK_THROWS_CONTAINS(autograd::gradgradcheck(g, {grid({3})}), std::logic_error,
-                          "does not require grad");
-}
-
-TEST_CASE("gradgradcheck: passes on built-in ops with differentiable backwards") {
-    auto f = [](const tensor_list& in) {
-        return tanh(matmul(in[0], in[1])) * sigmoid(in[0].sum(1, true)) + exp(in[1].t() * 0.3).sum();
-    };
-    CHECK_GRADGRADIENTS(f, {grid({2, 3}, 0.7), grid({3, 2}, 0.5, 0.1)});
-}
-
-TEST_CASE("Function: a tensor_list forward records one node per output and gradients add up") {
-    Tensor a = make_f64({1, 2}, {2}, true), b = make_f64({3, 4}, {2}, true);
-    const tensor_list out = SumProd::apply(a, b);
-    REQUIRE(out.size() == 2);
-    CHECK_VALUES(out[0], {4, 6});
-    CHECK_VALUES(out[1], {3, 8});
-    CHECK(out[0].grad_fn() != out[1].grad_fn());
-    (out[0] * 2.0 + out[1]).sum().backward();
-    CHECK_VALUES(a.grad(), {2 + 3, 2 + 4});
-    CHECK_VALUES(b.grad(), {2 + 1, 2 + 2});
-    auto f = [](const tensor_list& in) {
-        const tensor_list o = SumProd::apply(in[0], in[1]);
-        return o[0] * o[1];
-    };
-    CHECK_GRADIENTS(f, {grid({3}), grid({3}, 1.0, 0.5)});
-    CHECK_GRADGRADIENTS(f, {grid({3}), grid({3}, 1.0, 0.5)});
-}
-
-TEST_CASE("Function: a backward returning the wrong number of gradients raises") {
-    Tensor a = make_f64({1, 2}, {2}, true), b = make_f64({3, 4}, {2}, true);
-    CHECK_THROWS_WITH_AS(TooFew::apply(a, b).sum().backward(),
-                         "backward of TooFew: returned 1 gradients, expected 2 (one per argument "
-                         "of forward)",
-                         std::logic_error);
-    Tensor c = make_f64({1, 2}, {2}, true);
-    CHECK_THROWS_CONTAINS(GradForScalar::apply(c, 2.0).sum().backward(), std::logic_error,
-                          "backward of GradForScalar", "argument 1", "not a tensor");
-}
-
-TEST_CASE("Function: a saved input modified in place before backward raises") {
-    Tensor x = make_f64({1, 2}, {2}, true);
-    Tensor h = x * 1.0;
-    Tensor y = Cube::apply(h);
-    {
-        NoGradGuard no_grad;
-        h.mul_(2.0);
+    TEST_CASE(
+        "Function: a cube defined by forward and backward passes gradcheck and gradgradcheck") {
+        Tensor x = make_f64({0.5, -1.5, 2}, {3}, true);
+        Tensor y = Cube::apply(x);
+        CHECK_VALUES(y, {0.125, -3.375, 8});
+        REQUIRE(y.grad_fn());
+        CHECK(y.grad_fn()->name() == "Cube");
+        y.sum().backward();
+        CHECK_VALUES(x.grad(), {0.75, 6.75, 12});
+        auto f = [](const tensor_list& in) { return Cube::apply(in[0]); };
+        CHECK_GRADIENTS(f, {grid({2, 3})});
+        CHECK_GRADGRADIENTS(f, {grid({2, 3})});
     }
-    // the engine's own input-version check may catch it before get_saved_variables does
-    CHECK_THROWS_CONTAINS(y.sum().backward(), std::logic_error, "Cube", "modified in place");
-}
 
-TEST_CASE("Function: forward runs without recording and needs_input_grad names what needs grad") {
-    Tensor a = make_f64({1, 2}, {2}, true), b = make_f64({3, 4}, {2});
-    Needs::apply(a, 3, b);
-    CHECK(Needs::seen() == std::vector<bool>{true, false, false, false});
-    Needs::apply(b, 3, a);
-    CHECK(Needs::seen() == std::vector<bool>{false, false, true, false});
-    Tensor y = Identity::apply(a);
-    CHECK(y.grad_fn());
-    y.sum().backward();
-    CHECK_VALUES(a.grad(), {1, 1});
-}
-
-TEST_CASE("Function: returning an input unchanged leaves the input a leaf") {
-    Tensor a = make_f64({1, 2}, {2}, true);
-    Tensor y = Identity::apply(a);
-    CHECK(a.is_leaf());
-    CHECK_FALSE(y.is_same(a));
-    CHECK(y.grad_fn()->name() == "Identity");
-}
-
-TEST_CASE("Function: nothing is recorded under NoGradGuard or when no input requires grad") {
-    Tensor a = make_f64({1, 2}, {2}, true);
-    {
-        NoGradGuard no_grad;
-        CHECK_FALSE(Cube::apply(a).requires_grad());
+    TEST_CASE(
+        "Function: non-tensor arguments reach forward and saved_data and backward gives None") {
+        Tensor a = make_f64({1, 2}, {2}, true), b = make_f64({3, 4}, {2}, true);
+        Tensor y = ScaledMul::apply(a, b, 2.5);
+        CHECK_VALUES(y, {7.5, 20});
+        y.sum().backward();
+        CHECK_VALUES(a.grad(), {7.5, 10});
+        CHECK_VALUES(b.grad(), {2.5, 5});
+        auto f = [](const tensor_list& in) { return ScaledMul::apply(in[0], in[1], -0.5); };
+        CHECK_GRADIENTS(f, {grid({2, 3}), grid({2, 3}, 0.5, 1.0)});
+        CHECK_GRADGRADIENTS(f, {grid({2, 3}), grid({2, 3}, 0.5, 1.0)});
     }
-    CHECK_FALSE(Cube::apply(make_f64({1, 2}, {2})).requires_grad());
-}
 
-TEST_CASE("Function: shows in print_tape and to_dot under its class name and backward_rule") {
-    Tensor x = make_f64({1, 2}, {2}, true).set_name("x");
-    Tensor y = Cube::apply(x).sum();
-    const std::string tape = autograd::tape_str(y);
-    CHECK(tape.find("Cube#0") != std::string::npos);
-    CHECK(tape.find("grad_x = 3 * x^2 * grad_out") != std::string::npos);
-    CHECK(autograd::to_dot(y).find("Cube#0") != std::string::npos);
-    Tensor z = ScaledMul::apply(x, x, 1.0);
-    CHECK(z.grad_fn()->rule().empty());
-}
+    TEST_CASE("Function: a backward in terms of the saved output is differentiable twice") {
+        auto f = [](const tensor_list& in) { return MyExp::apply(in[0]); };
+        CHECK_GRADIENTS(f, {grid({4})});
+        CHECK_GRADGRADIENTS(f, {grid({4})});
+        // d2/dx2 exp(x) = exp(x) through autograd::grad with create_graph
+        Tensor x = make_f64({0.3}, {1}, true);
+        Tensor g = autograd::grad({MyExp::apply(x).sum()}, {x}, {}, std::nullopt, true)[0];
+        g.sum().backward();
+        CHECK_VALUES(x.grad(), {std::exp(0.3)});
+    }
 
-TEST_CASE("IValue: gives back what was stored and names the type on a wrong read") {
-    IValue d = 2.5, i = int64_t{3}, s = "relu", v = std::vector<int64_t>{1, 2}, b = true;
-    IValue t = make_f64({1}, {1}), none;
-    CHECK(d.toDouble() == 2.5);
-    CHECK(i.toInt() == 3);
-    CHECK(s.toStringRef() == "relu");
-    CHECK(v.toIntVector() == std::vector<int64_t>{1, 2});
-    CHECK(b.toBool());
-    CHECK(t.toTensor().item<double>() == 1);
-    CHECK(none.isNone());
-    CHECK_THROWS_WITH_AS(i.toDouble(), "IValue: expected Double but got Int", std::logic_error);
-}
+    TEST_CASE("Function: a wrong backward fails gradcheck, naming the element") {
+        auto f = [](const tensor_list& in) { return WrongCube::apply(in[0]); };
+        const auto r = autograd::gradcheck(f, {grid({3})});
+        CHECK_FALSE(r.ok);
+        CHECK(r.message.find("input 0") != std::string::npos);
+    }
 
+    TEST_CASE(
+        "gradgradcheck: fails a backward that is right to first order but not differentiable") {
+        auto f = [](const tensor_list& in) { return HalfDetachedCube::apply(in[0]); };
+        CHECK_GRADIENTS(f, {grid({3})});
+        const auto r = autograd::gradgradcheck(f, {grid({3})});
+        CHECK_FALSE(r.ok);
+        CHECK(r.message.rfind("gradgradcheck (second derivative): input 0", 0) == 0);
+        // a backward recorded nowhere at all makes the first derivative a constant; today that
+        // raises from inside the check instead of failing it (see the report)
+        auto g = [](const tensor_list& in) { return OpaqueSin::apply(in[0]); };
+        CHECK_GRADIENTS(g, {grid({3})});
+        CHECK_THROWS_CONTAINS(autograd::gradgradcheck(g, {grid({3})}), std::logic_error,
+                              "does not require grad");
+    }
+
+    TEST_CASE("gradgradcheck: passes on built-in ops with differentiable backwards") {
+        auto f = [](const tensor_list& in) {
+            return tanh(matmul(in[0], in[1])) * sigmoid(in[0].sum(1, true)) +
+                   exp(in[1].t() * 0.3).sum();
+        };
+        CHECK_GRADGRADIENTS(f, {grid({2, 3}, 0.7), grid({3, 2}, 0.5, 0.1)});
+    }
+
+    TEST_CASE("Function: a tensor_list forward records one node per output and gradients add up") {
+        Tensor a = make_f64({1, 2}, {2}, true), b = make_f64({3, 4}, {2}, true);
+        const tensor_list out = SumProd::apply(a, b);
+        REQUIRE(out.size() == 2);
+        CHECK_VALUES(out[0], {4, 6});
+        CHECK_VALUES(out[1], {3, 8});
+        CHECK(out[0].grad_fn() != out[1].grad_fn());
+        (out[0] * 2.0 + out[1]).sum().backward();
+        CHECK_VALUES(a.grad(), {2 + 3, 2 + 4});
+        CHECK_VALUES(b.grad(), {2 + 1, 2 + 2});
+        auto f = [](const tensor_list& in) {
+            const tensor_list o = SumProd::apply(in[0], in[1]);
+            return o[0] * o[1];
+        };
+        CHECK_GRADIENTS(f, {grid({3}), grid({3}, 1.0, 0.5)});
+        CHECK_GRADGRADIENTS(f, {grid({3}), grid({3}, 1.0, 0.5)});
+    }
+
+    TEST_CASE("Function: a backward returning the wrong number of gradients raises") {
+        Tensor a = make_f64({1, 2}, {2}, true), b = make_f64({3, 4}, {2}, true);
+        CHECK_THROWS_WITH_AS(
+            TooFew::apply(a, b).sum().backward(),
+            "backward of TooFew: returned 1 gradients, expected 2 (one per argument "
+            "of forward)",
+            std::logic_error);
+        Tensor c = make_f64({1, 2}, {2}, true);
+        CHECK_THROWS_CONTAINS(GradForScalar::apply(c, 2.0).sum().backward(), std::logic_error,
+                              "backward of GradForScalar", "argument 1", "not a tensor");
+    }
+
+    TEST_CASE("Function: a saved input modified in place before backward raises") {
+        Tensor x = make_f64({1, 2}, {2}, true);
+        Tensor h = x * 1.0;
+        Tensor y = Cube::apply(h);
+        {
+            NoGradGuard no_grad;
+            h.mul_(2.0);
+        }
+        // the engine's own input-version check may catch it before get_saved_variables does
+        CHECK_THROWS_CONTAINS(y.sum().backward(), std::logic_error, "Cube", "modified in place");
+    }
+
+    TEST_CASE(
+        "Function: forward runs without recording and needs_input_grad names what needs grad") {
+        Tensor a = make_f64({1, 2}, {2}, true), b = make_f64({3, 4}, {2});
+        Needs::apply(a, 3, b);
+        CHECK(Needs::seen() == std::vector<bool>{true, false, false, false});
+        Needs::apply(b, 3, a);
+        CHECK(Needs::seen() == std::vector<bool>{false, false, true, false});
+        Tensor y = Identity::apply(a);
+        CHECK(y.grad_fn());
+        y.sum().backward();
+        CHECK_VALUES(a.grad(), {1, 1});
+    }
+
+    TEST_CASE("Function: returning an input unchanged leaves the input a leaf") {
+        Tensor a = make_f64({1, 2}, {2}, true);
+        Tensor y = Identity::apply(a);
+        CHECK(a.is_leaf());
+        CHECK_FALSE(y.is_same(a));
+        CHECK(y.grad_fn()->name() == "Identity");
+    }
+
+    TEST_CASE("Function: nothing is recorded under NoGradGuard or when no input requires grad") {
+        Tensor a = make_f64({1, 2}, {2}, true);
+        {
+            NoGradGuard no_grad;
+            CHECK_FALSE(Cube::apply(a).requires_grad());
+        }
+        CHECK_FALSE(Cube::apply(make_f64({1, 2}, {2})).requires_grad());
+    }
+
+    TEST_CASE("Function: shows in print_tape and to_dot under its class name and backward_rule") {
+        Tensor x = make_f64({1, 2}, {2}, true).set_name("x");
+        Tensor y = Cube::apply(x).sum();
+        const std::string tape = autograd::tape_str(y);
+        CHECK(tape.find("Cube#0") != std::string::npos);
+        CHECK(tape.find("grad_x = 3 * x^2 * grad_out") != std::string::npos);
+        CHECK(autograd::to_dot(y).find("Cube#0") != std::string::npos);
+        Tensor z = ScaledMul::apply(x, x, 1.0);
+        CHECK(z.grad_fn()->rule().empty());
+    }
+
+    TEST_CASE("IValue: gives back what was stored and names the type on a wrong read") {
+        IValue d = 2.5, i = int64_t{3}, s = "relu", v = std::vector<int64_t>{1, 2}, b = true;
+        IValue t = make_f64({1}, {1}), none;
+        CHECK(d.toDouble() == 2.5);
+        CHECK(i.toInt() == 3);
+        CHECK(s.toStringRef() == "relu");
+        CHECK(v.toIntVector() == std::vector<int64_t>{1, 2});
+        CHECK(b.toBool());
+        CHECK(t.toTensor().item<double>() == 1);
+        CHECK(none.isNone());
+        CHECK_THROWS_WITH_AS(i.toDouble(), "IValue: expected Double but got Int", std::logic_error);
+    }
 }
