@@ -11,6 +11,8 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "autograd/detail.hpp"
 #include "autograd/grad_mode.hpp"
@@ -97,7 +99,7 @@ public:
             if (roots[i].grad_fn()) {
                 accumulate(roots[i].grad_fn()->pending_grad_, root_grads[i], create_graph_);
             } else {
-                deliver_to_leaf(roots[i].impl(), root_grads[i]);
+                deliver_to_leaf(roots[i].impl_ptr(), root_grads[i]);
             }
         }
         for (const Tensor& r : roots) {
@@ -111,6 +113,7 @@ public:
             stack.pop_back();
             run_node(*node, stack);
         }
+        flush_hooked_leaves();
     }
 
 private:
@@ -167,7 +170,7 @@ private:
             } else if (g.defined()) {
                 if (auto leaf = e.leaf.lock()) {
                     check_shape(node, i, g, leaf->sizes, leaf->dtype);
-                    deliver_to_leaf(*leaf, std::move(g));
+                    deliver_to_leaf(leaf, std::move(g));
                 }
             }
         }
@@ -194,8 +197,24 @@ private:
             if (targets_[i].grad_fn().get() == &node) captured_[i] = g;
     }
 
-    void deliver_to_leaf(TensorImpl& leaf, Tensor g) {
-        g = run_hooks(leaf.hooks, std::move(g), "a leaf");
+    // A leaf with hooks gets its contributions summed first, so that its hooks see the whole
+    // gradient of this pass once (as LibTorch's AccumulateGrad); other leaves add directly.
+    void deliver_to_leaf(const std::shared_ptr<TensorImpl>& leaf, Tensor g) {
+        if (leaf->hooks.empty()) return accumulate_leaf(*leaf, std::move(g));
+        for (auto& [held, sum] : hooked_) {
+            if (held == leaf) return accumulate(sum, std::move(g), create_graph_);
+        }
+        hooked_.emplace_back(leaf, Tensor());
+        accumulate(hooked_.back().second, std::move(g), create_graph_);
+    }
+
+    void flush_hooked_leaves() {
+        for (auto& [leaf, sum] : hooked_)
+            accumulate_leaf(*leaf, run_hooks(leaf->hooks, std::move(sum), "a leaf"));
+        hooked_.clear();
+    }
+
+    void accumulate_leaf(TensorImpl& leaf, Tensor g) {
         if (capturing_) {
             for (size_t i = 0; i < targets_.size(); ++i)
                 if (targets_[i].is_leaf() && &targets_[i].impl() == &leaf)
@@ -210,6 +229,7 @@ private:
     bool capturing_ = false;
     tensor_list targets_, captured_;
     std::vector<Node*> visited_;
+    std::vector<std::pair<std::shared_ptr<TensorImpl>, Tensor>> hooked_;
 };
 
 // The seed gradient of each output: the given one, checked, or ones for a scalar.
