@@ -154,14 +154,25 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     return y.reshape(shape);
 }
 
-// y = sum(a * b) for 1-D a, b;  grad_a = grad_out * b, grad_b = grad_out * a
+// y = sum_i a_i b_i;  grad_a = grad_out * b, grad_b = grad_out * a
 Tensor dot(const Tensor& a, const Tensor& b) {
     check_float_pair("dot", a, b);
     if (a.dim() != 1 || b.dim() != 1 || a.numel() != b.numel()) {
         detail::fail("dot", "expected 1-D tensors of the same length, got a of shape " +
                                 shape_str(a.sizes()) + " and b of shape " + shape_str(b.sizes()));
     }
-    return (a * b).sum();
+    Tensor y = detail::make_tensor({}, a.dtype());
+    detail::dispatch(a.dtype(), [&](auto zero) {
+        using T = decltype(zero);  // [1, n] x [n, 1]: one gemm, so the sum is BLAS's
+        kernels::gemm(false, false, 1, 1, a.numel(), T(1), a.data_ptr<T>(), b.data_ptr<T>(), T(0),
+                      y.data_ptr<T>());
+    });
+    return record("dot", y, {a, b},
+                  [a, b](const Tensor& g) {
+                      return Grads{a.requires_grad() ? g * b : Tensor(),
+                                   b.requires_grad() ? g * a : Tensor()};
+                  },
+                  "grad_a = grad_out * b, grad_b = grad_out * a");
 }
 
 // y = a with dims d0 and d1 swapped (a copy);  grad_a = transpose(grad_out, d0, d1)

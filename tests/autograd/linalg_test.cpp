@@ -65,6 +65,11 @@ TEST_CASE("dot: by hand") {
     Tensor d = dot(make_f64({1, 2, 3}, {3}), make_f64({4, 5, 6}, {3}));
     CHECK(d.dim() == 0);
     CHECK_VALUES(d, {32});
+    // recorded as one node named for the op, also when reached through a 1-D matmul
+    Tensor a = make_f64({1, 2}, {2}, true);
+    REQUIRE(matmul(a, make_f64({3, 4}, {2})).grad_fn());
+    CHECK(matmul(a, make_f64({3, 4}, {2})).grad_fn()->name() == "dot");
+    CHECK_VALUES(dot(zeros({0}, kFloat64), zeros({0}, kFloat64)), {0});
 }
 
 TEST_CASE("linear: by hand, with and without bias") {
