@@ -1,0 +1,25 @@
+# cmake -DPROGRAM=<exe> -DSOURCE=<cpp> -P check_printed.cmake
+cmake_minimum_required(VERSION 3.16)
+# Runs PROGRAM and fails unless every "std::cout << ...;  // <expected>" line of SOURCE printed
+# <expected>, in order.
+execute_process(COMMAND ${PROGRAM} OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${PROGRAM} exited with ${rc}")
+endif()
+file(STRINGS ${SOURCE} lines REGEX "std::cout <<.*; *// ")
+string(REPLACE "\n" ";" printed "${out}")
+list(LENGTH lines expected_count)
+if(expected_count EQUAL 0)
+  message(FATAL_ERROR "no '// expected output' comments found in ${SOURCE}")
+endif()
+set(i 0)
+foreach(line IN LISTS lines)
+  string(REGEX REPLACE "^.*; *// *" "" expected "${line}")
+  string(REGEX REPLACE ":.*$" "" expected_head "${expected}")  # "sum: the last op" -> "sum"
+  list(GET printed ${i} got)
+  if(NOT got STREQUAL expected AND NOT got STREQUAL expected_head)
+    message(FATAL_ERROR "line ${i}: printed '${got}', the source says '${expected}'")
+  endif()
+  math(EXPR i "${i} + 1")
+endforeach()
+message(STATUS "all ${expected_count} printed lines match")
