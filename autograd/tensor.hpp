@@ -172,6 +172,10 @@ public:
     Tensor sub(const Tensor& o, Scalar alpha = 1) const;
     Tensor mul(const Tensor& o) const;
     Tensor div(const Tensor& o) const;
+    Tensor add(Scalar o) const;
+    Tensor sub(Scalar o) const;
+    Tensor mul(Scalar o) const;
+    Tensor div(Scalar o) const;
     Tensor neg() const;
     Tensor pow(Scalar exponent) const;
     Tensor exp() const;

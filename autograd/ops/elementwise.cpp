@@ -428,6 +428,10 @@ Tensor Tensor::add(const Tensor& o, Scalar alpha) const { return tapegrad::add(*
 Tensor Tensor::sub(const Tensor& o, Scalar alpha) const { return tapegrad::sub(*this, o, alpha); }
 Tensor Tensor::mul(const Tensor& o) const { return tapegrad::mul(*this, o); }
 Tensor Tensor::div(const Tensor& o) const { return tapegrad::div(*this, o); }
+Tensor Tensor::add(Scalar o) const { return tapegrad::add(*this, o); }
+Tensor Tensor::sub(Scalar o) const { return tapegrad::sub(*this, o); }
+Tensor Tensor::mul(Scalar o) const { return tapegrad::mul(*this, o); }
+Tensor Tensor::div(Scalar o) const { return tapegrad::div(*this, o); }
 Tensor Tensor::neg() const { return tapegrad::neg(*this); }
 Tensor Tensor::pow(Scalar e) const { return tapegrad::pow(*this, e); }
 Tensor Tensor::exp() const { return tapegrad::exp(*this); }

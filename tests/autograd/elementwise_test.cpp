@@ -331,3 +331,14 @@ TEST_CASE("where: rejects shapes that do not broadcast and a floating condition"
 }
 
 }  // TEST_SUITE
+
+TEST_CASE("add, sub, mul, div: methods take a scalar as LibTorch's do") {
+    Tensor a = make_f64({1, 2}, {2}, true);
+    CHECK_VALUES(a.add(1), {2, 3});
+    CHECK_VALUES(a.sub(0.5), {0.5, 1.5});
+    CHECK_VALUES(a.div(2), {0.5, 1});
+    Tensor y = a.mul(3.0);
+    CHECK_VALUES(y, {3, 6});
+    y.sum().backward();
+    CHECK_VALUES(a.grad(), {3, 3});
+}
