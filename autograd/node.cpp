@@ -75,6 +75,9 @@ void Node::release() {
     released_ = true;
     release_saved();
     out_storage_.reset();
+    // A hook may hold a tensor that owns this node (h.register_hook([h] ...)): a cycle. A
+    // freed node never runs its hooks again, so dropping them breaks the cycle.
+    pre_hooks.clear();
 }
 
 Tensor Node::saved_output() {
