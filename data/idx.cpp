@@ -200,21 +200,25 @@ IdxContents read_idx_file(const char* op, const std::string& path, uint32_t requ
                        " bytes of dimension sizes, got " + std::to_string(got));
     }
     // Each size is below 2^32, so the product is checked against the limit before each step.
+    // The sizes beside a 0 are bounded too: callers multiply them (rows * cols) even when the file
+    // holds no data.
     const int64_t max_bytes = std::numeric_limits<int64_t>::max() / 2;
-    int64_t count = 1;
-    bool too_large = false;
+    int64_t extent = 1;  // the product of the non-zero sizes
+    bool has_zero = false, too_large = false;
     for (int d = 0; d < ndim; ++d) {
         const auto size = static_cast<int64_t>(load_be32(&dim_bytes[static_cast<size_t>(4 * d)]));
         idx.dims.push_back(size);
-        if (size != 0 && count > max_bytes / elem / size)
+        if (size == 0)
+            has_zero = true;
+        else if (extent > max_bytes / elem / size)
             too_large = true;
         else
-            count *= size;
+            extent *= size;
     }
     if (too_large) {
         file_error(op, path, "declared shape " + shape_str(idx.dims) + " is too large");
     }
-    const int64_t expected = count * elem;
+    const int64_t expected = has_zero ? 0 : extent * elem;
 
     const int64_t available = in.remaining();
     if (available >= 0) {
