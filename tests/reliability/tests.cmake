@@ -1,0 +1,16 @@
+tapegrad_test_suite(reliability
+  reliability/misuse_test.cpp
+  reliability/memory_test.cpp
+  reliability/deep_test.cpp
+  reliability/threads_test.cpp
+  reliability/numerics_test.cpp
+  reliability/fuzz_regression_test.cpp
+)
+# The thread test alone, for the ThreadSanitizer job (.ci/run), which builds nothing else.
+find_package(Threads REQUIRED)
+target_link_libraries(test_reliability PRIVATE Threads::Threads)
+add_executable(test_reliability_threads EXCLUDE_FROM_ALL $<TARGET_OBJECTS:tapegrad_test_main>
+               reliability/threads_test.cpp)
+target_link_libraries(test_reliability_threads PRIVATE tapegrad::tapegrad doctest::doctest Threads::Threads)
+target_include_directories(test_reliability_threads PRIVATE ${PROJECT_SOURCE_DIR})
+target_compile_options(test_reliability_threads PRIVATE -Wall -Wextra)
