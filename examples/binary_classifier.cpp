@@ -5,11 +5,14 @@
 #include <cstdlib>
 #include <string>
 #include <tapegrad.hpp>
+
+#include "args.hpp"
 namespace tg = tapegrad;
 
 int main(int argc, char** argv) {
-    const int64_t epochs =
-        argc == 3 && std::string(argv[1]) == "--epochs" ? std::atoll(argv[2]) : 10;
+    Args args(argc, argv, "[--epochs N]");
+    const int64_t epochs = args.integer("--epochs", 10);
+    args.done();
     tg::manual_seed(0);
 
     // the label is which side of a random hyperplane the features fall on, with 5% flipped

@@ -6,10 +6,11 @@
 //   custom_function [--steps N]
 #include <tapegrad.hpp>
 
+#include "args.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <iostream>
 namespace tg = tapegrad;
 using tg::autograd::AutogradContext;
@@ -45,9 +46,9 @@ struct BrokenSoftplus : tg::autograd::Function<BrokenSoftplus> {
 };
 
 int main(int argc, char** argv) {
-    int steps = 300;
-    for (int i = 1; i + 1 < argc; i += 2)
-        if (std::strcmp(argv[i], "--steps") == 0) steps = std::atoi(argv[i + 1]);
+    Args args(argc, argv, "[--steps N]");
+    const int steps = static_cast<int>(args.integer("--steps", 300));
+    args.done();
 
     tg::manual_seed(0);
     auto op = [](const std::vector<tg::Tensor>& in) { return Softplus::apply(in[0]); };

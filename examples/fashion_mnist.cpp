@@ -7,43 +7,23 @@
 #include <filesystem>
 #include <string>
 #include <tapegrad.hpp>
+
+#include "args.hpp"
 namespace tg = tapegrad;
 
 int main(int argc, char** argv) {
-    int64_t epochs = 10, batch_size = 64, limit = 0;
-    double lr = 1e-3, min_accuracy = 0.885;
-    uint64_t seed = 1;
-    std::string data_dir = tg::data::kFashionMNISTDir, out_dir = "fashion_mnist_out";
-    for (int i = 1; i < argc; ++i) {
-        const std::string flag = argv[i];
-        if (i + 1 >= argc) {
-            std::fprintf(stderr, "%s needs a value (see the top of fashion_mnist.cpp)\n",
-                         flag.c_str());
-            return 2;
-        }
-        const char* value = argv[++i];
-        if (flag == "--epochs")
-            epochs = std::atoll(value);
-        else if (flag == "--batch-size")
-            batch_size = std::atoll(value);
-        else if (flag == "--lr")
-            lr = std::atof(value);
-        else if (flag == "--data")
-            data_dir = value;
-        else if (flag == "--seed")
-            seed = std::strtoull(value, nullptr, 10);
-        else if (flag == "--out")
-            out_dir = value;
-        else if (flag == "--limit")
-            limit = std::atoll(value);
-        else if (flag == "--min-accuracy")
-            min_accuracy = std::atof(value);
-        else {
-            std::fprintf(stderr, "unknown option %s (see the top of fashion_mnist.cpp)\n",
-                         flag.c_str());
-            return 2;
-        }
-    }
+    Args args(argc, argv,
+              "[--epochs N] [--batch-size N] [--lr X] [--data DIR] [--seed N] [--out DIR] "
+              "[--limit N (use the first N training images)] [--min-accuracy X]");
+    const int64_t epochs = args.integer("--epochs", 10);
+    const int64_t batch_size = args.integer("--batch-size", 64);
+    const double lr = args.real("--lr", 1e-3);
+    const std::string data_dir = args.text("--data", tg::data::kFashionMNISTDir);
+    const uint64_t seed = args.integer("--seed", 1, 0);
+    const std::string out_dir = args.text("--out", "fashion_mnist_out");
+    const int64_t limit = args.integer("--limit", 0, 0);
+    const double min_accuracy = args.real("--min-accuracy", 0.885);
+    args.done();
     if (!std::filesystem::exists(data_dir)) {
         std::fprintf(stderr,
                      "no Fashion-MNIST in %s (apt-get install dataset-fashion-mnist, or "

@@ -8,6 +8,8 @@
 #include <random>
 #include <string>
 #include <tapegrad.hpp>
+
+#include "args.hpp"
 #include <vector>
 namespace tg = tapegrad;
 
@@ -29,8 +31,9 @@ struct Trial {
 };
 
 int main(int argc, char** argv) {
-    const int64_t epochs =
-        argc == 3 && std::string(argv[1]) == "--epochs" ? std::atoll(argv[2]) : 15;
+    Args args(argc, argv, "[--epochs N]");
+    const int64_t epochs = args.integer("--epochs", 15);
+    args.done();
     tg::manual_seed(0);
     auto [train, val] = tg::data::train_val_split(spirals(300), 0.25, /*seed=*/0);
 

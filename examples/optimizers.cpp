@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 #include <tapegrad.hpp>
+
+#include "args.hpp"
 #include <vector>
 namespace tg = tapegrad;
 
@@ -24,8 +26,9 @@ tg::data::TensorDataset spirals(int64_t per_class) {
 }
 
 int main(int argc, char** argv) {
-    const int64_t epochs =
-        argc == 3 && std::string(argv[1]) == "--epochs" ? std::atoll(argv[2]) : 30;
+    Args args(argc, argv, "[--epochs N]");
+    const int64_t epochs = args.integer("--epochs", 30);
+    args.done();
     tg::manual_seed(0);
     auto data = spirals(300);
     namespace O = tg::optim;

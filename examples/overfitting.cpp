@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <string>
 #include <tapegrad.hpp>
+
+#include "args.hpp"
 #include <vector>
 namespace tg = tapegrad;
 
@@ -25,8 +27,9 @@ struct Setup {
 };
 
 int main(int argc, char** argv) {
-    const int64_t epochs =
-        argc == 3 && std::string(argv[1]) == "--epochs" ? std::atoll(argv[2]) : 100;
+    Args args(argc, argv, "[--epochs N]");
+    const int64_t epochs = args.integer("--epochs", 100);
+    args.done();
     tg::manual_seed(0);
     auto train = make_data(100);
     auto val = make_data(1000);
