@@ -204,8 +204,12 @@ void render(const tensor_list& outputs, const std::string& path, const DotOption
         f.close();
         if (!f) throw std::runtime_error("render: cannot write '" + file + "'");
     };
-    if (ext == "dot" || ext == "gv") {
-        write(path);
+    if (ext == "dot" || ext == "gv") {  // atomically: a temporary beside it, then a rename
+        write(path + ".tmp");
+        if (std::rename((path + ".tmp").c_str(), path.c_str()) != 0) {
+            std::remove((path + ".tmp").c_str());
+            throw std::runtime_error("render: cannot rename '" + path + ".tmp' to '" + path + "'");
+        }
         return;
     }
     if (!graphviz_available()) {
@@ -220,7 +224,8 @@ void render(const tensor_list& outputs, const std::string& path, const DotOption
     const std::string dot_file = path + ".tmp.dot";
     write(dot_file);
     const std::string format = "-T" + ext;
-    const std::string out_flag = "-o" + path;
+    const std::string picture_tmp = path + ".tmp." + ext;  // renamed over path on success
+    const std::string out_flag = "-o" + picture_tmp;
     std::vector<char*> argv{const_cast<char*>("dot"), const_cast<char*>(format.c_str()),
                             const_cast<char*>(out_flag.c_str()),
                             const_cast<char*>(dot_file.c_str()), nullptr};
@@ -237,8 +242,13 @@ void render(const tensor_list& outputs, const std::string& path, const DotOption
                                  std::strerror(spawn_error));
     }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        std::remove(picture_tmp.c_str());
         throw std::runtime_error("render: Graphviz's 'dot' failed to write '" + path +
                                  "' (exit status " + std::to_string(WEXITSTATUS(status)) + ")");
+    }
+    if (std::rename(picture_tmp.c_str(), path.c_str()) != 0) {
+        std::remove(picture_tmp.c_str());
+        throw std::runtime_error("render: cannot rename '" + picture_tmp + "' to '" + path + "'");
     }
 }
 
