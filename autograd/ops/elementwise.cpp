@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 namespace tapegrad {
 
@@ -102,7 +103,10 @@ Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
 // grad_a = sum_to(grad_out * b)   grad_b = sum_to(grad_out * a)
 Tensor mul(const Tensor& a_in, const Tensor& b_in) {
     check_broadcast("mul", a_in, b_in);
-    auto [a, b] = promoted("mul", a_in, b_in);
+    // named tensors, not a structured binding: C++17 lets no lambda capture one (clang 14,
+    // which the fuzz build uses, refuses it)
+    Tensor a, b;
+    std::tie(a, b) = promoted("mul", a_in, b_in);
     Tensor y = detail::map_binary(a, b, a.dtype(), a.dtype(), [](auto u, auto v) { return u * v; });
     return record("mul", y, {a, b},
                   [a, b](const Tensor& grad_out) {
@@ -116,7 +120,9 @@ Tensor mul(const Tensor& a_in, const Tensor& b_in) {
 // grad_a = sum_to(grad_out / b)   grad_b = sum_to(-grad_out * a / b^2)
 Tensor div(const Tensor& a_in, const Tensor& b_in) {
     check_broadcast("div", a_in, b_in);
-    auto [a, b] = promoted("div", a_in, b_in);
+    // not a structured binding: the backward lambda captures a and b (see mul)
+    Tensor a, b;
+    std::tie(a, b) = promoted("div", a_in, b_in);
     if (!a.is_floating_point()) return div(a.to(kFloat32), b.to(kFloat32));
     Tensor y = detail::map_binary(a, b, a.dtype(), a.dtype(), [](auto u, auto v) { return u / v; });
     return record("div", y, {a, b},
@@ -310,7 +316,9 @@ Tensor clamp_max(const Tensor& a, Scalar max) { return clamp(a, -INFINITY, max);
 // y = max(a, b);  grad_a = sum_to(grad_out * (a >= b)), grad_b = sum_to(grad_out * (a < b))
 Tensor maximum(const Tensor& a_in, const Tensor& b_in) {
     check_broadcast("maximum", a_in, b_in);
-    auto [a, b] = promoted("maximum", a_in, b_in);
+    // not a structured binding: the backward lambda captures a and b (see mul)
+    Tensor a, b;
+    std::tie(a, b) = promoted("maximum", a_in, b_in);
     Tensor y = detail::map_binary(a, b, a.dtype(), a.dtype(),
                                   [](auto u, auto v) { return u >= v ? u : v; });
     return record("maximum", y, {a, b},
@@ -325,7 +333,9 @@ Tensor maximum(const Tensor& a_in, const Tensor& b_in) {
 // y = min(a, b);  grad_a = sum_to(grad_out * (a <= b)), grad_b = sum_to(grad_out * (a > b))
 Tensor minimum(const Tensor& a_in, const Tensor& b_in) {
     check_broadcast("minimum", a_in, b_in);
-    auto [a, b] = promoted("minimum", a_in, b_in);
+    // not a structured binding: the backward lambda captures a and b (see mul)
+    Tensor a, b;
+    std::tie(a, b) = promoted("minimum", a_in, b_in);
     Tensor y = detail::map_binary(a, b, a.dtype(), a.dtype(),
                                   [](auto u, auto v) { return u <= v ? u : v; });
     return record("minimum", y, {a, b},
