@@ -49,38 +49,56 @@ Adam::Adam(std::vector<Tensor> params, AdamOptions defaults)
     : Adam(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
 
 namespace {
-// Follows torch.optim.Adam's / AdamW's operations in their order (PyTorch 1.13).
-template <class T>
-void adam_loop(T* p, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq, int64_t n,
-               double lr, double beta1, double beta2, double eps, double weight_decay,
-               bool decoupled, int64_t step) {
-    const double bias_correction1 = 1 - std::pow(beta1, static_cast<double>(step));
-    const double bias_correction2 = 1 - std::pow(beta2, static_cast<double>(step));
-    const T neg_step_size = static_cast<T>(-(lr / bias_correction1));
-    const T bias_correction2_sqrt = static_cast<T>(std::sqrt(bias_correction2));
-    const T b1 = static_cast<T>(beta1);
-    const T b2 = static_cast<T>(beta2);
-    const T one_minus_b1 = static_cast<T>(1 - beta1);
-    const T one_minus_b2 = static_cast<T>(1 - beta2);
-    const T t_eps = static_cast<T>(eps);
-    const T shrink = static_cast<T>(1 - lr * weight_decay);  // AdamW
-    const T t_weight_decay = static_cast<T>(weight_decay);   // Adam
-    const bool coupled_decay = !decoupled && weight_decay != 0;
+struct AdamConstants {
+    double neg_step_size, bias_correction2_sqrt, b1, b2, one_minus_b1, one_minus_b2, eps, shrink,
+        weight_decay;
+};
+
+// Follows torch.optim.Adam's / AdamW's operations in their order (PyTorch 1.13). The options are
+// template arguments and the pointers do not alias, so each case is one branch-free loop that
+// GCC vectorises (sqrt included: this file is compiled with -fno-math-errno).
+template <class T, bool Decoupled, bool CoupledDecay, bool Amsgrad>
+void adam_loop(T* __restrict p, const T* __restrict grad, T* __restrict exp_avg,
+               T* __restrict exp_avg_sq, T* __restrict max_exp_avg_sq, int64_t n,
+               const AdamConstants& c) {
+    const T neg_step_size = static_cast<T>(c.neg_step_size);
+    const T bias_correction2_sqrt = static_cast<T>(c.bias_correction2_sqrt);
+    const T b1 = static_cast<T>(c.b1);
+    const T b2 = static_cast<T>(c.b2);
+    const T one_minus_b1 = static_cast<T>(c.one_minus_b1);
+    const T one_minus_b2 = static_cast<T>(c.one_minus_b2);
+    const T t_eps = static_cast<T>(c.eps);
+    const T shrink = static_cast<T>(c.shrink);              // AdamW
+    const T t_weight_decay = static_cast<T>(c.weight_decay);  // Adam
     for (int64_t i = 0; i < n; ++i) {
-        if (decoupled) p[i] = p[i] * shrink;
+        T pi = p[i];
+        if (Decoupled) pi = pi * shrink;
         T g = grad[i];
-        if (coupled_decay) g = g + t_weight_decay * p[i];
-        exp_avg[i] = exp_avg[i] * b1 + one_minus_b1 * g;
-        exp_avg_sq[i] = exp_avg_sq[i] * b2 + one_minus_b2 * g * g;
-        T second = exp_avg_sq[i];
-        if (max_exp_avg_sq) {
+        if (CoupledDecay) g = g + t_weight_decay * pi;
+        const T m = exp_avg[i] * b1 + one_minus_b1 * g;
+        const T v = exp_avg_sq[i] * b2 + one_minus_b2 * g * g;
+        exp_avg[i] = m;
+        exp_avg_sq[i] = v;
+        T second = v;
+        if (Amsgrad) {
             // torch.maximum: a NaN wins
-            if (std::isnan(second) || second > max_exp_avg_sq[i]) max_exp_avg_sq[i] = second;
-            second = max_exp_avg_sq[i];
+            const T old = max_exp_avg_sq[i];
+            second = (second != second || second > old) ? second : old;
+            max_exp_avg_sq[i] = second;
         }
         const T denom = std::sqrt(second) / bias_correction2_sqrt + t_eps;
-        p[i] = p[i] + neg_step_size * exp_avg[i] / denom;
+        p[i] = pi + neg_step_size * m / denom;
     }
+}
+
+template <class T, bool Decoupled, bool CoupledDecay>
+void adam_amsgrad(T* p, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq, int64_t n,
+                  const AdamConstants& c) {
+    if (max_exp_avg_sq)
+        adam_loop<T, Decoupled, CoupledDecay, true>(p, grad, exp_avg, exp_avg_sq, max_exp_avg_sq,
+                                                    n, c);
+    else
+        adam_loop<T, Decoupled, CoupledDecay, false>(p, grad, exp_avg, exp_avg_sq, nullptr, n, c);
 }
 }  // namespace
 
@@ -88,12 +106,22 @@ void detail::adam_update(const Tensor& p, const Tensor& grad, const Tensor& exp_
                          const Tensor& exp_avg_sq, const Tensor* max_exp_avg_sq, int64_t step,
                          double lr, double beta1, double beta2, double eps, double weight_decay,
                          bool decoupled) {
+    const double bias_correction1 = 1 - std::pow(beta1, static_cast<double>(step));
+    const double bias_correction2 = 1 - std::pow(beta2, static_cast<double>(step));
+    const AdamConstants c{-(lr / bias_correction1), std::sqrt(bias_correction2), beta1, beta2,
+                          1 - beta1, 1 - beta2, eps, 1 - lr * weight_decay, weight_decay};
+    const bool coupled_decay = !decoupled && weight_decay != 0;
     tapegrad::detail::dispatch_floating(p.dtype(), [&](auto zero) {
         using T = decltype(zero);
-        adam_loop<T>(p.data_ptr<T>(), grad.data_ptr<T>(), exp_avg.data_ptr<T>(),
-                     exp_avg_sq.data_ptr<T>(),
-                     max_exp_avg_sq ? max_exp_avg_sq->data_ptr<T>() : nullptr, p.numel(), lr, beta1,
-                     beta2, eps, weight_decay, decoupled, step);
+        T* pp = p.data_ptr<T>();
+        const T* g = grad.data_ptr<T>();
+        T* m = exp_avg.data_ptr<T>();
+        T* v = exp_avg_sq.data_ptr<T>();
+        T* vmax = max_exp_avg_sq ? max_exp_avg_sq->data_ptr<T>() : nullptr;
+        const int64_t n = p.numel();
+        if (decoupled) adam_amsgrad<T, true, false>(pp, g, m, v, vmax, n, c);
+        else if (coupled_decay) adam_amsgrad<T, false, true>(pp, g, m, v, vmax, n, c);
+        else adam_amsgrad<T, false, false>(pp, g, m, v, vmax, n, c);
     });
 }
 
