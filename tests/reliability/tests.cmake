@@ -13,4 +13,6 @@ add_executable(test_reliability_threads EXCLUDE_FROM_ALL $<TARGET_OBJECTS:tapegr
                reliability/threads_test.cpp)
 target_link_libraries(test_reliability_threads PRIVATE tapegrad::tapegrad doctest::doctest Threads::Threads)
 target_include_directories(test_reliability_threads PRIVATE ${PROJECT_SOURCE_DIR})
+target_compile_definitions(test_reliability_threads PRIVATE
+  TAPEGRAD_GOLDEN_DIR="${CMAKE_CURRENT_SOURCE_DIR}/golden")
 target_compile_options(test_reliability_threads PRIVATE -Wall -Wextra)
