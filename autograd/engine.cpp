@@ -55,6 +55,7 @@ void check_shape(const Node& node, size_t input, const Tensor& g,
 
 Tensor run_hooks(const std::vector<GradHook>& hooks, Tensor g, const char* where) {
     for (const GradHook& hook : hooks) {
+        if (!hook) continue;  // removed
         Tensor r = hook(g);
         if (!r.defined()) continue;
         if (r.sizes() != g.sizes()) {
@@ -222,7 +223,10 @@ private:
             return;
         }
         if (!leaf.requires_grad) return;
-        accumulate(leaf.grad, create_graph_ ? std::move(g) : g.detach(), create_graph_);
+        // g = g.detach() drops the old handle, so a gradient nobody else holds stays exclusive
+        // and becomes .grad without a copy (a detached view beside it would force a clone)
+        if (!create_graph_) g = g.detach();
+        accumulate(leaf.grad, std::move(g), create_graph_);
     }
 
     bool keep_graph_, create_graph_;

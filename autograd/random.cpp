@@ -19,7 +19,7 @@ double uniform01(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11)
 
 // Fills `t` with draw(rng) under the generator's lock (one lock per tensor, not per element).
 template <class Draw>
-void fill_random(Tensor& t, Draw draw) {
+void fill_random(const Tensor& t, Draw draw) {
     std::lock_guard<std::mutex> lock(rng_mutex);
     std::mt19937_64& rng = generator();
     detail::dispatch(t.dtype(), [&](auto zero) {
@@ -103,23 +103,23 @@ Tensor bernoulli(std::vector<int64_t> sizes, double p, TensorOptions o) {
     return t;
 }
 
-Tensor& Tensor::uniform_(double from, double to) {
+Tensor& Tensor::uniform_(double from, double to) const {
     detail::begin_inplace("uniform_", *this);
     fill_random(*this, [=](std::mt19937_64& rng) { return from + (to - from) * uniform01(rng); });
-    return *this;
+    return const_cast<Tensor&>(*this);
 }
 
-Tensor& Tensor::normal_(double mean, double std) {
+Tensor& Tensor::normal_(double mean, double std) const {
     detail::begin_inplace("normal_", *this);
     fill_random(*this, [=](std::mt19937_64& rng) { return mean + std * normal01(rng); });
-    return *this;
+    return const_cast<Tensor&>(*this);
 }
 
-Tensor& Tensor::bernoulli_(double p) {
+Tensor& Tensor::bernoulli_(double p) const {
     if (!(p >= 0 && p <= 1)) detail::fail("bernoulli_", "p must be in [0, 1], got " + std::to_string(p));
     detail::begin_inplace("bernoulli_", *this);
     fill_random(*this, [p](std::mt19937_64& rng) { return uniform01(rng) < p ? 1.0 : 0.0; });
-    return *this;
+    return const_cast<Tensor&>(*this);
 }
 
 }  // namespace tapegrad

@@ -2,6 +2,7 @@
 // Element types, scalars and tensor options: the small value types every other header uses.
 
 #include <cstdint>
+#include <iosfwd>
 #include <string>
 
 namespace tapegrad {
@@ -24,6 +25,7 @@ inline bool is_floating_point(ScalarType t) { return t != kInt64; }
 
 /// "float32", "float64" or "int64".
 const char* to_string(ScalarType t);
+std::ostream& operator<<(std::ostream& os, ScalarType t);
 
 /// A number passed to an op: remembers whether it was written as an integer, so that
 /// `arange(10)` gives int64 and `arange(10.0)` gives float32, as in LibTorch.

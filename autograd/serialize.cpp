@@ -29,6 +29,7 @@
 #include <iterator>
 #include <stdexcept>
 
+#include "autograd/detail.hpp"
 #include "autograd/ops.hpp"
 
 namespace tapegrad {
@@ -299,6 +300,44 @@ NamedTensors read_archive(const std::string& path) {
         corrupt(path, msg);
     }
     return out;
+}
+
+void save(const Tensor& tensor, const std::string& path) {
+    tapegrad::detail::check_defined("save", tensor, "tensor");
+    write_archive(path, {{"tensor", tensor.detach()}});
+}
+
+void save(const std::vector<Tensor>& tensors, const std::string& path) {
+    NamedTensors named;
+    for (size_t i = 0; i < tensors.size(); ++i) {
+        const std::string what = "tensor " + std::to_string(i);
+        tapegrad::detail::check_defined("save", tensors[i], what.c_str());
+        named.emplace_back(std::to_string(i), tensors[i].detach());
+    }
+    write_archive(path, named);
+}
+
+void load(Tensor& tensor, const std::string& path) {
+    NamedTensors named = read_archive(path);
+    if (named.size() != 1 || named[0].first != "tensor") {
+        throw std::runtime_error("load: '" + path + "' holds " + std::to_string(named.size()) +
+                                 " tensors, not one saved by save(tensor, path)");
+    }
+    tensor = std::move(named[0].second);
+}
+
+void load(std::vector<Tensor>& tensors, const std::string& path) {
+    NamedTensors named = read_archive(path);
+    std::vector<Tensor> out;
+    for (size_t i = 0; i < named.size(); ++i) {
+        if (named[i].first != std::to_string(i)) {
+            throw std::runtime_error("load: '" + path + "' is not a list saved by save(tensors, "
+                                     "path): entry " + std::to_string(i) + " is named '" +
+                                     named[i].first + "'");
+        }
+        out.push_back(std::move(named[i].second));
+    }
+    tensors = std::move(out);
 }
 
 }  // namespace tapegrad

@@ -20,4 +20,11 @@ void write_archive(const std::string& path, const NamedTensors& tensors);
 /// on a bad magic, an unknown version or dtype, truncation or a checksum mismatch.
 NamedTensors read_archive(const std::string& path);
 
+/// LibTorch's torch::save / torch::load for one tensor or a list of them (data only: a loaded
+/// tensor is a new leaf). Same format and checks as above.
+void save(const Tensor& tensor, const std::string& path);
+void save(const std::vector<Tensor>& tensors, const std::string& path);
+void load(Tensor& tensor, const std::string& path);
+void load(std::vector<Tensor>& tensors, const std::string& path);
+
 }  // namespace tapegrad

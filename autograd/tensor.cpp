@@ -23,6 +23,8 @@ const char* to_string(ScalarType t) {
     }
 }
 
+std::ostream& operator<<(std::ostream& os, ScalarType t) { return os << to_string(t); }
+
 std::string shape_str(const std::vector<int64_t>& sizes) {
     std::string s = "[";
     for (size_t i = 0; i < sizes.size(); ++i) {
@@ -235,14 +237,27 @@ void Tensor::retain_grad() const {
     if (i.grad_fn) i.grad_fn->retained = impl_;
 }
 
-void Tensor::register_hook(GradHook hook) const {
+unsigned Tensor::register_hook(GradHook hook) const {
     TensorImpl& i = impl();
     if (!i.requires_grad) {
         throw std::logic_error("register_hook: cannot register a hook on a tensor that does not "
                                "require grad");
     }
-    if (i.grad_fn) i.grad_fn->pre_hooks.push_back(std::move(hook));
-    else i.hooks.push_back(std::move(hook));
+    std::vector<GradHook>& hooks = i.grad_fn ? i.grad_fn->pre_hooks : i.hooks;
+    hooks.push_back(std::move(hook));
+    return static_cast<unsigned>(hooks.size() - 1);
+}
+
+// A removed hook leaves an empty slot, so the handles of the others stay valid.
+void Tensor::remove_hook(unsigned handle) const {
+    TensorImpl& i = impl();
+    std::vector<GradHook>& hooks = i.grad_fn ? i.grad_fn->pre_hooks : i.hooks;
+    if (handle >= hooks.size() || !hooks[handle]) {
+        throw std::invalid_argument("remove_hook: no hook with handle " + std::to_string(handle) +
+                                    " on this tensor (it has " + std::to_string(hooks.size()) +
+                                    " handles; was it removed already?)");
+    }
+    hooks[handle] = nullptr;
 }
 
 Tensor& Tensor::set_name(std::string n) {

@@ -116,15 +116,17 @@ public:
     void retain_grad() const;
     bool retains_grad() const;
     /// Calls `hook(grad)` whenever a gradient for this tensor is computed; a defined return
-    /// value replaces the gradient.
-    void register_hook(GradHook hook) const;
+    /// value replaces the gradient. Returns a handle for remove_hook, as LibTorch does.
+    unsigned register_hook(GradHook hook) const;
     template <class F, class = std::enable_if_t<std::is_void_v<std::invoke_result_t<F, const Tensor&>>>>
-    void register_hook(F f) const {
-        register_hook(GradHook([f](const Tensor& g) {
+    unsigned register_hook(F f) const {
+        return register_hook(GradHook([f](const Tensor& g) {
             f(g);
             return Tensor();
         }));
     }
+    /// Removes the hook that register_hook returned `handle` for.
+    void remove_hook(unsigned handle) const;
     /// Name shown in graph exports (modules set their parameter names here).
     const std::string& name() const;
     Tensor& set_name(std::string name);
@@ -141,23 +143,25 @@ public:
     bool allclose(const Tensor& other, double rtol = 1e-5, double atol = 1e-8) const;
 
     // ---- in-place (for optimizer updates and initialisation) ------------------------------
-    Tensor& zero_();
-    Tensor& fill_(Scalar value);
-    Tensor& copy_(const Tensor& src);
-    Tensor& add_(const Tensor& other, Scalar alpha = 1);
-    Tensor& add_(Scalar other);
-    Tensor& sub_(const Tensor& other, Scalar alpha = 1);
-    Tensor& sub_(Scalar other);
-    Tensor& mul_(const Tensor& other);
-    Tensor& mul_(Scalar other);
-    Tensor& div_(const Tensor& other);
-    Tensor& div_(Scalar other);
-    Tensor& addcmul_(const Tensor& a, const Tensor& b, Scalar value = 1);
-    Tensor& addcdiv_(const Tensor& a, const Tensor& b, Scalar value = 1);
-    Tensor& clamp_(Scalar min, Scalar max);
-    Tensor& uniform_(double from = 0, double to = 1);
-    Tensor& normal_(double mean = 0, double std = 1);
-    Tensor& bernoulli_(double p);
+    // const, as LibTorch's: a Tensor is a handle, so `p.grad().zero_()` works on grad()'s
+    // const reference and changes the shared data.
+    Tensor& zero_() const;
+    Tensor& fill_(Scalar value) const;
+    Tensor& copy_(const Tensor& src) const;
+    Tensor& add_(const Tensor& other, Scalar alpha = 1) const;
+    Tensor& add_(Scalar other) const;
+    Tensor& sub_(const Tensor& other, Scalar alpha = 1) const;
+    Tensor& sub_(Scalar other) const;
+    Tensor& mul_(const Tensor& other) const;
+    Tensor& mul_(Scalar other) const;
+    Tensor& div_(const Tensor& other) const;
+    Tensor& div_(Scalar other) const;
+    Tensor& addcmul_(const Tensor& a, const Tensor& b, Scalar value = 1) const;
+    Tensor& addcdiv_(const Tensor& a, const Tensor& b, Scalar value = 1) const;
+    Tensor& clamp_(Scalar min, Scalar max) const;
+    Tensor& uniform_(double from = 0, double to = 1) const;
+    Tensor& normal_(double mean = 0, double std = 1) const;
+    Tensor& bernoulli_(double p) const;
     Tensor& operator+=(const Tensor& o) { return add_(o); }
     Tensor& operator+=(Scalar o) { return add_(o); }
     Tensor& operator-=(const Tensor& o) { return sub_(o); }

@@ -176,6 +176,11 @@ public:
     decltype(auto) operator()(Args&&... args) {
         return get()->forward(std::forward<Args>(args)...);
     }
+    /// Forwards indexing to the module, as LibTorch's holders do (`seq[0]`).
+    template <class Arg>
+    decltype(auto) operator[](Arg&& arg) const {
+        return (*get())[std::forward<Arg>(arg)];
+    }
 
 protected:
     std::shared_ptr<Contained> impl_;

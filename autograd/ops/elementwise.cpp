@@ -147,8 +147,15 @@ Tensor add(const Tensor& a_in, Scalar s) {
                   "grad_a = grad_out");
 }
 
-Tensor sub(const Tensor& a, Scalar s) {
-    return s.is_integral() ? add(a, -s.to_long()) : add(a, -s.to_double());
+// y = a - s;  grad_a = grad_out
+Tensor sub(const Tensor& a_in, Scalar s) {
+    const Tensor a = for_scalar("sub", a_in, s);
+    const double v = s.to_double();
+    const int64_t iv = s.to_long();
+    Tensor y = a.dtype() == kInt64 ? map_any(a, [iv](auto x) { return x - decltype(x)(iv); })
+                                   : map_any(a, [v](auto x) { return x - decltype(x)(v); });
+    return record("sub", y, {a}, [](const Tensor& grad_out) { return Grads{grad_out}; },
+                  "grad_a = grad_out");
 }
 
 // y = a * s;  grad_a = grad_out * s

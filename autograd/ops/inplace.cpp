@@ -36,7 +36,7 @@ namespace {
 
 // self[i] = f(self[i], other[i]) with `other` broadcast to self's shape and cast to its dtype.
 template <class F>
-void apply_inplace(const char* op, Tensor& self, const Tensor& other_in, F f) {
+void apply_inplace(const char* op, const Tensor& self, const Tensor& other_in, F f) {
     detail::check_defined(op, other_in, "other");
     const std::vector<int64_t> shape = broadcast_shapes(op, self.sizes(), other_in.sizes());
     if (shape != self.sizes()) {
@@ -58,7 +58,7 @@ void apply_inplace(const char* op, Tensor& self, const Tensor& other_in, F f) {
 }
 
 template <class F>
-void apply_scalar(const char* op, Tensor& self, F f) {
+void apply_scalar(const char* op, const Tensor& self, F f) {
     detail::begin_inplace(op, self);
     detail::dispatch(self.dtype(), [&](auto zero) {
         using T = decltype(zero);
@@ -69,13 +69,13 @@ void apply_scalar(const char* op, Tensor& self, F f) {
 
 }  // namespace
 
-Tensor& Tensor::zero_() {
+Tensor& Tensor::zero_() const {
     detail::begin_inplace("zero_", *this);
     std::memset(raw_data(), 0, static_cast<size_t>(numel() * element_size(dtype())));
-    return *this;
+    return const_cast<Tensor&>(*this);  // a handle: the data changed, not the handle
 }
 
-Tensor& Tensor::fill_(Scalar value) {
+Tensor& Tensor::fill_(Scalar value) const {
     detail::begin_inplace("fill_", *this);
     detail::dispatch(dtype(), [&](auto zero) {
         using T = decltype(zero);
@@ -84,81 +84,81 @@ Tensor& Tensor::fill_(Scalar value) {
         T* p = data_ptr<T>();
         for (int64_t i = 0, n = numel(); i < n; ++i) p[i] = v;
     });
-    return *this;
+    return const_cast<Tensor&>(*this);  // a handle: the data changed, not the handle
 }
 
-Tensor& Tensor::copy_(const Tensor& src) {
+Tensor& Tensor::copy_(const Tensor& src) const {
     apply_inplace("copy_", *this, src, [](auto, auto v) { return v; });
-    return *this;
+    return const_cast<Tensor&>(*this);  // a handle: the data changed, not the handle
 }
 
-Tensor& Tensor::add_(const Tensor& other, Scalar alpha) {
+Tensor& Tensor::add_(const Tensor& other, Scalar alpha) const {
     const double a = alpha.to_double();
     if (a == 1) apply_inplace("add_", *this, other, [](auto u, auto v) { return u + v; });
     else apply_inplace("add_", *this, other, [a](auto u, auto v) { return u + decltype(u)(a) * v; });
-    return *this;
+    return const_cast<Tensor&>(*this);  // a handle: the data changed, not the handle
 }
 
-Tensor& Tensor::sub_(const Tensor& other, Scalar alpha) {
+Tensor& Tensor::sub_(const Tensor& other, Scalar alpha) const {
     const double a = alpha.to_double();
     apply_inplace("sub_", *this, other, [a](auto u, auto v) { return u - decltype(u)(a) * v; });
-    return *this;
+    return const_cast<Tensor&>(*this);  // a handle: the data changed, not the handle
 }
 
-Tensor& Tensor::mul_(const Tensor& other) {
+Tensor& Tensor::mul_(const Tensor& other) const {
     apply_inplace("mul_", *this, other, [](auto u, auto v) { return u * v; });
-    return *this;
+    return const_cast<Tensor&>(*this);  // a handle: the data changed, not the handle
 }
 
-Tensor& Tensor::div_(const Tensor& other) {
+Tensor& Tensor::div_(const Tensor& other) const {
     if (dtype() == kInt64) detail::fail("div_", "true division cannot be written into an int64 tensor");
     apply_inplace("div_", *this, other, [](auto u, auto v) { return u / v; });
-    return *this;
+    return const_cast<Tensor&>(*this);  // a handle: the data changed, not the handle
 }
 
-Tensor& Tensor::add_(Scalar other) {
+Tensor& Tensor::add_(Scalar other) const {
     const double v = other.to_double();
     apply_scalar("add_", *this, [v](auto x) { return x + decltype(x)(v); });
-    return *this;
+    return const_cast<Tensor&>(*this);  // a handle: the data changed, not the handle
 }
 
-Tensor& Tensor::sub_(Scalar other) {
+Tensor& Tensor::sub_(Scalar other) const {
     const double v = other.to_double();
     apply_scalar("sub_", *this, [v](auto x) { return x - decltype(x)(v); });
-    return *this;
+    return const_cast<Tensor&>(*this);  // a handle: the data changed, not the handle
 }
 
-Tensor& Tensor::mul_(Scalar other) {
+Tensor& Tensor::mul_(Scalar other) const {
     const double v = other.to_double();
     apply_scalar("mul_", *this, [v](auto x) { return x * decltype(x)(v); });
-    return *this;
+    return const_cast<Tensor&>(*this);  // a handle: the data changed, not the handle
 }
 
-Tensor& Tensor::div_(Scalar other) {
+Tensor& Tensor::div_(Scalar other) const {
     if (dtype() == kInt64) detail::fail("div_", "true division cannot be written into an int64 tensor");
     const double v = other.to_double();
     apply_scalar("div_", *this, [v](auto x) { return x / decltype(x)(v); });
-    return *this;
+    return const_cast<Tensor&>(*this);  // a handle: the data changed, not the handle
 }
 
-Tensor& Tensor::addcmul_(const Tensor& a, const Tensor& b, Scalar value) {
+Tensor& Tensor::addcmul_(const Tensor& a, const Tensor& b, Scalar value) const {
     add_(tapegrad::mul(a.detach(), b.detach()), value);
-    return *this;
+    return const_cast<Tensor&>(*this);  // a handle: the data changed, not the handle
 }
 
-Tensor& Tensor::addcdiv_(const Tensor& a, const Tensor& b, Scalar value) {
+Tensor& Tensor::addcdiv_(const Tensor& a, const Tensor& b, Scalar value) const {
     add_(tapegrad::div(a.detach(), b.detach()), value);
-    return *this;
+    return const_cast<Tensor&>(*this);  // a handle: the data changed, not the handle
 }
 
-Tensor& Tensor::clamp_(Scalar min, Scalar max) {
+Tensor& Tensor::clamp_(Scalar min, Scalar max) const {
     const double lo = min.to_double(), hi = max.to_double();
     if (lo > hi) detail::fail("clamp_", "min is greater than max");
     apply_scalar("clamp_", *this, [lo, hi](auto x) {
         using T = decltype(x);
         return x < T(lo) ? T(lo) : (x > T(hi) ? T(hi) : x);
     });
-    return *this;
+    return const_cast<Tensor&>(*this);  // a handle: the data changed, not the handle
 }
 
 }  // namespace tapegrad

@@ -254,3 +254,16 @@ TEST_CASE("mul_: on a tensor saved for backward makes that backward raise") {
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("tensor") {
+TEST_CASE("dtype: prints by name, and x - s records as sub") {
+    std::ostringstream os;
+    os << kFloat64 << " " << zeros({1}).dtype() << " " << kInt64;
+    CHECK(os.str() == "float64 float32 int64");
+    Tensor x = make_f64({1, 2}, {2}, true);
+    Tensor y = x - 1.0;
+    CHECK(y.grad_fn()->name() == "sub");
+    CHECK_VALUES(y, {0, 1});
+    CHECK_VALUES(tensor({5, 6}) - 2, {3, 4});
+}
+}

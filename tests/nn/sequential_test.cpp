@@ -52,7 +52,10 @@ TEST_CASE("Sequential: forward on an empty Sequential is a logic error") {
 }
 
 TEST_CASE("Sequential: indexing past the end throws out_of_range") {
-    auto seq = nn::Sequential(nn::ReLU());
+    auto seq = nn::Sequential(nn::ReLU(), nn::Linear(2, 3));
+    CHECK(seq[1]->name() == "Linear");  // the holder forwards [] as LibTorch's does
+    CHECK_THROWS_CONTAINS(seq[2], std::out_of_range, "Sequential: index 2 is out of range");
+    seq = nn::Sequential(nn::ReLU());
     CHECK_THROWS_CONTAINS((*seq)[1], std::out_of_range,
                           "Sequential: index 1 is out of range for 1 modules");
 }

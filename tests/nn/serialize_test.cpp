@@ -245,3 +245,30 @@ TEST_CASE("load: a file holding a name twice is refused") {
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("nn/serialize") {
+TEST_CASE("save/load: one tensor or a list of them, as torch::save / torch::load") {
+    const std::string path = "tapegrad_tensor_" + std::to_string(::getpid()) + ".tg";
+    Tensor t = make_f64({1, 2, 3, 4, 5, 6}, {2, 3}, true);
+    save(t, path);
+    Tensor back;
+    load(back, path);
+    CHECK(back.dtype() == kFloat64);
+    CHECK_SHAPE(back, {2, 3});
+    CHECK_VALUES(back, {1, 2, 3, 4, 5, 6});
+    CHECK_FALSE(back.requires_grad());
+    std::vector<Tensor> list{t, tensor({7, 8}), zeros({0})};
+    save(list, path);
+    std::vector<Tensor> many;
+    load(many, path);
+    REQUIRE(many.size() == 3);
+    CHECK(many[1].dtype() == kInt64);
+    CHECK(many[1].to_vector<int64_t>() == std::vector<int64_t>{7, 8});
+    CHECK(many[2].numel() == 0);
+    CHECK_THROWS_CONTAINS(load(back, path), std::runtime_error, "holds 3 tensors");
+    save(t, path);
+    CHECK_THROWS_CONTAINS(load(many, path), std::runtime_error, "entry 0 is named 'tensor'");
+    CHECK_THROWS_CONTAINS(save(Tensor(), path), std::invalid_argument, "save");
+    std::remove(path.c_str());
+}
+}

@@ -146,3 +146,27 @@ TEST_SUITE("hooks") {
         CHECK_THROWS_AS(make_f64({1}, {1}).retain_grad(), std::logic_error);
     }
 }
+
+TEST_SUITE("hooks") {
+    TEST_CASE("remove_hook: a removed hook stops running, the others keep their handles") {
+        Tensor x = make_f64({1, 2}, {2}, true);
+        int first = 0, second = 0;
+        const unsigned h1 = x.register_hook([&](const Tensor&) { ++first; });
+        const unsigned h2 = x.register_hook([&](const Tensor& g) { ++second; return g * 2.0; });
+        CHECK(h1 != h2);
+        (x * 3.0).sum().backward();
+        CHECK_VALUES(x.grad(), {6, 6});
+        x.remove_hook(h1);
+        x.grad().zero_();
+        (x * 3.0).sum().backward();
+        CHECK(first == 1);
+        CHECK(second == 2);
+        CHECK_VALUES(x.grad(), {6, 6});
+        x.remove_hook(h2);
+        x.grad().zero_();
+        (x * 3.0).sum().backward();
+        CHECK_VALUES(x.grad(), {3, 3});
+        CHECK_THROWS_CONTAINS(x.remove_hook(h2), std::invalid_argument, "remove_hook",
+                              "handle 1", "removed already");
+    }
+}
