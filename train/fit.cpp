@@ -50,12 +50,14 @@ nn::Module& module_of(const nn::AnyModule& model, const char* who) {
 
 void print_epoch(const History& h, int64_t epochs, int64_t batches) {
     const size_t i = h.size() - 1;
-    std::printf("epoch %lld/%lld  %lld batches  %s  loss %.4f  acc %.4f",
+    std::printf("epoch %lld/%lld  %lld batches  %s  loss %.4f",
                 static_cast<long long>(h.epoch[i]), static_cast<long long>(epochs),
-                static_cast<long long>(batches), format_seconds(h.seconds[i]).c_str(), h.loss[i],
-                h.accuracy[i]);
-    if (h.has_validation())
-        std::printf("  val_loss %.4f  val_acc %.4f", h.val_loss[i], h.val_accuracy[i]);
+                static_cast<long long>(batches), format_seconds(h.seconds[i]).c_str(), h.loss[i]);
+    if (!std::isnan(h.accuracy[i])) std::printf("  acc %.4f", h.accuracy[i]);
+    if (h.has_validation()) {
+        std::printf("  val_loss %.4f", h.val_loss[i]);
+        if (!std::isnan(h.val_accuracy[i])) std::printf("  val_acc %.4f", h.val_accuracy[i]);
+    }
     std::printf("  lr %.3g\n", h.lr[i]);
     std::fflush(stdout);
 }
@@ -71,12 +73,16 @@ EvalResult evaluate(const nn::AnyModule& model, data::DataLoader& loader, const 
     double loss_sum = 0.0;
     int64_t correct = 0;
     int64_t seen = 0;
+    int64_t scored = 0;  // samples whose output has an accuracy (see has_accuracy)
     try {
         for (const data::Batch& batch : loader) {
             const Tensor output = model.forward(batch.data);
             const int64_t n = batch.data.size(0);
             loss_sum += loss(output, batch.target).item<double>() * static_cast<double>(n);
-            correct += count_correct(output, batch.target, binary_threshold);
+            if (has_accuracy(output, batch.target)) {
+                correct += count_correct(output, batch.target, binary_threshold);
+                scored += n;
+            }
             seen += n;
         }
     } catch (...) {
@@ -88,7 +94,7 @@ EvalResult evaluate(const nn::AnyModule& model, data::DataLoader& loader, const 
     result.samples = seen;
     result.loss = seen ? loss_sum / static_cast<double>(seen) : std::nan("");
     result.accuracy =
-        seen ? static_cast<double>(correct) / static_cast<double>(seen) : std::nan("");
+        scored ? static_cast<double>(correct) / static_cast<double>(scored) : std::nan("");
     return result;
 }
 
@@ -122,6 +128,7 @@ History fit(const nn::AnyModule& model, const LossFn& loss, optim::Optimizer& op
         double loss_sum = 0.0;
         int64_t correct = 0;
         int64_t seen = 0;
+        int64_t scored = 0;
         int64_t batches = 0;
         for (const data::Batch& batch : train_loader) {
             optimizer.zero_grad();
@@ -132,18 +139,21 @@ History fit(const nn::AnyModule& model, const LossFn& loss, optim::Optimizer& op
 
             const int64_t n = batch.data.size(0);
             loss_sum += batch_loss.item<double>() * static_cast<double>(n);
-            correct += count_correct(output, batch.target, options.binary_threshold());
+            if (has_accuracy(output, batch.target)) {
+                correct += count_correct(output, batch.target, options.binary_threshold());
+                scored += n;
+            }
             seen += n;
             ++batches;
             bar.update(batches, loss_sum / static_cast<double>(seen),
-                       static_cast<double>(correct) / static_cast<double>(seen));
+                       scored ? static_cast<double>(correct) / static_cast<double>(scored) : -1.0);
         }
         bar.clear();
 
         history.epoch.push_back(epoch);
         history.loss.push_back(seen ? loss_sum / static_cast<double>(seen) : std::nan(""));
-        history.accuracy.push_back(seen ? static_cast<double>(correct) / static_cast<double>(seen)
-                                        : std::nan(""));
+        history.accuracy.push_back(scored ? static_cast<double>(correct) / static_cast<double>(scored)
+                                          : std::nan(""));
         history.lr.push_back(lr);
         if (options.validation()) {
             const EvalResult val =

@@ -45,6 +45,15 @@ int64_t count_correct(const Tensor& output, const Tensor& target, double thresho
     return predicted.eq(expected).sum().item<int64_t>();
 }
 
+bool has_accuracy(const Tensor& output, const Tensor& target) {
+    if (output.dim() == 0 || target.dim() == 0 || output.size(0) != target.size(0)) return false;
+    const int64_t n = output.size(0);
+    if (output.dim() == 2 && output.size(1) > 1) {
+        return (target.dim() == 1 && target.dtype() == kInt64) || target.sizes() == output.sizes();
+    }
+    return output.numel() == n && target.numel() == n;
+}
+
 double accuracy(const Tensor& output, const Tensor& target, double threshold) {
     const int64_t n = output.dim() == 0 ? 0 : output.size(0);
     if (n == 0) return 0.0;

@@ -15,6 +15,11 @@ namespace train {
 /// Throws std::invalid_argument naming both shapes when they do not fit together.
 int64_t count_correct(const Tensor& output, const Tensor& target, double threshold = 0.5);
 
+/// True when count_correct can score `output` against `target` (the shapes above). fit() and
+/// evaluate() report accuracy only then, so a model with other outputs (a regression onto
+/// [N, 2, 4], say) trains with its loss alone.
+bool has_accuracy(const Tensor& output, const Tensor& target);
+
 /// count_correct(output, target, threshold) / N.
 double accuracy(const Tensor& output, const Tensor& target, double threshold = 0.5);
 

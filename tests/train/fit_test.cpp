@@ -168,3 +168,36 @@ TEST_SUITE("train/fit") {
               doctest::Approx(0.5));
     }
 }
+
+namespace {
+// A regression onto [N, 2, 2]: no accuracy applies to such outputs.
+struct GridRegressorImpl : tg::nn::Module {
+    tg::nn::Linear fc{nullptr};
+    GridRegressorImpl() { fc = register_module("fc", tg::nn::Linear(4, 4)); }
+    tg::Tensor forward(const tg::Tensor& x) { return fc(x).reshape({-1, 2, 2}); }
+};
+TAPEGRAD_MODULE(GridRegressor);
+}  // namespace
+
+TEST_SUITE("train/fit") {
+    TEST_CASE("fit and evaluate: outputs without an accuracy train on the loss alone") {
+        tg::manual_seed(3);
+        auto x = tg::randn({32, 4});
+        auto y = (x * 0.5).reshape({32, 2, 2});
+        tg::data::DataLoader loader(tg::data::TensorDataset(x, y),
+                                    tg::data::DataLoaderOptions().batch_size(8));
+        GridRegressor model;
+        tg::optim::Adam opt(model->parameters(), tg::optim::AdamOptions(0.05));
+        auto h = tg::fit(model, tg::mse_loss, opt, loader,
+                         tg::FitOptions().epochs(30).validation(loader).verbose(false));
+        REQUIRE(h.size() == 30);
+        CHECK(h.loss.back() < 0.1 * h.loss.front());
+        CHECK(std::isnan(h.accuracy.back()));
+        CHECK(std::isnan(h.val_accuracy.back()));
+        const auto r = tg::evaluate(model, tg::data::TensorDataset(x, y), tg::mse_loss);
+        CHECK(r.loss == doctest::Approx(h.val_loss.back()));
+        CHECK(std::isnan(r.accuracy));
+        CHECK_FALSE(tg::train::has_accuracy(model(x), y));
+        CHECK(tg::train::has_accuracy(tg::zeros({3, 5}), tg::zeros({3}, tg::kInt64)));
+    }
+}
