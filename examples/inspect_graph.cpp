@@ -1,11 +1,13 @@
 // Trains one step of a tiny MLP and shows what autograd recorded: the tape backward will walk
 // (printed, and written to <prefix>_tape.txt), and the graph as DOT text (<prefix>.dot) and,
 // when Graphviz is installed, as a picture (<prefix>.svg).
-// Usage: inspect_graph [output prefix, default "mlp_graph"]
+//   inspect_graph [--out PREFIX (default mlp_graph)]
 #include <cstdio>
 #include <fstream>
 #include <string>
 #include <tapegrad.hpp>
+
+#include "args.hpp"
 namespace tg = tapegrad;
 
 // x [batch, 2] -> hidden [batch, 3] -> relu -> out [batch, 1]
@@ -20,7 +22,9 @@ struct MLPImpl : tg::nn::Module {
 TAPEGRAD_MODULE(MLP);
 
 int main(int argc, char** argv) {
-    const std::string prefix = argc > 1 ? argv[1] : "mlp_graph";
+    Args args(argc, argv, "[--out PREFIX (default mlp_graph)]");
+    const std::string prefix = args.text("--out", "mlp_graph");
+    args.done();
     tg::manual_seed(0);
     MLP model;
     tg::optim::SGD opt(model->parameters(), tg::optim::SGDOptions(0.1));
