@@ -3,12 +3,35 @@
 
 #include <cmath>
 
+#include "autograd/grad_mode.hpp"
+#include "autograd/kernels/activation.hpp"
 #include "autograd/ops/elementwise.hpp"
 
 namespace tapegrad {
 
 using detail::Grads;
 using detail::record;
+
+namespace {
+// A backward written as one kernel over (grad_out, y) instead of three allocating ops. Only when
+// grad mode is off, i.e. the backward is not itself recorded (create_graph = false); otherwise
+// the caller uses the composed ops, so that the gradient can be differentiated again.
+template <class Kernel>
+Tensor fused_backward(const Tensor& grad_out, const Tensor& y, Kernel kernel) {
+    Tensor grad_a = detail::make_tensor(y.sizes(), y.dtype());
+    detail::dispatch_floating(y.dtype(), [&](auto zero) {
+        using T = decltype(zero);
+        kernel(grad_out.data_ptr<T>(), y.data_ptr<T>(), grad_a.data_ptr<T>(), y.numel());
+    });
+    return grad_a;
+}
+
+// The fused kernels need grad_out in y's dtype and shape (the engine passes exactly that).
+bool can_fuse(const Tensor& grad_out, const Tensor& y) {
+    return !GradMode::is_enabled() && grad_out.dtype() == y.dtype() &&
+           grad_out.sizes() == y.sizes();
+}
+}  // namespace
 
 // y = max(a, 0);  grad_a = grad_out * (y > 0)
 Tensor relu(const Tensor& a_in) {
@@ -17,6 +40,10 @@ Tensor relu(const Tensor& a_in) {
     Tensor y = detail::map_floating(a, [](auto x) { return x > 0 ? x : decltype(x)(0); });
     return record("relu", y, {a},
                   [](const Tensor& grad_out, const Tensor& out) {
+                      if (can_fuse(grad_out, out))
+                          return Grads{fused_backward(grad_out, out, [](auto... args) {
+                              kernels::relu_backward(args...);
+                          })};
                       return Grads{grad_out * detail::map_floating(out, [](auto v) {
                                        return v > 0 ? decltype(v)(1) : decltype(v)(0);
                                    })};
@@ -51,6 +78,10 @@ Tensor sigmoid(const Tensor& a_in) {
     });
     return record("sigmoid", y, {a},
                   [](const Tensor& grad_out, const Tensor& out) {
+                      if (can_fuse(grad_out, out))
+                          return Grads{fused_backward(grad_out, out, [](auto... args) {
+                              kernels::sigmoid_backward(args...);
+                          })};
                       return Grads{grad_out * out * (1.0 - out)};
                   },
                   "grad_a = grad_out * y * (1 - y)");
@@ -60,9 +91,17 @@ Tensor sigmoid(const Tensor& a_in) {
 Tensor tanh(const Tensor& a_in) {
     detail::check_defined("tanh", a_in);
     const Tensor a = detail::as_floating(a_in);
-    Tensor y = detail::map_floating(a, [](auto x) { return std::tanh(x); });
+    Tensor y = detail::make_tensor(a.sizes(), a.dtype());
+    detail::dispatch_floating(a.dtype(), [&](auto zero) {
+        using T = decltype(zero);
+        kernels::tanh(a.data_ptr<T>(), y.data_ptr<T>(), a.numel());
+    });
     return record("tanh", y, {a},
                   [](const Tensor& grad_out, const Tensor& out) {
+                      if (can_fuse(grad_out, out))
+                          return Grads{fused_backward(grad_out, out, [](auto... args) {
+                              kernels::tanh_backward(args...);
+                          })};
                       return Grads{grad_out * (1.0 - out * out)};
                   },
                   "grad_a = grad_out * (1 - y^2)");

@@ -1,5 +1,6 @@
 // Activations: relu, leaky_relu, sigmoid, tanh, gelu, softmax, log_softmax, logsumexp.
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -35,6 +36,54 @@ TEST_CASE("sigmoid: tanh and gelu agree with their formulas") {
     CHECK_VALUES(tanh(a), th);
     CHECK_VALUES(a.tanh(), th);
     CHECK_VALUES(gelu(a), ge);
+}
+
+TEST_CASE("tanh: float32 within 3 ulp of the rounded exact value from -20 to 20, float64 too") {
+    // tanh has its own vectorised kernel; compare it with libm's double (long double) tanh
+    std::vector<float> xf;
+    for (float v = 1e-30f; v < 20; v *= 1.0003f) {
+        xf.push_back(v);
+        xf.push_back(-v);
+    }
+    Tensor yf = tanh(from_blob(xf.data(), {int64_t(xf.size())}, kFloat32));
+    const float* pf = yf.data_ptr<float>();
+    int worst = 0;
+    for (size_t i = 0; i < xf.size(); ++i) {
+        const float ref = static_cast<float>(std::tanh(static_cast<double>(xf[i])));
+        float v = pf[i];
+        int ulps = 0;
+        while (v != ref && ulps < 100) {
+            v = std::nextafter(v, ref);
+            ++ulps;
+        }
+        worst = std::max(worst, ulps);
+    }
+    CHECK(worst <= 3);
+    std::vector<double> xd;
+    for (double v = 1e-300; v < 20; v *= 1.0007) xd.push_back(-v);
+    Tensor yd = tanh(from_blob(xd.data(), {int64_t(xd.size())}, kFloat64));
+    double worst_d = 0;
+    for (size_t i = 0; i < xd.size(); ++i) {
+        const long double ref = std::tanh(static_cast<long double>(xd[i]));
+        const double ulp = std::nextafter(std::fabs(static_cast<double>(ref)), 2.0) -
+                           std::fabs(static_cast<double>(ref));
+        worst_d = std::max(worst_d, static_cast<double>(std::fabs(yd.data_ptr<double>()[i] - ref)) / ulp);
+    }
+    CHECK(worst_d <= 4);
+}
+
+TEST_CASE("tanh: keeps NaN, signed zeros and saturates at +-1") {
+    const float inf = std::numeric_limits<float>::infinity();
+    std::vector<float> x = {std::nanf(""), inf, -inf, 0.0f, -0.0f, 30.0f, -1e-40f};
+    Tensor y = tanh(from_blob(x.data(), {7}, kFloat32));
+    const float* p = y.data_ptr<float>();
+    CHECK(std::isnan(p[0]));
+    CHECK(p[1] == 1.0f);
+    CHECK(p[2] == -1.0f);
+    CHECK((p[3] == 0.0f && !std::signbit(p[3])));
+    CHECK((p[4] == 0.0f && std::signbit(p[4])));
+    CHECK(p[5] == 1.0f);
+    CHECK(p[6] == -1e-40f);
 }
 
 TEST_CASE("sigmoid: saturates without NaN for large inputs") {
