@@ -66,8 +66,10 @@ void adagrad_loop(T* __restrict p, const T* __restrict grad, T* __restrict sum, 
 
 template <class T>
 void adagrad_update(T* p, const T* grad, T* sum, int64_t n, double clr, const AdagradOptions& o) {
-    if (o.weight_decay() != 0) adagrad_loop<T, true>(p, grad, sum, n, clr, o);
-    else adagrad_loop<T, false>(p, grad, sum, n, clr, o);
+    if (o.weight_decay() != 0)
+        adagrad_loop<T, true>(p, grad, sum, n, clr, o);
+    else
+        adagrad_loop<T, false>(p, grad, sum, n, clr, o);
 }
 }  // namespace
 

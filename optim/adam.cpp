@@ -68,7 +68,7 @@ void adam_loop(T* __restrict p, const T* __restrict grad, T* __restrict exp_avg,
     const T one_minus_b1 = static_cast<T>(c.one_minus_b1);
     const T one_minus_b2 = static_cast<T>(c.one_minus_b2);
     const T t_eps = static_cast<T>(c.eps);
-    const T shrink = static_cast<T>(c.shrink);              // AdamW
+    const T shrink = static_cast<T>(c.shrink);                // AdamW
     const T t_weight_decay = static_cast<T>(c.weight_decay);  // Adam
     for (int64_t i = 0; i < n; ++i) {
         T pi = p[i];
@@ -95,8 +95,8 @@ template <class T, bool Decoupled, bool CoupledDecay>
 void adam_amsgrad(T* p, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq, int64_t n,
                   const AdamConstants& c) {
     if (max_exp_avg_sq)
-        adam_loop<T, Decoupled, CoupledDecay, true>(p, grad, exp_avg, exp_avg_sq, max_exp_avg_sq,
-                                                    n, c);
+        adam_loop<T, Decoupled, CoupledDecay, true>(p, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, n,
+                                                    c);
     else
         adam_loop<T, Decoupled, CoupledDecay, false>(p, grad, exp_avg, exp_avg_sq, nullptr, n, c);
 }
@@ -108,8 +108,15 @@ void detail::adam_update(const Tensor& p, const Tensor& grad, const Tensor& exp_
                          bool decoupled) {
     const double bias_correction1 = 1 - std::pow(beta1, static_cast<double>(step));
     const double bias_correction2 = 1 - std::pow(beta2, static_cast<double>(step));
-    const AdamConstants c{-(lr / bias_correction1), std::sqrt(bias_correction2), beta1, beta2,
-                          1 - beta1, 1 - beta2, eps, 1 - lr * weight_decay, weight_decay};
+    const AdamConstants c{-(lr / bias_correction1),
+                          std::sqrt(bias_correction2),
+                          beta1,
+                          beta2,
+                          1 - beta1,
+                          1 - beta2,
+                          eps,
+                          1 - lr * weight_decay,
+                          weight_decay};
     const bool coupled_decay = !decoupled && weight_decay != 0;
     tapegrad::detail::dispatch_floating(p.dtype(), [&](auto zero) {
         using T = decltype(zero);
@@ -119,9 +126,12 @@ void detail::adam_update(const Tensor& p, const Tensor& grad, const Tensor& exp_
         T* v = exp_avg_sq.data_ptr<T>();
         T* vmax = max_exp_avg_sq ? max_exp_avg_sq->data_ptr<T>() : nullptr;
         const int64_t n = p.numel();
-        if (decoupled) adam_amsgrad<T, true, false>(pp, g, m, v, vmax, n, c);
-        else if (coupled_decay) adam_amsgrad<T, false, true>(pp, g, m, v, vmax, n, c);
-        else adam_amsgrad<T, false, false>(pp, g, m, v, vmax, n, c);
+        if (decoupled)
+            adam_amsgrad<T, true, false>(pp, g, m, v, vmax, n, c);
+        else if (coupled_decay)
+            adam_amsgrad<T, false, true>(pp, g, m, v, vmax, n, c);
+        else
+            adam_amsgrad<T, false, false>(pp, g, m, v, vmax, n, c);
     });
 }
 

@@ -93,13 +93,19 @@ void rmsprop_update(T* p, const T* grad, T* square_avg, T* grad_avg, T* buf, int
                     const RMSpropOptions& o) {
     const auto with_decay = [&](auto decay_tag) {
         constexpr bool D = decltype(decay_tag)::value;
-        if (grad_avg && buf) rmsprop_loop<T, D, true, true>(p, grad, square_avg, grad_avg, buf, n, o);
-        else if (grad_avg) rmsprop_loop<T, D, true, false>(p, grad, square_avg, grad_avg, buf, n, o);
-        else if (buf) rmsprop_loop<T, D, false, true>(p, grad, square_avg, grad_avg, buf, n, o);
-        else rmsprop_loop<T, D, false, false>(p, grad, square_avg, grad_avg, buf, n, o);
+        if (grad_avg && buf)
+            rmsprop_loop<T, D, true, true>(p, grad, square_avg, grad_avg, buf, n, o);
+        else if (grad_avg)
+            rmsprop_loop<T, D, true, false>(p, grad, square_avg, grad_avg, buf, n, o);
+        else if (buf)
+            rmsprop_loop<T, D, false, true>(p, grad, square_avg, grad_avg, buf, n, o);
+        else
+            rmsprop_loop<T, D, false, false>(p, grad, square_avg, grad_avg, buf, n, o);
     };
-    if (o.weight_decay() != 0) with_decay(std::true_type{});
-    else with_decay(std::false_type{});
+    if (o.weight_decay() != 0)
+        with_decay(std::true_type{});
+    else
+        with_decay(std::false_type{});
 }
 }  // namespace
 

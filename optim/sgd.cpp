@@ -91,11 +91,15 @@ void sgd_update(T* p, const T* grad, T* buf, bool first, int64_t n, const SGDOpt
                 sgd_loop<T, D, Momentum::Running, N>(p, grad, buf, n, weight_decay, momentum, keep,
                                                      neg_lr);
         };
-        if (nesterov) with_nesterov(std::true_type{});
-        else with_nesterov(std::false_type{});
+        if (nesterov)
+            with_nesterov(std::true_type{});
+        else
+            with_nesterov(std::false_type{});
     };
-    if (decay) with_decay(std::true_type{});
-    else with_decay(std::false_type{});
+    if (decay)
+        with_decay(std::true_type{});
+    else
+        with_decay(std::false_type{});
 }
 }  // namespace
 
