@@ -133,11 +133,11 @@ class ByteReader {
     gzFile gz_ = nullptr;
 };
 
-// The parsed contents of an IDX file, data still big-endian.
-struct IdxContents {
+// The header of an IDX file: element type, shape, and the size of the data that follows.
+struct IdxHeader {
     uint8_t type = 0;
     std::vector<int64_t> dims;
-    std::vector<uint8_t> bytes;
+    int64_t bytes = 0;
 };
 
 int64_t element_bytes(uint8_t type) {
@@ -159,10 +159,10 @@ int64_t element_bytes(uint8_t type) {
     }
 }
 
-// Reads and checks an IDX file; `required_magic` (0 for any) is checked before the data is read.
-IdxContents read_idx_file(const char* op, const std::string& path, uint32_t required_magic,
-                          const char* required_what) {
-    ByteReader in(op, path);
+// Reads and checks an IDX header, leaving `in` at the first data byte; `required_magic` (0 for
+// any) is checked before the data is read, and a plain file's size against the declared shape.
+IdxHeader read_idx_header(ByteReader& in, const char* op, const std::string& path,
+                          uint32_t required_magic, const char* required_what) {
     uint8_t magic_bytes[4];
     size_t got = in.read(magic_bytes, 4);
     if (got < 4) {
@@ -181,7 +181,7 @@ IdxContents read_idx_file(const char* op, const std::string& path, uint32_t requ
                    "not an IDX file: magic number " + hex32(magic) +
                        " does not start with two zero bytes");
     }
-    IdxContents idx;
+    IdxHeader idx;
     idx.type = magic_bytes[2];
     const int64_t elem = element_bytes(idx.type);
     if (elem == 0) {
@@ -233,22 +233,28 @@ IdxContents read_idx_file(const char* op, const std::string& path, uint32_t requ
                            std::to_string(available) + " (trailing bytes)");
         }
     }
-    // Grow the buffer as data arrives, so a header that lies about the size cannot make us
-    // allocate more than the file holds.
+    idx.bytes = expected;
+    return idx;
+}
+
+// Reads `expected` data bytes in chunks and hands each to sink(bytes, offset, count). Chunks are
+// a multiple of 8 bytes, so no element is split between two calls.
+template <class Sink>
+void read_payload(ByteReader& in, const char* op, const std::string& path, int64_t expected,
+                  Sink sink) {
     const int64_t chunk = int64_t{1} << 22;
-    idx.bytes.reserve(static_cast<size_t>(std::min(expected, int64_t{1} << 28)));
+    std::vector<uint8_t> buf(static_cast<size_t>(std::min(chunk, expected)));
     int64_t have = 0;
     while (have < expected) {
         const int64_t want = std::min(chunk, expected - have);
-        idx.bytes.resize(static_cast<size_t>(have + want));
-        const auto n = static_cast<int64_t>(
-            in.read(&idx.bytes[static_cast<size_t>(have)], static_cast<size_t>(want)));
-        have += n;
+        const auto n = static_cast<int64_t>(in.read(buf.data(), static_cast<size_t>(want)));
         if (n < want) {
             file_error(op, path,
                        "truncated: expected " + std::to_string(expected) + " bytes of data, got " +
-                           std::to_string(have));
+                           std::to_string(have + n));
         }
+        sink(buf.data(), have, n);
+        have += n;
     }
     uint8_t extra = 0;
     if (in.read(&extra, 1) != 0) {
@@ -256,76 +262,111 @@ IdxContents read_idx_file(const char* op, const std::string& path, uint32_t requ
             op, path,
             "expected " + std::to_string(expected) + " bytes of data, got more (trailing bytes)");
     }
-    return idx;
 }
 
-}  // namespace
+// Up to this many data bytes, a gzip stream (whose real size is unknown until it ends) is
+// converted chunk by chunk into an output allocated up front: the whole decompressed payload is
+// never held beside the tensor. Beyond it the bytes are gathered first, growing as they arrive,
+// so a header that lies about the size cannot make us allocate more than the stream holds.
+constexpr int64_t kDirectLimit = int64_t{1} << 26;
 
-Tensor read_idx(const std::string& path) {
-    const IdxContents idx = read_idx_file("read_idx", path, 0, "");
-    const uint8_t* p = idx.bytes.data();
-    const auto n = static_cast<int64_t>(idx.bytes.size()) / element_bytes(idx.type);
-    switch (idx.type) {
+// The IDX file at `path` as the tensor make(header) returns, filled by
+// convert(out, bytes, first_element, count) from the big-endian data.
+template <class Make, class Convert>
+Tensor read_converted(const char* op, const std::string& path, uint32_t required_magic,
+                      const char* required_what, Make make, Convert convert) {
+    ByteReader in(op, path);
+    const IdxHeader h = read_idx_header(in, op, path, required_magic, required_what);
+    const int64_t elem = element_bytes(h.type);
+    // a plain file's size was checked against the header already
+    if (!in.is_gzip() || h.bytes <= kDirectLimit) {
+        Tensor out = make(h);
+        read_payload(in, op, path, h.bytes, [&](const uint8_t* src, int64_t offset, int64_t n) {
+            convert(out, h.type, src, offset / elem, n / elem);
+        });
+        return out;
+    }
+    std::vector<uint8_t> bytes;
+    bytes.reserve(static_cast<size_t>(kDirectLimit));
+    read_payload(in, op, path, h.bytes, [&](const uint8_t* src, int64_t, int64_t n) {
+        bytes.insert(bytes.end(), src, src + n);
+    });
+    Tensor out = make(h);
+    convert(out, h.type, bytes.data(), 0, h.bytes / elem);
+    return out;
+}
+
+// Big-endian elements of any IDX type into float32, float64 or int64.
+void convert_any(Tensor& out, uint8_t type, const uint8_t* p, int64_t first, int64_t n) {
+    switch (type) {
         case 0x0D: {
-            Tensor out = empty(idx.dims, kFloat32);
-            float* dst = out.data_ptr<float>();
+            float* dst = out.data_ptr<float>() + first;
             for (int64_t i = 0; i < n; ++i) {
                 const uint32_t bits = load_be32(p + 4 * i);
                 std::memcpy(&dst[i], &bits, 4);
             }
-            return out;
+            return;
         }
         case 0x0E: {
-            Tensor out = empty(idx.dims, kFloat64);
-            double* dst = out.data_ptr<double>();
+            double* dst = out.data_ptr<double>() + first;
             for (int64_t i = 0; i < n; ++i) {
                 const uint64_t bits = load_be64(p + 8 * i);
                 std::memcpy(&dst[i], &bits, 8);
             }
-            return out;
+            return;
         }
         default: {
-            Tensor out = empty(idx.dims, kInt64);
-            int64_t* dst = out.data_ptr<int64_t>();
+            int64_t* dst = out.data_ptr<int64_t>() + first;
             for (int64_t i = 0; i < n; ++i) {
-                if (idx.type == 0x08)
+                if (type == 0x08)
                     dst[i] = p[i];
-                else if (idx.type == 0x09)
+                else if (type == 0x09)
                     dst[i] = static_cast<int8_t>(p[i]);
-                else if (idx.type == 0x0B) {
+                else if (type == 0x0B) {
                     dst[i] =
                         static_cast<int16_t>(static_cast<uint16_t>((p[2 * i] << 8) | p[2 * i + 1]));
                 } else {
                     dst[i] = static_cast<int32_t>(load_be32(p + 4 * i));
                 }
             }
-            return out;
+            return;
         }
     }
 }
 
+}  // namespace
+
+Tensor read_idx(const std::string& path) {
+    return read_converted(
+        "read_idx", path, 0, "",
+        [](const IdxHeader& h) {
+            return empty(h.dims, h.type == 0x0D ? kFloat32 : h.type == 0x0E ? kFloat64 : kInt64);
+        },
+        convert_any);
+}
+
 Tensor read_idx_images(const std::string& path, bool scale) {
-    const IdxContents idx = read_idx_file("read_idx_images", path, kImagesMagic,
-                                          "IDX images: unsigned bytes, 3 dimensions");
-    Tensor out = empty({idx.dims[0], idx.dims[1] * idx.dims[2]}, kFloat32);
-    float* dst = out.data_ptr<float>();
-    const uint8_t* src = idx.bytes.data();
-    const size_t n = idx.bytes.size();
-    if (scale) {
-        for (size_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[i]) / 255.0f;
-    } else {
-        for (size_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[i]);
-    }
-    return out;
+    return read_converted(
+        "read_idx_images", path, kImagesMagic, "IDX images: unsigned bytes, 3 dimensions",
+        [](const IdxHeader& h) { return empty({h.dims[0], h.dims[1] * h.dims[2]}, kFloat32); },
+        [scale](Tensor& out, uint8_t, const uint8_t* src, int64_t first, int64_t n) {
+            float* dst = out.data_ptr<float>() + first;
+            if (scale) {
+                for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[i]) / 255.0f;
+            } else {
+                for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[i]);
+            }
+        });
 }
 
 Tensor read_idx_labels(const std::string& path) {
-    const IdxContents idx = read_idx_file("read_idx_labels", path, kLabelsMagic,
-                                          "IDX labels: unsigned bytes, 1 dimension");
-    Tensor out = empty({idx.dims[0]}, kInt64);
-    int64_t* dst = out.data_ptr<int64_t>();
-    for (size_t i = 0; i < idx.bytes.size(); ++i) dst[i] = idx.bytes[i];
-    return out;
+    return read_converted(
+        "read_idx_labels", path, kLabelsMagic, "IDX labels: unsigned bytes, 1 dimension",
+        [](const IdxHeader& h) { return empty({h.dims[0]}, kInt64); },
+        [](Tensor& out, uint8_t, const uint8_t* src, int64_t first, int64_t n) {
+            int64_t* dst = out.data_ptr<int64_t>() + first;
+            for (int64_t i = 0; i < n; ++i) dst[i] = src[i];
+        });
 }
 
 }  // namespace data
