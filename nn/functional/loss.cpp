@@ -211,8 +211,11 @@ Tensor cross_entropy_probabilities(const Tensor& input, const Tensor& target,
         fail(op, "expected input of shape [batch, classes], got " + shape_str(input.sizes()));
     }
     if (target.sizes() != input.sizes()) {
+        // float labels [N] are a common slip: they were meant as class indices
+        const bool labels = target.dim() == 1 && target.size(0) == input.size(0);
         fail(op, "probability targets have shape " + shape_str(target.sizes()) +
-                     ", expected the input's shape " + shape_str(input.sizes()));
+                     ", expected the input's shape " + shape_str(input.sizes()) +
+                     (labels ? std::string("; class indices must be int64 (.to(kInt64))") : ""));
     }
     Tensor t = target.dtype() == input.dtype() ? target : target.to(input.dtype());
     const double s = options.label_smoothing();
