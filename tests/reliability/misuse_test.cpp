@@ -44,7 +44,7 @@ TEST_CASE("backward: a non-scalar output without a gradient names its shape") {
 TEST_CASE("backward: a gradient of the wrong shape names both shapes") {
     Tensor a = randn({2, 2}).requires_grad_();
     CHECK_THROWS_CONTAINS((a * 2.0).backward(ones({3})), std::invalid_argument,
-                          "backward: gradient has shape [3]", "[2, 2]");
+                          "backward: gradient has shape [3], the output has shape [2, 2]");
 }
 
 TEST_CASE("backward: an output that does not require grad says why it might not") {
@@ -64,8 +64,9 @@ TEST_CASE("grad: an input the outputs do not use is refused unless allow_unused"
     Tensor a = randn({2}).requires_grad_();
     Tensor b = randn({2}).requires_grad_();
     Tensor y = (a * 3.0).sum();
-    CHECK_THROWS_CONTAINS(autograd::grad({y}, {a, b}), std::invalid_argument, "grad: input 1",
-                          "allow_unused");
+    CHECK_THROWS_CONTAINS(autograd::grad({y}, {a, b}), std::invalid_argument,
+                          "grad: input 1 of shape [2] was not used to compute the outputs; pass "
+                          "allow_unused=true to get an undefined tensor for it");
 }
 
 // ---- dtypes ------------------------------------------------------------------------------
@@ -92,8 +93,8 @@ TEST_CASE("elementwise: shapes that do not broadcast name both shapes") {
 TEST_CASE("linalg: a matrix product of the wrong shapes names both shapes") {
     CHECK_THROWS_CONTAINS(matmul(randn({2, 3}), randn({4, 5})), std::invalid_argument,
                           "matmul: inner dimensions differ: a is [2, 3], b is [4, 5]");
-    CHECK_THROWS_CONTAINS(mm(randn({2, 3}), randn({2, 3})), std::invalid_argument, "mm:",
-                          "[2, 3]");
+    CHECK_THROWS_CONTAINS(mm(randn({2, 3}), randn({2, 3})), std::invalid_argument,
+                          "mm: inner dimensions differ: a is [2, 3], b is [2, 3]");
 }
 
 TEST_CASE("shape: reshape to the wrong size and cat of mismatched tensors") {
@@ -101,7 +102,8 @@ TEST_CASE("shape: reshape to the wrong size and cat of mismatched tensors") {
                           "reshape: shape [4, 4] is invalid for a tensor of shape [2, 3] "
                           "(6 elements)");
     CHECK_THROWS_CONTAINS(cat({randn({2, 3}), randn({2, 4})}, 0), std::invalid_argument,
-                          "cat: tensor 1 has shape [2, 4]", "[2, 3]");
+                          "cat: tensor 1 has shape [2, 4] and dtype float32, tensor 0 has shape "
+                          "[2, 3] and dtype float32 (only dim 0 may differ)");
 }
 
 TEST_CASE("reduce: a dim out of range names the dim and the valid range") {
@@ -121,7 +123,9 @@ TEST_CASE("loss: mse_loss with a target of another shape names both shapes") {
 
 TEST_CASE("nn::Linear: an input with the wrong number of features") {
     nn::Linear fc(3, 2);
-    CHECK_THROWS_CONTAINS(fc(randn({4, 5})), std::invalid_argument, "[4, 5]", "3");
+    CHECK_THROWS_CONTAINS(fc(randn({4, 5})), std::invalid_argument,
+                          "linear: input of shape [4, 5] does not fit weight of shape [2, 3] "
+                          "(expected [..., in] and [out, in])");
 }
 
 TEST_CASE("in place: add_ cannot grow self to the broadcast shape") {
@@ -147,11 +151,13 @@ TEST_CASE("index: index_select, gather and Embedding out of range") {
     CHECK_THROWS_CONTAINS(a.index_select(0, tensor({0, 7})), std::invalid_argument,
                           "index_select: index 7 is out of range");
     CHECK_THROWS_CONTAINS(gather(a, 1, tensor({{0}, {4}, {1}})), std::invalid_argument,
-                          "gather: index 4 is out of range for dim 1");
+                          "gather: index 4 is out of range for dim 1 of size 4");
     CHECK_THROWS_CONTAINS(a.index_select(0, tensor({0.0, 1.0})), std::invalid_argument,
                           "index_select: index must be int64, got float32");
     nn::Embedding emb(10, 3);
-    CHECK_THROWS_CONTAINS(emb(tensor({1, 10})), std::invalid_argument, "Embedding: index 10");
+    CHECK_THROWS_CONTAINS(emb(tensor({1, 10})), std::invalid_argument,
+                          "Embedding: index 10 (at flat position 1) is out of range for 10 "
+                          "embeddings");
 }
 
 // ---- item --------------------------------------------------------------------------------
@@ -229,14 +235,17 @@ TEST_CASE("in place: a view shares the version counter with its base") {
 TEST_CASE("Optimizer: a non-leaf parameter names the op that made it") {
     Tensor w = randn({3}).requires_grad_();
     CHECK_THROWS_CONTAINS(optim::SGD({w * 2.0}, optim::SGDOptions(0.1)), std::invalid_argument,
-                          "Optimizer: ", "is not a leaf tensor (made by mul");
+                          "Optimizer: parameter 0 is not a leaf tensor (made by mul); optimize "
+                          "leaves such as model parameters");
 }
 
 TEST_CASE("Optimizer: an empty parameter list and an int64 parameter are refused") {
     CHECK_THROWS_CONTAINS(optim::SGD(std::vector<Tensor>{}, optim::SGDOptions(0.1)),
                           std::invalid_argument, "Optimizer: got an empty parameter list");
     CHECK_THROWS_CONTAINS(optim::Adam({tensor({1, 2})}, optim::AdamOptions(1e-3)),
-                          std::invalid_argument, "Optimizer: ", "has dtype int64");
+                          std::invalid_argument,
+                          "Optimizer: parameter 0 has dtype int64; only float32 and float64 "
+                          "tensors can be optimized");
 }
 
 // ---- checkpoints ---------------------------------------------------------------------------
@@ -293,7 +302,8 @@ TEST_CASE("DataLoader: a batch size of 0 is refused") {
 TEST_CASE("cross_entropy: a target class out of range names the class and the count") {
     Tensor logits = randn({2, 3}).requires_grad_();
     CHECK_THROWS_CONTAINS(cross_entropy(logits, tensor({0, 3})), std::invalid_argument,
-                          "cross_entropy: target 3 is out of range for 3 classes");
+                          "cross_entropy: target 3 is out of range for 3 classes (batch index "
+                          "1)");
     CHECK_THROWS_CONTAINS(cross_entropy(logits, tensor({-1, 0})), std::invalid_argument,
                           "cross_entropy: target -1 is out of range");
     CHECK_THROWS_CONTAINS(nll_loss(log_softmax(logits, 1), tensor({5, 0})), std::invalid_argument,
@@ -303,9 +313,11 @@ TEST_CASE("cross_entropy: a target class out of range names the class and the co
 TEST_CASE("cross_entropy: float class labels and a target of the wrong length") {
     Tensor logits = randn({2, 3});
     CHECK_THROWS_CONTAINS(cross_entropy(logits, tensor({0.0, 1.0})), std::invalid_argument,
-                          "cross_entropy: ");
+                          "cross_entropy: probability targets have shape [2], expected the "
+                          "input's shape [2, 3]; class indices must be int64 (.to(kInt64))");
     CHECK_THROWS_CONTAINS(cross_entropy(logits, tensor({0, 1, 2})), std::invalid_argument,
-                          "cross_entropy: target has shape [3], expected [2]");
+                          "cross_entropy: target has shape [3], expected [2] for input of shape "
+                          "[2, 3]");
 }
 
 }  // TEST_SUITE
