@@ -70,8 +70,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     try_load(tapegrad_fuzz::write_input("checkpoint", data, size));
     if (size >= 24) {
         std::vector<uint8_t> fixed(data, data + size);
-        const uint32_t crc = static_cast<uint32_t>(crc32_z(crc32_z(0, nullptr, 0), fixed.data(),
-                                                           size - 4));
+        const uint32_t crc =
+            static_cast<uint32_t>(crc32_z(crc32_z(0, nullptr, 0), fixed.data(), size - 4));
         const uint8_t le[4] = {uint8_t(crc), uint8_t(crc >> 8), uint8_t(crc >> 16),
                                uint8_t(crc >> 24)};
         if (std::memcmp(le, &fixed[size - 4], 4) != 0) {

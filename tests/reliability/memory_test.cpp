@@ -74,75 +74,75 @@ constexpr long kMaxGrowth = 8L << 20;
 }  // namespace
 
 TEST_SUITE("reliability/memory") {
-
-TEST_CASE("memory: 10,000 training steps of an MLP keep the resident memory flat") {
-    manual_seed(1);
-    Mlp mlp;
-    // Warm up: the optimizer state, the allocator's arenas and the pages of the first steps.
-    const int warmup = kSteps / 10;
-    for (int i = 0; i < warmup; ++i) mlp.step();
-    const long before = resident_bytes();
-    float last = 0;
-    for (int i = warmup; i < kSteps; ++i) last = mlp.step();
-    const long growth = resident_bytes() - before;
-    MESSAGE("resident memory grew by " << growth / 1024 << " KiB over " << kSteps - warmup
-                                       << " steps; final loss " << last);
-    CHECK(std::isfinite(last));
-    if (kMeasureRss) CHECK(growth < kMaxGrowth);
-}
-
-TEST_CASE("memory: the probe sees the growth of activations kept alive by mistake") {
-    // The flat-memory check above must be able to fail: keeping each step's graph and saved
-    // tensors alive grows memory past the bound.
-    if (!kMeasureRss) return;
-    manual_seed(2);
-    Mlp mlp;
-    for (int i = 0; i < 100; ++i) mlp.step();
-    std::vector<Tensor> kept;
-    const long before = resident_bytes();
-    // each kept graph holds two [32, 64] activations and more: over 16 KiB per step
-    for (int i = 0; i < 2000; ++i) mlp.step(&kept);
-    const long growth = resident_bytes() - before;
-    MESSAGE("with the graphs kept: grew by " << growth / 1024 << " KiB");
-    CHECK(growth > kMaxGrowth);
-}
-
-TEST_CASE("memory: the graph is freed by backward, even while the loss tensor lives on") {
-    // A weak reference to a saved input dies once backward has run.
-    Tensor w = testing::make_f64({1.0, 2.0}, {2}, true);
-    std::weak_ptr<Storage> saved;
-    Tensor loss;
-    {
-        Tensor x = testing::make_f64({3.0, 4.0}, {2});
-        saved = x.impl().storage;
-        loss = (w * x).sum();
+    TEST_CASE("memory: 10,000 training steps of an MLP keep the resident memory flat") {
+        manual_seed(1);
+        Mlp mlp;
+        // Warm up: the optimizer state, the allocator's arenas and the pages of the first steps.
+        const int warmup = kSteps / 10;
+        for (int i = 0; i < warmup; ++i) mlp.step();
+        const long before = resident_bytes();
+        float last = 0;
+        for (int i = warmup; i < kSteps; ++i) last = mlp.step();
+        const long growth = resident_bytes() - before;
+        MESSAGE("resident memory grew by " << growth / 1024 << " KiB over " << kSteps - warmup
+                                           << " steps; final loss " << last);
+        CHECK(std::isfinite(last));
+        if (kMeasureRss) CHECK(growth < kMaxGrowth);
     }
-    CHECK_FALSE(saved.expired());  // the mul node keeps x for grad_w
-    loss.backward();
-    CHECK(saved.expired());
-    CHECK_VALUES(w.grad(), {3.0, 4.0});
-}
 
-TEST_CASE("memory: hooks that capture tensors of their own graph leave no cycle after backward") {
-    // Under LeakSanitizer in CI: nodes, hooks and the tensors they capture must all go. A hook
-    // on h that captures h makes node -> hook -> h -> node; backward frees the node's hooks
-    // along with its saved tensors, which breaks the cycle.
-    std::weak_ptr<autograd::Node> node;
-    std::weak_ptr<TensorImpl> leaf;
-    {
+    TEST_CASE("memory: the probe sees the growth of activations kept alive by mistake") {
+        // The flat-memory check above must be able to fail: keeping each step's graph and saved
+        // tensors alive grows memory past the bound.
+        if (!kMeasureRss) return;
+        manual_seed(2);
+        Mlp mlp;
+        for (int i = 0; i < 100; ++i) mlp.step();
+        std::vector<Tensor> kept;
+        const long before = resident_bytes();
+        // each kept graph holds two [32, 64] activations and more: over 16 KiB per step
+        for (int i = 0; i < 2000; ++i) mlp.step(&kept);
+        const long growth = resident_bytes() - before;
+        MESSAGE("with the graphs kept: grew by " << growth / 1024 << " KiB");
+        CHECK(growth > kMaxGrowth);
+    }
+
+    TEST_CASE("memory: the graph is freed by backward, even while the loss tensor lives on") {
+        // A weak reference to a saved input dies once backward has run.
         Tensor w = testing::make_f64({1.0, 2.0}, {2}, true);
-        Tensor h = w * 3.0;
-        Tensor seen;
-        h.register_hook([h, &seen](const Tensor& g) { seen = g * h.detach(); });
-        w.register_hook([h](const Tensor& g) { return g + 0.0 * h.detach(); });
-        node = h.grad_fn();
-        leaf = w.impl_ptr();
-        h.sum().backward();
-        CHECK_VALUES(seen, {3.0, 6.0});
-        CHECK_VALUES(w.grad(), {3.0, 3.0});
+        std::weak_ptr<Storage> saved;
+        Tensor loss;
+        {
+            Tensor x = testing::make_f64({3.0, 4.0}, {2});
+            saved = x.impl().storage;
+            loss = (w * x).sum();
+        }
+        CHECK_FALSE(saved.expired());  // the mul node keeps x for grad_w
+        loss.backward();
+        CHECK(saved.expired());
+        CHECK_VALUES(w.grad(), {3.0, 4.0});
     }
-    CHECK(node.expired());
-    CHECK(leaf.expired());
-}
+
+    TEST_CASE(
+        "memory: hooks that capture tensors of their own graph leave no cycle after backward") {
+        // Under LeakSanitizer in CI: nodes, hooks and the tensors they capture must all go. A hook
+        // on h that captures h makes node -> hook -> h -> node; backward frees the node's hooks
+        // along with its saved tensors, which breaks the cycle.
+        std::weak_ptr<autograd::Node> node;
+        std::weak_ptr<TensorImpl> leaf;
+        {
+            Tensor w = testing::make_f64({1.0, 2.0}, {2}, true);
+            Tensor h = w * 3.0;
+            Tensor seen;
+            h.register_hook([h, &seen](const Tensor& g) { seen = g * h.detach(); });
+            w.register_hook([h](const Tensor& g) { return g + 0.0 * h.detach(); });
+            node = h.grad_fn();
+            leaf = w.impl_ptr();
+            h.sum().backward();
+            CHECK_VALUES(seen, {3.0, 6.0});
+            CHECK_VALUES(w.grad(), {3.0, 3.0});
+        }
+        CHECK(node.expired());
+        CHECK(leaf.expired());
+    }
 
 }  // TEST_SUITE

@@ -78,79 +78,79 @@ Trace run_job(int k) {
 }  // namespace
 
 TEST_SUITE("reliability/threads") {
+    TEST_CASE("threads: independent graphs on separate threads match a serial run bit for bit") {
+        std::vector<Trace> serial;
+        for (int k = 0; k < kJobs; ++k) serial.push_back(run_job(k));
 
-TEST_CASE("threads: independent graphs on separate threads match a serial run bit for bit") {
-    std::vector<Trace> serial;
-    for (int k = 0; k < kJobs; ++k) serial.push_back(run_job(k));
+        std::vector<Trace> threaded(kJobs);
+        std::vector<std::thread> threads;
+        for (int k = 0; k < kJobs; ++k) {
+            // each thread runs its job twice, so the jobs overlap in time
+            threads.emplace_back([k, &threaded] {
+                run_job(k);
+                threaded[static_cast<size_t>(k)] = run_job(k);
+            });
+        }
+        for (std::thread& t : threads) t.join();
 
-    std::vector<Trace> threaded(kJobs);
-    std::vector<std::thread> threads;
-    for (int k = 0; k < kJobs; ++k) {
-        // each thread runs its job twice, so the jobs overlap in time
-        threads.emplace_back([k, &threaded] {
-            run_job(k);
-            threaded[static_cast<size_t>(k)] = run_job(k);
+        for (int k = 0; k < kJobs; ++k) {
+            const Trace& a = serial[static_cast<size_t>(k)];
+            const Trace& b = threaded[static_cast<size_t>(k)];
+            REQUIRE(a.size() == b.size());
+            CHECK_MESSAGE(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0,
+                          "job " << k << " differs between the serial and the threaded run");
+            CHECK(std::isfinite(a.front()));
+        }
+    }
+
+    TEST_CASE("threads: NoGradGuard on one thread leaves recording on in another") {
+        std::promise<void> guarded, done;
+        std::shared_future<void> done_future = done.get_future().share();
+        bool recorded_inside = true;
+        std::thread t([&] {
+            NoGradGuard no_grad;
+            Tensor w = ones({2}).requires_grad_();
+            recorded_inside = (w * 2.0).requires_grad();
+            guarded.set_value();
+            done_future.wait();  // the guard stays alive while the main thread records
         });
-    }
-    for (std::thread& t : threads) t.join();
-
-    for (int k = 0; k < kJobs; ++k) {
-        const Trace& a = serial[static_cast<size_t>(k)];
-        const Trace& b = threaded[static_cast<size_t>(k)];
-        REQUIRE(a.size() == b.size());
-        CHECK_MESSAGE(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0,
-                      "job " << k << " differs between the serial and the threaded run");
-        CHECK(std::isfinite(a.front()));
-    }
-}
-
-TEST_CASE("threads: NoGradGuard on one thread leaves recording on in another") {
-    std::promise<void> guarded, done;
-    std::shared_future<void> done_future = done.get_future().share();
-    bool recorded_inside = true;
-    std::thread t([&] {
-        NoGradGuard no_grad;
+        guarded.get_future().wait();
+        CHECK(GradMode::is_enabled());
         Tensor w = ones({2}).requires_grad_();
-        recorded_inside = (w * 2.0).requires_grad();
-        guarded.set_value();
-        done_future.wait();  // the guard stays alive while the main thread records
-    });
-    guarded.get_future().wait();
-    CHECK(GradMode::is_enabled());
-    Tensor w = ones({2}).requires_grad_();
-    CHECK((w * 2.0).requires_grad());
-    done.set_value();
-    t.join();
-    CHECK_FALSE(recorded_inside);
-}
+        CHECK((w * 2.0).requires_grad());
+        done.set_value();
+        t.join();
+        CHECK_FALSE(recorded_inside);
+    }
 
-TEST_CASE("threads: a new thread starts with grad mode on, whatever its parent's guard") {
-    NoGradGuard no_grad;
-    bool enabled = false;
-    std::thread t([&] { enabled = GradMode::is_enabled(); });
-    t.join();
-    CHECK(enabled);
-    CHECK_FALSE(GradMode::is_enabled());
-}
+    TEST_CASE("threads: a new thread starts with grad mode on, whatever its parent's guard") {
+        NoGradGuard no_grad;
+        bool enabled = false;
+        std::thread t([&] { enabled = GradMode::is_enabled(); });
+        t.join();
+        CHECK(enabled);
+        CHECK_FALSE(GradMode::is_enabled());
+    }
 
-TEST_CASE("threads: anomaly mode on one thread does not raise in another") {
-    std::promise<void> guarded, done;
-    std::shared_future<void> done_future = done.get_future().share();
-    std::string inside;
-    std::thread t([&] {
-        autograd::DetectAnomalyGuard anomaly;
+    TEST_CASE("threads: anomaly mode on one thread does not raise in another") {
+        std::promise<void> guarded, done;
+        std::shared_future<void> done_future = done.get_future().share();
+        std::string inside;
+        std::thread t([&] {
+            autograd::DetectAnomalyGuard anomaly;
+            Tensor w = full({1}, -1.0).requires_grad_();
+            inside = testing::thrown_message<std::runtime_error>([&] { (void)log(w); });
+            guarded.set_value();
+            done_future.wait();
+        });
+        guarded.get_future().wait();
+        CHECK_FALSE(autograd::AnomalyMode::is_enabled());
         Tensor w = full({1}, -1.0).requires_grad_();
-        inside = testing::thrown_message<std::runtime_error>([&] { (void)log(w); });
-        guarded.set_value();
-        done_future.wait();
-    });
-    guarded.get_future().wait();
-    CHECK_FALSE(autograd::AnomalyMode::is_enabled());
-    Tensor w = full({1}, -1.0).requires_grad_();
-    CHECK_NOTHROW((void)log(w));  // NaN, but anomaly mode is off in this thread
-    done.set_value();
-    t.join();
-    CHECK(inside.find("anomaly: the forward of 'log' produced NaN or Inf") != std::string::npos);
-}
+        CHECK_NOTHROW((void)log(w));  // NaN, but anomaly mode is off in this thread
+        done.set_value();
+        t.join();
+        CHECK(inside.find("anomaly: the forward of 'log' produced NaN or Inf") !=
+              std::string::npos);
+    }
 
 }  // TEST_SUITE
