@@ -9,6 +9,8 @@ tapegrad_test_suite(reliability
 # The thread test alone, for the ThreadSanitizer job (.ci/run), which builds nothing else.
 find_package(Threads REQUIRED)
 target_link_libraries(test_reliability PRIVATE Threads::Threads)
+target_compile_definitions(test_reliability PRIVATE
+  TAPEGRAD_FUZZ_CORPUS_DIR="${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus")
 add_executable(test_reliability_threads EXCLUDE_FROM_ALL $<TARGET_OBJECTS:tapegrad_test_main>
                reliability/threads_test.cpp)
 target_link_libraries(test_reliability_threads PRIVATE tapegrad::tapegrad doctest::doctest Threads::Threads)
