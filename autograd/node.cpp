@@ -76,8 +76,10 @@ void Node::release() {
     release_saved();
     out_storage_.reset();
     // A hook may hold a tensor that owns this node (h.register_hook([h] ...)): a cycle. A
-    // freed node never runs its hooks again, so dropping them breaks the cycle.
-    pre_hooks.clear();
+    // freed node never runs its hooks again, so each becomes an empty one: what it captured
+    // goes, and its handle stays valid for remove_hook.
+    for (GradHook& hook : pre_hooks)
+        if (hook) hook = [](const Tensor&) { return Tensor(); };
 }
 
 Tensor Node::saved_output() {

@@ -133,13 +133,15 @@ TEST_SUITE("reliability/memory") {
             Tensor w = testing::make_f64({1.0, 2.0}, {2}, true);
             Tensor h = w * 3.0;
             Tensor seen;
-            h.register_hook([h, &seen](const Tensor& g) { seen = g * h.detach(); });
+            const unsigned handle =
+                h.register_hook([h, &seen](const Tensor& g) { seen = g * h.detach(); });
             w.register_hook([h](const Tensor& g) { return g + 0.0 * h.detach(); });
             node = h.grad_fn();
             leaf = w.impl_ptr();
             h.sum().backward();
             CHECK_VALUES(seen, {3.0, 6.0});
             CHECK_VALUES(w.grad(), {3.0, 3.0});
+            CHECK_NOTHROW(h.remove_hook(handle));  // the handle outlives the freed graph
         }
         CHECK(node.expired());
         CHECK(leaf.expired());
