@@ -14,12 +14,49 @@ template <class T>
 void scale(T* c, int64_t n, T beta) {
     for (int64_t i = 0; i < n; ++i) c[i] = beta == 0 ? T(0) : beta * c[i];
 }
+
+// Shapes where sgemm/dgemm waste passes over memory, handled first; false when none applies.
+// - k = 1, beta = 0: C is an outer product. gemm would zero C, pack, then read and write it
+//   again; one loop writes it once, with the same value alpha * (a_i * b_j).
+// - m = 1 or n = 1: a matrix-vector product. gemm packs the whole matrix before using it once
+//   (a batch-1 Linear); gemv reads it once. The summation order differs from gemm's.
+template <class T, class Gemv>
+bool gemm_special(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha,
+                  const T* a, const T* b, T beta, T* c, Gemv gemv) {
+    if (k == 1 && beta == 0) {
+        for (int64_t i = 0; i < m; ++i) {
+            const T ai = a[i];  // A is [m, 1] or [1, m]: contiguous either way, as is B
+            T* ci = c + i * n;
+            for (int64_t j = 0; j < n; ++j) ci[j] = alpha * (ai * b[j]);
+        }
+        return true;
+    }
+    if (m != 1 && n != 1) return false;
+    if (beta == 0) {  // BLAS may read C when beta = 0 (0 * NaN); it is uninitialised here
+        for (int64_t i = 0; i < m * n; ++i) c[i] = T(0);
+        beta = T(1);
+    }
+    const auto i = [](int64_t v) { return static_cast<int>(v); };
+    if (m == 1) {  // c[n] = alpha * op(B)^T a + beta * c; a is contiguous ([1, k] or [k, 1])
+        if (trans_b)
+            gemv(CblasRowMajor, CblasNoTrans, i(n), i(k), alpha, b, i(k), a, 1, beta, c, 1);
+        else
+            gemv(CblasRowMajor, CblasTrans, i(k), i(n), alpha, b, i(n), a, 1, beta, c, 1);
+    } else {  // n = 1: c[m] = alpha * op(A) b + beta * c; b is contiguous
+        if (trans_a)
+            gemv(CblasRowMajor, CblasTrans, i(k), i(m), alpha, a, i(m), b, 1, beta, c, 1);
+        else
+            gemv(CblasRowMajor, CblasNoTrans, i(m), i(k), alpha, a, i(k), b, 1, beta, c, 1);
+    }
+    return true;
+}
 }  // namespace
 
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
           const float* a, const float* b, float beta, float* c) {
     if (m == 0 || n == 0) return;
     if (k == 0) return scale(c, m * n, beta);
+    if (gemm_special(trans_a, trans_b, m, n, k, alpha, a, b, beta, c, cblas_sgemv)) return;
     cblas_sgemm(CblasRowMajor, flag(trans_a), flag(trans_b), static_cast<int>(m),
                 static_cast<int>(n), static_cast<int>(k), alpha, a, ld(trans_a, m, k), b,
                 ld(trans_b, k, n), beta, c, static_cast<int>(n));
@@ -29,6 +66,7 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double al
           const double* a, const double* b, double beta, double* c) {
     if (m == 0 || n == 0) return;
     if (k == 0) return scale(c, m * n, beta);
+    if (gemm_special(trans_a, trans_b, m, n, k, alpha, a, b, beta, c, cblas_dgemv)) return;
     cblas_dgemm(CblasRowMajor, flag(trans_a), flag(trans_b), static_cast<int>(m),
                 static_cast<int>(n), static_cast<int>(k), alpha, a, ld(trans_a, m, k), b,
                 ld(trans_b, k, n), beta, c, static_cast<int>(n));
