@@ -49,6 +49,7 @@ namespace {
 // decay is a template argument and the pointers do not alias, so each case is one branch-free
 // loop that GCC vectorises (this file is compiled with -fno-math-errno, so sqrt vectorises too).
 template <class T, bool Decay>
+TAPEGRAD_UPDATE_LOOP
 void adagrad_loop(T* __restrict p, const T* __restrict grad, T* __restrict sum, int64_t n,
                   double clr, const AdagradOptions& o) {
     const T weight_decay = static_cast<T>(o.weight_decay());

@@ -58,6 +58,7 @@ struct AdamConstants {
 // template arguments and the pointers do not alias, so each case is one branch-free loop that
 // GCC vectorises (sqrt included: this file is compiled with -fno-math-errno).
 template <class T, bool Decoupled, bool CoupledDecay, bool Amsgrad>
+TAPEGRAD_UPDATE_LOOP
 void adam_loop(T* __restrict p, const T* __restrict grad, T* __restrict exp_avg,
                T* __restrict exp_avg_sq, T* __restrict max_exp_avg_sq, int64_t n,
                const AdamConstants& c) {

@@ -55,6 +55,7 @@ namespace {
 // are template arguments and the pointers do not alias, so each case is one branch-free loop that
 // GCC vectorises (this file is compiled with -fno-math-errno, so sqrt vectorises too).
 template <class T, bool Decay, bool Centered, bool WithMomentum>
+TAPEGRAD_UPDATE_LOOP
 void rmsprop_loop(T* __restrict p, const T* __restrict grad, T* __restrict square_avg,
                   T* __restrict grad_avg, T* __restrict buf, int64_t n, const RMSpropOptions& o) {
     const T weight_decay = static_cast<T>(o.weight_decay());

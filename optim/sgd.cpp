@@ -55,6 +55,7 @@ namespace {
 enum class Momentum { None, First, Running };
 
 template <class T, bool Decay, Momentum M, bool Nesterov>
+TAPEGRAD_UPDATE_LOOP
 void sgd_loop(T* __restrict p, const T* __restrict grad, T* __restrict buf, int64_t n,
               T weight_decay, T momentum, T keep, T neg_lr) {
     for (int64_t i = 0; i < n; ++i) {
