@@ -250,3 +250,19 @@ TEST_CASE("matmul: rejects int64 mixed with float") {
 }
 
 }  // TEST_SUITE
+
+TEST_CASE("set_num_threads: sets the product threads, refuses 0, and small products keep values") {
+    const int before = get_num_threads();
+    CHECK_THROWS_CONTAINS(set_num_threads(0), std::invalid_argument, "set_num_threads", "got 0");
+    Tensor a = randn({3, 40}, kFloat64), b = randn({40, 5}, kFloat64);
+    const Tensor one = matmul(a, b);
+    set_num_threads(2);
+    CHECK(get_num_threads() == 2);
+    // a small product runs on one thread whatever the setting, and gives the same values
+    CHECK(matmul(a, b).equal(one));
+    CHECK(get_num_threads() == 2);  // the setting survives the narrowing for small products
+    Tensor big_a = randn({300, 300}), big_b = randn({300, 300});
+    CHECK(matmul(big_a, big_b).allclose(mm(big_a, big_b), 1e-5, 1e-4));
+    set_num_threads(before);
+    CHECK(get_num_threads() == before);
+}
