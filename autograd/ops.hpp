@@ -117,7 +117,7 @@ Tensor transpose(const Tensor& a, int64_t dim0, int64_t dim1);
 /// Sum of a * b over all elements, for 1-D tensors of the same length.
 Tensor dot(const Tensor& a, const Tensor& b);
 /// Threads for matrix products, as torch::set_num_threads (tapegrad's only pool is OpenBLAS's;
-/// products under about 4 M multiply-adds run on one thread regardless). Default: OpenBLAS's.
+/// products under 16 M multiply-adds run on one thread regardless). Default: OpenBLAS's.
 void set_num_threads(int n);
 int get_num_threads();
 

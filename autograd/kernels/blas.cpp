@@ -29,14 +29,14 @@ int configured() {
     return n;
 }
 
-// Products below about 4 M multiply-adds run on one thread. Alone, two threads would still
-// win a little, but once woken, OpenBLAS's worker spins on the other core until it times out,
-// and on this machine's vCPUs that slows everything the main thread does next (W2 at batch 1
-// took 174 us a step with two threads against 63 us with one; 45% of it the worker's
-// sched_yield). A product this small never wakes it.
+// Products below 16 M multiply-adds (a 256 x 256 x 256 gemm) run on one thread. Alone, two
+// threads would still win, but once woken, OpenBLAS's worker spins (sched_yield) on the other
+// core until it times out, and on this machine's vCPUs that halves the speed of everything the
+// main thread does meanwhile: W2 at batch 1 took 159 us a step with two threads against 63 us
+// with one, and at batch 64 up to 1194 us against 602. A product this small never wakes it.
 class SmallProduct {
 public:
-    explicit SmallProduct(int64_t madds) : narrowed_(madds < (int64_t{1} << 22) && configured() > 1) {
+    explicit SmallProduct(int64_t madds) : narrowed_(madds < (int64_t{1} << 24) && configured() > 1) {
         if (narrowed_) openblas_set_num_threads(1);
     }
     ~SmallProduct() {
