@@ -9,8 +9,9 @@
 
 // The update loops are memory- and sqrt/div-bound: on x86-64 GCC/clang also build an AVX2 copy of
 // each and pick it at load time when the CPU has AVX2. Without FMA the AVX2 copy computes exactly
-// the same values as the baseline (SSE2) one.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__APPLE__)
+// the same values as the baseline (SSE2) one. Not in sanitizer builds: the load-time chooser (an
+// IFUNC resolver) runs during relocation, before ThreadSanitizer's runtime is up, and crashes.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__APPLE__) && !defined(TAPEGRAD_SANITIZED)
 #define TAPEGRAD_UPDATE_LOOP __attribute__((target_clones("avx2", "default")))
 #else
 #define TAPEGRAD_UPDATE_LOOP
