@@ -260,6 +260,21 @@ void Tensor::remove_hook(unsigned handle) const {
     hooks[handle] = nullptr;
 }
 
+void Tensor::set_data(const Tensor& new_data) const {
+    detail::check_defined("set_data", new_data, "new_data");
+    TensorImpl& i = impl();
+    const TensorImpl& src = new_data.impl();
+    if (i.requires_grad && !src.requires_grad && !tapegrad::is_floating_point(src.dtype)) {
+        detail::fail("set_data", std::string("a tensor that requires grad cannot take ") +
+                                     to_string(src.dtype) + " data");
+    }
+    i.storage = src.storage;
+    i.offset = src.offset;
+    i.sizes = src.sizes;
+    i.numel = src.numel;
+    i.dtype = src.dtype;
+}
+
 Tensor& Tensor::set_name(std::string n) {
     impl().name = std::move(n);
     return *this;

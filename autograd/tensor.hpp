@@ -139,6 +139,13 @@ public:
     Tensor to(ScalarType t) const;
     Tensor to(TensorOptions o) const { return to(o.dtype()); }
     bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
+    /// Replaces this tensor's data (storage, shape, dtype) by `new_data`'s while keeping the
+    /// handle's identity, its grad and its hooks, as LibTorch's set_data: whoever holds this
+    /// tensor (an optimizer, a module) sees the new data.
+    void set_data(const Tensor& new_data) const;
+    /// The identity of the tensor behind this handle (same for every copy of the handle), for
+    /// keying state by tensor as LibTorch's unsafeGetTensorImpl(); never dereference it.
+    const void* unsafeGetTensorImpl() const { return impl_.get(); }
     bool equal(const Tensor& other) const;
     bool allclose(const Tensor& other, double rtol = 1e-5, double atol = 1e-8) const;
 

@@ -91,12 +91,8 @@ void walk(const Module& root, const std::string& root_path, Visit&& visit) {
 void convert_in_place(Tensor& t, ScalarType dtype) {
     if (!t.defined() || !t.is_floating_point() || t.dtype() == dtype) return;
     NoGradGuard no_grad;
-    Tensor converted = t.detach().to(dtype);
-    TensorImpl& impl = t.impl();
-    impl.storage = converted.impl().storage;
-    impl.offset = converted.impl().offset;
-    impl.dtype = dtype;
-    if (impl.grad.defined()) impl.grad = impl.grad.detach().to(dtype);
+    t.set_data(t.detach().to(dtype));
+    if (t.grad().defined()) t.grad().set_data(t.grad().detach().to(dtype));
 }
 }  // namespace
 
