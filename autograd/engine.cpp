@@ -1,14 +1,19 @@
 // The backward pass: order the graph, sweep it in reverse, accumulate, free.
 //
-// 1. Walk the graph from the outputs with an explicit stack (never recursion), counting for
-//    every node how many edges point at it: the gradients it must wait for.
+// 1. Plan (BackwardPlan, below): walk the graph from the outputs with an explicit stack (never
+//    recursion), counting for every node how many edges point at it: the gradients it must
+//    wait for.
 // 2. Start from the outputs. A node runs once all its gradients have arrived and been summed;
 //    its backward turns the output gradient into one gradient per input, which is added to
 //    the input's node (or, for a leaf, to its .grad()).
 // 3. Unless retain_graph, each node frees what it saved as soon as it has run.
+//
+// Everything a pass writes besides .grad lives in its GraphTask, never on the shared nodes.
 
 #include "autograd/engine.hpp"
 
+#include <cstdint>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -17,15 +22,116 @@
 #include "autograd/detail.hpp"
 #include "autograd/grad_mode.hpp"
 #include "autograd/node.hpp"
+#include "autograd/planner.hpp"
 
 namespace tapegrad {
 namespace autograd {
+
+// ---- 1. the plan: which nodes a pass runs, and in which order ----------------------------
+
+namespace {
+// Where a node's address starts probing in the plan's table (Fibonacci hashing).
+size_t home_slot(const Node* n, size_t mask) {
+    return static_cast<size_t>((reinterpret_cast<uintptr_t>(n) * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+}
+}  // namespace
+
+BackwardPlan::BackwardPlan(const std::vector<Node*>& roots) {
+    keys_.assign(64, nullptr);
+    values_.assign(64, -1);
+    std::vector<int64_t> todo;
+    for (Node* r : roots) {
+        if (!r) continue;
+        bool fresh = false;
+        const int64_t i = insert(r->shared_from_this(), fresh);
+        if (fresh) todo.push_back(i);
+    }
+    // each node's edge targets are filled when it is first popped; targets of nodes found
+    // later are appended behind, so first_target_ indexes one flat array
+    first_target_.assign(nodes_.size(), -1);
+    while (!todo.empty()) {
+        const int64_t i = todo.back();
+        todo.pop_back();
+        first_target_[static_cast<size_t>(i)] = static_cast<int64_t>(targets_.size());
+        for (const Edge& e : nodes_[static_cast<size_t>(i)]->next_edges()) {
+            int64_t t = -1;
+            if (e.fn) {
+                bool fresh = false;
+                t = insert(e.fn, fresh);
+                ++waiting_[static_cast<size_t>(t)];
+                if (fresh) {
+                    first_target_.push_back(-1);
+                    todo.push_back(t);
+                }
+            }
+            targets_.push_back(t);
+        }
+    }
+}
+
+int64_t BackwardPlan::insert(const std::shared_ptr<Node>& n, bool& fresh) {
+    const size_t mask = keys_.size() - 1;
+    size_t h = home_slot(n.get(), mask);
+    while (keys_[h] && keys_[h] != n.get()) h = (h + 1) & mask;
+    if (keys_[h]) {
+        fresh = false;
+        return values_[h];
+    }
+    fresh = true;
+    const int64_t i = static_cast<int64_t>(nodes_.size());
+    keys_[h] = n.get();
+    values_[h] = i;
+    nodes_.push_back(n);
+    waiting_.push_back(0);
+    if (nodes_.size() * 2 > keys_.size()) grow();
+    return i;
+}
+
+void BackwardPlan::grow() {
+    std::vector<const Node*> old = std::move(keys_);
+    keys_.assign(old.size() * 2, nullptr);
+    values_.assign(old.size() * 2, -1);
+    const size_t mask = keys_.size() - 1;
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+        size_t h = home_slot(nodes_[i].get(), mask);
+        while (keys_[h]) h = (h + 1) & mask;
+        keys_[h] = nodes_[i].get();
+        values_[h] = static_cast<int64_t>(i);
+    }
+}
+
+int64_t BackwardPlan::index_of(const Node* n) const {
+    const size_t mask = keys_.size() - 1;
+    size_t h = home_slot(n, mask);
+    while (keys_[h] && keys_[h] != n) h = (h + 1) & mask;
+    return keys_[h] ? values_[h] : -1;
+}
+
+void BackwardPlan::seed(const std::vector<Node*>& roots) {
+    for (Node* r : roots) {
+        if (!r) continue;
+        const int64_t i = index_of(r);
+        if (waiting_[static_cast<size_t>(i)] != 0) continue;
+        waiting_[static_cast<size_t>(i)] = -1;  // queued: a repeated root is not queued twice
+        ready_.push_back(i);
+    }
+}
+
+void BackwardPlan::finish(int64_t i) {
+    const size_t n = nodes_[static_cast<size_t>(i)]->next_edges().size();
+    for (size_t k = 0; k < n; ++k) {
+        const int64_t t = target(i, k);
+        if (t >= 0 && --waiting_[static_cast<size_t>(t)] == 0) ready_.push_back(t);
+    }
+}
+
+// ---- 2. the pass ------------------------------------------------------------------------------
 
 namespace {
 
 // True when nobody else can see `t`'s buffer, so adding into it in place is safe.
 bool exclusive(const Tensor& t) {
-    return t.impl_ptr().use_count() == 1 && t.impl().storage.use_count() == 1;
+    return tapegrad::detail::impl_ptr(t).use_count() == 1 && tapegrad::detail::impl(t).storage.use_count() == 1;
 }
 
 // slot += g, recorded when create_graph (grad mode is then on), in place when it is safe.
@@ -68,21 +174,21 @@ Tensor run_hooks(const std::vector<GradHook>& hooks, Tensor g, const char* where
     return g;
 }
 
-// One backward pass. In capture mode (autograd::grad) gradients for the requested inputs are
-// collected instead of being accumulated into .grad().
+// Leaves are shared between passes (two threads may backpropagate into one parameter): their
+// .grad is updated under one of a few striped locks, chosen by the leaf's address.
+std::mutex& leaf_lock(const TensorImpl* leaf) {
+    static std::mutex locks[64];
+    return locks[(reinterpret_cast<uintptr_t>(leaf) >> 6) % 64];
+}
+
+// One backward pass. It owns everything the pass needs besides the graph (its plan, the
+// gradient buffer of every node it will run, the leaves whose hooks it defers), so passes
+// nest and run side by side. In capture mode (autograd::grad) gradients for the requested
+// inputs are collected instead of being accumulated into .grad().
 class GraphTask {
 public:
     GraphTask(bool keep_graph, bool create_graph)
         : keep_graph_(keep_graph), create_graph_(create_graph) {}
-
-    ~GraphTask() {
-        // reset the scratch state, also when a backward threw halfway
-        for (Node* n : visited_) {
-            n->visited_ = false;
-            n->dependencies_ = 0;
-            n->pending_grad_ = Tensor();
-        }
-    }
 
     void capture(const tensor_list& inputs) {
         capturing_ = true;
@@ -93,59 +199,37 @@ public:
 
     void execute(const tensor_list& roots, const tensor_list& root_grads) {
         AutoGradMode mode(create_graph_);
-        std::vector<std::shared_ptr<Node>> stack;
-        for (const Tensor& r : roots)
-            if (r.grad_fn()) discover(r.grad_fn());
+        std::vector<Node*> root_nodes;
+        for (const Tensor& r : roots) root_nodes.push_back(r.grad_fn().get());
+        BackwardPlan plan(root_nodes);
+        buffers_.resize(static_cast<size_t>(plan.size()));
         for (size_t i = 0; i < roots.size(); ++i) {
-            if (roots[i].grad_fn()) {
-                accumulate(roots[i].grad_fn()->pending_grad_, root_grads[i], create_graph_);
-            } else {
-                deliver_to_leaf(roots[i].impl_ptr(), root_grads[i]);
-            }
+            if (root_nodes[i]) accumulate(buffer(plan, root_nodes[i]), root_grads[i], create_graph_);
+            else deliver_to_leaf(tapegrad::detail::impl_ptr(roots[i]), root_grads[i]);
         }
-        for (const Tensor& r : roots) {
-            const std::shared_ptr<Node>& n = r.grad_fn();
-            bool queued = false;
-            for (const auto& s : stack) queued = queued || s == n;
-            if (n && n->dependencies_ == 0 && !queued) stack.push_back(n);
-        }
-        while (!stack.empty()) {
-            std::shared_ptr<Node> node = std::move(stack.back());
-            stack.pop_back();
-            run_node(*node, stack);
+        plan.seed(root_nodes);
+        while (!plan.done()) {
+            const int64_t i = plan.pop();
+            run_node(plan, i);
+            plan.finish(i);
         }
         flush_hooked_leaves();
     }
 
 private:
-    void discover(const std::shared_ptr<Node>& root) {
-        if (root->visited_) return;
-        std::vector<Node*> todo{root.get()};
-        root->visited_ = true;
-        visited_.push_back(root.get());
-        while (!todo.empty()) {
-            Node* n = todo.back();
-            todo.pop_back();
-            for (const Edge& e : n->next_edges()) {
-                if (!e.fn) continue;
-                e.fn->dependencies_++;
-                if (!e.fn->visited_) {
-                    e.fn->visited_ = true;
-                    visited_.push_back(e.fn.get());
-                    todo.push_back(e.fn.get());
-                }
-            }
-        }
+    Tensor& buffer(const BackwardPlan& plan, const Node* n) {
+        return buffers_[static_cast<size_t>(plan.index_of(n))];
     }
 
-    void run_node(Node& node, std::vector<std::shared_ptr<Node>>& stack) {
-        Tensor grad_out = std::move(node.pending_grad_);
-        node.pending_grad_ = Tensor();
+    void run_node(const BackwardPlan& plan, int64_t index) {
+        Node& node = plan.node(index);
+        Tensor grad_out = std::move(buffers_[static_cast<size_t>(index)]);
         Grads grads;
         if (grad_out.defined()) {
             grad_out = run_hooks(node.pre_hooks, std::move(grad_out), node.op());
             if (auto kept = node.retained.lock()) {
                 Tensor g = create_graph_ ? grad_out : grad_out.detach();
+                std::lock_guard<std::mutex> lock(leaf_lock(kept.get()));
                 accumulate(kept->grad, g, create_graph_);
             }
             capture_node(node, grad_out);
@@ -159,20 +243,17 @@ private:
         }
         if (!keep_graph_) node.release();
         const std::vector<Edge>& edges = node.next_edges();
-        for (size_t i = 0; i < edges.size(); ++i) {
-            const Edge& e = edges[i];
-            Tensor g = grads.empty() ? Tensor() : std::move(grads[i]);
+        for (size_t k = 0; k < edges.size(); ++k) {
+            const Edge& e = edges[k];
+            if (grads.empty() || !grads[k].defined()) continue;
+            Tensor g = std::move(grads[k]);
             if (e.fn) {
-                if (g.defined()) {
-                    check_shape(node, i, g, e.fn->output_sizes(), e.fn->output_dtype());
-                    accumulate(e.fn->pending_grad_, std::move(g), create_graph_);
-                }
-                if (--e.fn->dependencies_ == 0) stack.push_back(e.fn);
-            } else if (g.defined()) {
-                if (auto leaf = e.leaf.lock()) {
-                    check_shape(node, i, g, leaf->sizes, leaf->dtype);
-                    deliver_to_leaf(leaf, std::move(g));
-                }
+                check_shape(node, k, g, e.fn->output_sizes(), e.fn->output_dtype());
+                accumulate(buffers_[static_cast<size_t>(plan.target(index, k))], std::move(g),
+                           create_graph_);
+            } else if (auto leaf = e.leaf.lock()) {
+                check_shape(node, k, g, leaf->sizes, leaf->dtype);
+                deliver_to_leaf(leaf, std::move(g));
             }
         }
     }
@@ -201,12 +282,18 @@ private:
     // A leaf with hooks gets its contributions summed first, so that its hooks see the whole
     // gradient of this pass once (as LibTorch's AccumulateGrad); other leaves add directly.
     void deliver_to_leaf(const std::shared_ptr<TensorImpl>& leaf, Tensor g) {
-        if (leaf->hooks.empty()) return accumulate_leaf(*leaf, std::move(g));
+        if (!has_hooks(*leaf)) return accumulate_leaf(*leaf, std::move(g));
         for (auto& [held, sum] : hooked_) {
             if (held == leaf) return accumulate(sum, std::move(g), create_graph_);
         }
         hooked_.emplace_back(leaf, Tensor());
         accumulate(hooked_.back().second, std::move(g), create_graph_);
+    }
+
+    static bool has_hooks(const TensorImpl& leaf) {
+        for (const GradHook& h : leaf.hooks)
+            if (h) return true;
+        return false;
     }
 
     void flush_hooked_leaves() {
@@ -218,7 +305,7 @@ private:
     void accumulate_leaf(TensorImpl& leaf, Tensor g) {
         if (capturing_) {
             for (size_t i = 0; i < targets_.size(); ++i)
-                if (targets_[i].is_leaf() && &targets_[i].impl() == &leaf)
+                if (targets_[i].is_leaf() && &tapegrad::detail::impl(targets_[i]) == &leaf)
                     accumulate(captured_[i], g, create_graph_);
             return;
         }
@@ -226,13 +313,14 @@ private:
         // g = g.detach() drops the old handle, so a gradient nobody else holds stays exclusive
         // and becomes .grad without a copy (a detached view beside it would force a clone)
         if (!create_graph_) g = g.detach();
+        std::lock_guard<std::mutex> lock(leaf_lock(&leaf));
         accumulate(leaf.grad, std::move(g), create_graph_);
     }
 
     bool keep_graph_, create_graph_;
     bool capturing_ = false;
     tensor_list targets_, captured_;
-    std::vector<Node*> visited_;
+    std::vector<Tensor> buffers_;  // the summed gradient of each planned node's output
     std::vector<std::pair<std::shared_ptr<TensorImpl>, Tensor>> hooked_;
 };
 

@@ -15,6 +15,8 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "autograd/planner.hpp"
+
 extern char** environ;
 
 namespace tapegrad {
@@ -126,7 +128,7 @@ std::string to_dot(const tensor_list& outputs, const DotOptions& options) {
     for (size_t i = 0; i < g.leaves.size(); ++i) {
         const TensorImpl& leaf = *g.leaves[i];
         std::vector<std::string> lines{g.leaf_name(leaf), type_str(leaf.sizes, leaf.dtype)};
-        add_values(lines, Tensor(g.leaves[i]), options);
+        add_values(lines, tapegrad::detail::wrap(g.leaves[i]), options);
         os << "  l" << i << " [shape=ellipse, fillcolor=lightblue, label=\"" << label(lines)
            << "\"];\n";
     }
@@ -137,7 +139,7 @@ std::string to_dot(const tensor_list& outputs, const DotOptions& options) {
         if (options.show_rules && !n.rule().empty()) lines.push_back(n.rule());
         if (auto kept = n.retained.lock()) {
             lines.push_back("retain_grad");
-            add_values(lines, Tensor(kept), options);
+            add_values(lines, tapegrad::detail::wrap(kept), options);
         }
         os << "  n" << i << " [shape=box, fillcolor=" << (n.released() ? "white" : "lightgrey")
            << (n.released() ? ", style=\"filled,dashed\"" : "") << ", label=\"" << label(lines)
@@ -257,39 +259,17 @@ void render(const Tensor& output, const std::string& path, const DotOptions& opt
 }
 
 std::vector<std::shared_ptr<Node>> backward_order(const tensor_list& outputs) {
-    // The engine's two phases (engine.cpp), on a side table instead of the nodes' scratch
-    // fields: count the gradients each node waits for, then run a node when its count is
-    // zero, pushing its inputs in edge order onto a stack.
-    std::unordered_map<const Node*, int64_t> waiting;
-    std::vector<Node*> todo;
-    for (const Tensor& out : outputs) {
-        if (!out.defined() || !out.grad_fn()) continue;
-        if (!waiting.emplace(out.grad_fn().get(), 0).second) continue;
-        todo.push_back(out.grad_fn().get());
-        while (!todo.empty()) {
-            Node* n = todo.back();
-            todo.pop_back();
-            for (const Edge& e : n->next_edges()) {
-                if (!e.fn) continue;
-                auto [it, fresh] = waiting.emplace(e.fn.get(), 0);
-                ++it->second;
-                if (fresh) todo.push_back(e.fn.get());
-            }
-        }
-    }
-    std::vector<std::shared_ptr<Node>> stack, order;
-    for (const Tensor& out : outputs) {
-        if (!out.defined() || !out.grad_fn()) continue;
-        const std::shared_ptr<Node>& n = out.grad_fn();
-        const bool queued = std::find(stack.begin(), stack.end(), n) != stack.end();
-        if (waiting[n.get()] == 0 && !queued) stack.push_back(n);
-    }
-    while (!stack.empty()) {
-        std::shared_ptr<Node> n = std::move(stack.back());
-        stack.pop_back();
-        for (const Edge& e : n->next_edges())
-            if (e.fn && --waiting[e.fn.get()] == 0) stack.push_back(e.fn);
-        order.push_back(std::move(n));
+    // the engine's own plan, run without computing anything
+    std::vector<Node*> roots;
+    for (const Tensor& out : outputs)
+        if (out.defined()) roots.push_back(out.grad_fn().get());
+    BackwardPlan plan(roots);
+    plan.seed(roots);
+    std::vector<std::shared_ptr<Node>> order;
+    while (!plan.done()) {
+        const int64_t i = plan.pop();
+        order.push_back(plan.node(i).shared_from_this());
+        plan.finish(i);
     }
     return order;
 }

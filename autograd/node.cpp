@@ -50,13 +50,22 @@ Node::~Node() {
 }
 
 Grads Node::apply(const Tensor& grad_out) {
-    if (released_) {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    if (released()) {
         throw std::logic_error(
             std::string("backward: the graph through '") + op_ +
             "' was already freed by an earlier backward(); pass retain_graph=true to the first "
             "backward() to run backward through it again");
     }
-    Grads grads = run(grad_out);
+    ++applying_;
+    Grads grads;
+    try {
+        grads = run(grad_out);
+    } catch (...) {
+        if (--applying_ == 0 && release_pending_) release_now();
+        throw;
+    }
+    if (--applying_ == 0 && release_pending_) release_now();
     if (AnomalyMode::is_enabled()) {
         for (size_t i = 0; i < grads.size(); ++i) {
             if (has_non_finite(grads[i])) {
@@ -72,7 +81,17 @@ Grads Node::apply(const Tensor& grad_out) {
 }
 
 void Node::release() {
-    released_ = true;
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    if (applying_ > 0) {  // an inner pass, run from inside this node's own backward
+        release_pending_ = true;
+        return;
+    }
+    release_now();
+}
+
+void Node::release_now() {
+    release_pending_ = false;
+    released_.store(true, std::memory_order_release);
     release_saved();
     out_storage_.reset();
     // A hook may hold a tensor that owns this node (h.register_hook([h] ...)): a cycle. A
@@ -98,11 +117,11 @@ Tensor Node::saved_output() {
     impl->dtype = out_dtype_;
     impl->requires_grad = true;
     impl->grad_fn = shared_from_this();
-    return Tensor(std::move(impl));
+    return tapegrad::detail::wrap(std::move(impl));
 }
 
 void attach(Tensor& out, const std::shared_ptr<Node>& node, bool save_output, const char* rule) {
-    TensorImpl& o = out.impl();
+    TensorImpl& o = tapegrad::detail::impl(out);
     node->out_sizes_ = o.sizes;
     node->out_dtype_ = o.dtype;
     node->rule_ = rule;
@@ -144,11 +163,11 @@ namespace {
 Edge edge_to(const Tensor& t) {
     if (!t.defined()) return Edge{};
     Edge e;
-    e.storage = t.impl().storage;
-    e.version = t.impl().storage->version;
+    e.storage = tapegrad::detail::impl(t).storage;
+    e.version = tapegrad::detail::impl(t).storage->version;
     if (!t.requires_grad()) return e;
     if (t.grad_fn()) e.fn = t.grad_fn();
-    else e.leaf = t.impl_ptr();
+    else e.leaf = tapegrad::detail::impl_ptr(t);
     return e;
 }
 }  // namespace

@@ -2,7 +2,9 @@
 // Node: one entry of the tape. It knows which op made a tensor, where the gradients of that
 // op's inputs go next (edges), and how to turn the output's gradient into theirs (backward).
 
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -57,24 +59,22 @@ public:
     /// The ops that led here, recorded only in anomaly mode.
     const std::string& creation_context() const { return context_; }
     /// True after a backward without retain_graph freed what this node saved.
-    bool released() const { return released_; }
+    bool released() const { return released_.load(std::memory_order_acquire); }
     /// A one-line statement of this node's backward rule, for print_tape.
     virtual std::string rule() const { return rule_ ? rule_ : ""; }
 
     /// Gradients for each input given the gradient of the output; throws if released.
+    /// Passes on other threads that reach this node take turns (see release).
     Grads apply(const Tensor& grad_out);
-    /// Frees the saved values (called by backward unless retain_graph).
+    /// Frees the saved values (called by backward unless retain_graph). While the node is
+    /// being applied, by a pass that nests another pass reaching it, freeing waits until
+    /// that outer apply returns.
     void release();
 
     /// Hooks that see (and may replace) the gradient of this node's output.
     std::vector<GradHook> pre_hooks;
     /// The output tensor whose .grad() is kept (retain_grad), if any.
     std::weak_ptr<TensorImpl> retained;
-
-    // Engine scratch, valid only during one backward pass.
-    Tensor pending_grad_;
-    int64_t dependencies_ = 0;
-    bool visited_ = false;
 
 protected:
     virtual Grads run(const Tensor& grad_out) = 0;
@@ -93,7 +93,11 @@ private:
     ScalarType out_dtype_ = kFloat32;
     uint64_t seq_ = 0;
     std::string context_;
-    bool released_ = false;
+    std::atomic<bool> released_{false};
+    std::recursive_mutex mutex_;  // apply and release of passes on several threads
+    int applying_ = 0;            // depth of apply on the thread holding mutex_
+    bool release_pending_ = false;
+    void release_now();
     std::shared_ptr<Storage> out_storage_;  // only for ops that save their output
     int64_t out_offset_ = 0;
     uint64_t out_version_ = 0;

@@ -76,7 +76,7 @@ Tensor make_tensor(const std::vector<int64_t>& sizes, ScalarType dtype) {
     impl->sizes = sizes;
     impl->dtype = dtype;
     impl->storage = std::make_shared<Storage>(impl->numel * element_size(dtype));
-    return Tensor(std::move(impl));
+    return detail::wrap(std::move(impl));
 }
 
 Tensor make_view(const Tensor& base, std::vector<int64_t> sizes, int64_t extra_offset) {
@@ -84,9 +84,9 @@ Tensor make_view(const Tensor& base, std::vector<int64_t> sizes, int64_t extra_o
     impl->numel = numel_of(sizes);
     impl->sizes = std::move(sizes);
     impl->dtype = base.dtype();
-    impl->storage = base.impl().storage;
-    impl->offset = base.impl().offset + extra_offset;
-    return Tensor(std::move(impl));
+    impl->storage = detail::impl(base).storage;
+    impl->offset = detail::impl(base).offset + extra_offset;
+    return detail::wrap(std::move(impl));
 }
 
 int64_t wrap_dim(const char* op, int64_t dim, int64_t ndim) {
@@ -263,7 +263,7 @@ void Tensor::remove_hook(unsigned handle) const {
 void Tensor::set_data(const Tensor& new_data) const {
     detail::check_defined("set_data", new_data, "new_data");
     TensorImpl& i = impl();
-    const TensorImpl& src = new_data.impl();
+    const TensorImpl& src = detail::impl(new_data);
     if (i.requires_grad && !src.requires_grad && !tapegrad::is_floating_point(src.dtype)) {
         detail::fail("set_data", std::string("a tensor that requires grad cannot take ") +
                                      to_string(src.dtype) + " data");

@@ -44,6 +44,11 @@ struct Storage {
 struct TensorImpl;
 
 namespace detail {
+// The library's own access to a tensor's insides (users hold handles only).
+TensorImpl& impl(const Tensor& t);
+const std::shared_ptr<TensorImpl>& impl_ptr(const Tensor& t);
+Tensor wrap(std::shared_ptr<TensorImpl> impl);
+
 template <class T>
 constexpr ScalarType scalar_type_of() {
     if constexpr (std::is_same_v<T, float>) return kFloat32;
@@ -60,7 +65,6 @@ constexpr ScalarType scalar_type_of() {
 class Tensor {
 public:
     Tensor() = default;
-    explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
 
     // ---- shape and type -------------------------------------------------------------------
     /// False for an empty handle, such as the grad of a tensor that has none yet.
@@ -145,7 +149,7 @@ public:
     void set_data(const Tensor& new_data) const;
     /// The identity of the tensor behind this handle (same for every copy of the handle), for
     /// keying state by tensor as LibTorch's unsafeGetTensorImpl(); never dereference it.
-    const void* unsafeGetTensorImpl() const { return impl_.get(); }
+    TensorImpl* unsafeGetTensorImpl() const { return impl_.get(); }
     bool equal(const Tensor& other) const;
     bool allclose(const Tensor& other, double rtol = 1e-5, double atol = 1e-8) const;
 
@@ -256,12 +260,15 @@ public:
     Tensor ge(Scalar o) const;
     Tensor le(Scalar o) const;
 
-    // ---- internals ------------------------------------------------------------------------
-    TensorImpl& impl() const;
     [[noreturn]] static void throw_undefined();
-    const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
 
 private:
+    friend TensorImpl& detail::impl(const Tensor& t);
+    friend const std::shared_ptr<TensorImpl>& detail::impl_ptr(const Tensor& t);
+    friend Tensor detail::wrap(std::shared_ptr<TensorImpl> impl);
+    explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+    TensorImpl& impl() const;
+
     double item_double() const;
     int64_t item_long() const;
     void check_access(ScalarType wanted, const char* what) const;
@@ -269,7 +276,8 @@ private:
     std::shared_ptr<TensorImpl> impl_;
 };
 
-/// What a Tensor handle points at. Plain data; the invariants are kept by the ops.
+/// What a Tensor handle points at: plain data whose invariants the library's ops keep. Only
+/// the library reaches it (through detail::impl); users hold Tensor handles.
 struct TensorImpl {
     std::shared_ptr<Storage> storage;
     int64_t offset = 0;  // in elements, into storage
@@ -308,6 +316,11 @@ inline TensorImpl& Tensor::impl() const {
     if (!impl_) throw_undefined();
     return *impl_;
 }
+namespace detail {
+inline TensorImpl& impl(const Tensor& t) { return t.impl(); }
+inline const std::shared_ptr<TensorImpl>& impl_ptr(const Tensor& t) { return t.impl_; }
+inline Tensor wrap(std::shared_ptr<TensorImpl> impl) { return Tensor(std::move(impl)); }
+}  // namespace detail
 
 /// Prints values (summarised when large), shape, dtype and the grad_fn.
 std::ostream& operator<<(std::ostream& os, const Tensor& t);

@@ -57,7 +57,7 @@ void Optimizer::add_param_group(const OptimizerParamGroup& param_group) {
     for (size_t gi = 0; gi < param_groups_.size(); ++gi) {
         const auto& params = param_groups_[gi].params();
         for (size_t i = 0; i < params.size(); ++i)
-            seen.emplace(params[i].impl_ptr().get(), param_label(gi, i));
+            seen.emplace(params[i].unsafeGetTensorImpl(), param_label(gi, i));
     }
     const auto& params = param_group.params();
     for (size_t i = 0; i < params.size(); ++i) {
@@ -73,7 +73,7 @@ void Optimizer::add_param_group(const OptimizerParamGroup& param_group) {
             throw std::invalid_argument("Optimizer: " + label + " is not a leaf tensor (made by " +
                                         p.grad_fn()->name() +
                                         "); optimize leaves such as model parameters");
-        auto [it, inserted] = seen.emplace(p.impl_ptr().get(), label);
+        auto [it, inserted] = seen.emplace(p.unsafeGetTensorImpl(), label);
         if (!inserted)
             throw std::invalid_argument("Optimizer: " + label + " is the same tensor as " +
                                         it->second + "; a tensor can be optimized only once");
@@ -125,7 +125,7 @@ Tensor Optimizer::run_closure(const LossClosure& closure) {
 }
 
 OptimizerParamState& Optimizer::state_of(const Tensor& p) {
-    auto& slot = state_[p.impl_ptr().get()];
+    auto& slot = state_[p.unsafeGetTensorImpl()];
     if (!slot) slot = make_state();
     return *slot;
 }

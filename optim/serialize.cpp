@@ -158,7 +158,7 @@ void save(const Optimizer& optimizer, const std::string& path) {
         Writer options_writer(out, group_prefix(g));
         options->visit(options_writer);
         for (size_t i = 0; i < params.size(); ++i) {
-            auto it = optimizer.state().find(params[i].impl_ptr().get());
+            auto it = optimizer.state().find(params[i].unsafeGetTensorImpl());
             if (it == optimizer.state().end() || !it->second) continue;
             // the state is visited in place (the Writer only reads): its tensors are handles,
             // written without a copy of the moments
@@ -200,7 +200,7 @@ void load(Optimizer& optimizer, const std::string& path) {
                 entries, prefix, &params[i],
                 "parameter " + std::to_string(i) + " of group " + std::to_string(g));
             state->visit(state_reader);
-            new_state[params[i].impl_ptr().get()] = std::move(state);
+            new_state[params[i].unsafeGetTensorImpl()] = std::move(state);
         }
     }
     entries.check_all_taken();

@@ -25,7 +25,7 @@ void begin_inplace(const char* op, const Tensor& self) {
                                "graph (made by " + self.grad_fn()->name() +
                                ") are not recorded; use the out-of-place op instead");
     }
-    Storage& s = *self.impl().storage;
+    Storage& s = *detail::impl(self).storage;
     s.version++;
     s.last_inplace = op;
 }

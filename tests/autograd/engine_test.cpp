@@ -3,6 +3,7 @@
 
 #include <thread>
 
+#include "autograd/function.hpp"
 #include "tests/autograd/test_util.hpp"
 
 using namespace tapegrad;
@@ -407,6 +408,86 @@ TEST_CASE("backward: a long chain kept with retain_graph is destroyed afterwards
         CHECK_VALUES(x.grad(), {1});
     }
     CHECK(x.is_leaf());
+}
+
+
+// ---- passes that nest: each pass keeps its own counts and buffers -------------------------
+
+TEST_CASE("backward: a hook running autograd::grad over shared nodes leaves both passes right") {
+    // a = 2x, b = 3a, loss = sum(b + a): d loss/dx = 2 * (3 + 1) = 8. While the outer pass
+    // waits at b, the hook differentiates sum(7a) over the node of a, which the outer pass
+    // has not run yet: d/dx = 14.
+    Tensor x = make_f64({1, -2}, {2}, true);
+    Tensor a = x * 2.0;
+    Tensor b = a * 3.0;
+    Tensor inner;
+    b.register_hook([&](const Tensor&) {
+        AutoGradMode enable(true);  // backward runs with recording off, as LibTorch's
+        inner = autograd::grad({(a * 7.0).sum()}, {x}, {}, /*retain_graph=*/true)[0];
+    });
+    (b + a).sum().backward();
+    CHECK_VALUES(inner, {14, 14});
+    CHECK_VALUES(x.grad(), {8, 8});
+}
+
+TEST_CASE("backward: a hook running a second backward over shared nodes gives both results") {
+    // outer: d sum(a^2 + 3a)/dx with a = 2x is 2a*2 + 6; the hook's inner backward of sum(a)
+    // (through the same node of a, graph kept) adds 2 per element to x.grad as well
+    Tensor x = make_f64({1, 2}, {2}, true);
+    Tensor a = x * 2.0;
+    Tensor sq = a * a;
+    bool ran = false;
+    sq.register_hook([&](const Tensor&) {
+        AutoGradMode enable(true);
+        a.sum().backward(Tensor(), /*retain_graph=*/true);
+        ran = true;
+    });
+    (sq + a * 3.0).sum().backward();
+    CHECK(ran);
+    // outer: 4a + 6 = 8x + 6 -> {14, 22}; inner: 2 -> {16, 24}
+    CHECK_VALUES(x.grad(), {16, 24});
+}
+
+namespace {
+// y = 2 x; its backward also takes the gradient of sum(z^2) for a z it captured, through the
+// graph that contains its own input
+struct ProbeGrad : autograd::Function<ProbeGrad> {
+    static Tensor forward(autograd::AutogradContext* ctx, Tensor x, Tensor z) {
+        ctx->save_for_backward({z});
+        return x * 2.0;
+    }
+    static tensor_list backward(autograd::AutogradContext* ctx, tensor_list grad_outputs) {
+        Tensor z = ctx->get_saved_variables()[0];
+        AutoGradMode enable(true);
+        Tensor gz = autograd::grad({(z * z).sum()}, {z}, {}, /*retain_graph=*/true)[0];
+        ctx->saved_data["inner"] = gz;
+        return {grad_outputs[0] * 2.0, Tensor()};
+    }
+};
+}  // namespace
+
+TEST_CASE("backward: a custom Function's backward may run an inner grad over shared nodes") {
+    Tensor x = make_f64({1, 2}, {2}, true);
+    Tensor z = x * 3.0;  // shares the outer graph: x -> z
+    Tensor y = ProbeGrad::apply(z, z);
+    (y + z).sum().backward();
+    // y = 2z = 6x, plus z = 3x: dx = 9
+    CHECK_VALUES(x.grad(), {9, 9});
+    Tensor without = make_f64({1, 2}, {2}, true);
+    Tensor z2 = without * 3.0;
+    (z2 * 2.0 + z2).sum().backward();
+    CHECK_VALUES(without.grad(), {9, 9});
+}
+
+TEST_CASE("backward: an inner pass that frees shared nodes makes the outer one raise, not crash") {
+    Tensor x = make_f64({1, 2}, {2}, true);
+    Tensor a = x * 2.0;
+    Tensor b = a * 3.0;
+    b.register_hook([&](const Tensor&) {
+        AutoGradMode enable(true);
+        a.sum().backward();  // frees a's node
+    });
+    CHECK_THROWS_CONTAINS((b + a).sum().backward(), std::logic_error, "already freed");
 }
 
 }  // TEST_SUITE

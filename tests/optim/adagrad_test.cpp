@@ -72,7 +72,7 @@ TEST_CASE("Adagrad: two float32 steps with lr_decay and an initial accumulator, 
     CHECK(v[0] == doctest::Approx(hp[0]).epsilon(1e-6));
     CHECK(v[1] == doctest::Approx(hp[1]).epsilon(1e-6));
     const auto& state =
-        static_cast<const optim::AdagradParamState&>(*opt.state().at(p.impl_ptr().get()));
+        static_cast<const optim::AdagradParamState&>(*opt.state().at(p.unsafeGetTensorImpl()));
     CHECK(state.step() == 2);
     CHECK(state.sum().to_vector<float>()[1] == doctest::Approx(sum[1]).epsilon(1e-6));
 }

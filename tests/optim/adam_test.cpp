@@ -85,7 +85,7 @@ TEST_CASE("Adam: amsgrad keeps the largest second moment, worked by hand over th
     CHECK(got[0] == doctest::Approx(hp[0]).epsilon(1e-6));
     CHECK(got[1] == doctest::Approx(hp[1]).epsilon(1e-6));
     const auto& state =
-        static_cast<const optim::AdamParamState&>(*opt.state().at(p.impl_ptr().get()));
+        static_cast<const optim::AdamParamState&>(*opt.state().at(p.unsafeGetTensorImpl()));
     CHECK(state.step() == 3);
     CHECK(state.max_exp_avg_sq().to_vector<float>()[1] == doctest::Approx(vmax[1]).epsilon(1e-6));
     CHECK(vmax[1] > v[1]);  // the maximum was really used

@@ -56,7 +56,7 @@ TEST_CASE("AdamW: decays the weights directly, outside the moments") {
     CHECK(v[1] == doctest::Approx(-1.8).epsilon(1e-6));
     // the moments hold the plain gradient, with no decay term in it
     const auto& state =
-        static_cast<const optim::AdamWParamState&>(*opt.state().at(p.impl_ptr().get()));
+        static_cast<const optim::AdamWParamState&>(*opt.state().at(p.unsafeGetTensorImpl()));
     CHECK(state.exp_avg().to_vector<float>()[0] == doctest::Approx(0.1 * 2.0).epsilon(1e-6));
 }
 }

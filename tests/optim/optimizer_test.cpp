@@ -141,8 +141,8 @@ TEST_CASE("Optimizer: step skips parameters without a gradient and makes no stat
     opt.step();
     CHECK(b.item<double>() == 1.0);
     CHECK(a.item<double>() < 1.0);
-    CHECK(opt.state().count(a.impl_ptr().get()) == 1);
-    CHECK(opt.state().count(b.impl_ptr().get()) == 0);
+    CHECK(opt.state().count(a.unsafeGetTensorImpl()) == 1);
+    CHECK(opt.state().count(b.unsafeGetTensorImpl()) == 0);
 }
 
 TEST_CASE("Optimizer: step updates in place without recording on the tape") {
@@ -156,7 +156,7 @@ TEST_CASE("Optimizer: step updates in place without recording on the tape") {
     CHECK(a.raw_data() == storage_before);
     CHECK(a.to_vector<double>() == std::vector<double>{0.0, 0.0});
     const auto& state =
-        static_cast<const optim::SGDParamState&>(*opt.state().at(a.impl_ptr().get()));
+        static_cast<const optim::SGDParamState&>(*opt.state().at(a.unsafeGetTensorImpl()));
     CHECK_FALSE(state.momentum_buffer().requires_grad());
 }
 

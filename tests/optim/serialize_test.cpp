@@ -274,13 +274,13 @@ TEST_CASE("optim::load: a failed load leaves the optimizer as it was") {
     train(*target, other, 0, 4);
     target->param_groups()[0].options().set_lr(0.7);
     const auto buffer = static_cast<const optim::SGDParamState&>(
-                            *target->state().at(other.params[0].impl_ptr().get()))
+                            *target->state().at(other.params[0].unsafeGetTensorImpl()))
                             .momentum_buffer();
     const auto buffer_values = buffer.clone();
     CHECK_THROWS_AS(optim::load(*target, file.path), std::invalid_argument);
     CHECK(target->param_groups()[0].options().get_lr() == 0.7);
     const auto& state = static_cast<const optim::SGDParamState&>(
-        *target->state().at(other.params[0].impl_ptr().get()));
+        *target->state().at(other.params[0].unsafeGetTensorImpl()));
     CHECK(state.momentum_buffer().is_same(buffer));
     CHECK(state.momentum_buffer().equal(buffer_values));
 }

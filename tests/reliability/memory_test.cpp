@@ -113,7 +113,7 @@ TEST_SUITE("reliability/memory") {
         Tensor loss;
         {
             Tensor x = testing::make_f64({3.0, 4.0}, {2});
-            saved = x.impl().storage;
+            saved = detail::impl(x).storage;
             loss = (w * x).sum();
         }
         CHECK_FALSE(saved.expired());  // the mul node keeps x for grad_w
@@ -137,7 +137,7 @@ TEST_SUITE("reliability/memory") {
                 h.register_hook([h, &seen](const Tensor& g) { seen = g * h.detach(); });
             w.register_hook([h](const Tensor& g) { return g + 0.0 * h.detach(); });
             node = h.grad_fn();
-            leaf = w.impl_ptr();
+            leaf = detail::impl_ptr(w);
             h.sum().backward();
             CHECK_VALUES(seen, {3.0, 6.0});
             CHECK_VALUES(w.grad(), {3.0, 3.0});

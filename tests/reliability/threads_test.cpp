@@ -103,6 +103,44 @@ TEST_SUITE("reliability/threads") {
         }
     }
 
+    TEST_CASE("threads: 8 threads, 1,000 backward passes each, equal a serial run bit for bit") {
+        constexpr int kThreads = 8, kRounds = 1000;
+        // round r of thread k: d/dw sum(tanh(w * x_k) * w) for a small w, accumulated
+        auto run = [](int k) {
+            Tensor w = pattern({6}, 100 + k, 0.5).requires_grad_();
+            const Tensor x = pattern({6}, k, 1.0);
+            for (int r = 0; r < kRounds; ++r) (tanh(w * x) * w).sum().backward();
+            return w.grad().to_vector<float>();
+        };
+        std::vector<std::vector<float>> serial, threaded(kThreads);
+        for (int k = 0; k < kThreads; ++k) serial.push_back(run(k));
+        std::vector<std::thread> threads;
+        for (int k = 0; k < kThreads; ++k)
+            threads.emplace_back([k, &threaded, &run] { threaded[static_cast<size_t>(k)] = run(k); });
+        for (std::thread& t : threads) t.join();
+        for (int k = 0; k < kThreads; ++k)
+            CHECK_MESSAGE(serial[static_cast<size_t>(k)] == threaded[static_cast<size_t>(k)],
+                          "thread " << k << " differs from the serial run");
+    }
+
+    TEST_CASE("threads: two threads backpropagating through one retained graph both get it all") {
+        // y = sum(w^2 * x) shared by both threads; each runs backward 200 times with
+        // retain_graph, so w.grad ends at 2 * 200 * 2 w x, added under the leaf's lock
+        Tensor w = pattern({16}, 3, 1.0).requires_grad_();
+        const Tensor x = pattern({16}, 4, 1.0);
+        Tensor y = (w * w * x).sum();
+        auto job = [&y] {
+            for (int r = 0; r < 200; ++r) y.backward(Tensor(), /*retain_graph=*/true);
+        };
+        std::thread a(job), b(job);
+        a.join();
+        b.join();
+        const std::vector<float> g = w.grad().to_vector<float>();
+        const std::vector<float> wv = w.to_vector<float>(), xv = x.to_vector<float>();
+        for (size_t i = 0; i < g.size(); ++i)
+            CHECK(g[i] == doctest::Approx(400.0 * 2.0 * wv[i] * xv[i]).epsilon(1e-4));
+    }
+
     TEST_CASE("threads: NoGradGuard on one thread leaves recording on in another") {
         std::promise<void> guarded, done;
         std::shared_future<void> done_future = done.get_future().share();
