@@ -42,8 +42,9 @@ BackwardPlan::BackwardPlan(const std::vector<Node*>& roots) {
     std::vector<int64_t> todo;
     for (Node* r : roots) {
         if (!r) continue;
+        roots_.push_back(r->shared_from_this());
         bool fresh = false;
-        const int64_t i = insert(r->shared_from_this(), fresh);
+        const int64_t i = insert(r, fresh);
         if (fresh) todo.push_back(i);
     }
     // each node's edge targets are filled when it is first popped; targets of nodes found
@@ -57,7 +58,7 @@ BackwardPlan::BackwardPlan(const std::vector<Node*>& roots) {
             int64_t t = -1;
             if (e.fn) {
                 bool fresh = false;
-                t = insert(e.fn, fresh);
+                t = insert(e.fn.get(), fresh);
                 ++waiting_[static_cast<size_t>(t)];
                 if (fresh) {
                     first_target_.push_back(-1);
@@ -69,17 +70,17 @@ BackwardPlan::BackwardPlan(const std::vector<Node*>& roots) {
     }
 }
 
-int64_t BackwardPlan::insert(const std::shared_ptr<Node>& n, bool& fresh) {
+int64_t BackwardPlan::insert(Node* n, bool& fresh) {
     const size_t mask = keys_.size() - 1;
-    size_t h = home_slot(n.get(), mask);
-    while (keys_[h] && keys_[h] != n.get()) h = (h + 1) & mask;
+    size_t h = home_slot(n, mask);
+    while (keys_[h] && keys_[h] != n) h = (h + 1) & mask;
     if (keys_[h]) {
         fresh = false;
         return values_[h];
     }
     fresh = true;
     const int64_t i = static_cast<int64_t>(nodes_.size());
-    keys_[h] = n.get();
+    keys_[h] = n;
     values_[h] = i;
     nodes_.push_back(n);
     waiting_.push_back(0);
@@ -93,9 +94,9 @@ void BackwardPlan::grow() {
     values_.assign(old.size() * 2, -1);
     const size_t mask = keys_.size() - 1;
     for (size_t i = 0; i < nodes_.size(); ++i) {
-        size_t h = home_slot(nodes_[i].get(), mask);
+        size_t h = home_slot(nodes_[i], mask);
         while (keys_[h]) h = (h + 1) & mask;
-        keys_[h] = nodes_[i].get();
+        keys_[h] = nodes_[i];
         values_[h] = static_cast<int64_t>(i);
     }
 }

@@ -50,22 +50,21 @@ Node::~Node() {
 }
 
 Grads Node::apply(const Tensor& grad_out) {
-    std::lock_guard<std::recursive_mutex> lock(mutex_);
-    if (released()) {
+    if (state_.fetch_add(kApplying, std::memory_order_acquire) & (kReleased | kReleasePending)) {
+        end_apply();
         throw std::logic_error(
             std::string("backward: the graph through '") + op_ +
             "' was already freed by an earlier backward(); pass retain_graph=true to the first "
             "backward() to run backward through it again");
     }
-    ++applying_;
     Grads grads;
     try {
         grads = run(grad_out);
     } catch (...) {
-        if (--applying_ == 0 && release_pending_) release_now();
+        end_apply();
         throw;
     }
-    if (--applying_ == 0 && release_pending_) release_now();
+    end_apply();
     if (AnomalyMode::is_enabled()) {
         for (size_t i = 0; i < grads.size(); ++i) {
             if (has_non_finite(grads[i])) {
@@ -80,18 +79,27 @@ Grads Node::apply(const Tensor& grad_out) {
     return grads;
 }
 
-void Node::release() {
-    std::lock_guard<std::recursive_mutex> lock(mutex_);
-    if (applying_ > 0) {  // an inner pass, run from inside this node's own backward
-        release_pending_ = true;
-        return;
+// The last apply to finish performs a release that was asked for while it ran.
+void Node::end_apply() {
+    const uint32_t before = state_.fetch_sub(kApplying, std::memory_order_acq_rel);
+    if (before == (kApplying | kReleasePending)) {
+        uint32_t expected = kReleasePending;
+        if (state_.compare_exchange_strong(expected, kReleased)) release_now();
     }
-    release_now();
+}
+
+void Node::release() {
+    uint32_t s = state_.load(std::memory_order_acquire);
+    while (!(s & (kReleased | kReleasePending))) {
+        const uint32_t next = s < kApplying ? kReleased : (s | kReleasePending);
+        if (state_.compare_exchange_weak(s, next, std::memory_order_acq_rel)) {
+            if (next == kReleased) release_now();
+            return;
+        }
+    }
 }
 
 void Node::release_now() {
-    release_pending_ = false;
-    released_.store(true, std::memory_order_release);
     release_saved();
     out_storage_.reset();
     // A hook may hold a tensor that owns this node (h.register_hook([h] ...)): a cycle. A

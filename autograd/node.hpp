@@ -3,8 +3,8 @@
 // op's inputs go next (edges), and how to turn the output's gradient into theirs (backward).
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -59,7 +59,7 @@ public:
     /// The ops that led here, recorded only in anomaly mode.
     const std::string& creation_context() const { return context_; }
     /// True after a backward without retain_graph freed what this node saved.
-    bool released() const { return released_.load(std::memory_order_acquire); }
+    bool released() const { return (state_.load(std::memory_order_acquire) & kReleased) != 0; }
     /// A one-line statement of this node's backward rule, for print_tape.
     virtual std::string rule() const { return rule_ ? rule_ : ""; }
 
@@ -67,8 +67,8 @@ public:
     /// Passes on other threads that reach this node take turns (see release).
     Grads apply(const Tensor& grad_out);
     /// Frees the saved values (called by backward unless retain_graph). While the node is
-    /// being applied, by a pass that nests another pass reaching it, freeing waits until
-    /// that outer apply returns.
+    /// being applied (by a pass on another thread, or by the pass that nests the caller),
+    /// freeing waits until the last apply returns.
     void release();
 
     /// Hooks that see (and may replace) the gradient of this node's output.
@@ -93,10 +93,12 @@ private:
     ScalarType out_dtype_ = kFloat32;
     uint64_t seq_ = 0;
     std::string context_;
-    std::atomic<bool> released_{false};
-    std::recursive_mutex mutex_;  // apply and release of passes on several threads
-    int applying_ = 0;            // depth of apply on the thread holding mutex_
-    bool release_pending_ = false;
+    // kReleased, kReleasePending, and 4 times the number of applies running: two atomic
+    // steps per apply let passes on several threads (or nested passes) share a node, and a
+    // release never frees what a running apply reads
+    static constexpr uint32_t kReleased = 1, kReleasePending = 2, kApplying = 4;
+    std::atomic<uint32_t> state_{0};
+    void end_apply();
     void release_now();
     std::shared_ptr<Storage> out_storage_;  // only for ops that save their output
     int64_t out_offset_ = 0;

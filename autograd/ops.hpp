@@ -116,8 +116,8 @@ Tensor t(const Tensor& a);
 Tensor transpose(const Tensor& a, int64_t dim0, int64_t dim1);
 /// Sum of a * b over all elements, for 1-D tensors of the same length.
 Tensor dot(const Tensor& a, const Tensor& b);
-/// Threads for matrix products, as torch::set_num_threads (tapegrad's only pool is OpenBLAS's;
-/// products under 16 M multiply-adds run on one thread regardless). Default: OpenBLAS's.
+/// Threads for matrix products, as torch::set_num_threads: sets OpenBLAS's (process-wide)
+/// thread count, the only pool tapegrad uses. Until it is called, OpenBLAS's own default.
 void set_num_threads(int n);
 int get_num_threads();
 

@@ -48,14 +48,17 @@ public:
     void finish(int64_t i);
 
 private:
-    std::vector<std::shared_ptr<Node>> nodes_;  // kept alive for the pass
+    // the roots are kept alive for the pass, and through their edges every node reachable
+    // from them (edges never change while a node lives), even if a hook drops a root tensor
+    std::vector<std::shared_ptr<Node>> roots_;
+    std::vector<Node*> nodes_;
     std::vector<int64_t> waiting_;
     std::vector<int64_t> first_target_, targets_;
     std::vector<int64_t> ready_;
     // open addressing from node address to index: one probe per edge while discovering
     std::vector<const Node*> keys_;
     std::vector<int64_t> values_;
-    int64_t insert(const std::shared_ptr<Node>& n, bool& fresh);
+    int64_t insert(Node* n, bool& fresh);
     void grow();
 };
 

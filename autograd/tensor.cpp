@@ -1,7 +1,5 @@
 #include "autograd/tensor.hpp"
 
-#include <malloc.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -35,19 +33,6 @@ std::string shape_str(const std::vector<int64_t>& sizes) {
 }
 
 // ---- storage ------------------------------------------------------------------------------------
-
-namespace {
-// Keep freed buffers in the heap instead of returning them to the kernel: a fresh page costs
-// about 11 us to touch here, so a training step that re-allocates its activations would
-// otherwise pay that on every step.
-struct MallocTuning {
-    MallocTuning() {
-        mallopt(M_MMAP_THRESHOLD, 32 << 20);
-        mallopt(M_TRIM_THRESHOLD, 512 << 20);
-    }
-};
-const MallocTuning malloc_tuning;
-}  // namespace
 
 Storage::Storage(int64_t n) : nbytes(n) {
     data = std::malloc(n > 0 ? static_cast<size_t>(n) : 1);

@@ -2,7 +2,6 @@
 
 #include <cblas.h>
 
-#include <atomic>
 #include <stdexcept>
 #include <string>
 
@@ -20,34 +19,6 @@ template <class T>
 void scale(T* c, int64_t n, T beta) {
     for (int64_t i = 0; i < n; ++i) c[i] = beta == 0 ? T(0) : beta * c[i];
 }
-
-// The thread count the user asked for (0: OpenBLAS's own default, read on first use).
-std::atomic<int> configured_threads{0};
-int configured() {
-    int n = configured_threads.load(std::memory_order_relaxed);
-    if (n == 0) configured_threads.store(n = openblas_get_num_threads());
-    return n;
-}
-
-// Products below 16 M multiply-adds (a 256 x 256 x 256 gemm) run on one thread. Alone, two
-// threads would still win, but once woken, OpenBLAS's worker spins (sched_yield) on the other
-// core until it times out, and on this machine's vCPUs that halves the speed of everything the
-// main thread does meanwhile: W2 at batch 1 took 159 us a step with two threads against 63 us
-// with one, and at batch 64 up to 1194 us against 602. A product this small never wakes it.
-class SmallProduct {
-public:
-    explicit SmallProduct(int64_t madds) : narrowed_(madds < (int64_t{1} << 24) && configured() > 1) {
-        if (narrowed_) openblas_set_num_threads(1);
-    }
-    ~SmallProduct() {
-        if (narrowed_) openblas_set_num_threads(configured());
-    }
-    SmallProduct(const SmallProduct&) = delete;
-    SmallProduct& operator=(const SmallProduct&) = delete;
-
-private:
-    bool narrowed_;
-};
 
 // Shapes where sgemm/dgemm waste passes over memory, handled first; false when none applies.
 // - k = 1, beta = 0: C is an outer product. gemm would zero C, pack, then read and write it
@@ -71,7 +42,6 @@ bool gemm_special(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T
         beta = T(1);
     }
     const auto i = [](int64_t v) { return static_cast<int>(v); };
-    SmallProduct threads(m * n * k);
     if (m == 1) {  // c[n] = alpha * op(B)^T a + beta * c; a is contiguous ([1, k] or [k, 1])
         if (trans_b)
             gemv(CblasRowMajor, CblasNoTrans, i(n), i(k), alpha, b, i(k), a, 1, beta, c, 1);
@@ -92,7 +62,6 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
     if (m == 0 || n == 0) return;
     if (k == 0) return scale(c, m * n, beta);
     if (gemm_special(trans_a, trans_b, m, n, k, alpha, a, b, beta, c, cblas_sgemv)) return;
-    SmallProduct threads(m * n * k);
     cblas_sgemm(CblasRowMajor, flag(trans_a), flag(trans_b), static_cast<int>(m),
                 static_cast<int>(n), static_cast<int>(k), alpha, a, ld(trans_a, m, k), b,
                 ld(trans_b, k, n), beta, c, static_cast<int>(n));
@@ -103,7 +72,6 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double al
     if (m == 0 || n == 0) return;
     if (k == 0) return scale(c, m * n, beta);
     if (gemm_special(trans_a, trans_b, m, n, k, alpha, a, b, beta, c, cblas_dgemv)) return;
-    SmallProduct threads(m * n * k);
     cblas_dgemm(CblasRowMajor, flag(trans_a), flag(trans_b), static_cast<int>(m),
                 static_cast<int>(n), static_cast<int>(k), alpha, a, ld(trans_a, m, k), b,
                 ld(trans_b, k, n), beta, c, static_cast<int>(n));
@@ -124,22 +92,18 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, int64_t a
     }
 }
 
+// The one place tapegrad changes OpenBLAS's (process-wide) thread count: when asked.
 void set_blas_threads(int n) {
     if (n < 1) {
         throw std::invalid_argument("set_num_threads: expected at least 1 thread, got " +
                                     std::to_string(n));
     }
-    configured_threads.store(n);
     openblas_set_num_threads(n);
 }
-int blas_threads() { return configured(); }
+int blas_threads() { return openblas_get_num_threads(); }
 
 }  // namespace kernels
 
 void set_num_threads(int n) { kernels::set_blas_threads(n); }
 int get_num_threads() { return kernels::blas_threads(); }
-
-namespace kernels {
-
-}  // namespace kernels
 }  // namespace tapegrad
