@@ -17,11 +17,29 @@ namespace detail {
 using autograd::Grads;
 using autograd::record;
 
-/// A new contiguous tensor of the given shape and dtype; contents uninitialised.
+/// A new contiguous tensor of the given shape and dtype; contents uninitialised. Raises when
+/// a size is negative or the element or byte count overflows int64.
 Tensor make_tensor(const std::vector<int64_t>& sizes, ScalarType dtype);
-/// A view: same storage, new shape, element offset added.
-Tensor make_view(const Tensor& base, std::vector<int64_t> sizes, int64_t extra_offset);
+/// A view of `self`: its storage with new sizes, strides and (absolute) storage offset. Made
+/// with recording on, it remembers its base so that in-place ops through it rewrite the
+/// base's history. The caller records the view op (autograd::record) on it.
+Tensor make_view(const Tensor& self, std::vector<int64_t> sizes, const std::vector<int64_t>& strides,
+                 int64_t offset);
+/// `t`'s strides as seen from `out_sizes` (t broadcasts to them): 0 along new leading dims and
+/// along dims where t has size 1.
+std::vector<int64_t> expanded_strides(const Tensor& t, const std::vector<int64_t>& out_sizes);
+/// Writes `src`, broadcast to dst's shape and converted to dst's dtype, into dst's elements,
+/// whatever the strides of either. No graph, no version bump: the callers' business.
+void copy_into(const Tensor& dst, const Tensor& src);
 
+/// `t` itself when it is contiguous, else a contiguous copy outside the graph: what a kernel
+/// that reads raw memory flat reads (the op records its node on `t` itself).
+Tensor dense(const Tensor& t);
+
+/// The product of `sizes`; raises naming `op` when a size is negative or the product
+/// overflows int64.
+int64_t checked_numel(const char* op, const std::vector<int64_t>& sizes);
+/// The product of `sizes` (sizes already checked).
 int64_t numel_of(const std::vector<int64_t>& sizes);
 /// Wraps a possibly negative dim into [0, ndim); throws naming `op` when out of range.
 int64_t wrap_dim(const char* op, int64_t dim, int64_t ndim);
@@ -32,22 +50,42 @@ int64_t wrap_dim(const char* op, int64_t dim, int64_t ndim);
 void check_defined(const char* op, const Tensor& t, const char* what = "input");
 /// Throws unless `t` has a floating dtype.
 void check_floating(const char* op, const Tensor& t);
-/// The dtype a binary op on a and b computes in: float64 > float32 > int64.
+/// The result dtype of a binary op on a and b, LibTorch's promotion: the wider floating type,
+/// else the wider integer type (uint8 with a signed type gives int16 or wider), Bool lowest.
 ScalarType promote(ScalarType a, ScalarType b);
 /// The dtype a tensor op with a scalar computes in.
 ScalarType promote(ScalarType a, const Scalar& s);
 /// `t` in dtype `dt` (the same tensor when it already is), differentiably.
 Tensor cast(const Tensor& t, ScalarType dt);
 
-/// Calls f(T{}) with T the C++ type of `dt`.
+[[noreturn]] void unsupported_dtype(ScalarType dt);
+/// Calls f(T{}) with T the C++ type of `dt`, for the types arithmetic runs in: float, double
+/// and int64 (ops promote the other integer types and Bool to int64 first).
 template <class F>
 decltype(auto) dispatch(ScalarType dt, F&& f) {
     switch (dt) {
         case kFloat32: return f(float{});
         case kFloat64: return f(double{});
-        default: return f(int64_t{});
+        case kInt64: return f(int64_t{});
+        default: unsupported_dtype(dt);
     }
 }
+/// As dispatch, over every dtype (copies, conversions, comparisons).
+template <class F>
+decltype(auto) dispatch_all(ScalarType dt, F&& f) {
+    switch (dt) {
+        case kFloat32: return f(float{});
+        case kFloat64: return f(double{});
+        case kInt64: return f(int64_t{});
+        case kInt32: return f(int32_t{});
+        case kInt16: return f(int16_t{});
+        case kInt8: return f(int8_t{});
+        case kUInt8: return f(uint8_t{});
+        default: return f(bool{});
+    }
+}
+/// The dtype arithmetic on `dt` runs in: itself for float32, float64 and int64, else int64.
+inline ScalarType compute_type(ScalarType dt) { return is_floating_point(dt) ? dt : kInt64; }
 /// As dispatch, for ops defined only on floating types (checked by the caller).
 template <class F>
 decltype(auto) dispatch_floating(ScalarType dt, F&& f) {

@@ -135,11 +135,14 @@ bool exclusive(const Tensor& t) {
     return tapegrad::detail::impl_ptr(t).use_count() == 1 && tapegrad::detail::impl(t).storage.use_count() == 1;
 }
 
-// slot += g, recorded when create_graph (grad mode is then on), in place when it is safe.
+// slot += g, recorded when create_graph (grad mode is then on), in place when it is safe: the
+// slot's buffer is ours alone and has no gaps or repeated elements (a gradient may arrive as
+// a view, e.g. an expand with stride 0, which must not be written into or kept as a sum).
 void accumulate(Tensor& slot, Tensor g, bool create_graph) {
     if (!slot.defined()) {
-        slot = (create_graph || exclusive(g)) ? std::move(g) : g.detach().clone();
-    } else if (create_graph || !exclusive(slot)) {
+        if (create_graph || (exclusive(g) && g.is_contiguous())) slot = std::move(g);
+        else slot = g.detach().clone();
+    } else if (create_graph || !exclusive(slot) || !slot.is_contiguous()) {
         slot = slot + g;
     } else {
         slot.add_(g);
@@ -160,18 +163,22 @@ void check_shape(const Node& node, size_t input, const Tensor& g,
     }
 }
 
-Tensor run_hooks(const std::vector<GradHook>& hooks, Tensor g, const char* where) {
-    for (const GradHook& hook : hooks) {
-        if (!hook) continue;  // removed
+Tensor run_hooks(const HookList& hooks, Tensor g, const char* where) {
+    hooks.for_each([&](const GradHook& hook) {
         Tensor r = hook(g);
-        if (!r.defined()) continue;
+        if (!r.defined()) return;
         if (r.sizes() != g.sizes()) {
             throw std::logic_error(std::string("hook on ") + where + ": returned a gradient of "
                                    "shape " + shape_str(r.sizes()) + ", expected " +
                                    shape_str(g.sizes()));
         }
+        if (r.dtype() != g.dtype()) {
+            throw std::logic_error(std::string("hook on ") + where + ": returned a gradient of "
+                                   "dtype " + to_string(r.dtype()) + ", expected " +
+                                   to_string(g.dtype()));
+        }
         g = std::move(r);
-    }
+    });
     return g;
 }
 
@@ -283,18 +290,12 @@ private:
     // A leaf with hooks gets its contributions summed first, so that its hooks see the whole
     // gradient of this pass once (as LibTorch's AccumulateGrad); other leaves add directly.
     void deliver_to_leaf(const std::shared_ptr<TensorImpl>& leaf, Tensor g) {
-        if (!has_hooks(*leaf)) return accumulate_leaf(*leaf, std::move(g));
+        if (leaf->hooks.empty()) return accumulate_leaf(*leaf, std::move(g));
         for (auto& [held, sum] : hooked_) {
             if (held == leaf) return accumulate(sum, std::move(g), create_graph_);
         }
         hooked_.emplace_back(leaf, Tensor());
         accumulate(hooked_.back().second, std::move(g), create_graph_);
-    }
-
-    static bool has_hooks(const TensorImpl& leaf) {
-        for (const GradHook& h : leaf.hooks)
-            if (h) return true;
-        return false;
     }
 
     void flush_hooked_leaves() {
@@ -316,6 +317,8 @@ private:
         if (!create_graph_) g = g.detach();
         std::lock_guard<std::mutex> lock(leaf_lock(&leaf));
         accumulate(leaf.grad, std::move(g), create_graph_);
+        // .grad is laid out as a fresh tensor, so optimizers may read it flat
+        if (!leaf.grad.is_contiguous()) leaf.grad = leaf.grad.contiguous();
     }
 
     bool keep_graph_, create_graph_;

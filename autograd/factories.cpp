@@ -13,13 +13,21 @@ Tensor finish(Tensor t, const TensorOptions& o) {
     return t;
 }
 
+// A fresh tensor for a factory: the options' device checked (CPU only), the sizes checked.
+Tensor fresh(const char* op, const std::vector<int64_t>& sizes, ScalarType dtype,
+             const TensorOptions& o) {
+    detail::check_cpu(op, o.device());
+    detail::checked_numel(op, sizes);
+    return detail::make_tensor(sizes, dtype);
+}
+
 ScalarType dtype_or(const TensorOptions& o, ScalarType fallback) {
     return o.has_dtype() ? o.dtype() : fallback;
 }
 
 // Writes doubles into t's buffer in its dtype.
 void fill_from(Tensor& t, const std::vector<double>& values) {
-    detail::dispatch(t.dtype(), [&](auto zero) {
+    detail::dispatch_all(t.dtype(), [&](auto zero) {
         using T = decltype(zero);
         T* p = t.data_ptr<T>();
         for (size_t i = 0; i < values.size(); ++i) p[i] = static_cast<T>(values[i]);
@@ -59,40 +67,38 @@ TensorData::TensorData(const std::vector<int64_t>& v)
     : values_(to_doubles(v)), sizes_{static_cast<int64_t>(v.size())} {}
 
 Tensor tensor(const TensorData& data, TensorOptions o) {
-    Tensor t = detail::make_tensor(data.sizes(), dtype_or(o, data.is_floating() ? kFloat32 : kInt64));
+    Tensor t = fresh("tensor", data.sizes(), dtype_or(o, data.is_floating() ? kFloat32 : kInt64), o);
     fill_from(t, data.values());
     return finish(t, o);
 }
 
 // ---- constants ------------------------------------------------------------------------------
 
-Tensor empty(std::vector<int64_t> sizes, TensorOptions o) {
-    for (int64_t s : sizes)
-        if (s < 0) detail::fail("empty", "negative size in " + shape_str(sizes));
-    return finish(detail::make_tensor(sizes, dtype_or(o, kFloat32)), o);
+Tensor empty(IntArrayRef sizes, TensorOptions o) {
+    return finish(fresh("empty", sizes, dtype_or(o, kFloat32), o), o);
 }
 
-Tensor full(std::vector<int64_t> sizes, Scalar value, TensorOptions o) {
-    for (int64_t s : sizes)
-        if (s < 0) detail::fail("full", "negative size in " + shape_str(sizes));
-    Tensor t = detail::make_tensor(sizes, dtype_or(o, value.is_integral() ? kInt64 : kFloat32));
-    detail::dispatch(t.dtype(), [&](auto zero) {
+Tensor full(IntArrayRef sizes, Scalar value, TensorOptions o) {
+    const ScalarType fallback = value.is_bool() ? kBool : value.is_integral() ? kInt64 : kFloat32;
+    Tensor t = fresh("full", sizes, dtype_or(o, fallback), o);
+    detail::dispatch_all(t.dtype(), [&](auto zero) {
         using T = decltype(zero);
-        const T v = t.dtype() == kInt64 ? T(value.to_long()) : T(value.to_double());
+        // integers from the integer itself: a double cannot hold every large int64
+        const T v = value.is_integral() ? T(value.to_long()) : T(value.to_double());
         T* p = t.data_ptr<T>();
         for (int64_t i = 0, n = t.numel(); i < n; ++i) p[i] = v;
     });
     return finish(t, o);
 }
 
-Tensor zeros(std::vector<int64_t> sizes, TensorOptions o) {
-    Tensor t = empty(std::move(sizes), o.requires_grad(false));
-    std::memset(t.raw_data(), 0, static_cast<size_t>(t.numel() * element_size(t.dtype())));
+Tensor zeros(IntArrayRef sizes, TensorOptions o) {
+    Tensor t = fresh("zeros", sizes, dtype_or(o, kFloat32), o);
+    std::memset(t.raw_data(), 0, static_cast<size_t>(t.nbytes()));
     return finish(t, o);
 }
 
-Tensor ones(std::vector<int64_t> sizes, TensorOptions o) {
-    return full(std::move(sizes), 1.0, o.dtype(dtype_or(o, kFloat32)));
+Tensor ones(IntArrayRef sizes, TensorOptions o) {
+    return full(std::move(sizes), 1, o.dtype(dtype_or(o, kFloat32)));
 }
 
 Tensor empty_like(const Tensor& t, TensorOptions o) { return empty(t.sizes(), o.dtype(dtype_or(o, t.dtype()))); }
@@ -119,9 +125,15 @@ Tensor arange(Scalar start, Scalar end, Scalar step, TensorOptions o) {
                                    std::to_string(a) + " to " + std::to_string(b));
     }
     const bool integral = start.is_integral() && end.is_integral() && step.is_integral();
-    const int64_t n = static_cast<int64_t>(std::ceil((b - a) / s));
-    Tensor t = detail::make_tensor({n}, dtype_or(o, integral ? kInt64 : kFloat32));
-    detail::dispatch(t.dtype(), [&](auto zero) {
+    const double count = std::ceil((b - a) / s);
+    if (!(count < 9.2e18)) {  // also catches a NaN from 0 * inf
+        detail::fail("arange", "start " + std::to_string(a) + ", end " + std::to_string(b) +
+                                   " and step " + std::to_string(s) +
+                                   " give more elements than an int64 can count");
+    }
+    const int64_t n = static_cast<int64_t>(count);
+    Tensor t = fresh("arange", {n}, dtype_or(o, integral ? kInt64 : kFloat32), o);
+    detail::dispatch_all(t.dtype(), [&](auto zero) {
         using T = decltype(zero);
         T* p = t.data_ptr<T>();
         for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(a + static_cast<double>(i) * s);
@@ -132,10 +144,11 @@ Tensor arange(Scalar start, Scalar end, Scalar step, TensorOptions o) {
 Tensor linspace(Scalar start, Scalar end, int64_t steps, TensorOptions o) {
     if (steps < 0) detail::fail("linspace", "steps must be non-negative, got " + std::to_string(steps));
     const double a = start.to_double(), b = end.to_double();
+    detail::checked_numel("linspace", {steps});
     std::vector<double> v(static_cast<size_t>(steps));
     for (int64_t i = 0; i < steps; ++i)
         v[i] = steps == 1 ? a : a + (b - a) * static_cast<double>(i) / static_cast<double>(steps - 1);
-    Tensor t = detail::make_tensor({steps}, dtype_or(o, kFloat32));
+    Tensor t = fresh("linspace", {steps}, dtype_or(o, kFloat32), o);
     fill_from(t, v);
     return finish(t, o);
 }
@@ -145,7 +158,7 @@ Tensor eye(int64_t n, TensorOptions o) { return eye(n, n, o); }
 Tensor eye(int64_t n, int64_t m, TensorOptions o) {
     if (n < 0 || m < 0) detail::fail("eye", "sizes must be non-negative, got " + std::to_string(n) + " and " + std::to_string(m));
     Tensor t = zeros({n, m}, o.requires_grad(false));
-    detail::dispatch(t.dtype(), [&](auto zero) {
+    detail::dispatch_all(t.dtype(), [&](auto zero) {
         using T = decltype(zero);
         T* p = t.data_ptr<T>();
         for (int64_t i = 0; i < std::min(n, m); ++i) p[i * m + i] = T(1);
@@ -153,10 +166,10 @@ Tensor eye(int64_t n, int64_t m, TensorOptions o) {
     return finish(t, o);
 }
 
-Tensor from_blob(const void* data, std::vector<int64_t> sizes, TensorOptions o) {
+Tensor from_blob(const void* data, IntArrayRef sizes, TensorOptions o) {
     if (!data) detail::fail("from_blob", "data is a null pointer");
-    Tensor t = empty(std::move(sizes), o.requires_grad(false));
-    std::memcpy(t.raw_data(), data, static_cast<size_t>(t.numel() * element_size(t.dtype())));
+    Tensor t = fresh("from_blob", sizes, dtype_or(o, kFloat32), o);
+    std::memcpy(t.raw_data(), data, static_cast<size_t>(t.nbytes()));
     return finish(t, o);
 }
 

@@ -90,20 +90,31 @@ GradcheckResult gradcheck(const GradcheckFn& fn, const std::vector<Tensor>& inpu
     int failures = 0;
     for (size_t k = 0; k < diff.size(); ++k) {
         const Tensor& x = diff[k];
-        double* p = x.data_ptr<double>();
+        double* base = x.data_ptr<double>();
+        // element j of x in memory, through its strides (an input may be a view)
+        const std::vector<int64_t> xs = x.sizes(), st = x.strides();
+        auto at = [&](int64_t j) -> double& {
+            int64_t off = 0;
+            for (size_t d = xs.size(); d-- > 0;) {
+                off += (j % xs[d]) * st[d];
+                j /= xs[d];
+            }
+            return base[off];
+        };
         const std::vector<double> a = analytic[k].defined() ? analytic[k].to_vector<double>()
                                                             : std::vector<double>(x.numel(), 0.0);
         for (int64_t j = 0; j < x.numel(); ++j) {
             // central difference, writing the input's buffer directly (outside the graph)
-            const double saved = p[j];
+            double& xj = at(j);
+            const double saved = xj;
             double fp, fm;
             {
                 NoGradGuard guard;
-                p[j] = saved + opt.eps;
+                xj = saved + opt.eps;
                 fp = reduced(fn, inputs, opt.seed).item<double>();
-                p[j] = saved - opt.eps;
+                xj = saved - opt.eps;
                 fm = reduced(fn, inputs, opt.seed).item<double>();
-                p[j] = saved;
+                xj = saved;
             }
             const double numeric = (fp - fm) / (2 * opt.eps);
             const double err = std::abs(a[j] - numeric);

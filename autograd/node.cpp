@@ -14,10 +14,11 @@ thread_local uint64_t next_sequence_nr = 0;
 // True when a floating tensor holds a NaN or an infinity.
 bool has_non_finite(const Tensor& t) {
     if (!t.defined() || !t.is_floating_point()) return false;
+    const Tensor d = tapegrad::detail::dense(t);
     return tapegrad::detail::dispatch_floating(t.dtype(), [&](auto zero) {
         using T = decltype(zero);
-        const T* p = t.data_ptr<T>();
-        for (int64_t i = 0; i < t.numel(); ++i)
+        const T* p = d.data_ptr<T>();
+        for (int64_t i = 0; i < d.numel(); ++i)
             if (!std::isfinite(p[i])) return true;
         return false;
     });
@@ -105,8 +106,7 @@ void Node::release_now() {
     // A hook may hold a tensor that owns this node (h.register_hook([h] ...)): a cycle. A
     // freed node never runs its hooks again, so each becomes an empty one: what it captured
     // goes, and its handle stays valid for remove_hook.
-    for (GradHook& hook : pre_hooks)
-        if (hook) hook = [](const Tensor&) { return Tensor(); };
+    pre_hooks.disarm();
 }
 
 Tensor Node::saved_output() {
@@ -120,8 +120,7 @@ Tensor Node::saved_output() {
     auto impl = std::make_shared<TensorImpl>();
     impl->storage = out_storage_;
     impl->offset = out_offset_;
-    impl->sizes = out_sizes_;
-    impl->numel = tapegrad::detail::numel_of(out_sizes_);
+    impl->set_geometry(out_sizes_, out_strides_.data());
     impl->dtype = out_dtype_;
     impl->requires_grad = true;
     impl->grad_fn = shared_from_this();
@@ -136,6 +135,7 @@ void attach(Tensor& out, const std::shared_ptr<Node>& node, bool save_output, co
     if (save_output) {
         node->out_storage_ = o.storage;
         node->out_offset_ = o.offset;
+        node->out_strides_.assign(o.strides.begin(), o.strides.end());
         node->out_version_ = o.storage->version;
     }
     if (AnomalyMode::is_enabled()) {
@@ -147,6 +147,7 @@ void attach(Tensor& out, const std::shared_ptr<Node>& node, bool save_output, co
                                      node->context_);
         }
     }
+    if (o.grad_fn) detail::release_node(std::move(o.grad_fn));  // a view's old history
     o.grad_fn = node;
     o.requires_grad = true;
 }
@@ -168,30 +169,38 @@ bool needs_graph(const std::vector<Tensor>& inputs) {
 }
 
 namespace {
-Edge edge_to(const Tensor& t) {
+Edge edge_to(const Tensor& t, bool saved) {
     if (!t.defined()) return Edge{};
     Edge e;
-    e.storage = tapegrad::detail::impl(t).storage;
-    e.version = tapegrad::detail::impl(t).storage->version;
+    if (saved) {
+        e.storage = tapegrad::detail::impl(t).storage;
+        e.version = tapegrad::detail::impl(t).storage->version;
+    }
     if (!t.requires_grad()) return e;
     if (t.grad_fn()) e.fn = t.grad_fn();
     else e.leaf = tapegrad::detail::impl_ptr(t);
     return e;
 }
-}  // namespace
 
-std::vector<Edge> make_edges(std::initializer_list<Tensor> inputs) {
+template <class List>
+std::vector<Edge> edges_of(const List& inputs, uint32_t saved) {
     std::vector<Edge> edges;
     edges.reserve(inputs.size());
-    for (const Tensor& t : inputs) edges.push_back(edge_to(t));
+    uint32_t bit = 1;
+    for (const Tensor& t : inputs) {
+        edges.push_back(edge_to(t, (saved & bit) != 0));
+        bit = bit << 1 ? bit << 1 : 0x80000000u;  // inputs past 31 share the last bit
+    }
     return edges;
 }
+}  // namespace
 
-std::vector<Edge> make_edges(const std::vector<Tensor>& inputs) {
-    std::vector<Edge> edges;
-    edges.reserve(inputs.size());
-    for (const Tensor& t : inputs) edges.push_back(edge_to(t));
-    return edges;
+std::vector<Edge> make_edges(std::initializer_list<Tensor> inputs, uint32_t saved) {
+    return edges_of(inputs, saved);
+}
+
+std::vector<Edge> make_edges(const std::vector<Tensor>& inputs, uint32_t saved) {
+    return edges_of(inputs, saved);
 }
 
 void release_node(std::shared_ptr<Node>&& node) {

@@ -21,9 +21,14 @@ namespace autograd {
 /// needs none).
 using Grads = std::vector<Tensor>;
 
+/// Which inputs an op's backward reads (bit i: input i). Their storage versions are recorded,
+/// so that backward refuses to run on an input modified in place after the op used it;
+/// inputs the backward never reads (add's, a view's) may be modified freely.
+constexpr uint32_t kSavesAll = ~0u;
+constexpr uint32_t kSavesNone = 0;
+
 /// Where the gradient of one input goes: into the node that made it, or into a leaf's .grad.
-/// It also remembers the input's storage version, so that backward can refuse to run on an
-/// input that was modified in place after the op used it.
+/// For an input the backward reads, it also remembers the input's storage version.
 struct Edge {
     std::shared_ptr<Node> fn;        // the input's grad_fn, or null for a leaf
     std::weak_ptr<TensorImpl> leaf;  // the leaf to accumulate into when fn is null
@@ -72,7 +77,7 @@ public:
     void release();
 
     /// Hooks that see (and may replace) the gradient of this node's output.
-    std::vector<GradHook> pre_hooks;
+    HookList pre_hooks;
     /// The output tensor whose .grad() is kept (retain_grad), if any.
     std::weak_ptr<TensorImpl> retained;
 
@@ -102,6 +107,7 @@ private:
     void release_now();
     std::shared_ptr<Storage> out_storage_;  // only for ops that save their output
     int64_t out_offset_ = 0;
+    std::vector<int64_t> out_strides_;
     uint64_t out_version_ = 0;
 };
 
@@ -132,8 +138,8 @@ namespace detail {
 /// True when an op on these inputs must be recorded: grad mode is on and one requires grad.
 bool needs_graph(std::initializer_list<Tensor> inputs);
 bool needs_graph(const std::vector<Tensor>& inputs);
-std::vector<Edge> make_edges(std::initializer_list<Tensor> inputs);
-std::vector<Edge> make_edges(const std::vector<Tensor>& inputs);
+std::vector<Edge> make_edges(std::initializer_list<Tensor> inputs, uint32_t saved = kSavesAll);
+std::vector<Edge> make_edges(const std::vector<Tensor>& inputs, uint32_t saved = kSavesAll);
 
 /// Destroys a node without recursion: a chain of a million nodes would overflow the stack if
 /// each destructor released the next.
@@ -141,10 +147,11 @@ void release_node(std::shared_ptr<Node>&& node);
 
 template <class F, class Inputs>
 Tensor record_node(const char* op, Tensor out, const Inputs& inputs, F&& backward,
-                   const char* rule) {
+                   const char* rule, uint32_t saved) {
     if (!needs_graph(inputs)) return out;
     using Fn = std::decay_t<F>;
-    auto node = std::make_shared<LambdaNode<Fn>>(op, make_edges(inputs), std::forward<F>(backward));
+    auto node = std::make_shared<LambdaNode<Fn>>(op, make_edges(inputs, saved),
+                                                 std::forward<F>(backward));
     attach(out, node, LambdaNode<Fn>::kSavesOutput, rule);
     return out;
 }
@@ -152,15 +159,16 @@ Tensor record_node(const char* op, Tensor out, const Inputs& inputs, F&& backwar
 
 /// Records `out = op(inputs)` on the tape with its backward rule; returns `out`. This is the
 /// only place an op touches the graph. `rule` is the backward's math, shown by print_tape.
+/// `saved` names the inputs the backward reads (kSavesNone for add, views, sums...).
 template <class F>
 Tensor record(const char* op, Tensor out, std::initializer_list<Tensor> inputs, F&& backward,
-              const char* rule = nullptr) {
-    return detail::record_node(op, std::move(out), inputs, std::forward<F>(backward), rule);
+              const char* rule = nullptr, uint32_t saved = kSavesAll) {
+    return detail::record_node(op, std::move(out), inputs, std::forward<F>(backward), rule, saved);
 }
 template <class F>
 Tensor record(const char* op, Tensor out, const std::vector<Tensor>& inputs, F&& backward,
-              const char* rule = nullptr) {
-    return detail::record_node(op, std::move(out), inputs, std::forward<F>(backward), rule);
+              const char* rule = nullptr, uint32_t saved = kSavesAll) {
+    return detail::record_node(op, std::move(out), inputs, std::forward<F>(backward), rule, saved);
 }
 
 }  // namespace autograd

@@ -3,6 +3,7 @@
 // Each is defined next to its backward in autograd/ops/<family>.cpp.
 
 #include <cstdint>
+#include <optional>
 #include <tuple>
 #include <vector>
 
@@ -111,9 +112,7 @@ Tensor bmm(const Tensor& a, const Tensor& b);
 /// x @ weight^T + bias, as nn::Linear computes it; x is [..., in], weight [out, in], bias
 /// [out] or undefined. One gemm with the transpose passed as a flag.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
-/// 2-D transpose.
-Tensor t(const Tensor& a);
-Tensor transpose(const Tensor& a, int64_t dim0, int64_t dim1);
+
 /// Sum of a * b over all elements, for 1-D tensors of the same length.
 Tensor dot(const Tensor& a, const Tensor& b);
 /// Threads for matrix products, as torch::set_num_threads: sets OpenBLAS's (process-wide)
@@ -122,7 +121,11 @@ void set_num_threads(int n);
 int get_num_threads();
 
 // ---- shape (ops/shape.cpp) ---------------------------------------------------------------------
-Tensor reshape(const Tensor& a, std::vector<int64_t> shape);
+// Views (sharing a's storage, so writes through them reach a): reshape when a's strides
+// allow it, view, flatten, squeeze, unsqueeze, t, transpose, permute, movedim, expand, slice,
+// narrow, select, diagonal, unfold, as_strided, split, chunk, unbind.
+/// a as `shape` (one -1 inferred): a view when a's strides allow it, else a copy.
+Tensor reshape(const Tensor& a, IntArrayRef shape);
 Tensor flatten(const Tensor& a, int64_t start_dim = 0, int64_t end_dim = -1);
 Tensor squeeze(const Tensor& a);
 Tensor squeeze(const Tensor& a, int64_t dim);
@@ -131,12 +134,37 @@ Tensor slice(const Tensor& a, int64_t dim = 0, int64_t start = 0, int64_t end = 
              int64_t step = 1);
 Tensor select(const Tensor& a, int64_t dim, int64_t index);
 Tensor narrow(const Tensor& a, int64_t dim, int64_t start, int64_t length);
+/// 2-D transpose (1-D and 0-D tensors unchanged).
+Tensor t(const Tensor& a);
+Tensor transpose(const Tensor& a, int64_t dim0, int64_t dim1);
+/// a's dims in the order `dims`.
+Tensor permute(const Tensor& a, IntArrayRef dims);
+/// Dims `source` moved to `destination`, the others keeping their order.
+Tensor movedim(const Tensor& a, std::vector<int64_t> source, std::vector<int64_t> destination);
+Tensor movedim(const Tensor& a, int64_t source, int64_t destination);
+/// The diagonal over dim1 and dim2 (offset > 0: above it), as a new last dim.
+Tensor diagonal(const Tensor& a, int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1);
+/// Windows of `size` every `step` along dim, as a new last dim.
+Tensor unfold(const Tensor& a, int64_t dim, int64_t size, int64_t step);
+/// The elements at `size`/`stride` from `storage_offset` (default: a's own) of a's storage;
+/// the view must stay within a's span of it.
+Tensor as_strided(const Tensor& a, std::vector<int64_t> size, std::vector<int64_t> stride,
+                  std::optional<int64_t> storage_offset = std::nullopt);
+/// Pieces of `split_size` along dim (the last may be shorter).
+std::vector<Tensor> split(const Tensor& a, int64_t split_size, int64_t dim = 0);
+std::vector<Tensor> split_with_sizes(const Tensor& a, const std::vector<int64_t>& split_sizes,
+                                     int64_t dim = 0);
+/// `chunks` near-equal pieces along dim.
+std::vector<Tensor> chunk(const Tensor& a, int64_t chunks, int64_t dim = 0);
+/// The slices along dim.
+std::vector<Tensor> unbind(const Tensor& a, int64_t dim = 0);
 /// Rows (or slices along `dim`) picked by an int64 index; repeated indices sum their gradients.
 Tensor index_select(const Tensor& a, int64_t dim, const Tensor& index);
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
-/// Broadcasts `a` to `sizes` (-1 keeps a size). Copies: tapegrad tensors are contiguous.
-Tensor expand(const Tensor& a, std::vector<int64_t> sizes);
+/// Broadcasts `a` to `sizes` (-1 keeps a size): a view with stride 0 where a is repeated
+/// (write into it only after clone()).
+Tensor expand(const Tensor& a, IntArrayRef sizes);
 /// Sums `a` down to `sizes`, the reverse of broadcasting; the backward of every broadcast.
 Tensor sum_to(const Tensor& a, const std::vector<int64_t>& sizes);
 /// Picks a[i, index[i]] along `dim` (index has a's shape except along dim).
@@ -193,10 +221,10 @@ private:
 };
 
 Tensor tensor(const TensorData& data, TensorOptions options = {});
-Tensor empty(std::vector<int64_t> sizes, TensorOptions options = {});
-Tensor zeros(std::vector<int64_t> sizes, TensorOptions options = {});
-Tensor ones(std::vector<int64_t> sizes, TensorOptions options = {});
-Tensor full(std::vector<int64_t> sizes, Scalar value, TensorOptions options = {});
+Tensor empty(IntArrayRef sizes, TensorOptions options = {});
+Tensor zeros(IntArrayRef sizes, TensorOptions options = {});
+Tensor ones(IntArrayRef sizes, TensorOptions options = {});
+Tensor full(IntArrayRef sizes, Scalar value, TensorOptions options = {});
 Tensor empty_like(const Tensor& t, TensorOptions options = {});
 Tensor zeros_like(const Tensor& t, TensorOptions options = {});
 Tensor ones_like(const Tensor& t, TensorOptions options = {});
@@ -210,23 +238,23 @@ Tensor linspace(Scalar start, Scalar end, int64_t steps, TensorOptions options =
 Tensor eye(int64_t n, TensorOptions options = {});
 Tensor eye(int64_t n, int64_t m, TensorOptions options = {});
 /// Copies `sizes` elements of dtype options.dtype() from `data` (LibTorch's aliases them).
-Tensor from_blob(const void* data, std::vector<int64_t> sizes, TensorOptions options = {});
+Tensor from_blob(const void* data, IntArrayRef sizes, TensorOptions options = {});
 
 // ---- random numbers (random.cpp) ---------------------------------------------------------------
 /// Seeds the generator behind every random draw, so that runs repeat exactly.
 void manual_seed(uint64_t seed);
 /// Uniform on [0, 1).
-Tensor rand(std::vector<int64_t> sizes, TensorOptions options = {});
+Tensor rand(IntArrayRef sizes, TensorOptions options = {});
 /// Standard normal.
-Tensor randn(std::vector<int64_t> sizes, TensorOptions options = {});
+Tensor randn(IntArrayRef sizes, TensorOptions options = {});
 /// Integers uniform on [low, high); int64 unless the options say otherwise.
-Tensor randint(int64_t low, int64_t high, std::vector<int64_t> sizes, TensorOptions options = {});
-Tensor randint(int64_t high, std::vector<int64_t> sizes, TensorOptions options = {});
+Tensor randint(int64_t low, int64_t high, IntArrayRef sizes, TensorOptions options = {});
+Tensor randint(int64_t high, IntArrayRef sizes, TensorOptions options = {});
 /// A random permutation of 0..n-1 (int64).
 Tensor randperm(int64_t n, TensorOptions options = {});
 Tensor rand_like(const Tensor& t);
 Tensor randn_like(const Tensor& t);
 /// 0/1 draws with probability p of 1, in the dtype of the options.
-Tensor bernoulli(std::vector<int64_t> sizes, double p, TensorOptions options = {});
+Tensor bernoulli(IntArrayRef sizes, double p, TensorOptions options = {});
 
 }  // namespace tapegrad

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "autograd/detail.hpp"
+#include "autograd/view.hpp"
 
 namespace tapegrad {
 
@@ -22,11 +23,42 @@ template <class Draw>
 void fill_random(const Tensor& t, Draw draw) {
     std::lock_guard<std::mutex> lock(rng_mutex);
     std::mt19937_64& rng = generator();
-    detail::dispatch(t.dtype(), [&](auto zero) {
+    detail::dispatch_all(t.dtype(), [&](auto zero) {
         using T = decltype(zero);
         T* p = t.data_ptr<T>();
         for (int64_t i = 0, n = t.numel(); i < n; ++i) p[i] = static_cast<T>(draw(rng));
     });
+}
+
+// Fills self in place with draws: directly when it is contiguous and nothing is recorded,
+// else through a fresh tensor (a view's strides; or recorded, as an overwrite of self).
+template <class Draw>
+Tensor& random_inplace(const char* op, const Tensor& self, Draw draw) {
+    detail::check_defined(op, self, "self");
+    const bool recorded = detail::inplace_is_recorded(self, {});
+    if (!recorded && self.is_contiguous()) {
+        detail::begin_inplace(op, self);
+        fill_random(self, draw);
+        return const_cast<Tensor&>(self);
+    }
+    Tensor r = detail::make_tensor(self.sizes(), self.dtype());
+    fill_random(r, draw);
+    if (recorded) {
+        detail::finish_inplace(op, self, r);
+    } else {
+        detail::begin_inplace(op, self);
+        detail::copy_into(self, r);
+    }
+    return const_cast<Tensor&>(self);
+}
+
+// A uniform integer in [0, range) for range >= 1, without modulo bias (a draw past the
+// largest multiple of range is redrawn).
+uint64_t below(std::mt19937_64& rng, uint64_t range) {
+    const uint64_t limit = UINT64_MAX - UINT64_MAX % range;
+    uint64_t v = rng();
+    while (v >= limit) v = rng();
+    return v % range;
 }
 
 // Box-Muller, one normal per call (the second of each pair is discarded for simplicity).
@@ -53,30 +85,37 @@ void manual_seed(uint64_t seed) {
     generator().seed(seed);
 }
 
-Tensor rand(std::vector<int64_t> sizes, TensorOptions o) {
+Tensor rand(IntArrayRef sizes, TensorOptions o) {
+    detail::check_cpu("rand", o.device());
     Tensor t = detail::make_tensor(sizes, floating_dtype("rand", o));
     fill_random(t, uniform01);
     return finish(t, o);
 }
 
-Tensor randn(std::vector<int64_t> sizes, TensorOptions o) {
+Tensor randn(IntArrayRef sizes, TensorOptions o) {
+    detail::check_cpu("randn", o.device());
     Tensor t = detail::make_tensor(sizes, floating_dtype("randn", o));
     fill_random(t, normal01);
     return finish(t, o);
 }
 
-Tensor randint(int64_t low, int64_t high, std::vector<int64_t> sizes, TensorOptions o) {
+Tensor randint(int64_t low, int64_t high, IntArrayRef sizes, TensorOptions o) {
     if (high <= low) {
         detail::fail("randint", "high (" + std::to_string(high) + ") must be greater than low (" +
                                     std::to_string(low) + ")");
     }
+    detail::check_cpu("randint", o.device());
     Tensor t = detail::make_tensor(sizes, o.has_dtype() ? o.dtype() : kInt64);
-    const uint64_t range = static_cast<uint64_t>(high - low);
-    fill_random(t, [&](std::mt19937_64& rng) { return static_cast<double>(low + static_cast<int64_t>(rng() % range)); });
+    // in unsigned arithmetic, so that [INT64_MIN, INT64_MAX) has its true width, and integral
+    // all the way: values above 2^53 do not round through a double
+    const uint64_t range = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
+    fill_random(t, [&](std::mt19937_64& rng) {
+        return static_cast<int64_t>(static_cast<uint64_t>(low) + below(rng, range));
+    });
     return finish(t, o);
 }
 
-Tensor randint(int64_t high, std::vector<int64_t> sizes, TensorOptions o) {
+Tensor randint(int64_t high, IntArrayRef sizes, TensorOptions o) {
     return randint(0, high, std::move(sizes), o);
 }
 
@@ -87,7 +126,7 @@ Tensor randperm(int64_t n, TensorOptions o) {
     {
         std::lock_guard<std::mutex> lock(rng_mutex);
         std::mt19937_64& rng = generator();
-        for (int64_t i = n - 1; i > 0; --i) std::swap(perm[i], perm[rng() % (i + 1)]);
+        for (int64_t i = n - 1; i > 0; --i) std::swap(perm[i], perm[below(rng, uint64_t(i) + 1)]);
     }
     Tensor t = tensor(perm);
     return o.has_dtype() ? t.to(o.dtype()) : t;
@@ -96,7 +135,7 @@ Tensor randperm(int64_t n, TensorOptions o) {
 Tensor rand_like(const Tensor& t) { return rand(t.sizes(), t.dtype()); }
 Tensor randn_like(const Tensor& t) { return randn(t.sizes(), t.dtype()); }
 
-Tensor bernoulli(std::vector<int64_t> sizes, double p, TensorOptions o) {
+Tensor bernoulli(IntArrayRef sizes, double p, TensorOptions o) {
     if (!(p >= 0 && p <= 1)) detail::fail("bernoulli", "p must be in [0, 1], got " + std::to_string(p));
     Tensor t = detail::make_tensor(sizes, o.has_dtype() ? o.dtype() : kFloat32);
     fill_random(t, [p](std::mt19937_64& rng) { return uniform01(rng) < p ? 1.0 : 0.0; });
@@ -104,22 +143,19 @@ Tensor bernoulli(std::vector<int64_t> sizes, double p, TensorOptions o) {
 }
 
 Tensor& Tensor::uniform_(double from, double to) const {
-    detail::begin_inplace("uniform_", *this);
-    fill_random(*this, [=](std::mt19937_64& rng) { return from + (to - from) * uniform01(rng); });
-    return const_cast<Tensor&>(*this);
+    return random_inplace("uniform_", *this,
+                          [=](std::mt19937_64& rng) { return from + (to - from) * uniform01(rng); });
 }
 
 Tensor& Tensor::normal_(double mean, double std) const {
-    detail::begin_inplace("normal_", *this);
-    fill_random(*this, [=](std::mt19937_64& rng) { return mean + std * normal01(rng); });
-    return const_cast<Tensor&>(*this);
+    return random_inplace("normal_", *this,
+                          [=](std::mt19937_64& rng) { return mean + std * normal01(rng); });
 }
 
 Tensor& Tensor::bernoulli_(double p) const {
     if (!(p >= 0 && p <= 1)) detail::fail("bernoulli_", "p must be in [0, 1], got " + std::to_string(p));
-    detail::begin_inplace("bernoulli_", *this);
-    fill_random(*this, [p](std::mt19937_64& rng) { return uniform01(rng) < p ? 1.0 : 0.0; });
-    return const_cast<Tensor&>(*this);
+    return random_inplace("bernoulli_", *this,
+                          [p](std::mt19937_64& rng) { return uniform01(rng) < p ? 1.0 : 0.0; });
 }
 
 }  // namespace tapegrad

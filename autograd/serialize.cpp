@@ -185,7 +185,8 @@ void write_archive(const std::string& path, const NamedTensors& tensors) {
             w.number<uint32_t>(static_cast<uint32_t>(t.dim()));
             for (int64_t s : t.sizes()) w.number<int64_t>(s);
             const size_t width = static_cast<size_t>(element_size(t.dtype()));
-            w.elements(t.raw_data(), static_cast<size_t>(t.numel()) * width, width);
+            const Tensor d = detail::dense(t);  // a view is written as its elements, row-major
+            w.elements(d.raw_data(), static_cast<size_t>(t.numel()) * width, width);
         }
         w.checksum();
         if (::fsync(fd) != 0) {

@@ -5,11 +5,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
-#include <sstream>
+#include <ostream>
 
 #include "autograd/detail.hpp"
 #include "autograd/engine.hpp"
+#include "autograd/kernels/strided.hpp"
 #include "autograd/node.hpp"
+#include "autograd/view.hpp"
 
 namespace tapegrad {
 
@@ -17,11 +19,74 @@ const char* to_string(ScalarType t) {
     switch (t) {
         case kFloat32: return "float32";
         case kFloat64: return "float64";
-        default: return "int64";
+        case kInt64: return "int64";
+        case kInt32: return "int32";
+        case kInt16: return "int16";
+        case kInt8: return "int8";
+        case kUInt8: return "uint8";
+        default: return "bool";
     }
 }
 
 std::ostream& operator<<(std::ostream& os, ScalarType t) { return os << to_string(t); }
+
+void Scalar::throw_too_large(unsigned long long v) {
+    throw std::invalid_argument("Scalar: " + std::to_string(v) + " does not fit in an int64");
+}
+
+std::ostream& operator<<(std::ostream& os, const Scalar& s) {
+    if (s.is_bool()) return os << (s.toBool() ? "true" : "false");
+    if (s.is_integral()) return os << s.to_long();
+    return os << s.to_double();
+}
+
+Device::Device(DeviceType type, int index) : type_(type), index_(index) {
+    if (index < -1) {
+        throw std::invalid_argument("Device: index must be -1 (none) or >= 0, got " +
+                                    std::to_string(index));
+    }
+    if (type == kCPU && index > 0) {
+        throw std::invalid_argument("Device: the CPU has index 0 only, got " + std::to_string(index));
+    }
+}
+
+Device::Device(const std::string& spec) : type_(kCPU), index_(-1) {
+    const size_t colon = spec.find(':');
+    const std::string kind = spec.substr(0, colon);
+    if (kind == "cpu") type_ = kCPU;
+    else if (kind == "cuda") type_ = kCUDA;
+    else {
+        throw std::invalid_argument("Device: expected 'cpu', 'cuda' or 'cuda:<index>', got '" +
+                                    spec + "'");
+    }
+    if (colon != std::string::npos) {
+        const std::string digits = spec.substr(colon + 1);
+        if (digits.empty() || digits.size() > 9 ||
+            !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+            throw std::invalid_argument("Device: bad device index in '" + spec + "'");
+        }
+        *this = Device(type_, std::stoi(digits));
+    }
+}
+
+std::string Device::str() const {
+    std::string s = type_ == kCPU ? "cpu" : "cuda";
+    if (index_ >= 0) s += ":" + std::to_string(index_);
+    return s;
+}
+
+std::ostream& operator<<(std::ostream& os, const Device& d) { return os << d.str(); }
+std::ostream& operator<<(std::ostream& os, DeviceType t) { return os << (t == kCPU ? "cpu" : "cuda"); }
+
+namespace detail {
+void check_cpu(const char* op, const Device& d) {
+    if (!d.is_cpu()) {
+        throw std::invalid_argument(std::string(op) + ": device " + d.str() +
+                                    " is not available: tapegrad computes on the CPU only "
+                                    "(cuda::is_available() is false)");
+    }
+}
+}  // namespace detail
 
 std::string shape_str(const std::vector<int64_t>& sizes) {
     std::string s = "[";
@@ -32,7 +97,7 @@ std::string shape_str(const std::vector<int64_t>& sizes) {
     return s + "]";
 }
 
-// ---- storage ------------------------------------------------------------------------------------
+// ---- storage and hooks --------------------------------------------------------------------------
 
 Storage::Storage(int64_t n) : nbytes(n) {
     data = std::malloc(n > 0 ? static_cast<size_t>(n) : 1);
@@ -41,8 +106,55 @@ Storage::Storage(int64_t n) : nbytes(n) {
 
 Storage::~Storage() { std::free(data); }
 
+unsigned HookList::add(GradHook hook) {
+    hooks_.emplace_back(next_, std::move(hook));
+    return next_++;
+}
+
+bool HookList::remove(unsigned handle) {
+    for (auto it = hooks_.begin(); it != hooks_.end(); ++it) {
+        if (it->first == handle) {
+            hooks_.erase(it);
+            return true;
+        }
+    }
+    return false;
+}
+
+void HookList::disarm() {
+    for (auto& h : hooks_) h.second = [](const Tensor&) { return Tensor(); };
+}
+
 TensorImpl::~TensorImpl() {
     if (grad_fn) autograd::detail::release_node(std::move(grad_fn));
+}
+
+void TensorImpl::set_geometry(std::vector<int64_t> new_sizes, const int64_t* new_strides) {
+    sizes = std::move(new_sizes);
+    const size_t nd = sizes.size();
+    strides.assign(nd, 0);
+    numel = detail::numel_of(sizes);
+    if (!new_strides) {
+        int64_t step = 1;
+        for (size_t d = nd; d-- > 0;) {
+            strides[d] = step;
+            step *= sizes[d] > 0 ? sizes[d] : 1;
+        }
+        contiguous = true;
+        return;
+    }
+    for (size_t d = 0; d < nd; ++d) strides[d] = new_strides[d];
+    // row-major without gaps; dims of size 1 may have any stride, as in LibTorch
+    contiguous = true;
+    int64_t expected = 1;
+    for (size_t d = nd; d-- > 0;) {
+        if (sizes[d] == 1) continue;
+        if (strides[d] != expected) {
+            contiguous = numel == 0;
+            break;
+        }
+        expected *= sizes[d];
+    }
 }
 
 // ---- helpers for the op files -------------------------------------------------------------------
@@ -55,23 +167,63 @@ int64_t numel_of(const std::vector<int64_t>& sizes) {
     return n;
 }
 
-Tensor make_tensor(const std::vector<int64_t>& sizes, ScalarType dtype) {
-    auto impl = std::make_shared<TensorImpl>();
-    impl->numel = numel_of(sizes);
-    impl->sizes = sizes;
-    impl->dtype = dtype;
-    impl->storage = std::make_shared<Storage>(impl->numel * element_size(dtype));
-    return detail::wrap(std::move(impl));
+int64_t checked_numel(const char* op, const std::vector<int64_t>& sizes) {
+    int64_t n = 1;
+    bool overflow = false;
+    for (int64_t s : sizes) {
+        if (s < 0) fail(op, "negative size " + std::to_string(s) + " in shape " + shape_str(sizes));
+        overflow = overflow || __builtin_mul_overflow(n, s, &n);
+    }
+    // a zero anywhere makes the product 0, whatever overflowed on the way
+    if (std::find(sizes.begin(), sizes.end(), 0) != sizes.end()) return 0;
+    if (overflow) {
+        fail(op, "shape " + shape_str(sizes) + " has more elements than an int64 can count");
+    }
+    return n;
 }
 
-Tensor make_view(const Tensor& base, std::vector<int64_t> sizes, int64_t extra_offset) {
+Tensor make_tensor(const std::vector<int64_t>& sizes, ScalarType dtype) {
+    const int64_t n = checked_numel("empty", sizes);
+    int64_t bytes = 0;
+    if (__builtin_mul_overflow(n, tapegrad::element_size(dtype), &bytes)) {
+        fail("empty", "shape " + shape_str(sizes) + " of " + to_string(dtype) +
+                          " needs more bytes than an int64 can count");
+    }
     auto impl = std::make_shared<TensorImpl>();
-    impl->numel = numel_of(sizes);
-    impl->sizes = std::move(sizes);
-    impl->dtype = base.dtype();
-    impl->storage = detail::impl(base).storage;
-    impl->offset = detail::impl(base).offset + extra_offset;
-    return detail::wrap(std::move(impl));
+    impl->set_geometry(sizes);
+    impl->dtype = dtype;
+    impl->storage = std::make_shared<Storage>(bytes);
+    return wrap(std::move(impl));
+}
+
+std::vector<int64_t> expanded_strides(const Tensor& t, const std::vector<int64_t>& out_sizes) {
+    const TensorImpl& i = impl(t);
+    const size_t nd = out_sizes.size(), td = i.sizes.size();
+    std::vector<int64_t> s(nd, 0);
+    for (size_t d = 0; d < td; ++d)
+        s[nd - td + d] = i.sizes[d] == 1 ? 0 : i.strides[d];
+    return s;
+}
+
+void copy_into(const Tensor& dst, const Tensor& src) {
+    const TensorImpl& d = impl(dst);
+    const std::vector<int64_t> ss = expanded_strides(src, d.sizes);
+    dispatch_all(d.dtype, [&](auto zd) {
+        using D = decltype(zd);
+        dispatch_all(src.dtype(), [&](auto zs) {
+            using S = decltype(zs);
+            kernels::unary_loop(d.sizes, static_cast<D*>(dst.raw_data()), d.strides.data(),
+                                static_cast<const S*>(src.raw_data()), ss.data(),
+                                [](S v) { return static_cast<D>(v); });
+        });
+    });
+}
+
+Tensor dense(const Tensor& t) {
+    if (t.is_contiguous()) return t;
+    Tensor c = make_tensor(t.sizes(), t.dtype());
+    copy_into(c, t);
+    return c;
 }
 
 int64_t wrap_dim(const char* op, int64_t dim, int64_t ndim) {
@@ -88,6 +240,10 @@ void fail(const char* op, const std::string& message) {
     throw std::invalid_argument(std::string(op) + ": " + message);
 }
 
+void unsupported_dtype(ScalarType dt) {
+    throw std::invalid_argument(std::string("this op does not support dtype ") + to_string(dt));
+}
+
 void check_defined(const char* op, const Tensor& t, const char* what) {
     if (!t.defined()) fail(op, std::string(what) + " is an undefined tensor");
 }
@@ -100,14 +256,34 @@ void check_floating(const char* op, const Tensor& t) {
     }
 }
 
+namespace {
+// Rank of a dtype in LibTorch's promotion lattice for one kind (Bool < integers < floats).
+int width(ScalarType t) {
+    switch (t) {
+        case kBool: return 0;
+        case kUInt8:
+        case kInt8: return 1;
+        case kInt16: return 2;
+        case kInt32: return 3;
+        case kInt64: return 4;
+        case kFloat32: return 5;
+        default: return 6;
+    }
+}
+}  // namespace
+
 ScalarType promote(ScalarType a, ScalarType b) {
-    if (a == kFloat64 || b == kFloat64) return kFloat64;
-    if (a == kFloat32 || b == kFloat32) return kFloat32;
-    return kInt64;
+    if (a == b) return a;
+    if ((a == kUInt8 && b == kInt8) || (a == kInt8 && b == kUInt8)) return kInt16;
+    return width(a) >= width(b) ? a : b;
 }
 
 ScalarType promote(ScalarType a, const Scalar& s) {
-    return (a == kInt64 && !s.is_integral()) ? kFloat32 : a;
+    // a scalar changes the kind only: float scalars make integer and Bool tensors float32,
+    // integer scalars make Bool tensors int64; within a kind the tensor's dtype wins
+    if (!s.is_integral()) return is_floating_point(a) ? a : kFloat32;
+    if (a == kBool && !s.is_bool()) return kInt64;
+    return a;
 }
 
 DimSplit split_at(const std::vector<int64_t>& sizes, int64_t dim) {
@@ -119,6 +295,8 @@ DimSplit split_at(const std::vector<int64_t>& sizes, int64_t dim) {
     }
     return s;
 }
+
+Tensor cast(const Tensor& t, ScalarType dt) { return t.to(dt); }
 
 }  // namespace detail
 
@@ -132,9 +310,24 @@ int64_t Tensor::size(int64_t d) const {
     return sizes()[static_cast<size_t>(detail::wrap_dim("size", d, dim()))];
 }
 
+std::vector<int64_t> Tensor::strides() const {
+    const TensorImpl& i = impl();
+    return std::vector<int64_t>(i.strides.begin(), i.strides.end());
+}
+
+int64_t Tensor::stride(int64_t d) const {
+    return impl().strides[static_cast<size_t>(detail::wrap_dim("stride", d, dim()))];
+}
+
+bool Tensor::is_alias_of(const Tensor& other) const {
+    return impl().storage == other.impl().storage;
+}
+
+bool Tensor::is_view() const { return impl().base != nullptr; }
+
 void* Tensor::raw_data() const {
     const TensorImpl& i = impl();
-    return static_cast<char*>(i.storage->data) + i.offset * element_size(i.dtype);
+    return static_cast<char*>(i.storage->data) + i.offset * tapegrad::element_size(i.dtype);
 }
 
 void Tensor::check_access(ScalarType wanted, const char* what) const {
@@ -144,28 +337,27 @@ void Tensor::check_access(ScalarType wanted, const char* what) const {
     }
 }
 
-double Tensor::item_double() const {
+Scalar Tensor::item() const {
     if (numel() != 1) {
         detail::fail("item", "only a one-element tensor converts to a number; this one has " +
                                  std::to_string(numel()) + " elements, shape " + shape_str(sizes()));
     }
-    return dtype() == kFloat32 ? *data_ptr<float>() : *data_ptr<double>();
-}
-
-int64_t Tensor::item_long() const {
-    if (numel() != 1) {
-        detail::fail("item", "only a one-element tensor converts to a number; this one has " +
-                                 std::to_string(numel()) + " elements, shape " + shape_str(sizes()));
-    }
-    return *data_ptr<int64_t>();
+    return detail::dispatch_all(dtype(), [&](auto zero) -> Scalar {
+        using T = decltype(zero);
+        const T v = *static_cast<const T*>(raw_data());
+        if constexpr (std::is_same_v<T, bool>) return Scalar(v);
+        else if constexpr (std::is_floating_point_v<T>) return Scalar(static_cast<double>(v));
+        else return Scalar(static_cast<long long>(v));
+    });
 }
 
 template <class T>
 std::vector<T> Tensor::to_vector() const {
     std::vector<T> out(static_cast<size_t>(numel()));
-    detail::dispatch(dtype(), [&](auto zero) {
+    const Tensor c = contiguous();
+    detail::dispatch_all(dtype(), [&](auto zero) {
         using S = decltype(zero);
-        const S* p = static_cast<const S*>(raw_data());
+        const S* p = static_cast<const S*>(c.raw_data());
         for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<T>(p[i]);
     });
     return out;
@@ -174,6 +366,23 @@ template std::vector<float> Tensor::to_vector<float>() const;
 template std::vector<double> Tensor::to_vector<double>() const;
 template std::vector<int64_t> Tensor::to_vector<int64_t>() const;
 template std::vector<int> Tensor::to_vector<int>() const;
+template std::vector<uint8_t> Tensor::to_vector<uint8_t>() const;
+
+// ---- autograd -----------------------------------------------------------------------------------
+
+bool Tensor::requires_grad() const {
+    TensorImpl& i = impl();
+    if (i.base && i.view_version != i.storage->version) autograd::detail::refresh_view(*this);
+    return i.requires_grad;
+}
+
+const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const {
+    TensorImpl& i = impl();
+    if (i.base && i.view_version != i.storage->version) autograd::detail::refresh_view(*this);
+    return i.grad_fn;
+}
+
+bool Tensor::is_leaf() const { return grad_fn() == nullptr; }
 
 Tensor& Tensor::requires_grad_(bool r) {
     TensorImpl& i = impl();
@@ -182,7 +391,7 @@ Tensor& Tensor::requires_grad_(bool r) {
                                                    "gradients; this one is ") +
                                            to_string(dtype()));
     }
-    if (!r && i.grad_fn) {
+    if (!r && grad_fn()) {
         throw std::logic_error(
             "requires_grad_: cannot turn off gradients of a non-leaf tensor (made by " +
             i.grad_fn->name() + "); use detach() instead");
@@ -196,6 +405,10 @@ void Tensor::set_grad(const Tensor& g) {
         detail::fail("set_grad", "gradient has shape " + shape_str(g.sizes()) +
                                      ", the tensor has shape " + shape_str(sizes()));
     }
+    if (g.defined() && g.dtype() != dtype()) {
+        detail::fail("set_grad", std::string("gradient has dtype ") + to_string(g.dtype()) +
+                                     ", the tensor has dtype " + to_string(dtype()));
+    }
     impl().grad = g;
 }
 
@@ -203,10 +416,26 @@ void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_gra
     autograd::backward({*this}, {gradient}, retain_graph, create_graph);
 }
 
-Tensor Tensor::detach() const { return detail::make_view(*this, sizes(), 0); }
+// A detached alias: same storage (and so the same version counter), no history, no base.
+Tensor Tensor::detach() const {
+    const TensorImpl& i = impl();
+    auto d = std::make_shared<TensorImpl>();
+    d->storage = i.storage;
+    d->offset = i.offset;
+    d->sizes = i.sizes;
+    d->strides = i.strides;
+    d->numel = i.numel;
+    d->contiguous = i.contiguous;
+    d->dtype = i.dtype;
+    return detail::wrap(std::move(d));
+}
 
 Tensor& Tensor::detach_() {
     TensorImpl& i = impl();
+    if (i.base) {
+        throw std::logic_error("detach_: cannot detach a view in place (it shares its base's "
+                               "history); use detach() instead");
+    }
     if (i.grad_fn) autograd::detail::release_node(std::move(i.grad_fn));
     i.grad_fn = nullptr;
     i.requires_grad = false;
@@ -215,48 +444,45 @@ Tensor& Tensor::detach_() {
 
 void Tensor::retain_grad() const {
     TensorImpl& i = impl();
-    if (!i.requires_grad) {
+    if (!requires_grad()) {
         throw std::logic_error("retain_grad: the tensor does not require grad");
     }
     i.retains_grad = true;
-    if (i.grad_fn) i.grad_fn->retained = impl_;
+    if (grad_fn()) i.grad_fn->retained = impl_;
 }
 
 unsigned Tensor::register_hook(GradHook hook) const {
-    TensorImpl& i = impl();
-    if (!i.requires_grad) {
+    if (!requires_grad()) {
         throw std::logic_error("register_hook: cannot register a hook on a tensor that does not "
                                "require grad");
     }
-    std::vector<GradHook>& hooks = i.grad_fn ? i.grad_fn->pre_hooks : i.hooks;
-    hooks.push_back(std::move(hook));
-    return static_cast<unsigned>(hooks.size() - 1);
+    TensorImpl& i = impl();
+    return (grad_fn() ? i.grad_fn->pre_hooks : i.hooks).add(std::move(hook));
 }
 
-// A removed hook leaves an empty slot, so the handles of the others stay valid.
 void Tensor::remove_hook(unsigned handle) const {
     TensorImpl& i = impl();
-    std::vector<GradHook>& hooks = i.grad_fn ? i.grad_fn->pre_hooks : i.hooks;
-    if (handle >= hooks.size() || !hooks[handle]) {
+    HookList& hooks = grad_fn() ? i.grad_fn->pre_hooks : i.hooks;
+    if (!hooks.remove(handle)) {
         throw std::invalid_argument("remove_hook: no hook with handle " + std::to_string(handle) +
-                                    " on this tensor (it has " + std::to_string(hooks.size()) +
-                                    " handles; was it removed already?)");
+                                    " on this tensor (was it removed already?)");
     }
-    hooks[handle] = nullptr;
 }
 
 void Tensor::set_data(const Tensor& new_data) const {
     detail::check_defined("set_data", new_data, "new_data");
     TensorImpl& i = impl();
-    const TensorImpl& src = detail::impl(new_data);
-    if (i.requires_grad && !src.requires_grad && !tapegrad::is_floating_point(src.dtype)) {
+    const TensorImpl& src = new_data.impl();
+    if (i.requires_grad && !tapegrad::is_floating_point(src.dtype)) {
         detail::fail("set_data", std::string("a tensor that requires grad cannot take ") +
                                      to_string(src.dtype) + " data");
     }
     i.storage = src.storage;
     i.offset = src.offset;
     i.sizes = src.sizes;
+    i.strides = src.strides;
     i.numel = src.numel;
+    i.contiguous = src.contiguous;
     i.dtype = src.dtype;
 }
 
@@ -265,45 +491,66 @@ Tensor& Tensor::set_name(std::string n) {
     return *this;
 }
 
+// ---- copies and conversions ---------------------------------------------------------------------
+
+// y = x as a fresh contiguous tensor;  grad_x = grad_out
 Tensor Tensor::clone() const {
-    // y = x; grad_x = grad_out
     Tensor y = detail::make_tensor(sizes(), dtype());
-    std::memcpy(y.raw_data(), raw_data(), static_cast<size_t>(numel() * element_size(dtype())));
+    detail::copy_into(y, *this);
     return autograd::record("clone", y, {*this},
                             [](const Tensor& grad_out) { return detail::Grads{grad_out}; },
-                            "grad_x = grad_out");
+                            "grad_x = grad_out", autograd::kSavesNone);
 }
 
-Tensor Tensor::to(ScalarType t) const {
-    // y = cast(x); grad_x = cast(grad_out) back to x's dtype
-    if (t == dtype()) return *this;
+// y = x laid out row-major (x itself when it is already);  grad_x = grad_out
+Tensor Tensor::contiguous() const {
+    if (is_contiguous()) return *this;
+    Tensor y = detail::make_tensor(sizes(), dtype());
+    detail::copy_into(y, *this);
+    return autograd::record("contiguous", y, {*this},
+                            [](const Tensor& grad_out) { return detail::Grads{grad_out}; },
+                            "grad_x = grad_out", autograd::kSavesNone);
+}
+
+// y = cast(x); grad_x = cast(grad_out) back to x's dtype
+Tensor Tensor::to(ScalarType t, bool, bool copy) const {
+    if (t == dtype() && !copy) return *this;
     Tensor y = detail::make_tensor(sizes(), t);
-    detail::dispatch(dtype(), [&](auto zx) {
-        using X = decltype(zx);
-        detail::dispatch(t, [&](auto zy) {
-            using Y = decltype(zy);
-            const X* px = static_cast<const X*>(raw_data());
-            Y* py = static_cast<Y*>(y.raw_data());
-            for (int64_t i = 0; i < numel(); ++i) py[i] = static_cast<Y>(px[i]);
-        });
-    });
+    detail::copy_into(y, *this);
     if (!is_floating_point() || !tapegrad::is_floating_point(t)) return y;
     const ScalarType from = dtype();
     return autograd::record("to", y, {*this},
                             [from](const Tensor& grad_out) {
                                 return detail::Grads{grad_out.to(from)};
                             },
-                            "grad_x = grad_out converted back to x's dtype");
+                            "grad_x = grad_out converted back to x's dtype", autograd::kSavesNone);
 }
 
-namespace detail {
-Tensor cast(const Tensor& t, ScalarType dt) { return t.to(dt); }
-}  // namespace detail
+Tensor Tensor::to(TensorOptions o, bool non_blocking, bool copy) const {
+    detail::check_cpu("to", o.device());
+    return o.has_dtype() ? to(o.dtype(), non_blocking, copy) : (copy ? clone() : *this);
+}
+
+Tensor Tensor::to(Device d, bool, bool copy) const {
+    detail::check_cpu("to", d);
+    return copy ? clone() : *this;
+}
+
+Tensor Tensor::to(Device d, ScalarType t, bool non_blocking, bool copy) const {
+    detail::check_cpu("to", d);
+    return to(t, non_blocking, copy);
+}
+
+Tensor Tensor::cuda() const {
+    detail::check_cpu("cuda", Device(kCUDA));
+    return *this;
+}
 
 bool Tensor::equal(const Tensor& other) const {
     if (sizes() != other.sizes() || dtype() != other.dtype()) return false;
-    return std::memcmp(raw_data(), other.raw_data(),
-                       static_cast<size_t>(numel() * element_size(dtype()))) == 0;
+    const Tensor a = contiguous(), b = other.contiguous();
+    return std::memcmp(a.raw_data(), b.raw_data(),
+                       static_cast<size_t>(numel() * tapegrad::element_size(dtype()))) == 0;
 }
 
 bool Tensor::allclose(const Tensor& other, double rtol, double atol) const {
@@ -318,61 +565,6 @@ bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol) {
         if (std::abs(x[i] - y[i]) > atol + rtol * std::abs(y[i])) return false;
     }
     return true;
-}
-
-// ---- printing -----------------------------------------------------------------------------------
-
-namespace {
-// One element as text: integers plainly, floats with 4 decimals.
-std::string format_value(double x, bool integral) {
-    char buf[40];
-    if (integral) std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(x));
-    else std::snprintf(buf, sizeof buf, "%.4f", x);
-    return buf;
-}
-
-// Prints one dim level, eliding the middle of long dims as PyTorch does; every element is
-// padded to `width` so columns line up.
-void print_level(std::ostream& os, const Tensor& t, const std::vector<std::string>& v, int64_t dim,
-                 int64_t offset, int64_t stride, int indent, bool summarise, size_t width) {
-    const int64_t n = t.size(dim);
-    const int64_t inner = stride / (n == 0 ? 1 : n);
-    const bool last = dim + 1 == t.dim();
-    const std::string sep = last ? ", " : ",\n" + std::string(indent + 1, ' ');
-    os << '[';
-    for (int64_t i = 0; i < n; ++i) {
-        if (summarise && n > 6 && i == 3) {
-            os << "..." << sep;
-            i = n - 3;
-        }
-        if (last) {
-            const std::string& x = v[static_cast<size_t>(offset + i)];
-            os << std::string(width - x.size(), ' ') << x;
-        } else {
-            print_level(os, t, v, dim + 1, offset + i * inner, inner, indent + 1, summarise, width);
-        }
-        if (i + 1 < n) os << sep;
-    }
-    os << ']';
-}
-}  // namespace
-
-std::ostream& operator<<(std::ostream& os, const Tensor& t) {
-    if (!t.defined()) return os << "tensor(undefined)";
-    const std::vector<double> values = t.to_vector<double>();
-    std::vector<std::string> text;
-    size_t width = 0;
-    for (double x : values) {
-        text.push_back(format_value(x, t.dtype() == kInt64));
-        width = std::max(width, text.back().size());
-    }
-    os << "tensor(";
-    if (t.dim() == 0) os << text[0];
-    else print_level(os, t, text, 0, 0, t.numel(), 7, t.numel() > 1000, width);
-    os << ", shape=" << shape_str(t.sizes()) << ", dtype=" << to_string(t.dtype());
-    if (t.grad_fn()) os << ", grad_fn=<" << t.grad_fn()->name() << ">";
-    else if (t.requires_grad()) os << ", requires_grad=true";
-    return os << ')';
 }
 
 }  // namespace tapegrad

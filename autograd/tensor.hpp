@@ -1,15 +1,17 @@
 #pragma once
-// Tensor: a shared handle to storage, a shape, a dtype, and the graph node that made it.
+// Tensor: a shared handle to storage, a shape, strides, a dtype, and the graph node that made it.
 //
-// Every tensor is row-major and contiguous. Ops that keep the data contiguous (reshape, view,
-// squeeze, unsqueeze, flatten, detach, and select/slice/narrow on dim 0) return views that
-// share storage; every other op writes a fresh buffer. This keeps each kernel a plain loop.
+// As in LibTorch, a tensor is a window on a storage: element (i0, i1, ...) sits at
+// storage_offset + i0 * stride(0) + i1 * stride(1) + ... View ops (transpose, select, slice,
+// expand, view, ...) return a new window on the same storage, so writes through a view reach
+// the tensor it was taken from. Ops that compute return fresh contiguous (row-major) tensors.
 
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -29,7 +31,28 @@ class Tensor;
 /// (an undefined tensor keeps the gradient as it is).
 using GradHook = std::function<Tensor(const Tensor&)>;
 
-/// A flat buffer of bytes shared by a tensor and its views.
+/// Hooks with stable handles: removing one frees its slot and leaves the others' handles valid.
+class HookList {
+public:
+    unsigned add(GradHook hook);
+    /// False when no hook has this handle.
+    bool remove(unsigned handle);
+    bool empty() const { return hooks_.empty(); }
+    size_t size() const { return hooks_.size(); }
+    /// Replaces each hook by one that does nothing (what it captured is freed).
+    void disarm();
+    template <class F>
+    void for_each(F&& f) const {
+        for (const auto& h : hooks_) f(h.second);
+    }
+
+private:
+    std::vector<std::pair<unsigned, GradHook>> hooks_;
+    unsigned next_ = 0;
+};
+
+/// A flat buffer of bytes shared by a tensor and its views, with the version counter they
+/// share: every in-place write through any of them bumps it.
 struct Storage {
     void* data = nullptr;
     int64_t nbytes = 0;
@@ -49,15 +72,6 @@ TensorImpl& impl(const Tensor& t);
 const std::shared_ptr<TensorImpl>& impl_ptr(const Tensor& t);
 Tensor wrap(std::shared_ptr<TensorImpl> impl);
 
-template <class T>
-constexpr ScalarType scalar_type_of() {
-    if constexpr (std::is_same_v<T, float>) return kFloat32;
-    else if constexpr (std::is_same_v<T, double>) return kFloat64;
-    else {
-        static_assert(std::is_same_v<T, int64_t>, "tensor elements are float, double or int64_t");
-        return kInt64;
-    }
-}
 }  // namespace detail
 
 /// A handle to an n-dimensional array that records the ops applied to it when it requires grad.
@@ -73,26 +87,48 @@ public:
     /// Size of dimension `d`; negative `d` counts from the end.
     int64_t size(int64_t d) const;
     int64_t dim() const;
+    int64_t ndimension() const { return dim(); }
     int64_t numel() const;
+    /// Steps in elements between neighbours along each dim.
+    std::vector<int64_t> strides() const;
+    int64_t stride(int64_t d) const;
+    /// Where the first element sits in the storage, in elements.
+    int64_t storage_offset() const;
+    /// True when the elements lie row-major without gaps (strides of a fresh tensor).
+    bool is_contiguous() const;
     ScalarType dtype() const;
     ScalarType scalar_type() const;
-    TensorOptions options() const { return TensorOptions(dtype()); }
+    int64_t element_size() const { return tapegrad::element_size(dtype()); }
+    int64_t itemsize() const { return element_size(); }
+    int64_t nbytes() const { return numel() * element_size(); }
+    TensorOptions options() const { return TensorOptions(dtype()).requires_grad(false); }
     bool is_floating_point() const { return tapegrad::is_floating_point(dtype()); }
-    bool is_contiguous() const { return true; }
+    /// Always the CPU: tapegrad has no other device.
+    Device device() const { return Device(kCPU); }
+    bool is_cpu() const { return true; }
+    bool is_cuda() const { return false; }
+    /// True when this tensor and `other` share storage (views of one another, or of a third).
+    bool is_alias_of(const Tensor& other) const;
+    /// True for a tensor made by a view op (it shares its base's storage).
+    bool is_view() const;
 
     // ---- data access ----------------------------------------------------------------------
     /// The single element as T; throws unless numel() == 1.
     template <class T>
     T item() const {
-        if (dtype() == kInt64) return static_cast<T>(item_long());
-        return static_cast<T>(item_double());
+        return item().to<T>();
     }
-    /// Pointer to the first element; T must match dtype().
+    /// The single element as a Scalar (`.toFloat()`, `.to<int>()`, ...); throws unless
+    /// numel() == 1.
+    Scalar item() const;
+    /// Pointer to the first element (at storage_offset); T must match dtype(). The other
+    /// elements sit at the strides(): read a non-contiguous tensor through contiguous().
     template <class T>
     T* data_ptr() const {
         check_access(detail::scalar_type_of<T>(), "data_ptr");
         return static_cast<T*>(raw_data());
     }
+    void* data_ptr() const { return raw_data(); }
     void* raw_data() const;
     /// The elements as a std::vector<T>, converting from the stored dtype.
     template <class T>
@@ -110,11 +146,15 @@ public:
     void set_grad(const Tensor& g);
     /// The node that made this tensor, or null for a leaf.
     const std::shared_ptr<autograd::Node>& grad_fn() const;
+    /// requires_grad_(r) under LibTorch's Variable name.
+    void set_requires_grad(bool r) { requires_grad_(r); }
     /// Backpropagates from this tensor into the .grad() of every leaf that requires grad.
     void backward(const Tensor& gradient = Tensor(), bool retain_graph = false,
                   bool create_graph = false) const;
     /// A tensor sharing this one's data, cut from the graph.
     Tensor detach() const;
+    /// detach(), under LibTorch's Variable::data() name.
+    Tensor data() const { return detach(); }
     Tensor& detach_();
     /// Keeps .grad() for this non-leaf tensor after backward.
     void retain_grad() const;
@@ -138,10 +178,19 @@ public:
     uint64_t _version() const;
 
     // ---- copies and conversions -----------------------------------------------------------
-    Tensor contiguous() const { return *this; }
+    /// This tensor when it is contiguous already, else a contiguous copy (differentiable).
+    Tensor contiguous() const;
+    /// A contiguous copy (differentiable).
     Tensor clone() const;
-    Tensor to(ScalarType t) const;
-    Tensor to(TensorOptions o) const { return to(o.dtype()); }
+    Tensor to(ScalarType t, bool non_blocking = false, bool copy = false) const;
+    Tensor to(TensorOptions o, bool non_blocking = false, bool copy = false) const;
+    Tensor to(Device d, bool non_blocking = false, bool copy = false) const;
+    Tensor to(Device d, ScalarType t, bool non_blocking = false, bool copy = false) const;
+    /// The same tensor (it is on the CPU already).
+    Tensor cpu() const { return *this; }
+    /// Raises: tapegrad has no CUDA backend.
+    Tensor cuda() const;
+    Tensor toType(ScalarType t) const { return to(t); }
     bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
     /// Replaces this tensor's data (storage, shape, dtype) by `new_data`'s while keeping the
     /// handle's identity, its grad and its hooks, as LibTorch's set_data: whoever holds this
@@ -153,9 +202,24 @@ public:
     bool equal(const Tensor& other) const;
     bool allclose(const Tensor& other, double rtol = 1e-5, double atol = 1e-8) const;
 
-    // ---- in-place (for optimizer updates and initialisation) ------------------------------
+    // ---- assignment -----------------------------------------------------------------------
+    // As in LibTorch: assigning to a named tensor rebinds the handle; assigning to a temporary
+    // view writes into the elements it shows, so `x[i] = y` and `x[0][2] = 5` change x.
+    Tensor(const Tensor&) = default;
+    Tensor(Tensor&&) noexcept = default;
+    ~Tensor() = default;
+    Tensor& operator=(const Tensor&) & = default;
+    Tensor& operator=(Tensor&&) & noexcept = default;
+    /// Copies `src` (broadcast, converted) into the elements of this temporary (a view).
+    Tensor& operator=(const Tensor& src) &&;
+    Tensor& operator=(Tensor&& src) &&;
+    /// Fills the elements of this temporary (a view) with `v`.
+    Tensor& operator=(Scalar v) &&;
+
+    // ---- in-place ---------------------------------------------------------------------------
     // const, as LibTorch's: a Tensor is a handle, so `p.grad().zero_()` works on grad()'s
-    // const reference and changes the shared data.
+    // const reference and changes the shared data. On a tensor that is part of a graph they
+    // are recorded; through a view they reach (and rewrite the history of) its base.
     Tensor& zero_() const;
     Tensor& fill_(Scalar value) const;
     Tensor& copy_(const Tensor& src) const;
@@ -170,6 +234,17 @@ public:
     Tensor& addcmul_(const Tensor& a, const Tensor& b, Scalar value = 1) const;
     Tensor& addcdiv_(const Tensor& a, const Tensor& b, Scalar value = 1) const;
     Tensor& clamp_(Scalar min, Scalar max) const;
+    Tensor& clamp_min_(Scalar min) const;
+    Tensor& clamp_max_(Scalar max) const;
+    Tensor& neg_() const;
+    Tensor& pow_(Scalar exponent) const;
+    Tensor& sqrt_() const;
+    Tensor& exp_() const;
+    Tensor& log_() const;
+    Tensor& abs_() const;
+    Tensor& relu_() const;
+    Tensor& sigmoid_() const;
+    Tensor& tanh_() const;
     Tensor& uniform_(double from = 0, double to = 1) const;
     Tensor& normal_(double mean = 0, double std = 1) const;
     Tensor& bernoulli_(double p) const;
@@ -209,11 +284,23 @@ public:
 
     Tensor matmul(const Tensor& o) const;
     Tensor mm(const Tensor& o) const;
+
+    // views (share this tensor's storage; see ops.hpp)
     Tensor t() const;
     Tensor transpose(int64_t dim0, int64_t dim1) const;
+    Tensor permute(IntArrayRef dims) const;
+    Tensor movedim(int64_t source, int64_t destination) const;
+    Tensor diagonal(int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1) const;
+    Tensor unfold(int64_t dim, int64_t size, int64_t step) const;
+    Tensor as_strided(std::vector<int64_t> size, std::vector<int64_t> stride,
+                      std::optional<int64_t> storage_offset = std::nullopt) const;
+    std::vector<Tensor> split(int64_t split_size, int64_t dim = 0) const;
+    std::vector<Tensor> split_with_sizes(const std::vector<int64_t>& split_sizes, int64_t dim = 0) const;
+    std::vector<Tensor> chunk(int64_t chunks, int64_t dim = 0) const;
+    std::vector<Tensor> unbind(int64_t dim = 0) const;
 
-    Tensor reshape(std::vector<int64_t> shape) const;
-    Tensor view(std::vector<int64_t> shape) const;
+    Tensor reshape(IntArrayRef shape) const;
+    Tensor view(IntArrayRef shape) const;
     Tensor view_as(const Tensor& other) const { return view(other.sizes()); }
     Tensor flatten(int64_t start_dim = 0, int64_t end_dim = -1) const;
     Tensor squeeze() const;
@@ -223,7 +310,7 @@ public:
     Tensor select(int64_t dim, int64_t index) const;
     Tensor narrow(int64_t dim, int64_t start, int64_t length) const;
     Tensor index_select(int64_t dim, const Tensor& index) const;
-    Tensor expand(std::vector<int64_t> sizes) const;
+    Tensor expand(IntArrayRef sizes) const;
     Tensor expand_as(const Tensor& other) const { return expand(other.sizes()); }
     /// `t[i]`: select(0, i), a view.
     Tensor operator[](int64_t index) const { return select(0, index); }
@@ -276,27 +363,84 @@ private:
     std::shared_ptr<TensorImpl> impl_;
 };
 
+namespace detail {
+/// A short list of int64 kept inline up to 6 entries (a tensor's strides: no allocation for
+/// the common ranks, since every op makes a tensor).
+class DimVector {
+public:
+    DimVector() = default;
+    explicit DimVector(size_t n, int64_t v = 0) { assign(n, v); }
+    DimVector(const DimVector& o) { *this = o; }
+    DimVector& operator=(const DimVector& o) {
+        if (this != &o) {
+            assign(o.size_, 0);
+            for (size_t i = 0; i < size_; ++i) data()[i] = o.data()[i];
+        }
+        return *this;
+    }
+    ~DimVector() { release(); }
+    void assign(size_t n, int64_t v) {
+        if (n > kInline && n > capacity_) {
+            release();
+            heap_ = new int64_t[n];
+            capacity_ = n;
+        }
+        size_ = n;
+        for (size_t i = 0; i < n; ++i) data()[i] = v;
+    }
+    size_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
+    int64_t* data() { return heap_ ? heap_ : inline_; }
+    const int64_t* data() const { return heap_ ? heap_ : inline_; }
+    int64_t& operator[](size_t i) { return data()[i]; }
+    int64_t operator[](size_t i) const { return data()[i]; }
+    const int64_t* begin() const { return data(); }
+    const int64_t* end() const { return data() + size_; }
+
+private:
+    static constexpr size_t kInline = 6;
+    void release() {
+        delete[] heap_;
+        heap_ = nullptr;
+        capacity_ = 0;
+    }
+    int64_t inline_[kInline] = {};
+    int64_t* heap_ = nullptr;
+    size_t size_ = 0, capacity_ = 0;
+};
+}  // namespace detail
+
 /// What a Tensor handle points at: plain data whose invariants the library's ops keep. Only
 /// the library reaches it (through detail::impl); users hold Tensor handles.
 struct TensorImpl {
     std::shared_ptr<Storage> storage;
-    int64_t offset = 0;  // in elements, into storage
+    int64_t offset = 0;  // of the first element, in elements, into storage
     std::vector<int64_t> sizes;
+    detail::DimVector strides;  // in elements, one per dim
     int64_t numel = 0;
     ScalarType dtype = kFloat32;
+    bool contiguous = true;  // strides are row-major for sizes (kept by set_geometry)
     bool requires_grad = false;
     bool retains_grad = false;
+    // A view made by a view op: the tensor (never itself a view) whose storage it shows. An
+    // in-place op through the view rewrites the base's history; a view whose base changed
+    // since view_version rebuilds its own history from the base's (see autograd/view.cpp).
+    std::shared_ptr<TensorImpl> base;
+    bool view_from_no_grad = false;  // made with recording off: no in-place with recording on
+    uint64_t view_version = 0;
     std::shared_ptr<autograd::Node> grad_fn;  // null for leaves
     Tensor grad;
-    std::vector<GradHook> hooks;  // leaf hooks; a non-leaf keeps them on its grad_fn
-    std::string name;             // shown by graph export (modules name their parameters)
+    HookList hooks;    // leaf hooks; a non-leaf keeps them on its grad_fn
+    std::string name;  // shown by graph export (modules name their parameters)
 
     TensorImpl() = default;
     TensorImpl(const TensorImpl&) = delete;
     TensorImpl& operator=(const TensorImpl&) = delete;
     ~TensorImpl();  // hands grad_fn to the iterative releaser: long chains must not recurse
-};
 
+    /// Sets sizes and strides (row-major when `strides` is null), numel and the contiguous flag.
+    void set_geometry(std::vector<int64_t> new_sizes, const int64_t* new_strides = nullptr);
+};
 
 // ---- inline accessors (here, where TensorImpl is complete) ------------------------------------
 inline const std::vector<int64_t>& Tensor::sizes() const { return impl().sizes; }
@@ -304,9 +448,8 @@ inline int64_t Tensor::dim() const { return static_cast<int64_t>(impl().sizes.si
 inline int64_t Tensor::numel() const { return impl().numel; }
 inline ScalarType Tensor::dtype() const { return impl().dtype; }
 inline ScalarType Tensor::scalar_type() const { return impl().dtype; }
-inline bool Tensor::requires_grad() const { return impl().requires_grad; }
-inline bool Tensor::is_leaf() const { return impl().grad_fn == nullptr; }
-inline const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const { return impl().grad_fn; }
+inline bool Tensor::is_contiguous() const { return impl().contiguous; }
+inline int64_t Tensor::storage_offset() const { return impl().offset; }
 inline bool Tensor::retains_grad() const { return impl().retains_grad; }
 inline const std::string& Tensor::name() const { return impl().name; }
 inline uint64_t Tensor::_version() const { return impl().storage->version; }

@@ -100,8 +100,8 @@ void BatchNorm1dImpl::pretty_print(std::ostream& stream) const {
 
 LayerNormImpl::LayerNormImpl(const LayerNormOptions& opts) : options(opts) {
     if (options.elementwise_affine()) {
-        weight = register_parameter("weight", empty(options.normalized_shape()));
-        bias = register_parameter("bias", empty(options.normalized_shape()));
+        weight = register_parameter("weight", tapegrad::empty(options.normalized_shape()));
+        bias = register_parameter("bias", tapegrad::empty(options.normalized_shape()));
     }
     reset_parameters();
 }

@@ -2,6 +2,8 @@
 
 #include <cblas.h>
 
+#include <algorithm>
+
 #include <stdexcept>
 #include <string>
 
@@ -12,7 +14,7 @@ namespace kernels {
 
 namespace {
 // Leading dimension of a row-major operand as stored (before the transpose flag applies).
-int ld(bool trans, int64_t rows, int64_t cols) { return static_cast<int>(trans ? rows : cols); }
+int64_t ld(bool trans, int64_t rows, int64_t cols) { return std::max<int64_t>(1, trans ? rows : cols); }
 CBLAS_TRANSPOSE flag(bool trans) { return trans ? CblasTrans : CblasNoTrans; }
 // An empty inner dimension leaves C = beta * C (BLAS rejects a leading dimension of 0).
 template <class T>
@@ -25,56 +27,70 @@ void scale(T* c, int64_t n, T beta) {
 //   again; one loop writes it once, with the same value alpha * (a_i * b_j).
 // - m = 1 or n = 1: a matrix-vector product. gemm packs the whole matrix before using it once
 //   (a batch-1 Linear); gemv reads it once. The summation order differs from gemm's.
+// A is stored row-major as [m, k] (or [k, m] when trans_a) with row stride lda; B likewise.
 template <class T, class Gemv>
 bool gemm_special(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha,
-                  const T* a, const T* b, T beta, T* c, Gemv gemv) {
+                  const T* a, int64_t lda, const T* b, int64_t ldb, T beta, T* c, Gemv gemv) {
+    const auto i = [](int64_t v) { return static_cast<int>(v); };
     if (k == 1 && beta == 0) {
-        for (int64_t i = 0; i < m; ++i) {
-            const T ai = a[i];  // A is [m, 1] or [1, m]: contiguous either way, as is B
-            T* ci = c + i * n;
-            for (int64_t j = 0; j < n; ++j) ci[j] = alpha * (ai * b[j]);
+        const int64_t sa = trans_a ? 1 : lda, sb = trans_b ? ldb : 1;  // steps along m and n
+        for (int64_t r = 0; r < m; ++r) {
+            const T ar = a[r * sa];
+            T* cr = c + r * n;
+            for (int64_t j = 0; j < n; ++j) cr[j] = alpha * (ar * b[j * sb]);
         }
         return true;
     }
     if (m != 1 && n != 1) return false;
     if (beta == 0) {  // BLAS may read C when beta = 0 (0 * NaN); it is uninitialised here
-        for (int64_t i = 0; i < m * n; ++i) c[i] = T(0);
+        for (int64_t r = 0; r < m * n; ++r) c[r] = T(0);
         beta = T(1);
     }
-    const auto i = [](int64_t v) { return static_cast<int>(v); };
-    if (m == 1) {  // c[n] = alpha * op(B)^T a + beta * c; a is contiguous ([1, k] or [k, 1])
+    if (m == 1) {  // c[n] = alpha * op(B)^T a + beta * c; a's k elements step by inc_a
+        const int64_t inc_a = trans_a ? lda : 1;
         if (trans_b)
-            gemv(CblasRowMajor, CblasNoTrans, i(n), i(k), alpha, b, i(k), a, 1, beta, c, 1);
+            gemv(CblasRowMajor, CblasNoTrans, i(n), i(k), alpha, b, i(ldb), a, i(inc_a), beta, c, 1);
         else
-            gemv(CblasRowMajor, CblasTrans, i(k), i(n), alpha, b, i(n), a, 1, beta, c, 1);
-    } else {  // n = 1: c[m] = alpha * op(A) b + beta * c; b is contiguous
+            gemv(CblasRowMajor, CblasTrans, i(k), i(n), alpha, b, i(ldb), a, i(inc_a), beta, c, 1);
+    } else {  // n = 1: c[m] = alpha * op(A) b + beta * c; b's k elements step by inc_b
+        const int64_t inc_b = trans_b ? 1 : ldb;
         if (trans_a)
-            gemv(CblasRowMajor, CblasTrans, i(k), i(m), alpha, a, i(m), b, 1, beta, c, 1);
+            gemv(CblasRowMajor, CblasTrans, i(k), i(m), alpha, a, i(lda), b, i(inc_b), beta, c, 1);
         else
-            gemv(CblasRowMajor, CblasNoTrans, i(m), i(k), alpha, a, i(k), b, 1, beta, c, 1);
+            gemv(CblasRowMajor, CblasNoTrans, i(m), i(k), alpha, a, i(lda), b, i(inc_b), beta, c, 1);
     }
     return true;
 }
 }  // namespace
 
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-          const float* a, const float* b, float beta, float* c) {
+          const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c) {
     if (m == 0 || n == 0) return;
     if (k == 0) return scale(c, m * n, beta);
-    if (gemm_special(trans_a, trans_b, m, n, k, alpha, a, b, beta, c, cblas_sgemv)) return;
+    if (gemm_special(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, cblas_sgemv)) return;
     cblas_sgemm(CblasRowMajor, flag(trans_a), flag(trans_b), static_cast<int>(m),
-                static_cast<int>(n), static_cast<int>(k), alpha, a, ld(trans_a, m, k), b,
-                ld(trans_b, k, n), beta, c, static_cast<int>(n));
+                static_cast<int>(n), static_cast<int>(k), alpha, a, static_cast<int>(lda), b,
+                static_cast<int>(ldb), beta, c, static_cast<int>(n));
+}
+
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha,
+          const double* a, int64_t lda, const double* b, int64_t ldb, double beta, double* c) {
+    if (m == 0 || n == 0) return;
+    if (k == 0) return scale(c, m * n, beta);
+    if (gemm_special(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, cblas_dgemv)) return;
+    cblas_dgemm(CblasRowMajor, flag(trans_a), flag(trans_b), static_cast<int>(m),
+                static_cast<int>(n), static_cast<int>(k), alpha, a, static_cast<int>(lda), b,
+                static_cast<int>(ldb), beta, c, static_cast<int>(n));
+}
+
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+          const float* a, const float* b, float beta, float* c) {
+    gemm(trans_a, trans_b, m, n, k, alpha, a, ld(trans_a, m, k), b, ld(trans_b, k, n), beta, c);
 }
 
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha,
           const double* a, const double* b, double beta, double* c) {
-    if (m == 0 || n == 0) return;
-    if (k == 0) return scale(c, m * n, beta);
-    if (gemm_special(trans_a, trans_b, m, n, k, alpha, a, b, beta, c, cblas_dgemv)) return;
-    cblas_dgemm(CblasRowMajor, flag(trans_a), flag(trans_b), static_cast<int>(m),
-                static_cast<int>(n), static_cast<int>(k), alpha, a, ld(trans_a, m, k), b,
-                ld(trans_b, k, n), beta, c, static_cast<int>(n));
+    gemm(trans_a, trans_b, m, n, k, alpha, a, ld(trans_a, m, k), b, ld(trans_b, k, n), beta, c);
 }
 
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, int64_t alpha,

@@ -19,9 +19,10 @@ namespace {
 template <class Kernel>
 Tensor fused_backward(const Tensor& grad_out, const Tensor& y, Kernel kernel) {
     Tensor grad_a = detail::make_tensor(y.sizes(), y.dtype());
+    const Tensor g = detail::dense(grad_out), yd = detail::dense(y);  // e.g. an expanded grad_out
     detail::dispatch_floating(y.dtype(), [&](auto zero) {
         using T = decltype(zero);
-        kernel(grad_out.data_ptr<T>(), y.data_ptr<T>(), grad_a.data_ptr<T>(), y.numel());
+        kernel(g.data_ptr<T>(), yd.data_ptr<T>(), grad_a.data_ptr<T>(), y.numel());
     });
     return grad_a;
 }
@@ -33,11 +34,11 @@ bool can_fuse(const Tensor& grad_out, const Tensor& y) {
 }
 }  // namespace
 
-// y = max(a, 0);  grad_a = grad_out * (y > 0)
+// y = max(a, 0), NaN staying NaN as in LibTorch;  grad_a = grad_out * (y > 0)
 Tensor relu(const Tensor& a_in) {
     detail::check_defined("relu", a_in);
     const Tensor a = detail::as_floating(a_in);
-    Tensor y = detail::map_floating(a, [](auto x) { return x > 0 ? x : decltype(x)(0); });
+    Tensor y = detail::map_floating(a, [](auto x) { return x <= 0 ? decltype(x)(0) : x; });
     return record("relu", y, {a},
                   [](const Tensor& grad_out, const Tensor& out) {
                       if (can_fuse(grad_out, out))
@@ -92,9 +93,10 @@ Tensor tanh(const Tensor& a_in) {
     detail::check_defined("tanh", a_in);
     const Tensor a = detail::as_floating(a_in);
     Tensor y = detail::make_tensor(a.sizes(), a.dtype());
+    const Tensor ad = detail::dense(a);
     detail::dispatch_floating(a.dtype(), [&](auto zero) {
         using T = decltype(zero);
-        kernels::tanh(a.data_ptr<T>(), y.data_ptr<T>(), a.numel());
+        kernels::tanh(ad.data_ptr<T>(), y.data_ptr<T>(), a.numel());
     });
     return record("tanh", y, {a},
                   [](const Tensor& grad_out, const Tensor& out) {
@@ -151,7 +153,8 @@ namespace {
 enum class SoftKind { Softmax, LogSoftmax, LogSumExp };
 
 // The three stable kernels over [outer, n, inner]; LogSumExp writes one value per row.
-Tensor softmax_kernel(const Tensor& a, int64_t dim, SoftKind kind) {
+Tensor softmax_kernel(const Tensor& a_in, int64_t dim, SoftKind kind) {
+    const Tensor a = detail::dense(a_in);
     const detail::DimSplit s = detail::split_at(a.sizes(), dim);
     std::vector<int64_t> out_sizes = a.sizes();
     if (kind == SoftKind::LogSumExp && !out_sizes.empty()) out_sizes[dim] = 1;

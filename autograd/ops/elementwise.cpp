@@ -13,12 +13,20 @@ using detail::record;
 
 namespace {
 
-// Brings a and b to their common dtype (differentiably) before a binary op.
+// Brings a and b to the dtype a binary op on them computes in (differentiably): their
+// promoted type, or int64 for the narrower integer types and Bool.
 std::pair<Tensor, Tensor> promoted(const char* op, const Tensor& a, const Tensor& b) {
     detail::check_defined(op, a, "a");
     detail::check_defined(op, b, "b");
-    const ScalarType dt = detail::promote(a.dtype(), b.dtype());
+    const ScalarType dt = detail::compute_type(detail::promote(a.dtype(), b.dtype()));
     return {detail::cast(a, dt), detail::cast(b, dt)};
+}
+
+// The result in the dtype LibTorch gives a binary op on a and b (int32 + int32 is int32),
+// when it was computed in a wider one.
+Tensor result_type_of(const Tensor& y, const Tensor& a, const Tensor& b) {
+    const ScalarType dt = detail::promote(a.dtype(), b.dtype());
+    return y.dtype() == dt || y.is_floating_point() ? y : y.to(dt);
 }
 
 // Checks that a and b broadcast, with the op's name in the message.
@@ -26,21 +34,22 @@ void check_broadcast(const char* op, const Tensor& a, const Tensor& b) {
     broadcast_shapes(op, a.sizes(), b.sizes());
 }
 
-// The same tensor in floating point, for ops on a scalar that is not an integer.
+// The tensor in the dtype an op with a scalar computes in: floating for a floating scalar,
+// int64 for the narrower integer types and Bool.
 Tensor for_scalar(const char* op, const Tensor& a, const Scalar& s) {
     detail::check_defined(op, a);
-    return detail::cast(a, detail::promote(a.dtype(), s));
+    return detail::cast(a, detail::compute_type(detail::promote(a.dtype(), s)));
 }
 
-// y[i] = f(x[i]) for any dtype (neg, abs, scalar arithmetic keep int64).
+// y[i] = f(x[i]) for float, double or int64 x (neg, abs, scalar arithmetic keep int64).
 template <class F>
 Tensor map_any(const Tensor& x, F f) {
     Tensor y = detail::make_tensor(x.sizes(), x.dtype());
     detail::dispatch(x.dtype(), [&](auto zero) {
         using T = decltype(zero);
-        const T* px = x.data_ptr<T>();
-        T* py = y.data_ptr<T>();
-        for (int64_t i = 0, n = x.numel(); i < n; ++i) py[i] = f(px[i]);
+        const TensorImpl& xi = detail::impl(x);
+        kernels::unary_loop(xi.sizes, static_cast<T*>(y.raw_data()), detail::impl(y).strides.data(),
+                            static_cast<const T*>(x.raw_data()), xi.strides.data(), f);
     });
     return y;
 }
@@ -82,12 +91,14 @@ Tensor add_scaled(const char* op, const Tensor& a_in, const Tensor& b_in, Scalar
                    ? detail::map_binary(a, b, a.dtype(), a.dtype(), [](auto u, auto v) { return u + v; })
                    : detail::map_binary(a, b, a.dtype(), a.dtype(),
                                         [al](auto u, auto v) { return u + decltype(u)(al) * v; });
+    y = result_type_of(y, a_in, b_in);
     return record(op, y, {a, b},
                   [sa = a.sizes(), sb = b.sizes(), al](const Tensor& grad_out) {
                       return Grads{sum_to(grad_out, sa),
                                    sum_to(al == 1 ? grad_out : grad_out * al, sb)};
                   },
-                  "grad_a = sum_to(grad_out), grad_b = sum_to(alpha * grad_out)");
+                  "grad_a = sum_to(grad_out), grad_b = sum_to(alpha * grad_out)",
+                  autograd::kSavesNone);
 }
 }  // namespace
 
@@ -108,6 +119,7 @@ Tensor mul(const Tensor& a_in, const Tensor& b_in) {
     Tensor a, b;
     std::tie(a, b) = promoted("mul", a_in, b_in);
     Tensor y = detail::map_binary(a, b, a.dtype(), a.dtype(), [](auto u, auto v) { return u * v; });
+    y = result_type_of(y, a_in, b_in);
     return record("mul", y, {a, b},
                   [a, b](const Tensor& grad_out) {
                       return Grads{a.requires_grad() ? sum_to(grad_out * b, a.sizes()) : Tensor(),
@@ -144,7 +156,7 @@ Tensor add(const Tensor& a_in, Scalar s) {
     Tensor y = a.dtype() == kInt64 ? map_any(a, [iv](auto x) { return x + decltype(x)(iv); })
                                    : map_any(a, [v](auto x) { return x + decltype(x)(v); });
     return record("add", y, {a}, [](const Tensor& grad_out) { return Grads{grad_out}; },
-                  "grad_a = grad_out");
+                  "grad_a = grad_out", autograd::kSavesNone);
 }
 
 // y = a - s;  grad_a = grad_out
@@ -155,7 +167,7 @@ Tensor sub(const Tensor& a_in, Scalar s) {
     Tensor y = a.dtype() == kInt64 ? map_any(a, [iv](auto x) { return x - decltype(x)(iv); })
                                    : map_any(a, [v](auto x) { return x - decltype(x)(v); });
     return record("sub", y, {a}, [](const Tensor& grad_out) { return Grads{grad_out}; },
-                  "grad_a = grad_out");
+                  "grad_a = grad_out", autograd::kSavesNone);
 }
 
 // y = a * s;  grad_a = grad_out * s
@@ -166,7 +178,7 @@ Tensor mul(const Tensor& a_in, Scalar s) {
     Tensor y = a.dtype() == kInt64 ? map_any(a, [iv](auto x) { return x * decltype(x)(iv); })
                                    : map_any(a, [v](auto x) { return x * decltype(x)(v); });
     return record("mul", y, {a}, [s](const Tensor& grad_out) { return Grads{grad_out * s}; },
-                  "grad_a = grad_out * s");
+                  "grad_a = grad_out * s", autograd::kSavesNone);
 }
 
 // y = a / s;  grad_a = grad_out / s
@@ -175,7 +187,7 @@ Tensor div(const Tensor& a_in, Scalar s) {
     const double v = s.to_double();
     Tensor y = map_any(a, [v](auto x) { return x / decltype(x)(v); });
     return record("div", y, {a}, [s](const Tensor& grad_out) { return Grads{grad_out / s}; },
-                  "grad_a = grad_out / s");
+                  "grad_a = grad_out / s", autograd::kSavesNone);
 }
 
 // y = s - a;  grad_a = -grad_out
@@ -186,7 +198,7 @@ Tensor rsub(const Tensor& a_in, Scalar s) {
     Tensor y = a.dtype() == kInt64 ? map_any(a, [iv](auto x) { return decltype(x)(iv) - x; })
                                    : map_any(a, [v](auto x) { return decltype(x)(v) - x; });
     return record("rsub", y, {a}, [](const Tensor& grad_out) { return Grads{-grad_out}; },
-                  "grad_a = -grad_out");
+                  "grad_a = -grad_out", autograd::kSavesNone);
 }
 
 // y = s / a;  grad_a = -grad_out * s / a^2
@@ -200,11 +212,14 @@ Tensor rdiv(const Tensor& a_in, Scalar s) {
 }
 
 // y = -a;  grad_a = -grad_out
-Tensor neg(const Tensor& a) {
-    detail::check_defined("neg", a);
+Tensor neg(const Tensor& a_in) {
+    detail::check_defined("neg", a_in);
+    if (a_in.dtype() == kBool) detail::fail("neg", "negation of a bool tensor is not defined (use logical_not)");
+    const Tensor a = detail::cast(a_in, detail::compute_type(a_in.dtype()));
     Tensor y = map_any(a, [](auto x) { return -x; });
+    if (y.dtype() != a_in.dtype()) y = y.to(a_in.dtype());
     return record("neg", y, {a}, [](const Tensor& grad_out) { return Grads{-grad_out}; },
-                  "grad_a = -grad_out");
+                  "grad_a = -grad_out", autograd::kSavesNone);
 }
 
 // ---- math ------------------------------------------------------------------------------------
@@ -263,8 +278,9 @@ Tensor sqrt(const Tensor& a_in) {
 }
 
 // y = |a|;  grad_a = grad_out * sign(a)  (sign(0) = 0)
-Tensor abs(const Tensor& a) {
-    detail::check_defined("abs", a);
+Tensor abs(const Tensor& a_in) {
+    detail::check_defined("abs", a_in);
+    const Tensor a = detail::cast(a_in, detail::compute_type(a_in.dtype()));
     Tensor y = map_any(a, [](auto x) { return x < 0 ? -x : x; });
     return record("abs", y, {a},
                   [a](const Tensor& grad_out) {
@@ -326,8 +342,9 @@ Tensor maximum(const Tensor& a_in, const Tensor& b_in) {
     // not a structured binding: the backward lambda captures a and b (see mul)
     Tensor a, b;
     std::tie(a, b) = promoted("maximum", a_in, b_in);
+    // a NaN in either operand propagates, as in LibTorch (u != u is true for a NaN u)
     Tensor y = detail::map_binary(a, b, a.dtype(), a.dtype(),
-                                  [](auto u, auto v) { return u >= v ? u : v; });
+                                  [](auto u, auto v) { return (u != u || u >= v) ? u : v; });
     return record("maximum", y, {a, b},
                   [a, b](const Tensor& grad_out) {
                       Tensor pick_a = ge(a, b).to(grad_out.dtype());
@@ -344,7 +361,7 @@ Tensor minimum(const Tensor& a_in, const Tensor& b_in) {
     Tensor a, b;
     std::tie(a, b) = promoted("minimum", a_in, b_in);
     Tensor y = detail::map_binary(a, b, a.dtype(), a.dtype(),
-                                  [](auto u, auto v) { return u <= v ? u : v; });
+                                  [](auto u, auto v) { return (u != u || u <= v) ? u : v; });
     return record("minimum", y, {a, b},
                   [a, b](const Tensor& grad_out) {
                       Tensor pick_a = le(a, b).to(grad_out.dtype());
@@ -355,48 +372,50 @@ Tensor minimum(const Tensor& a_in, const Tensor& b_in) {
 }
 
 // y = cond ? a : b;  grad_a = sum_to(cond ? grad_out : 0), grad_b = sum_to(cond ? 0 : grad_out)
-Tensor where(const Tensor& cond, const Tensor& a_in, const Tensor& b_in) {
-    detail::check_defined("where", cond, "cond");
-    if (cond.dtype() != kInt64) {
-        detail::fail("where", std::string("cond must be int64 (as comparisons return), got ") +
-                                  to_string(cond.dtype()));
+Tensor where(const Tensor& cond_in, const Tensor& a_in, const Tensor& b_in) {
+    detail::check_defined("where", cond_in, "cond");
+    if (cond_in.is_floating_point()) {
+        detail::fail("where", std::string("cond must be bool (as comparisons return) or an integer "
+                                          "type, got ") + to_string(cond_in.dtype()));
     }
+    const Tensor cond = cond_in.dtype() == kBool ? cond_in : ne(cond_in, 0);
     check_broadcast("where", a_in, b_in);
     auto [a, b] = promoted("where", a_in, b_in);
     const std::vector<int64_t> ab = broadcast_shapes("where", a.sizes(), b.sizes());
     const std::vector<int64_t> shape = broadcast_shapes("where", cond.sizes(), ab);
-    const Tensor c = expand(cond, shape), ea = expand(a.detach(), shape), eb = expand(b.detach(), shape);
+    const Tensor c = expand(cond, shape).contiguous(), ea = expand(a.detach(), shape).contiguous(),
+                 eb = expand(b.detach(), shape).contiguous();
     Tensor y = detail::make_tensor(shape, a.dtype());
     detail::dispatch(a.dtype(), [&](auto zero) {
         using T = decltype(zero);
-        const int64_t* pc = c.data_ptr<int64_t>();
+        const bool* pc = c.data_ptr<bool>();
         const T *pa = ea.data_ptr<T>(), *pb = eb.data_ptr<T>();
         T* py = y.data_ptr<T>();
         for (int64_t i = 0, n = y.numel(); i < n; ++i) py[i] = pc[i] ? pa[i] : pb[i];
     });
+    y = result_type_of(y, a_in, b_in);
     return record("where", y, {a, b},
                   [cond, sa = a.sizes(), sb = b.sizes()](const Tensor& grad_out) {
                       const Tensor zero = zeros({}, grad_out.dtype());
                       return Grads{sum_to(where(cond, grad_out, zero), sa),
                                    sum_to(where(cond, zero, grad_out), sb)};
                   },
-                  "grad_a = sum_to(cond ? grad_out : 0), grad_b = sum_to(cond ? 0 : grad_out)");
+                  "grad_a = sum_to(cond ? grad_out : 0), grad_b = sum_to(cond ? 0 : grad_out)",
+                  autograd::kSavesNone);
 }
 
-// ---- comparisons (int64 0/1, never recorded) -----------------------------------------------
+// ---- comparisons (bool results, never recorded) --------------------------------------------
 
 namespace {
 template <class Cmp>
 Tensor compare(const char* op, const Tensor& a_in, const Tensor& b_in, Cmp cmp) {
     check_broadcast(op, a_in, b_in);
     auto [a, b] = promoted(op, a_in.detach(), b_in.detach());
-    return detail::map_binary(a, b, a.dtype(), kInt64,
-                              [cmp](auto u, auto v) { return cmp(u, v) ? 1 : 0; });
+    return detail::map_binary(a, b, a.dtype(), kBool, [cmp](auto u, auto v) { return cmp(u, v); });
 }
 Tensor scalar_like(const Tensor& a, Scalar s) {
-    const ScalarType dt = detail::promote(a.dtype(), s);
-    return s.is_integral() && dt == kInt64 ? full({}, s.to_long(), kInt64)
-                                           : full({}, s.to_double(), dt);
+    const ScalarType dt = detail::compute_type(detail::promote(a.dtype(), s));
+    return is_floating_point(dt) ? full({}, s.to_double(), dt) : full({}, s.to_long(), dt);
 }
 }  // namespace
 

@@ -1,9 +1,9 @@
 #pragma once
 // Loops shared by the element-wise op files (elementwise.cpp, activation.cpp, inplace.cpp).
-// Internal.
+// Inputs may be views with any strides; outputs are fresh and contiguous. Internal.
 
 #include "autograd/detail.hpp"
-#include "autograd/kernels/broadcast.hpp"
+#include "autograd/kernels/strided.hpp"
 
 namespace tapegrad {
 namespace detail {
@@ -14,10 +14,14 @@ Tensor map_floating(const Tensor& x, F f) {
     Tensor y = make_tensor(x.sizes(), x.dtype());
     dispatch_floating(x.dtype(), [&](auto zero) {
         using T = decltype(zero);
-        const T* px = x.data_ptr<T>();
-        T* py = y.data_ptr<T>();
-        const int64_t n = x.numel();
-        for (int64_t i = 0; i < n; ++i) py[i] = f(px[i]);
+        const TensorImpl& xi = impl(x);
+        T* py = static_cast<T*>(y.raw_data());
+        const T* px = static_cast<const T*>(x.raw_data());
+        if (xi.contiguous) {
+            for (int64_t i = 0, n = xi.numel; i < n; ++i) py[i] = f(px[i]);
+        } else {
+            kernels::unary_loop(xi.sizes, py, impl(y).strides.data(), px, xi.strides.data(), f);
+        }
     });
     return y;
 }
@@ -26,19 +30,30 @@ Tensor map_floating(const Tensor& x, F f) {
 template <class F>
 Tensor map_binary(const Tensor& a, const Tensor& b, ScalarType dt, ScalarType out_dt, F f) {
     Tensor y = make_tensor(broadcast_shapes("map", a.sizes(), b.sizes()), out_dt);
+    const TensorImpl& yi = impl(y);
     dispatch(dt, [&](auto zero) {
         using T = decltype(zero);
-        dispatch(out_dt, [&](auto zero_out) {
+        dispatch_all(out_dt, [&](auto zero_out) {
             using O = decltype(zero_out);
-            kernels::binary_broadcast(a.data_ptr<T>(), a.sizes(), b.data_ptr<T>(), b.sizes(),
-                                      y.data_ptr<O>(), y.sizes(),
-                                      [&](T u, T v) { return static_cast<O>(f(u, v)); });
+            auto op = [&](T u, T v) { return static_cast<O>(f(u, v)); };
+            O* py = static_cast<O*>(y.raw_data());
+            const T* pa = static_cast<const T*>(a.raw_data());
+            const T* pb = static_cast<const T*>(b.raw_data());
+            if (a.is_contiguous() && b.is_contiguous() && a.sizes() == yi.sizes &&
+                b.sizes() == yi.sizes) {  // the common case: one flat loop
+                for (int64_t i = 0, n = yi.numel; i < n; ++i) py[i] = op(pa[i], pb[i]);
+                return;
+            }
+            const std::vector<int64_t> sa = expanded_strides(a, yi.sizes);
+            const std::vector<int64_t> sb = expanded_strides(b, yi.sizes);
+            kernels::binary_loop(yi.sizes, py, yi.strides.data(), pa, sa.data(), pb, sb.data(), op);
         });
     });
     return y;
 }
 
-/// A floating tensor for a unary math op: int64 inputs compute in float32, as in LibTorch.
+/// A floating tensor for a unary math op: integer and Bool inputs compute in float32, as in
+/// LibTorch.
 inline Tensor as_floating(const Tensor& a) { return a.is_floating_point() ? a : a.to(kFloat32); }
 
 }  // namespace detail

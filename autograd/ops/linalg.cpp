@@ -1,5 +1,5 @@
-// Matrix products and transposes. Every product is one OpenBLAS gemm call (per batch item);
-// transposed operands are passed to gemm as flags, never copied.
+// Matrix products. Every product is one OpenBLAS gemm call (per batch item); transposed and
+// row-sliced operands are passed to gemm as flags and leading dimensions, never copied.
 
 #include "autograd/detail.hpp"
 #include "autograd/kernels/blas.hpp"
@@ -11,8 +11,32 @@ using detail::record;
 
 namespace {
 
+// How BLAS reads a 2-D (or, per batch item, 3-D) operand where it lies: row-major with a
+// row stride, or column-major (a transposed view), which is row-major with the transpose
+// flag flipped. Anything else (a gap between elements of a row, an expand) is copied first.
+struct BlasOperand {
+    Tensor t;        // the tensor to read (x itself, or a contiguous copy)
+    bool trans;      // flag for gemm
+    int64_t ld;      // leading dimension as stored
+    int64_t batch;   // stride between batch items (3-D)
+};
+
+BlasOperand blas_operand(const Tensor& x, bool trans) {
+    const int64_t r = x.size(-2), c = x.size(-1), sr = x.stride(-2), sc = x.stride(-1);
+    const int64_t batch = x.dim() == 3 ? x.stride(0) : 0;
+    if (x.dim() == 2 || x.size(0) == 1 || batch > 0) {
+        if ((sc == 1 || c == 1) && (r == 1 || sr >= std::max<int64_t>(c, 1)))
+            return {x, trans, r == 1 ? std::max<int64_t>(c, 1) : sr, batch};
+        if ((sr == 1 || r == 1) && (c == 1 || sc >= std::max<int64_t>(r, 1)))
+            return {x, !trans, c == 1 ? std::max<int64_t>(r, 1) : sc, batch};
+    }
+    const Tensor cx = x.contiguous();
+    return {cx, trans, std::max<int64_t>(c, 1), x.dim() == 3 ? r * c : 0};
+}
+
 // op(a) @ op(b) for 2-D operands, or batch-wise for 3-D ones; op transposes the last two dims
-// when its flag is set. The four flag combinations are closed under differentiation:
+// when its flag is set. Operands that are transposed or row-sliced views go to gemm as they
+// lie. The four flag combinations are closed under differentiation:
 //   y = a b      grad_a = g b^T        grad_b = a^T g
 //   y = a b^T    grad_a = g b          grad_b = g^T a
 //   y = a^T b    grad_a = b g^T        grad_b = a g
@@ -25,11 +49,15 @@ Tensor gemm_op(const Tensor& a, bool ta, const Tensor& b, bool tb) {
     std::vector<int64_t> shape = batched ? std::vector<int64_t>{batch, m, n}
                                          : std::vector<int64_t>{m, n};
     Tensor y = detail::make_tensor(shape, a.dtype());
-    detail::dispatch(a.dtype(), [&](auto zero) {
+    const BlasOperand oa = blas_operand(a, ta), ob = blas_operand(b, tb);
+    detail::dispatch_floating(a.dtype(), [&](auto zero) {
         using T = decltype(zero);
+        const T* pa = static_cast<const T*>(oa.t.raw_data());
+        const T* pb = static_cast<const T*>(ob.t.raw_data());
+        T* py = static_cast<T*>(y.raw_data());
         for (int64_t i = 0; i < batch; ++i) {
-            kernels::gemm(ta, tb, m, n, k, T(1), a.data_ptr<T>() + i * ar * ac,
-                          b.data_ptr<T>() + i * br * bc, T(0), y.data_ptr<T>() + i * m * n);
+            kernels::gemm(oa.trans, ob.trans, m, n, k, T(1), pa + i * oa.batch, oa.ld,
+                          pb + i * ob.batch, ob.ld, T(0), py + i * m * n);
         }
     });
     return record("matmul", y, {a, b},
@@ -128,15 +156,18 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     const Tensor x2 = x.dim() == 2 ? x : x.reshape({-1, in});
     const int64_t rows = x2.size(0);
     Tensor y = detail::make_tensor({rows, out}, x.dtype());
+    const BlasOperand ox = blas_operand(x2, false), ow = blas_operand(weight, true);
+    const Tensor bc = bias.defined() ? bias.contiguous() : bias;
     detail::dispatch_floating(x.dtype(), [&](auto zero) {
         using T = decltype(zero);
         T* py = y.data_ptr<T>();
         if (bias.defined()) {  // start from the bias and let gemm add to it (beta = 1)
-            const T* pb = bias.data_ptr<T>();
+            const T* pb = bc.data_ptr<T>();
             for (int64_t r = 0; r < rows; ++r)
                 for (int64_t o = 0; o < out; ++o) py[r * out + o] = pb[o];
         }
-        kernels::gemm(false, true, rows, out, in, T(1), x2.data_ptr<T>(), weight.data_ptr<T>(),
+        kernels::gemm(ox.trans, ow.trans, rows, out, in, T(1), static_cast<const T*>(ox.t.raw_data()),
+                      ox.ld, static_cast<const T*>(ow.t.raw_data()), ow.ld,
                       bias.defined() ? T(1) : T(0), py);
     });
     y = record("linear", y, {x2, weight, bias},
@@ -162,10 +193,15 @@ Tensor dot(const Tensor& a, const Tensor& b) {
                                 shape_str(a.sizes()) + " and b of shape " + shape_str(b.sizes()));
     }
     Tensor y = detail::make_tensor({}, a.dtype());
-    detail::dispatch(a.dtype(), [&](auto zero) {
+    detail::dispatch_floating(a.dtype(), [&](auto zero) {
         using T = decltype(zero);  // [1, n] x [n, 1]: one gemm, so the sum is BLAS's
-        kernels::gemm(false, false, 1, 1, a.numel(), T(1), a.data_ptr<T>(), b.data_ptr<T>(), T(0),
-                      y.data_ptr<T>());
+        const int64_t n = a.numel();
+        // a's elements step by lda as the [n, 1] transposed row, b's by ldb as a column
+        // (BLAS wants steps of at least 1: an expanded vector is copied first)
+        const Tensor ac = n > 1 && a.stride(0) == 0 ? a.contiguous() : a;
+        const Tensor bc = n > 1 && b.stride(0) == 0 ? b.contiguous() : b;
+        kernels::gemm(true, false, 1, 1, n, T(1), ac.data_ptr<T>(), n > 1 ? ac.stride(0) : 1,
+                      bc.data_ptr<T>(), n > 1 ? bc.stride(0) : 1, T(0), y.data_ptr<T>());
     });
     return record("dot", y, {a, b},
                   [a, b](const Tensor& g) {
@@ -175,54 +211,7 @@ Tensor dot(const Tensor& a, const Tensor& b) {
                   "grad_a = grad_out * b, grad_b = grad_out * a");
 }
 
-// y = a with dims d0 and d1 swapped (a copy);  grad_a = transpose(grad_out, d0, d1)
-Tensor transpose(const Tensor& a, int64_t d0, int64_t d1) {
-    detail::check_defined("transpose", a);
-    d0 = detail::wrap_dim("transpose", d0, a.dim());
-    d1 = detail::wrap_dim("transpose", d1, a.dim());
-    if (d0 == d1 || a.dim() < 2) return a.clone();
-    if (d0 > d1) std::swap(d0, d1);
-    std::vector<int64_t> shape = a.sizes();
-    std::swap(shape[d0], shape[d1]);
-    Tensor y = detail::make_tensor(shape, a.dtype());
-    // view a as [outer, n0, mid, n1, inner] and write [outer, n1, mid, n0, inner]
-    const auto& s = a.sizes();
-    int64_t outer = 1, mid = 1, inner = 1;
-    for (int64_t d = 0; d < d0; ++d) outer *= s[d];
-    for (int64_t d = d0 + 1; d < d1; ++d) mid *= s[d];
-    for (int64_t d = d1 + 1; d < a.dim(); ++d) inner *= s[d];
-    const int64_t n0 = s[d0], n1 = s[d1];
-    detail::dispatch(a.dtype(), [&](auto zero) {
-        using T = decltype(zero);
-        const T* px = a.data_ptr<T>();
-        T* py = y.data_ptr<T>();
-        for (int64_t o = 0; o < outer; ++o)
-            for (int64_t j = 0; j < n1; ++j)
-                for (int64_t m = 0; m < mid; ++m)
-                    for (int64_t i = 0; i < n0; ++i) {
-                        const T* src = px + (((o * n0 + i) * mid + m) * n1 + j) * inner;
-                        T* dst = py + (((o * n1 + j) * mid + m) * n0 + i) * inner;
-                        for (int64_t k = 0; k < inner; ++k) dst[k] = src[k];
-                    }
-    });
-    return record("transpose", y, {a},
-                  [d0, d1](const Tensor& g) { return Grads{transpose(g, d0, d1)}; },
-                  "grad_a = transpose(grad_out, d0, d1)");
-}
-
-// 2-D transpose; 0-D and 1-D tensors come back unchanged, as in LibTorch.
-Tensor t(const Tensor& a) {
-    detail::check_defined("t", a);
-    if (a.dim() > 2) {
-        detail::fail("t", "expects a tensor with at most 2 dims, got shape " + shape_str(a.sizes()) +
-                              "; use transpose(dim0, dim1)");
-    }
-    return a.dim() < 2 ? a : transpose(a, 0, 1);
-}
-
 Tensor Tensor::matmul(const Tensor& o) const { return tapegrad::matmul(*this, o); }
 Tensor Tensor::mm(const Tensor& o) const { return tapegrad::mm(*this, o); }
-Tensor Tensor::t() const { return tapegrad::t(*this); }
-Tensor Tensor::transpose(int64_t d0, int64_t d1) const { return tapegrad::transpose(*this, d0, d1); }
 
 }  // namespace tapegrad

@@ -52,21 +52,25 @@ T sum_all(const T* p, int64_t n) {
 }
 
 // y = sum over dims, scaled;  grad_a = expand(grad_out * scale, a.shape)
-Tensor scaled_sum(const char* op, const Tensor& a, std::vector<int64_t> dims_in, bool keepdim,
+Tensor scaled_sum(const char* op, const Tensor& a_in, std::vector<int64_t> dims_in, bool keepdim,
                   bool mean) {
-    detail::check_defined(op, a);
+    detail::check_defined(op, a_in);
+    if (mean && !a_in.is_floating_point()) {
+        detail::fail(op, std::string("mean of a ") + to_string(a_in.dtype()) +
+                             " tensor is not defined; convert it with to(kFloat32)");
+    }
+    // integers and Bool sum in int64, as LibTorch's
+    const Tensor a = a_in.is_floating_point() ? a_in : a_in.to(kInt64);
     const std::vector<int64_t> dims = reduce_dims(op, a, std::move(dims_in));
     const std::vector<int64_t> keep_shape = reduced_shape(a, dims, true);
     const int64_t count = a.numel() / std::max<int64_t>(1, detail::numel_of(keep_shape));
-    if (mean && !a.is_floating_point()) {
-        detail::fail(op, "mean of an int64 tensor is not defined; convert it with to(kFloat32)");
-    }
     Tensor y = detail::make_tensor(reduced_shape(a, dims, keepdim), a.dtype());
+    const Tensor ad = detail::dense(a);
     detail::dispatch(a.dtype(), [&](auto zero) {
         using T = decltype(zero);
         T* py = y.data_ptr<T>();
-        if (y.numel() == 1) py[0] = sum_all(a.data_ptr<T>(), a.numel());
-        else kernels::sum_to(a.data_ptr<T>(), a.sizes(), py, keep_shape);
+        if (y.numel() == 1) py[0] = sum_all(ad.data_ptr<T>(), ad.numel());
+        else kernels::sum_to(ad.data_ptr<T>(), ad.sizes(), py, keep_shape);
         if (mean) {
             const T scale = count == 0 ? T(NAN) : T(1) / T(count);
             for (int64_t i = 0; i < y.numel(); ++i) py[i] *= scale;
@@ -77,12 +81,14 @@ Tensor scaled_sum(const char* op, const Tensor& a, std::vector<int64_t> dims_in,
                       const Tensor gk = g.reshape(keep_shape);
                       return Grads{expand(mean ? gk / static_cast<double>(count) : gk, sa)};
                   },
-                  mean ? "grad_a = expand(grad_out / n, a.shape)" : "grad_a = expand(grad_out, a.shape)");
+                  mean ? "grad_a = expand(grad_out / n, a.shape)" : "grad_a = expand(grad_out, a.shape)",
+                  autograd::kSavesNone);
 }
 
 // Index of the max (or min) along dim for each [outer, inner] position; first one on ties.
 // NaN wins, as in PyTorch.
-Tensor arg_extreme(const Tensor& a, int64_t dim, bool is_max) {
+Tensor arg_extreme(const Tensor& a_in, int64_t dim, bool is_max) {
+    const Tensor a = detail::dense(a_in.is_floating_point() ? a_in : a_in.to(kInt64));
     const detail::DimSplit s = detail::split_at(a.sizes(), dim);
     std::vector<int64_t> keep = a.sizes();
     if (!keep.empty()) keep[dim] = 1;
@@ -128,12 +134,13 @@ std::tuple<Tensor, Tensor> extreme_dim(const char* op, const Tensor& a, int64_t 
     dim = detail::wrap_dim(op, dim, a.dim());
     if (a.numel() == 0) detail::fail(op, "cannot reduce an empty tensor of shape " + shape_str(a.sizes()));
     const Tensor idx = arg_extreme(a, dim, is_max);
-    const Tensor mask = one_hot_along(a, dim, idx);
+    const Tensor mask = a.is_floating_point() ? one_hot_along(a, dim, idx) : Tensor();
+    const Tensor ad = detail::dense(a);
     Tensor values = detail::make_tensor(idx.sizes(), a.dtype());
-    detail::dispatch(a.dtype(), [&](auto zero) {
+    detail::dispatch_all(a.dtype(), [&](auto zero) {
         using T = decltype(zero);
         const detail::DimSplit s = detail::split_at(a.sizes(), dim);
-        const T* pa = a.data_ptr<T>();
+        const T* pa = ad.data_ptr<T>();
         const int64_t* pi = idx.data_ptr<int64_t>();
         T* pv = values.data_ptr<T>();
         for (int64_t o = 0; o < s.outer; ++o)
@@ -142,7 +149,8 @@ std::tuple<Tensor, Tensor> extreme_dim(const char* op, const Tensor& a, int64_t 
     });
     values = record(op, values, {a},
                     [mask](const Tensor& g) { return Grads{mask * g}; },
-                    "grad_a = grad_out at the position of the extreme, 0 elsewhere");
+                    "grad_a = grad_out at the position of the extreme, 0 elsewhere",
+                    autograd::kSavesNone);
     if (keepdim || a.dim() == 0) return {values, idx};
     return {values.squeeze(dim), idx.squeeze(dim)};
 }
@@ -199,11 +207,12 @@ Tensor argmin(const Tensor& a, int64_t dim, bool keepdim) {
 Tensor norm(const Tensor& a) {
     detail::check_floating("norm", a);
     Tensor y = detail::make_tensor({}, a.dtype());
+    const Tensor ad = detail::dense(a);
     detail::dispatch_floating(a.dtype(), [&](auto zero) {
         using T = decltype(zero);
-        const T* p = a.data_ptr<T>();
+        const T* p = ad.data_ptr<T>();
         double s = 0;
-        for (int64_t i = 0; i < a.numel(); ++i) s += double(p[i]) * double(p[i]);
+        for (int64_t i = 0; i < ad.numel(); ++i) s += double(p[i]) * double(p[i]);
         *y.data_ptr<T>() = static_cast<T>(std::sqrt(s));
     });
     return record("norm", y, {a},

@@ -262,7 +262,7 @@ TEST_CASE("mul: second derivatives of a product and of exp match finite differen
 
 // ---- comparisons ------------------------------------------------------------------------
 
-TEST_CASE("eq: comparisons return int64 0/1 and are never recorded") {
+TEST_CASE("eq: comparisons return bool, as LibTorch, and are never recorded") {
     Tensor a = make_f64({1, 2, 3}, {3}, true);
     Tensor b = make_f64({3, 2, 1}, {3}, true);
     const std::vector<std::pair<Tensor, std::vector<double>>> cases = {
@@ -278,7 +278,7 @@ TEST_CASE("eq: comparisons return int64 0/1 and are never recorded") {
     for (size_t i = 0; i < cases.size(); ++i) {
         CAPTURE(i);
         const Tensor& r = cases[i].first;
-        CHECK(r.dtype() == kInt64);
+        CHECK(r.dtype() == kBool);
         CHECK_FALSE(r.requires_grad());
         CHECK(r.grad_fn() == nullptr);
         CHECK_VALUES(r, cases[i].second);

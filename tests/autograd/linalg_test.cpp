@@ -106,11 +106,15 @@ TEST_CASE("t: of a 1-D tensor returns it unchanged, as LibTorch") {
     CHECK_VALUES(v.t(), {1, 2, 3});
 }
 
-TEST_CASE("transpose: result is a copy, not a view") {
+TEST_CASE("transpose: result is a view sharing a's storage, as in LibTorch") {
     Tensor a = make_f64({1, 2, 3, 4}, {2, 2});
     Tensor b = a.transpose(0, 1);
-    b.data_ptr<double>()[1] = 100;
-    CHECK_VALUES(a, {1, 2, 3, 4});
+    CHECK(b.is_alias_of(a));
+    CHECK(b.data_ptr<double>() == a.data_ptr<double>());
+    CHECK(b.strides() == std::vector<int64_t>{1, 2});
+    CHECK_FALSE(b.is_contiguous());
+    b[0][1] = 100.0;  // b[0][1] is a[1][0]
+    CHECK_VALUES(a, {1, 2, 100, 4});
 }
 
 TEST_CASE("matmul: gradient by hand") {

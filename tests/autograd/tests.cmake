@@ -3,6 +3,7 @@ tapegrad_test_suite(autograd
   autograd/elementwise_test.cpp
   autograd/linalg_test.cpp
   autograd/shape_test.cpp
+  autograd/view_test.cpp
   autograd/reduce_test.cpp
   autograd/activation_test.cpp
   autograd/tensor_test.cpp

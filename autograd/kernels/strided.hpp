@@ -1,0 +1,151 @@
+#pragma once
+// Strided loops: how every element-wise kernel walks tensors that may be views. No graph
+// code here.
+//
+// A loop runs over a shape with several operands, each a first element and strides (in
+// elements, 0 along dims it is broadcast over). Dims of size 1 are dropped, and a dim is
+// merged into the next when every operand steps through both as through one, so a
+// contiguous tensor is one flat run and a [64, 128] + [128] add is 64 runs of 128. The body
+// gets one run at a time, with each operand's pointer and its stride within the run: the
+// kernels branch on stride 1 / 0 so the common runs are plain loops the compiler vectorises.
+//
+// These hand loops stay where bench/kernels.cpp measured them against xtensor's (strided
+// xt::adapt with XSIMD): flat add 5.9 us vs 14.6 us, row broadcast 4.9 vs 66, transposed
+// copy 95 vs 299, full sum 4.0 vs 93 (64 x 1024 floats, g++ 12 -O3). xtensor's vector math
+// wins on exp/log/tanh, which autograd/kernels/math.cpp runs through it.
+
+#include <array>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace tapegrad {
+namespace kernels {
+
+/// Merged dims a loop runs over: sizes[0..ndim) outermost first, and per operand its strides
+/// along them, in elements.
+template <int N>
+struct LoopPlan {
+    static constexpr int kMaxDims = 64;
+    int ndim = 0;
+    std::array<int64_t, kMaxDims> sizes;
+    std::array<std::array<int64_t, kMaxDims>, N> strides;
+};
+
+/// Plans a loop over `sizes` for N operands whose strides (in elements, one per dim of
+/// `sizes`) are given.
+template <int N>
+LoopPlan<N> plan_loop(const std::vector<int64_t>& sizes, const std::array<const int64_t*, N>& strides) {
+    LoopPlan<N> p;
+    for (size_t d = 0; d < sizes.size(); ++d) {
+        if (sizes[d] == 1) continue;
+        // merge into the previous kept dim when each operand's outer stride spans the inner dim
+        if (p.ndim > 0) {
+            bool merge = true;
+            for (int k = 0; k < N && merge; ++k)
+                merge = p.strides[k][p.ndim - 1] == strides[k][d] * sizes[d];
+            if (merge) {
+                p.sizes[p.ndim - 1] *= sizes[d];
+                for (int k = 0; k < N; ++k) p.strides[k][p.ndim - 1] = strides[k][d];
+                continue;
+            }
+        }
+        if (p.ndim == LoopPlan<N>::kMaxDims) {
+            throw std::invalid_argument("strided loop: more than 64 dims of size > 1 after merging");
+        }
+        p.sizes[p.ndim] = sizes[d];
+        for (int k = 0; k < N; ++k) p.strides[k][p.ndim] = strides[k][d];
+        ++p.ndim;
+    }
+    return p;
+}
+
+/// Calls body(n, ptrs, inner_strides) once per innermost run of n elements, where ptrs[k] is
+/// operand k's first element of the run and inner_strides[k] its stride in elements. `base`
+/// holds each operand's first element as a char pointer; `elem` each one's element size.
+template <int N, class Body>
+void for_each_run(const LoopPlan<N>& p, const std::array<char*, N>& base,
+                  const std::array<int64_t, N>& elem, Body&& body) {
+    std::array<char*, N> ptr = base;
+    std::array<int64_t, N> inner{};
+    if (p.ndim == 0) {  // one element
+        body(int64_t{1}, ptr, inner);
+        return;
+    }
+    for (int k = 0; k < N; ++k) inner[k] = p.strides[k][p.ndim - 1];
+    const int64_t n = p.sizes[p.ndim - 1];
+    if (n == 0) return;
+    for (int d = 0; d + 1 < p.ndim; ++d)
+        if (p.sizes[d] == 0) return;
+    std::array<int64_t, LoopPlan<N>::kMaxDims> index{};
+    while (true) {
+        body(n, ptr, inner);
+        // odometer over the outer dims, innermost of them first
+        int d = p.ndim - 2;
+        for (; d >= 0; --d) {
+            for (int k = 0; k < N; ++k) ptr[k] += p.strides[k][d] * elem[k];
+            if (++index[d] < p.sizes[d]) break;
+            for (int k = 0; k < N; ++k) ptr[k] -= p.strides[k][d] * p.sizes[d] * elem[k];
+            index[d] = 0;
+        }
+        if (d < 0) return;
+    }
+}
+
+/// out[i] = f(a[i]) over `sizes`, operands typed.
+template <class TO, class TA, class F>
+void unary_loop(const std::vector<int64_t>& sizes, TO* out, const int64_t* out_strides,
+                const TA* a, const int64_t* a_strides, F f) {
+    const LoopPlan<2> p = plan_loop<2>(sizes, {out_strides, a_strides});
+    for_each_run<2>(p, {reinterpret_cast<char*>(out), reinterpret_cast<char*>(const_cast<TA*>(a))},
+                    {int64_t(sizeof(TO)), int64_t(sizeof(TA))},
+                    [&](int64_t n, const std::array<char*, 2>& ptr, const std::array<int64_t, 2>& s) {
+                        TO* y = reinterpret_cast<TO*>(ptr[0]);
+                        const TA* x = reinterpret_cast<const TA*>(ptr[1]);
+                        if (s[0] == 1 && s[1] == 1) {
+                            for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
+                        } else if (s[0] == 1 && s[1] == 0) {
+                            const TO v = f(x[0]);
+                            for (int64_t i = 0; i < n; ++i) y[i] = v;
+                        } else {
+                            for (int64_t i = 0; i < n; ++i) y[i * s[0]] = f(x[i * s[1]]);
+                        }
+                    });
+}
+
+/// out[i] = f(a[i], b[i]) over `sizes`, operands typed (a broadcast operand has stride 0).
+template <class TO, class TA, class TB, class F>
+void binary_loop(const std::vector<int64_t>& sizes, TO* out, const int64_t* out_strides,
+                 const TA* a, const int64_t* a_strides, const TB* b, const int64_t* b_strides,
+                 F f) {
+    const LoopPlan<3> p = plan_loop<3>(sizes, {out_strides, a_strides, b_strides});
+    for_each_run<3>(
+        p,
+        {reinterpret_cast<char*>(out), reinterpret_cast<char*>(const_cast<TA*>(a)),
+         reinterpret_cast<char*>(const_cast<TB*>(b))},
+        {int64_t(sizeof(TO)), int64_t(sizeof(TA)), int64_t(sizeof(TB))},
+        [&](int64_t n, const std::array<char*, 3>& ptr, const std::array<int64_t, 3>& s) {
+            TO* y = reinterpret_cast<TO*>(ptr[0]);
+            const TA* x1 = reinterpret_cast<const TA*>(ptr[1]);
+            const TB* x2 = reinterpret_cast<const TB*>(ptr[2]);
+            // one loop per stride pattern, so each one vectorises
+            if (s[0] == 1 && s[1] == 1 && s[2] == 1) {
+                for (int64_t i = 0; i < n; ++i) y[i] = f(x1[i], x2[i]);
+            } else if (s[0] == 1 && s[1] == 1 && s[2] == 0) {
+                const TB v = x2[0];
+                for (int64_t i = 0; i < n; ++i) y[i] = f(x1[i], v);
+            } else if (s[0] == 1 && s[1] == 0 && s[2] == 1) {
+                const TA v = x1[0];
+                for (int64_t i = 0; i < n; ++i) y[i] = f(v, x2[i]);
+            } else {
+                for (int64_t i = 0; i < n; ++i) y[i * s[0]] = f(x1[i * s[1]], x2[i * s[2]]);
+            }
+        });
+}
+
+/// Row-major strides for `sizes`.
+std::vector<int64_t> contiguous_strides(const std::vector<int64_t>& sizes);
+
+}  // namespace kernels
+}  // namespace tapegrad
