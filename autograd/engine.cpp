@@ -12,6 +12,7 @@
 
 #include "autograd/engine.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <mutex>
 #include <stdexcept>
@@ -36,10 +37,33 @@ size_t home_slot(const Node* n, size_t mask) {
 }
 }  // namespace
 
+namespace {
+// The arrays of finished plans, kept per thread for the next one: a pass would otherwise
+// allocate (and glibc consolidate) a few kilobytes per thousand nodes every time.
+struct PlanArrays {
+    std::vector<Node*> nodes;
+    std::vector<int64_t> waiting, first_target, targets, ready, values, todo;
+    std::vector<const Node*> keys;
+};
+thread_local std::vector<PlanArrays> spare_arrays;
+}  // namespace
+
 BackwardPlan::BackwardPlan(const std::vector<Node*>& roots) {
-    keys_.assign(64, nullptr);
-    values_.assign(64, -1);
-    std::vector<int64_t> todo;
+    if (!spare_arrays.empty()) {
+        PlanArrays& a = spare_arrays.back();
+        nodes_.swap(a.nodes);
+        waiting_.swap(a.waiting);
+        first_target_.swap(a.first_target);
+        targets_.swap(a.targets);
+        ready_.swap(a.ready);
+        values_.swap(a.values);
+        todo_.swap(a.todo);
+        keys_.swap(a.keys);
+        spare_arrays.pop_back();
+    }
+    keys_.assign(std::max<size_t>(64, keys_.size()), nullptr);
+    values_.assign(keys_.size(), -1);
+    std::vector<int64_t>& todo = todo_;
     for (Node* r : roots) {
         if (!r) continue;
         roots_.push_back(r->shared_from_this());
@@ -68,6 +92,25 @@ BackwardPlan::BackwardPlan(const std::vector<Node*>& roots) {
             targets_.push_back(t);
         }
     }
+}
+
+BackwardPlan::~BackwardPlan() {
+    PlanArrays a;
+    nodes_.clear();
+    waiting_.clear();
+    first_target_.clear();
+    targets_.clear();
+    ready_.clear();
+    todo_.clear();
+    a.nodes.swap(nodes_);
+    a.waiting.swap(waiting_);
+    a.first_target.swap(first_target_);
+    a.targets.swap(targets_);
+    a.ready.swap(ready_);
+    a.values.swap(values_);
+    a.todo.swap(todo_);
+    a.keys.swap(keys_);
+    if (spare_arrays.size() < 4) spare_arrays.push_back(std::move(a));
 }
 
 int64_t BackwardPlan::insert(Node* n, bool& fresh) {
@@ -243,6 +286,9 @@ private:
             capture_node(node, grad_out);
             check_versions(node);
             grads = node.apply(grad_out);
+            // drop our handle, so a gradient passed through unchanged (add's) stays exclusive
+            // and is summed in place downstream instead of being copied
+            grad_out = Tensor();
             if (grads.size() != node.next_edges().size()) {
                 throw std::logic_error("backward of " + node.name() + ": returned " +
                                        std::to_string(grads.size()) + " gradients for " +

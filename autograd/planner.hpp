@@ -24,6 +24,9 @@ public:
     /// Walks the graph from `roots` (null entries are skipped) with an explicit stack and
     /// counts, for every node, the edges that point at it.
     explicit BackwardPlan(const std::vector<Node*>& roots);
+    ~BackwardPlan();
+    BackwardPlan(const BackwardPlan&) = delete;
+    BackwardPlan& operator=(const BackwardPlan&) = delete;
 
     int64_t size() const { return static_cast<int64_t>(nodes_.size()); }
     Node& node(int64_t i) const { return *nodes_[static_cast<size_t>(i)]; }
@@ -58,6 +61,7 @@ private:
     // open addressing from node address to index: one probe per edge while discovering
     std::vector<const Node*> keys_;
     std::vector<int64_t> values_;
+    std::vector<int64_t> todo_;
     int64_t insert(Node* n, bool& fresh);
     void grow();
 };

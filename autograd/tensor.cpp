@@ -182,15 +182,35 @@ int64_t checked_numel(const char* op, const std::vector<int64_t>& sizes) {
     return n;
 }
 
+// Every op's output is made here, so this is one pass over the sizes: row-major strides,
+// the element count with its overflow check, and no other work.
 Tensor make_tensor(const std::vector<int64_t>& sizes, ScalarType dtype) {
-    const int64_t n = checked_numel("empty", sizes);
-    int64_t bytes = 0;
-    if (__builtin_mul_overflow(n, tapegrad::element_size(dtype), &bytes)) {
-        fail("empty", "shape " + shape_str(sizes) + " of " + to_string(dtype) +
-                          " needs more bytes than an int64 can count");
-    }
     auto impl = std::make_shared<TensorImpl>();
-    impl->set_geometry(sizes);
+    const size_t nd = sizes.size();
+    impl->strides.assign(nd, 0);
+    int64_t n = 1, step = 1;
+    bool bad = false;
+    for (size_t d = nd; d-- > 0;) {
+        const int64_t s = sizes[d];
+        impl->strides[d] = step;
+        bad = bad || s < 0 || __builtin_mul_overflow(n, s, &n);
+        if (s > 1) bad = bad || __builtin_mul_overflow(step, s, &step);
+    }
+    int64_t bytes = 0;
+    if (bad || __builtin_mul_overflow(n, tapegrad::element_size(dtype), &bytes)) {
+        n = checked_numel("empty", sizes);  // names the fault (a 0 size excuses an overflow)
+        bytes = n * tapegrad::element_size(dtype);
+        if (n > 0 && bytes / n != tapegrad::element_size(dtype)) {
+            fail("empty", "shape " + shape_str(sizes) + " of " + to_string(dtype) +
+                              " needs more bytes than an int64 can count");
+        }
+        for (size_t d = nd, st = 1; d-- > 0;) {  // strides of a shape with a 0 in it
+            impl->strides[d] = static_cast<int64_t>(st);
+            if (sizes[d] > 1 && n > 0) st *= static_cast<size_t>(sizes[d]);
+        }
+    }
+    impl->sizes = sizes;
+    impl->numel = n;
     impl->dtype = dtype;
     impl->storage = std::make_shared<Storage>(bytes);
     return wrap(std::move(impl));
@@ -207,6 +227,11 @@ std::vector<int64_t> expanded_strides(const Tensor& t, const std::vector<int64_t
 
 void copy_into(const Tensor& dst, const Tensor& src) {
     const TensorImpl& d = impl(dst);
+    const TensorImpl& s = impl(src);
+    if (d.dtype == s.dtype && d.contiguous && s.contiguous && d.sizes == s.sizes) {
+        std::memcpy(dst.raw_data(), src.raw_data(), static_cast<size_t>(d.numel * tapegrad::element_size(d.dtype)));
+        return;
+    }
     const std::vector<int64_t> ss = expanded_strides(src, d.sizes);
     dispatch_all(d.dtype, [&](auto zd) {
         using D = decltype(zd);

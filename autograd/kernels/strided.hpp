@@ -78,7 +78,8 @@ void for_each_run(const LoopPlan<N>& p, const std::array<char*, N>& base,
     if (n == 0) return;
     for (int d = 0; d + 1 < p.ndim; ++d)
         if (p.sizes[d] == 0) return;
-    std::array<int64_t, LoopPlan<N>::kMaxDims> index{};
+    std::array<int64_t, LoopPlan<N>::kMaxDims> index;
+    for (int d = 0; d < p.ndim; ++d) index[static_cast<size_t>(d)] = 0;
     while (true) {
         body(n, ptr, inner);
         // odometer over the outer dims, innermost of them first

@@ -48,8 +48,13 @@ Tensor map_any(const Tensor& x, F f) {
     detail::dispatch(x.dtype(), [&](auto zero) {
         using T = decltype(zero);
         const TensorImpl& xi = detail::impl(x);
-        kernels::unary_loop(xi.sizes, static_cast<T*>(y.raw_data()), detail::impl(y).strides.data(),
-                            static_cast<const T*>(x.raw_data()), xi.strides.data(), f);
+        T* py = static_cast<T*>(y.raw_data());
+        const T* px = static_cast<const T*>(x.raw_data());
+        if (xi.contiguous) {
+            for (int64_t i = 0, n = xi.numel; i < n; ++i) py[i] = f(px[i]);
+        } else {
+            kernels::unary_loop(xi.sizes, py, detail::impl(y).strides.data(), px, xi.strides.data(), f);
+        }
     });
     return y;
 }
