@@ -17,7 +17,12 @@ Tensor finish(Tensor t, const TensorOptions& o) {
 Tensor fresh(const char* op, const std::vector<int64_t>& sizes, ScalarType dtype,
              const TensorOptions& o) {
     detail::check_cpu(op, o.device());
-    detail::checked_numel(op, sizes);
+    const int64_t n = detail::checked_numel(op, sizes);
+    int64_t bytes = 0;
+    if (__builtin_mul_overflow(n, element_size(dtype), &bytes)) {
+        detail::fail(op, "shape " + shape_str(sizes) + " of " + to_string(dtype) +
+                             " needs more bytes than an int64 can count");
+    }
     return detail::make_tensor(sizes, dtype);
 }
 
@@ -78,9 +83,12 @@ Tensor empty(IntArrayRef sizes, TensorOptions o) {
     return finish(fresh("empty", sizes, dtype_or(o, kFloat32), o), o);
 }
 
-Tensor full(IntArrayRef sizes, Scalar value, TensorOptions o) {
+namespace {
+// A tensor of `sizes` filled with `value`, made for `op` (full, ones).
+Tensor filled(const char* op, const std::vector<int64_t>& sizes, const Scalar& value,
+              const TensorOptions& o) {
     const ScalarType fallback = value.is_bool() ? kBool : value.is_integral() ? kInt64 : kFloat32;
-    Tensor t = fresh("full", sizes, dtype_or(o, fallback), o);
+    Tensor t = fresh(op, sizes, dtype_or(o, fallback), o);
     detail::dispatch_all(t.dtype(), [&](auto zero) {
         using T = decltype(zero);
         // integers from the integer itself: a double cannot hold every large int64
@@ -90,6 +98,9 @@ Tensor full(IntArrayRef sizes, Scalar value, TensorOptions o) {
     });
     return finish(t, o);
 }
+}  // namespace
+
+Tensor full(IntArrayRef sizes, Scalar value, TensorOptions o) { return filled("full", sizes, value, o); }
 
 Tensor zeros(IntArrayRef sizes, TensorOptions o) {
     Tensor t = fresh("zeros", sizes, dtype_or(o, kFloat32), o);
@@ -98,7 +109,7 @@ Tensor zeros(IntArrayRef sizes, TensorOptions o) {
 }
 
 Tensor ones(IntArrayRef sizes, TensorOptions o) {
-    return full(std::move(sizes), 1, o.dtype(dtype_or(o, kFloat32)));
+    return filled("ones", sizes, 1, o.dtype(dtype_or(o, kFloat32)));
 }
 
 Tensor empty_like(const Tensor& t, TensorOptions o) { return empty(t.sizes(), o.dtype(dtype_or(o, t.dtype()))); }

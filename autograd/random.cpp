@@ -87,6 +87,7 @@ void manual_seed(uint64_t seed) {
 
 Tensor rand(IntArrayRef sizes, TensorOptions o) {
     detail::check_cpu("rand", o.device());
+    detail::checked_numel("rand", sizes);
     Tensor t = detail::make_tensor(sizes, floating_dtype("rand", o));
     fill_random(t, uniform01);
     return finish(t, o);
@@ -94,6 +95,7 @@ Tensor rand(IntArrayRef sizes, TensorOptions o) {
 
 Tensor randn(IntArrayRef sizes, TensorOptions o) {
     detail::check_cpu("randn", o.device());
+    detail::checked_numel("randn", sizes);
     Tensor t = detail::make_tensor(sizes, floating_dtype("randn", o));
     fill_random(t, normal01);
     return finish(t, o);
@@ -105,6 +107,7 @@ Tensor randint(int64_t low, int64_t high, IntArrayRef sizes, TensorOptions o) {
                                     std::to_string(low) + ")");
     }
     detail::check_cpu("randint", o.device());
+    detail::checked_numel("randint", sizes);
     Tensor t = detail::make_tensor(sizes, o.has_dtype() ? o.dtype() : kInt64);
     // in unsigned arithmetic, so that [INT64_MIN, INT64_MAX) has its true width, and integral
     // all the way: values above 2^53 do not round through a double
@@ -137,6 +140,8 @@ Tensor randn_like(const Tensor& t) { return randn(t.sizes(), t.dtype()); }
 
 Tensor bernoulli(IntArrayRef sizes, double p, TensorOptions o) {
     if (!(p >= 0 && p <= 1)) detail::fail("bernoulli", "p must be in [0, 1], got " + std::to_string(p));
+    detail::check_cpu("bernoulli", o.device());
+    detail::checked_numel("bernoulli", sizes);
     Tensor t = detail::make_tensor(sizes, o.has_dtype() ? o.dtype() : kFloat32);
     fill_random(t, [p](std::mt19937_64& rng) { return uniform01(rng) < p ? 1.0 : 0.0; });
     return t;

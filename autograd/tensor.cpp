@@ -101,7 +101,10 @@ std::string shape_str(const std::vector<int64_t>& sizes) {
 
 Storage::Storage(int64_t n) : nbytes(n) {
     data = std::malloc(n > 0 ? static_cast<size_t>(n) : 1);
-    if (!data) throw std::bad_alloc();
+    if (!data) {
+        throw OutOfMemory("tensor: cannot allocate " + std::to_string(n) + " bytes (" +
+                          std::to_string(n / (1 << 20)) + " MiB)");
+    }
 }
 
 Storage::~Storage() { std::free(data); }

@@ -11,6 +11,7 @@
 #include <initializer_list>
 #include <iosfwd>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -26,6 +27,7 @@ class Node;
 }  // namespace autograd
 
 class Tensor;
+class WeakTensor;
 
 /// A gradient hook: receives the gradient flowing into a tensor and may return a replacement
 /// (an undefined tensor keeps the gradient as it is).
@@ -196,6 +198,8 @@ public:
     /// handle's identity, its grad and its hooks, as LibTorch's set_data: whoever holds this
     /// tensor (an optimizer, a module) sees the new data.
     void set_data(const Tensor& new_data) const;
+    /// A handle that does not keep this tensor alive (for hooks that refer to their tensor).
+    WeakTensor weak() const;
     /// The identity of the tensor behind this handle (same for every copy of the handle), for
     /// keying state by tensor as LibTorch's unsafeGetTensorImpl(); never dereference it.
     TensorImpl* unsafeGetTensorImpl() const { return impl_.get(); }
@@ -472,5 +476,34 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t);
 std::string shape_str(const std::vector<int64_t>& sizes);
 
 using tensor_list = std::vector<Tensor>;
+
+/// A handle that does not keep its tensor alive: what a hook should capture to refer to the
+/// tensor it is registered on (capturing the Tensor itself makes a cycle that is never freed).
+///   auto weak = w.weak();
+///   w.register_hook([weak](const Tensor& g) { if (Tensor t = weak.lock(); t.defined()) ...; });
+class WeakTensor {
+public:
+    WeakTensor() = default;
+    /// The tensor, or an undefined one when it is gone.
+    Tensor lock() const { return impl_.expired() ? Tensor() : detail::wrap(impl_.lock()); }
+    bool expired() const { return impl_.expired(); }
+
+private:
+    friend class Tensor;
+    explicit WeakTensor(std::weak_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+    std::weak_ptr<TensorImpl> impl_;
+};
+
+inline WeakTensor Tensor::weak() const { return WeakTensor(impl_); }
+
+/// Raised when a tensor's memory cannot be allocated; says how much and for which shape.
+class OutOfMemory : public std::bad_alloc {
+public:
+    explicit OutOfMemory(std::string message) : message_(std::move(message)) {}
+    const char* what() const noexcept override { return message_.c_str(); }
+
+private:
+    std::string message_;
+};
 
 }  // namespace tapegrad

@@ -4,6 +4,7 @@ tapegrad_test_suite(reliability
   reliability/deep_test.cpp
   reliability/threads_test.cpp
   reliability/numerics_test.cpp
+  reliability/limits_test.cpp
   reliability/fuzz_regression_test.cpp
 )
 # The thread test alone, for the ThreadSanitizer job (.ci/run), which builds nothing else.
