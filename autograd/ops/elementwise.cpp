@@ -151,6 +151,23 @@ Tensor div(const Tensor& a_in, const Tensor& b_in) {
                   "grad_a = sum_to(grad_out / b), grad_b = sum_to(-grad_out * a / b^2)");
 }
 
+// y = sqrt(a^2 + b^2)
+// grad_a = sum_to(grad_out * a / y)   grad_b = sum_to(grad_out * b / y)
+Tensor hypot(const Tensor& a_in, const Tensor& b_in) {
+    check_broadcast("hypot", a_in, b_in);
+    Tensor a, b;
+    std::tie(a, b) = promoted("hypot", a_in, b_in);
+    if (!a.is_floating_point()) return hypot(a.to(kFloat32), b.to(kFloat32));
+    Tensor y = detail::map_binary(a, b, a.dtype(), a.dtype(),
+                                  [](auto u, auto v) { return std::hypot(u, v); });
+    return record("hypot", y, {a, b},
+                  [a, b](const Tensor& grad_out, const Tensor& out) {
+                      return Grads{sum_to(grad_out * a / out, a.sizes()),
+                                   sum_to(grad_out * b / out, b.sizes())};
+                  },
+                  "grad_a = grad_out * a / y, grad_b = grad_out * b / y");
+}
+
 // ---- arithmetic with a scalar ----------------------------------------------------------------
 
 // y = a + s;  grad_a = grad_out

@@ -342,3 +342,14 @@ TEST_CASE("add, sub, mul, div: methods take a scalar as LibTorch's do") {
     y.sum().backward();
     CHECK_VALUES(a.grad(), {3, 3});
 }
+
+TEST_CASE("hypot: values, broadcasting and gradients (the worked example of docs/INTERNALS.md)") {
+    CHECK_VALUES(hypot(make_f64({3, 5, -8}, {3}), make_f64({4}, {1})), {5, std::sqrt(41.0), std::sqrt(80.0)});
+    CHECK(hypot(full({1}, 1e300, kFloat64), full({1}, 1e300, kFloat64)).item<double>() ==
+          doctest::Approx(1e300 * std::sqrt(2.0)));
+    auto f = [](const std::vector<Tensor>& in) { return hypot(in[0], in[1]); };
+    CHECK_GRADIENTS(f, {randn({2, 3}, f64()), randn({3}, f64())});
+    CHECK_GRADGRADIENTS(f, {randn({2, 3}, f64()), randn({3}, f64())});
+    CHECK_THROWS_CONTAINS(hypot(randn({2}), randn({3})), std::invalid_argument, "hypot");
+}
+
