@@ -2,7 +2,7 @@
 # Installs the Debian packages tapegrad needs that are missing (plus any named as arguments).
 # A no-op, without touching the network, when everything is already installed.
 set -euo pipefail
-packages=(cmake ninja-build g++ libxtensor-dev libxtensor-blas-dev libopenblas-dev doctest-dev
+packages=(cmake ninja-build g++ libxtensor-dev libxsimd-dev libxtensor-blas-dev libopenblas-dev doctest-dev
           zlib1g-dev "$@")
 missing=()
 for p in "${packages[@]}"; do

@@ -5,6 +5,7 @@
 
 #include "autograd/grad_mode.hpp"
 #include "autograd/kernels/activation.hpp"
+#include "autograd/kernels/math.hpp"
 #include "autograd/ops/elementwise.hpp"
 
 namespace tapegrad {
@@ -70,13 +71,7 @@ Tensor leaky_relu(const Tensor& a_in, double slope) {
 Tensor sigmoid(const Tensor& a_in) {
     detail::check_defined("sigmoid", a_in);
     const Tensor a = detail::as_floating(a_in);
-    Tensor y = detail::map_floating(a, [](auto x) {
-        using T = decltype(x);
-        // two branches so that exp() never overflows
-        if (x >= 0) return T(1) / (T(1) + std::exp(-x));
-        const T e = std::exp(x);
-        return e / (T(1) + e);
-    });
+    Tensor y = detail::map_kernel(a, [](auto... args) { kernels::sigmoid(args...); });
     return record("sigmoid", y, {a},
                   [](const Tensor& grad_out, const Tensor& out) {
                       if (can_fuse(grad_out, out))

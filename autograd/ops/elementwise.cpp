@@ -2,6 +2,8 @@
 
 #include "autograd/ops/elementwise.hpp"
 
+#include "autograd/kernels/math.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <tuple>
@@ -272,7 +274,7 @@ Tensor square(const Tensor& a) { return pow(a, 2.0); }
 Tensor exp(const Tensor& a_in) {
     detail::check_defined("exp", a_in);
     const Tensor a = detail::as_floating(a_in);
-    Tensor y = detail::map_floating(a, [](auto x) { return std::exp(x); });
+    Tensor y = detail::map_kernel(a, [](auto... args) { kernels::exp(args...); });
     return record("exp", y, {a},
                   [](const Tensor& grad_out, const Tensor& out) { return Grads{grad_out * out}; },
                   "grad_a = grad_out * exp(a)");
@@ -282,7 +284,7 @@ Tensor exp(const Tensor& a_in) {
 Tensor log(const Tensor& a_in) {
     detail::check_defined("log", a_in);
     const Tensor a = detail::as_floating(a_in);
-    Tensor y = detail::map_floating(a, [](auto x) { return std::log(x); });
+    Tensor y = detail::map_kernel(a, [](auto... args) { kernels::log(args...); });
     return record("log", y, {a}, [a](const Tensor& grad_out) { return Grads{grad_out / a}; },
                   "grad_a = grad_out / a");
 }
@@ -291,7 +293,7 @@ Tensor log(const Tensor& a_in) {
 Tensor sqrt(const Tensor& a_in) {
     detail::check_defined("sqrt", a_in);
     const Tensor a = detail::as_floating(a_in);
-    Tensor y = detail::map_floating(a, [](auto x) { return std::sqrt(x); });
+    Tensor y = detail::map_kernel(a, [](auto... args) { kernels::sqrt(args...); });
     return record("sqrt", y, {a},
                   [](const Tensor& grad_out, const Tensor& out) {
                       return Grads{grad_out / (out * 2.0)};
@@ -341,9 +343,17 @@ Tensor clamp(const Tensor& a_in, Scalar min, Scalar max) {
         detail::fail("clamp", "min (" + std::to_string(lo) + ") is greater than max (" +
                                   std::to_string(hi) + ")");
     }
+    if (!a_in.is_floating_point() && min.is_integral() && max.is_integral()) {
+        // integer bounds keep an integer tensor's dtype, as LibTorch (nothing to record)
+        const int64_t ilo = min.to_long(), ihi = max.to_long();
+        const Tensor a = detail::cast(a_in, kInt64);
+        Tensor y = map_any(a, [ilo, ihi](auto x) { return x < ilo ? ilo : (x > ihi ? ihi : x); });
+        return y.dtype() == a_in.dtype() ? y : y.to(a_in.dtype());
+    }
     const Tensor a = detail::as_floating(a_in);
     Tensor y = detail::map_floating(a, [lo, hi](auto x) {
         using T = decltype(x);
+        if (x != x) return x;  // NaN stays NaN, as LibTorch
         return x < T(lo) ? T(lo) : (x > T(hi) ? T(hi) : x);
     });
     return record("clamp", y, {a},

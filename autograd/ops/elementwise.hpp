@@ -26,6 +26,19 @@ Tensor map_floating(const Tensor& x, F f) {
     return y;
 }
 
+/// y = kernel(x) for a floating x, through a contiguous-buffer kernel (kernels/math.hpp): a
+/// strided x is made dense first.
+template <class Kernel>
+Tensor map_kernel(const Tensor& x, Kernel kernel) {
+    Tensor y = make_tensor(x.sizes(), x.dtype());
+    const Tensor xd = dense(x);
+    dispatch_floating(x.dtype(), [&](auto zero) {
+        using T = decltype(zero);
+        kernel(static_cast<const T*>(xd.raw_data()), static_cast<T*>(y.raw_data()), xd.numel());
+    });
+    return y;
+}
+
 /// y = f(a, b) with broadcasting, a and b already in dtype `dt`; the result has dtype `out_dt`.
 template <class F>
 Tensor map_binary(const Tensor& a, const Tensor& b, ScalarType dt, ScalarType out_dt, F f) {

@@ -353,3 +353,12 @@ TEST_CASE("hypot: values, broadcasting and gradients (the worked example of docs
     CHECK_THROWS_CONTAINS(hypot(randn({2}), randn({3})), std::invalid_argument, "hypot");
 }
 
+TEST_CASE("clamp: an integer tensor with integer bounds stays integer; NaN stays NaN") {
+    Tensor i = make_i64({-5, 0, 7}, {3});
+    Tensor c = clamp(i, -1, 3);
+    CHECK(c.dtype() == kInt64);
+    CHECK_VALUES(c, {-1, 0, 3});
+    Tensor f = clamp(make_f64({NAN, 2.0}, {2}), 0.0, 1.0);
+    CHECK(std::isnan(f.to_vector<double>()[0]));
+    CHECK(f.to_vector<double>()[1] == 1.0);
+}
