@@ -1,13 +1,16 @@
 // The main job: an MLP (784-256-128-10, ReLU, dropout 0.2) trained on Fashion-MNIST with Adam,
 // a cosine learning-rate schedule and label smoothing. Reaches a test accuracy of at least 0.885
-// in 10 epochs (0.890 with the default seed, 0.892 with seed 2).
+// in 10 epochs (0.890 with the default seed, 0.892 with seed 2). Prints the model's summary and
+// the test set's confusion matrix; draws the curves and the matrix as SVG.
 //   fashion_mnist [--epochs N] [--batch-size N] [--lr X] [--data DIR] [--seed N] [--out DIR]
 //                 [--limit N (use the first N training images)] [--min-accuracy X]
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
 #include <string>
 #include <tapegrad.hpp>
+#include <vector>
 
 #include "args.hpp"
 namespace tg = tapegrad;
@@ -48,6 +51,7 @@ int main(int argc, char** argv) {
     tg::nn::Sequential model(tg::nn::Linear(784, 256), tg::nn::ReLU(), tg::nn::Dropout(0.2),
                              tg::nn::Linear(256, 128), tg::nn::ReLU(), tg::nn::Dropout(0.2),
                              tg::nn::Linear(128, 10));
+    std::cout << tg::train::summary(model, {784});
     tg::optim::Adam optimizer(model->parameters(), tg::optim::AdamOptions(lr));
     tg::optim::CosineAnnealingLR schedule(optimizer, /*T_max=*/epochs);
     tg::data::DataLoader loader(
@@ -57,9 +61,12 @@ int main(int argc, char** argv) {
     // without bound on the easy classes: about +0.2 points of test accuracy here, at no cost.
     tg::nn::CrossEntropyLoss loss(tg::nn::CrossEntropyLossOptions().label_smoothing(0.1));
     // the test set only monitors the curves here; nothing is chosen by it
-    auto history =
-        tg::fit(model, loss, optimizer, loader,
-                tg::FitOptions().epochs(epochs).validation(fmnist.test).scheduler(schedule));
+    auto history = tg::fit(model, loss, optimizer, loader,
+                           tg::FitOptions()
+                               .epochs(epochs)
+                               .validation(fmnist.test)
+                               .scheduler(schedule)
+                               .metrics({tg::train::F1Score(tg::train::Average::macro)}));
     double total_seconds = 0;
     for (double s : history.seconds) total_seconds += s;
     std::printf("time per epoch %.1f s (total %.1f s)\n", total_seconds / history.size(),
@@ -71,6 +78,15 @@ int main(int argc, char** argv) {
     std::printf("saved the model and history.csv in %s/\n", out_dir.c_str());
     if (history.plot(out_dir + "/curves.svg", tg::train::PlotOptions().title("Fashion-MNIST MLP")))
         std::printf("curves in %s/curves.svg\n", out_dir.c_str());
+
+    const tg::Tensor logits = tg::train::predict(model, fmnist.test.data(), 256);
+    const tg::train::ConfusionMatrix cm(logits, fmnist.test.targets());
+    const std::vector<std::string> names(tg::data::FashionMNIST::class_names.begin(),
+                                         tg::data::FashionMNIST::class_names.end());
+    std::cout << cm.to_string(names);
+    cm.write_svg(out_dir + "/confusion_matrix.svg", names, "Fashion-MNIST test set");
+    std::printf("confusion matrix in %s/confusion_matrix.svg; macro F1 %.4f\n", out_dir.c_str(),
+                cm.f1(tg::train::Average::macro));
 
     const auto test = tg::evaluate(model, fmnist.test, tg::cross_entropy);
     std::printf("test accuracy %.4f (expected at least %.3f)\n", test.accuracy, min_accuracy);

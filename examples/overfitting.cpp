@@ -6,9 +6,9 @@
 #include <cstdlib>
 #include <string>
 #include <tapegrad.hpp>
+#include <vector>
 
 #include "args.hpp"
-#include <vector>
 namespace tg = tapegrad;
 
 // 20 features of which two decide the class, with 15% of the labels flipped.
@@ -53,7 +53,12 @@ int main(int argc, char** argv) {
         tg::data::DataLoader loader(train,
                                     tg::data::DataLoaderOptions().batch_size(20).shuffle(true));
         auto options = tg::FitOptions().epochs(epochs).validation(val).verbose(false);
-        if (s.patience >= 0) options.early_stopping(s.patience).restore_best(true);
+        if (s.patience >= 0) {  // Keras's EarlyStopping callback, keeping the best weights
+            options.callback(tg::train::EarlyStopping(tg::train::EarlyStoppingOptions()
+                                                          .monitor("val_loss")
+                                                          .patience(s.patience)
+                                                          .restore_best_weights(true)));
+        }
         auto h = tg::fit(model, tg::cross_entropy, optimizer, loader, options);
 
         // measured after training, in eval mode, on the weights fit() ended with

@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages tapegrad needs that are missing (plus any named as arguments).
 # A no-op, without touching the network, when everything is already installed.
+#   build:    cmake ninja-build g++ libxtensor-dev libxsimd-dev (XSIMD's vector math for
+#             xtensor: only recommended by libxtensor-dev) libxtensor-blas-dev libopenblas-dev
+#             doctest-dev zlib1g-dev
+#   pictures: gnuplot-nox (History::plot's training curves) and graphviz (dot, which draws
+#             the autograd graph: autograd::render, the inspect_graph example)
 set -euo pipefail
-packages=(cmake ninja-build g++ libxtensor-dev libxsimd-dev libxtensor-blas-dev libopenblas-dev doctest-dev
-          zlib1g-dev "$@")
+packages=(cmake ninja-build g++ libxtensor-dev libxsimd-dev libxtensor-blas-dev libopenblas-dev
+          doctest-dev zlib1g-dev gnuplot-nox graphviz "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -12,6 +12,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "train/detail.hpp"
+
 namespace tapegrad {
 namespace train {
 
@@ -88,16 +90,7 @@ int column_of(const std::string& metric) {
 }  // namespace
 
 void History::write_csv(const std::string& path) const {
-    const bool val = has_validation();
-    std::ostringstream out;
-    out << "epoch,loss,accuracy" << (val ? ",val_loss,val_accuracy" : "") << ",lr,seconds\n";
-    for (size_t i = 0; i < size(); ++i) {
-        out << (i < epoch.size() ? epoch[i] : static_cast<int64_t>(i + 1)) << ',' << number(loss[i])
-            << ',' << number(at(accuracy, i));
-        if (val) out << ',' << number(at(val_loss, i)) << ',' << number(at(val_accuracy, i));
-        out << ',' << number(at(lr, i)) << ',' << number(at(seconds, i), "%.3f") << '\n';
-    }
-    write_atomically("History::write_csv", path, out.str());
+    write_atomically("History::write_csv", path, to_csv());
 }
 
 std::string find_gnuplot(const PlotOptions& options) {
@@ -256,5 +249,17 @@ bool History::plot(const std::string& path, const PlotOptions& options) const {
     return draw(path, {{"", *this}}, {loss_panel, accuracy_panel}, options);
 }
 
+}  // namespace train
+}  // namespace tapegrad
+
+namespace tapegrad {
+namespace train {
+namespace detail {
+
+void write_file_atomically(const char* who, const std::string& path, const std::string& text) {
+    write_atomically(who, path, text);
+}
+
+}  // namespace detail
 }  // namespace train
 }  // namespace tapegrad

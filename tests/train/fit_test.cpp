@@ -6,33 +6,13 @@
 #include <vector>
 
 #include "tapegrad.hpp"
+#include "tests/train/model_test_util.hpp"
 
 namespace tg = tapegrad;
 
-namespace {
-// Two Gaussian blobs in 2-D, labels 0 and 1 (int64), `n` samples each.
-tg::data::TensorDataset blobs(int64_t n, bool flip_labels = false) {
-    auto x0 = tg::randn({n, 2}) + tg::tensor({-2.0f, 0.0f});
-    auto x1 = tg::randn({n, 2}) + tg::tensor({2.0f, 0.0f});
-    auto y = tg::cat({tg::zeros({n}, tg::kInt64), tg::ones({n}, tg::kInt64)});
-    if (flip_labels) y = 1 - y;
-    return tg::data::TensorDataset(tg::cat({x0, x1}), y);
-}
-
-std::vector<tg::Tensor> copy_of(const std::vector<tg::Tensor>& params) {
-    std::vector<tg::Tensor> out;
-    for (const auto& p : params) out.push_back(p.detach().clone());
-    return out;
-}
-
-bool all_equal(const std::vector<tg::Tensor>& a, const std::vector<tg::Tensor>& b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i) {
-        if (!a[i].detach().equal(b[i])) return false;
-    }
-    return true;
-}
-}  // namespace
+using tapegrad_test::all_equal;
+using tapegrad_test::blobs;
+using tapegrad_test::copy_of;
 
 TEST_SUITE("train/fit") {
     TEST_CASE("fit: stops after the first epoch whose training loss is below the threshold") {

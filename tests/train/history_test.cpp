@@ -33,7 +33,7 @@ History two_epochs(bool validation) {
 
 // Sets PATH for its lifetime.
 class ScopedPath {
-  public:
+public:
     explicit ScopedPath(const std::string& value) {
         const char* old = std::getenv("PATH");
         had_ = old != nullptr;
@@ -47,7 +47,7 @@ class ScopedPath {
             ::unsetenv("PATH");
     }
 
-  private:
+private:
     bool had_ = false;
     std::string old_;
 };
@@ -145,5 +145,32 @@ TEST_SUITE("train/history") {
                                                 {{"a", two_epochs(false)}, {"b", two_epochs(true)}},
                                                 {"loss", "lr"}));
         CHECK(read_text(dir.file("runs.png")).substr(1, 3) == "PNG");
+    }
+}
+
+TEST_SUITE("train/history") {
+    TEST_CASE("History: reads any column by name, metric columns included, in CSV order") {
+        History h = two_epochs(true);
+        h.metrics["f1_macro"] = {0.5, 0.625};
+        h.metrics["val_f1_macro"] = {0.25, 0.375};
+        CHECK(h.keys() == std::vector<std::string>{"loss", "accuracy", "f1_macro", "val_loss",
+                                                   "val_accuracy", "val_f1_macro", "lr",
+                                                   "seconds"});
+        CHECK(h["val_f1_macro"] == std::vector<double>{0.25, 0.375});
+        CHECK(h["lr"] == h.lr);
+        CHECK(h.contains("f1_macro"));
+        CHECK_FALSE(h.contains("f1"));
+        CHECK(h.to_csv() ==
+              "epoch,loss,accuracy,f1_macro,val_loss,val_accuracy,val_f1_macro,lr,seconds\n"
+              "1,0.5,0.75,0.5,0.625,0.7,0.25,0.001,1.250\n"
+              "2,0.25,0.875,0.625,0.375,0.8,0.375,0.0005,2.500\n");
+        CHECK(h.to_csv(';').rfind("epoch;loss;accuracy;f1_macro;", 0) == 0);
+    }
+
+    TEST_CASE("History: an unknown column is refused, naming the columns there are") {
+        CHECK_THROWS_WITH_AS(two_epochs(false)["val_loss"],
+                             "History: no column 'val_loss' (fit ran without validation data); "
+                             "the columns are loss, accuracy, lr and seconds",
+                             std::invalid_argument);
     }
 }
