@@ -10,5 +10,9 @@ tapegrad_test_suite(optim
   optim/allocation_test.cpp
   optim/serialize_test.cpp
   optim/scheduler_test.cpp
+  optim/scheduler_golden_test.cpp
+  optim/lbfgs_test.cpp
+  optim/to_dtype_test.cpp
+  optim/checks_test.cpp
   optim/training_test.cpp
 )
