@@ -14,5 +14,9 @@ tapegrad_test_suite(optim
   optim/lbfgs_test.cpp
   optim/to_dtype_test.cpp
   optim/checks_test.cpp
+  optim/fuzz_seeds_test.cpp
   optim/training_test.cpp
 )
+# The optimizer-state fuzz target's seeds, replayed by fuzz_seeds_test.cpp.
+target_compile_definitions(test_optim PRIVATE
+  TAPEGRAD_FUZZ_CORPUS_DIR="${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus")
