@@ -20,14 +20,6 @@ std::vector<double> checked_per_group(const char* scheduler, const char* what,
     return detail::per_group(scheduler, what, std::move(values), groups);
 }
 
-// CyclicLR starts every group at its base_lr, before the scheduler base records the lrs.
-Optimizer& start_at_base_lr(Optimizer& optimizer, const CyclicLROptions& options) {
-    auto& groups = optimizer.param_groups();
-    const auto base = checked_per_group("CyclicLR", "base_lr", options.base_lr(), groups.size());
-    for (size_t g = 0; g < groups.size(); ++g) groups[g].options().set_lr(base[g]);
-    return optimizer;
-}
-
 // The number option that momentum cycling moves, or throws naming the scheduler.
 double& momentum_of(OptimizerParamGroup& group, const char* name, const char* scheduler) {
     double* value = detail::find_number(group.options(), name);
@@ -36,16 +28,33 @@ double& momentum_of(OptimizerParamGroup& group, const char* name, const char* sc
                                     " to cycle; pass cycle_momentum(false)");
     return *value;
 }
+
+// Checks CyclicLR's options, then starts every group at its base_lr: before the scheduler
+// base records the lrs, and only once nothing can be refused any more.
+Optimizer& start_at_base_lr(Optimizer& optimizer, const CyclicLROptions& options) {
+    const char* me = "CyclicLR";
+    auto& groups = optimizer.param_groups();
+    const auto base = checked_per_group(me, "base_lr", options.base_lr(), groups.size());
+    checked_per_group(me, "max_lr", options.max_lr(), groups.size());
+    detail::check_positive(me, "step_size_up", options.step_size_up());
+    detail::check_positive(me, "step_size_down",
+                           options.step_size_down().value_or(options.step_size_up()));
+    detail::check_number(me, "gamma", options.gamma(), Range::non_negative);
+    if (options.cycle_momentum()) {
+        checked_per_group(me, "base_momentum", options.base_momentum(), groups.size());
+        checked_per_group(me, "max_momentum", options.max_momentum(), groups.size());
+        for (auto& group : groups) momentum_of(group, "momentum", me);
+    }
+    for (size_t g = 0; g < groups.size(); ++g) groups[g].options().set_lr(base[g]);
+    return optimizer;
+}
 }  // namespace
 
 CyclicLR::CyclicLR(Optimizer& optimizer, CyclicLROptions options)
     : LRScheduler(start_at_base_lr(optimizer, options), "CyclicLR"), options_(std::move(options)) {
     const size_t groups = optimizer.param_groups().size();
-    max_lrs_ = checked_per_group(name_, "max_lr", options_.max_lr(), groups);
-    detail::check_positive(name_, "step_size_up", options_.step_size_up());
+    max_lrs_ = detail::per_group(name_, "max_lr", options_.max_lr(), groups);
     const int64_t down = options_.step_size_down().value_or(options_.step_size_up());
-    detail::check_positive(name_, "step_size_down", down);
-    detail::check_number(name_, "gamma", options_.gamma(), Range::non_negative);
     total_size_ = static_cast<double>(options_.step_size_up()) + static_cast<double>(down);
     step_ratio_ = static_cast<double>(options_.step_size_up()) / total_size_;
     // the built-in modes fix the scale mode; a scale_fn of your own uses the one you give
@@ -53,14 +62,14 @@ CyclicLR::CyclicLR(Optimizer& optimizer, CyclicLROptions options)
         options_.scale_mode(options_.mode() == CyclicMode::exp_range ? ScaleMode::iterations
                                                                      : ScaleMode::cycle);
     if (options_.cycle_momentum()) {
-        base_momenta_ = checked_per_group(name_, "base_momentum", options_.base_momentum(), groups);
-        max_momenta_ = checked_per_group(name_, "max_momentum", options_.max_momentum(), groups);
+        base_momenta_ = detail::per_group(name_, "base_momentum", options_.base_momentum(), groups);
+        max_momenta_ = detail::per_group(name_, "max_momentum", options_.max_momentum(), groups);
         for (size_t g = 0; g < groups; ++g)
             momentum_of(optimizer.param_groups()[g], "momentum", name_) = base_momenta_[g];
     }
     // as PyTorch, epoch 0 starts from the groups' initial lr, the cycles from base_lr after
     initial_step();
-    base_lrs_ = checked_per_group(name_, "base_lr", options_.base_lr(), groups);
+    base_lrs_ = detail::per_group(name_, "base_lr", options_.base_lr(), groups);
 }
 
 double CyclicLR::scale(double x) const {
@@ -139,6 +148,7 @@ OneCycleLR::OneCycleLR(Optimizer& optimizer, OneCycleLROptions options)
         momentum_name_ = detail::find_number(optimizer.defaults(), "beta1") ? "beta1" : "momentum";
         max_momenta = checked_per_group(name_, "max_momentum", o.max_momentum(), groups.size());
         base_momenta = checked_per_group(name_, "base_momentum", o.base_momentum(), groups.size());
+        for (auto& group : groups) momentum_of(group, momentum_name_, name_);
     }
     for (size_t g = 0; g < groups.size(); ++g) {
         const double initial_lr = max_lrs[g] / o.div_factor();

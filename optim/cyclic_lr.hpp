@@ -58,7 +58,6 @@ public:
 
 protected:
     std::vector<double> get_lrs() override;
-    std::vector<double> get_closed_form_lrs() override { return get_lrs(); }
 
 private:
     double scale(double cycle) const;
@@ -98,7 +97,6 @@ public:
 
 protected:
     std::vector<double> get_lrs() override;
-    std::vector<double> get_closed_form_lrs() override { return get_lrs(); }
 
 private:
     // A phase moves from one of the five values below to another, ending at step `end`.

@@ -17,10 +17,6 @@ constexpr double kPi = 3.14159265358979323846;
     throw std::invalid_argument(std::string(scheduler) + ": " + message);
 }
 
-void check_callable(const char* scheduler, const std::vector<LRLambda>& lr_lambdas) {
-    for (size_t g = 0; g < lr_lambdas.size(); ++g)
-        if (!lr_lambdas[g]) fail(scheduler, "lr_lambda " + std::to_string(g) + " is empty");
-}
 }  // namespace
 
 void detail::check_positive(const char* scheduler, const char* what, int64_t value) {
@@ -62,19 +58,22 @@ void LRScheduler::step() {
 void LRScheduler::step_to(int64_t epoch) {
     track_new_groups();
     last_epoch_ = epoch;
-    set_lrs(get_closed_form_lrs());
+    std::vector<double> lrs;
+    for (size_t g = 0; g < optimizer_.param_groups().size(); ++g) {
+        const std::optional<double> lr = closed_form_lr(g);
+        if (!lr) {
+            lrs = get_lrs();  // no closed form: PyTorch uses the chainable one
+            break;
+        }
+        lrs.push_back(*lr);
+    }
+    set_lrs(lrs);
     ++step_count_;
 }
 
 std::vector<double> LRScheduler::get_lrs() {
     std::vector<double> lrs = get_current_lrs();
     for (size_t g = 0; g < lrs.size(); ++g) lrs[g] = chained_lr(g, lrs[g]);
-    return lrs;
-}
-
-std::vector<double> LRScheduler::get_closed_form_lrs() {
-    std::vector<double> lrs = get_current_lrs();
-    for (size_t g = 0; g < lrs.size(); ++g) lrs[g] = closed_form_lr(g, lrs[g]);
     return lrs;
 }
 
@@ -117,7 +116,7 @@ double StepLR::chained_lr(size_t, double lr) const {
     return lr * gamma_;
 }
 
-double StepLR::closed_form_lr(size_t g, double) const {
+std::optional<double> StepLR::closed_form_lr(size_t g) const {
     return base_lrs_[g] * std::pow(gamma_, static_cast<double>(last_epoch_ / step_size_));
 }
 
@@ -135,7 +134,7 @@ double MultiStepLR::chained_lr(size_t, double lr) const {
     return hits == 0 ? lr : lr * std::pow(gamma_, static_cast<double>(hits));
 }
 
-double MultiStepLR::closed_form_lr(size_t g, double) const {
+std::optional<double> MultiStepLR::closed_form_lr(size_t g) const {
     const auto passed =
         std::upper_bound(milestones_.begin(), milestones_.end(), last_epoch_) - milestones_.begin();
     return base_lrs_[g] * std::pow(gamma_, static_cast<double>(passed));
@@ -151,7 +150,7 @@ double ExponentialLR::chained_lr(size_t, double lr) const {
     return last_epoch_ == 0 ? lr : lr * gamma_;
 }
 
-double ExponentialLR::closed_form_lr(size_t g, double) const {
+std::optional<double> ExponentialLR::closed_form_lr(size_t g) const {
     return base_lrs_[g] * std::pow(gamma_, static_cast<double>(last_epoch_));
 }
 
@@ -172,7 +171,7 @@ double CosineAnnealingLR::chained_lr(size_t g, double lr) const {
            eta_min_;
 }
 
-double CosineAnnealingLR::closed_form_lr(size_t g, double) const {
+std::optional<double> CosineAnnealingLR::closed_form_lr(size_t g) const {
     return eta_min_ + (base_lrs_[g] - eta_min_) *
                           (1 + std::cos(kPi * static_cast<double>(last_epoch_) /
                                         static_cast<double>(T_max_))) /
@@ -206,7 +205,7 @@ double LinearLR::chained_lr(size_t, double lr) const {
                                 static_cast<double>(last_epoch_ - 1) * slope));
 }
 
-double LinearLR::closed_form_lr(size_t g, double) const {
+std::optional<double> LinearLR::closed_form_lr(size_t g) const {
     const double done = static_cast<double>(std::min(total_iters_, last_epoch_));
     return base_lrs_[g] * (start_factor_ + (end_factor_ - start_factor_) * done /
                                                static_cast<double>(total_iters_));
@@ -215,36 +214,30 @@ double LinearLR::closed_form_lr(size_t g, double) const {
 LinearWarmup::LinearWarmup(Optimizer& optimizer, int64_t warmup_steps, double start_factor)
     : LinearLR(optimizer, start_factor, 1.0, warmup_steps, "LinearWarmup", "warmup_steps") {}
 
-LambdaLR::LambdaLR(Optimizer& optimizer, LRLambda lr_lambda)
-    : LambdaLR(optimizer, std::vector<LRLambda>{std::move(lr_lambda)}) {}
+template <bool Multiplicative>
+LambdaLRT<Multiplicative>::LambdaLRT(Optimizer& optimizer, LRLambda lr_lambda)
+    : LambdaLRT(optimizer, std::vector<LRLambda>{std::move(lr_lambda)}) {}
 
-LambdaLR::LambdaLR(Optimizer& optimizer, std::vector<LRLambda> lr_lambdas)
-    : LRScheduler(optimizer, "LambdaLR"),
+template <bool Multiplicative>
+LambdaLRT<Multiplicative>::LambdaLRT(Optimizer& optimizer, std::vector<LRLambda> lr_lambdas)
+    : LRScheduler(optimizer, Multiplicative ? "MultiplicativeLR" : "LambdaLR"),
       lr_lambdas_(detail::per_group(name_, "lr_lambda", std::move(lr_lambdas),
                                     optimizer.param_groups().size())) {
-    check_callable(name_, lr_lambdas_);
+    for (size_t g = 0; g < lr_lambdas_.size(); ++g)
+        if (!lr_lambdas_[g]) fail(name_, "lr_lambda " + std::to_string(g) + " is empty");
     initial_step();
 }
 
-double LambdaLR::chained_lr(size_t g, double) const {
-    return base_lrs_[g] * lr_lambdas_.at(std::min(g, lr_lambdas_.size() - 1))(last_epoch_);
+template <bool Multiplicative>
+double LambdaLRT<Multiplicative>::chained_lr(size_t g, double lr) const {
+    // a group added after the scheduler was made uses the last function
+    const LRLambda& factor = lr_lambdas_[std::min(g, lr_lambdas_.size() - 1)];
+    if (!Multiplicative) return base_lrs_[g] * factor(last_epoch_);
+    return last_epoch_ > 0 ? lr * factor(last_epoch_) : lr;
 }
 
-MultiplicativeLR::MultiplicativeLR(Optimizer& optimizer, LRLambda lr_lambda)
-    : MultiplicativeLR(optimizer, std::vector<LRLambda>{std::move(lr_lambda)}) {}
-
-MultiplicativeLR::MultiplicativeLR(Optimizer& optimizer, std::vector<LRLambda> lr_lambdas)
-    : LRScheduler(optimizer, "MultiplicativeLR"),
-      lr_lambdas_(detail::per_group(name_, "lr_lambda", std::move(lr_lambdas),
-                                    optimizer.param_groups().size())) {
-    check_callable(name_, lr_lambdas_);
-    initial_step();
-}
-
-double MultiplicativeLR::chained_lr(size_t g, double lr) const {
-    if (last_epoch_ <= 0) return lr;
-    return lr * lr_lambdas_.at(std::min(g, lr_lambdas_.size() - 1))(last_epoch_);
-}
+template class LambdaLRT<false>;
+template class LambdaLRT<true>;
 
 }  // namespace optim
 }  // namespace tapegrad

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "optim/optimizer.hpp"
@@ -53,13 +54,11 @@ protected:
     /// The lr of every group for the epoch last_epoch_ (LibTorch's hook). The default asks
     /// chained_lr() for each group.
     virtual std::vector<double> get_lrs();
-    /// The same from the closed form, where the scheduler has one (SequentialLR restarts a
-    /// scheduler at epoch 0 with it). The default asks closed_form_lr() for each group.
-    virtual std::vector<double> get_closed_form_lrs();
     /// PyTorch's chainable form: the lr of group `g` at last_epoch_, given its current `lr`.
     virtual double chained_lr(size_t g, double lr) const;
-    /// PyTorch's closed form of group `g`'s lr at last_epoch_; the default is chained_lr().
-    virtual double closed_form_lr(size_t g, double lr) const { return chained_lr(g, lr); }
+    /// PyTorch's closed form of group `g`'s lr at last_epoch_, for the schedulers that have one
+    /// (SequentialLR restarts a scheduler at epoch 0 with it; without one, with get_lrs()).
+    virtual std::optional<double> closed_form_lr(size_t /*g*/) const { return std::nullopt; }
     /// Every group's current lr (LibTorch's name).
     std::vector<double> get_current_lrs() const;
     /// Sets epoch 0's lrs: subclass constructors call it last (PyTorch's _initial_step).
@@ -92,7 +91,7 @@ public:
 
 protected:
     double chained_lr(size_t g, double lr) const override;
-    double closed_form_lr(size_t g, double lr) const override;
+    std::optional<double> closed_form_lr(size_t g) const override;
 
 private:
     int64_t step_size_;
@@ -107,7 +106,7 @@ public:
 
 protected:
     double chained_lr(size_t g, double lr) const override;
-    double closed_form_lr(size_t g, double lr) const override;
+    std::optional<double> closed_form_lr(size_t g) const override;
 
 private:
     std::vector<int64_t> milestones_;  // sorted
@@ -121,7 +120,7 @@ public:
 
 protected:
     double chained_lr(size_t g, double lr) const override;
-    double closed_form_lr(size_t g, double lr) const override;
+    std::optional<double> closed_form_lr(size_t g) const override;
 
 private:
     double gamma_;
@@ -135,7 +134,7 @@ public:
 
 protected:
     double chained_lr(size_t g, double lr) const override;
-    double closed_form_lr(size_t g, double lr) const override;
+    std::optional<double> closed_form_lr(size_t g) const override;
 
 private:
     int64_t T_max_;
@@ -154,7 +153,7 @@ protected:
     LinearLR(Optimizer& optimizer, double start_factor, double end_factor, int64_t total_iters,
              const char* name, const char* iters_name);
     double chained_lr(size_t g, double lr) const override;
-    double closed_form_lr(size_t g, double lr) const override;
+    std::optional<double> closed_form_lr(size_t g) const override;
 
 private:
     double start_factor_, end_factor_;
@@ -171,12 +170,13 @@ public:
 /// A function of the epoch: LambdaLR's factor, or MultiplicativeLR's.
 using LRLambda = std::function<double(int64_t epoch)>;
 
-/// Sets each group's lr to its base lr times lr_lambda(epoch); one function for every group,
-/// or one per group.
-class LambdaLR : public LRScheduler {
+/// LambdaLR and MultiplicativeLR, which differ only in what the factor multiplies: one
+/// function for every group, or one per group.
+template <bool Multiplicative>
+class LambdaLRT : public LRScheduler {
 public:
-    LambdaLR(Optimizer& optimizer, LRLambda lr_lambda);
-    LambdaLR(Optimizer& optimizer, std::vector<LRLambda> lr_lambdas);
+    LambdaLRT(Optimizer& optimizer, LRLambda lr_lambda);
+    LambdaLRT(Optimizer& optimizer, std::vector<LRLambda> lr_lambdas);
 
 protected:
     double chained_lr(size_t g, double lr) const override;
@@ -185,19 +185,12 @@ private:
     std::vector<LRLambda> lr_lambdas_;
 };
 
-/// Multiplies each group's lr by lr_lambda(epoch) at every step after the first; one function
-/// for every group, or one per group.
-class MultiplicativeLR : public LRScheduler {
-public:
-    MultiplicativeLR(Optimizer& optimizer, LRLambda lr_lambda);
-    MultiplicativeLR(Optimizer& optimizer, std::vector<LRLambda> lr_lambdas);
-
-protected:
-    double chained_lr(size_t g, double lr) const override;
-
-private:
-    std::vector<LRLambda> lr_lambdas_;
-};
+/// Sets each group's lr to its base lr times lr_lambda(epoch).
+using LambdaLR = LambdaLRT<false>;
+/// Multiplies each group's lr by lr_lambda(epoch) at every step after the first.
+using MultiplicativeLR = LambdaLRT<true>;
+extern template class LambdaLRT<false>;
+extern template class LambdaLRT<true>;
 
 namespace detail {
 /// Throws std::invalid_argument "<scheduler>: <what> must be > 0, got <value>" unless value > 0.

@@ -188,4 +188,109 @@ TEST_SUITE("optim/optimizer") {
         CHECK(a.item<double>() == 2.0 - 0.25 * 4.0);
         CHECK_FALSE(opt.step().defined());
     }
+
+    TEST_CASE("Optimizer: state() holds LibTorch's per-parameter state objects, worked by hand") {
+        // one Adam step on loss = sum(p^2) from p = [1, -2]: g = [2, -4]
+        auto p = param({1.0, -2.0});
+        optim::Adam opt({p}, optim::AdamOptions(0.1).betas({0.8, 0.9}));
+        (p * p).sum().backward();
+        opt.step();
+        auto& state = static_cast<optim::AdamParamState&>(*opt.state()[p.unsafeGetTensorImpl()]);
+        CHECK(state.step() == 1);
+        CHECK(state.exp_avg().to_vector<double>() ==
+              std::vector<double>{(1 - 0.8) * 2, (1 - 0.8) * -4});
+        CHECK(state.exp_avg_sq().to_vector<double>()[1] ==
+              doctest::Approx(0.1 * 16).epsilon(1e-15));
+        CHECK_FALSE(state.max_exp_avg_sq().defined());
+        CHECK(opt.defaults().get_lr() == 0.1);
+        CHECK(std::get<0>(static_cast<const optim::AdamOptions&>(opt.defaults()).betas()) == 0.8);
+    }
+
+    TEST_CASE("OptimizerParamState: clone() copies the tensors, not the handles") {
+        auto p = param({1.0, -2.0});
+        optim::RMSprop opt({p}, optim::RMSpropOptions(0.1).momentum(0.5));
+        (p * p).sum().backward();
+        opt.step();
+        const auto& state =
+            static_cast<const optim::RMSpropParamState&>(*opt.state().at(p.unsafeGetTensorImpl()));
+        auto copy = state.clone();
+        const auto& c = static_cast<const optim::RMSpropParamState&>(*copy);
+        CHECK(c.step() == 1);
+        CHECK_FALSE(c.square_avg().is_same(state.square_avg()));
+        CHECK(c.square_avg().equal(state.square_avg()));
+        CHECK_FALSE(c.momentum_buffer().is_same(state.momentum_buffer()));
+        CHECK(c.momentum_buffer().equal(state.momentum_buffer()));
+        CHECK_FALSE(c.grad_avg().defined());
+    }
+
+    namespace {
+    // An optimizer written as a user would on top of the skeleton: sign SGD with a step counter.
+    struct SignSGDOptions : optim::detail::StandardOptions<SignSGDOptions> {
+        SignSGDOptions(double lr) : lr_(lr) {}  // NOLINT
+        TAPEGRAD_ARG(double, lr);
+
+    public:
+        static constexpr const char* optimizer_name = "SignSGD";
+        void visit(optim::FieldVisitor& visitor) override {
+            visitor.number("lr", lr_, optim::Range::non_negative);
+        }
+    };
+    struct SignSGDState : optim::OptimizerCloneableParamState<SignSGDState> {
+        TAPEGRAD_ARG(int64_t, step) = 0;
+
+    public:
+        void visit(optim::FieldVisitor& visitor) override { visitor.count("step", step_); }
+    };
+    class SignSGD : public optim::TypedOptimizer<SignSGDOptions, SignSGDState> {
+    public:
+        using TypedOptimizer::TypedOptimizer;
+
+    protected:
+        void update(const tg::Tensor& p, const tg::Tensor& grad, const SignSGDOptions& options,
+                    SignSGDState* state) override {
+            state->step(state->step() + 1);
+            p.sub_(grad / grad.abs() * options.lr());  // no zero gradients in this test
+        }
+    };
+    }  // namespace
+
+    TEST_CASE(
+        "TypedOptimizer: an optimizer that writes only its update rule gets groups, checks and "
+        "state") {
+        auto a = param({1.0, -2.0}), b = param({3.0});
+        SignSGD opt({a, b}, SignSGDOptions(0.5));
+        CHECK(std::string(opt.name()) == "SignSGD");
+        (a * a).sum().backward();  // b has no gradient: skipped, no state
+        opt.step();
+        CHECK(a.to_vector<double>() == std::vector<double>{0.5, -1.5});
+        CHECK(b.item<double>() == 3.0);
+        CHECK(opt.state().size() == 1);
+        CHECK_THROWS_WITH_AS(SignSGD({a}, SignSGDOptions(-1)),
+                             "SignSGD: learning rate must be >= 0, got -1", std::invalid_argument);
+    }
+
+    namespace {
+    // An optimizer written as for LibTorch: only step(), on the public members.
+    class HalfStep : public optim::Optimizer {
+    public:
+        HalfStep(std::vector<tg::Tensor> params)
+            : Optimizer(std::move(params), std::make_unique<optim::SGDOptions>(0.5)) {}
+        tg::Tensor step(LossClosure closure = nullptr) override {
+            tg::NoGradGuard no_grad;
+            for (auto& group : param_groups())
+                for (auto& p : group.params())
+                    if (p.grad().defined()) p.sub_(p.grad() * group.options().get_lr());
+            return closure ? closure() : tg::Tensor();
+        }
+    };
+    }  // namespace
+
+    TEST_CASE("Optimizer: a subclass written as for LibTorch, with its own step(), works") {
+        auto a = param({1.0});
+        HalfStep opt({a});
+        CHECK(std::string(opt.name()) == "Optimizer");
+        (a * 4.0).sum().backward();
+        opt.step();
+        CHECK(a.item<double>() == -1.0);
+    }
 }

@@ -211,4 +211,68 @@ TEST_SUITE("optim/scheduler") {
             "group",
             std::invalid_argument);
     }
+
+    TEST_CASE(
+        "LambdaLR: refuses a list of functions that does not match the groups, or an empty one") {
+        auto a = param(), b = param();
+        std::vector<optim::OptimizerParamGroup> groups{optim::OptimizerParamGroup({a}),
+                                                       optim::OptimizerParamGroup({b})};
+        optim::SGD opt(groups, optim::SGDOptions(1.0));
+        const optim::LRLambda one = [](int64_t) { return 1.0; };
+        CHECK_THROWS_WITH_AS(
+            optim::LambdaLR(opt, std::vector<optim::LRLambda>{one, one, one}),
+            "LambdaLR: got 3 lr_lambda values for 2 parameter groups; give one, or "
+            "one per group",
+            std::invalid_argument);
+        CHECK_THROWS_WITH_AS(optim::MultiplicativeLR(opt, optim::LRLambda()),
+                             "MultiplicativeLR: lr_lambda 0 is empty", std::invalid_argument);
+    }
+
+    TEST_CASE("LinearLR: refuses factors out of range and a total_iters that is not positive") {
+        auto p = param();
+        optim::SGD opt({p}, optim::SGDOptions(1.0));
+        CHECK_THROWS_WITH_AS(optim::LinearLR(opt, 0.5, 1.5),
+                             "LinearLR: end_factor must be in [0, 1], "
+                             "got 1.5",
+                             std::invalid_argument);
+        CHECK_THROWS_WITH_AS(optim::LinearLR(opt, 0.5, 1.0, 0),
+                             "LinearLR: total_iters must be > 0, "
+                             "got 0",
+                             std::invalid_argument);
+    }
+
+    TEST_CASE("LRScheduler: a second scheduler starts from the lr the first one found") {
+        // PyTorch's initial_lr: LambdaLR's base is 1, not the 0.5 LinearLR has set by then
+        auto p = param();
+        optim::SGD opt({p}, optim::SGDOptions(1.0));
+        optim::LinearLR warmup(opt, 0.5, 1.0, 4);
+        CHECK(opt.param_groups()[0].options().get_lr() == 0.5);
+        optim::LambdaLR lambda(opt, [](int64_t) { return 0.25; });
+        CHECK(opt.param_groups()[0].options().get_lr() == 0.25);
+        CHECK(opt.param_groups()[0].initial_lr() == 1.0);
+    }
+
+    namespace {
+    // A scheduler written as for LibTorch: get_lrs() sees step_count_, the step() calls before.
+    class HalveEverySecond : public optim::LRScheduler {
+    public:
+        using LRScheduler::LRScheduler;
+
+    protected:
+        std::vector<double> get_lrs() override {
+            auto lrs = get_current_lrs();
+            if (step_count_ % 2 == 1)
+                for (double& lr : lrs) lr /= 2;
+            return lrs;
+        }
+    };
+    }  // namespace
+
+    TEST_CASE("LRScheduler: a subclass written as for LibTorch keeps LibTorch's step counting") {
+        auto p = param();
+        optim::SGD opt({p}, optim::SGDOptions(1.0));
+        HalveEverySecond scheduler(opt);
+        CHECK(opt.param_groups()[0].options().get_lr() == 1.0);  // no step at construction
+        check_sequence(lr_sequence(opt, scheduler, 4), {1, 1, 0.5, 0.5, 0.25});
+    }
 }

@@ -11,6 +11,8 @@ tapegrad_test_suite(optim
   optim/serialize_test.cpp
   optim/scheduler_test.cpp
   optim/scheduler_golden_test.cpp
+  optim/cyclic_lr_test.cpp
+  optim/sequential_lr_test.cpp
   optim/lbfgs_test.cpp
   optim/to_dtype_test.cpp
   optim/checks_test.cpp
