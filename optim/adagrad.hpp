@@ -14,7 +14,7 @@ namespace tapegrad {
 namespace optim {
 
 /// Adagrad's hyperparameters: `AdagradOptions(0.5).lr_decay(0.01)`.
-struct AdagradOptions : public detail::StandardOptions<AdagradOptions> {
+struct AdagradOptions : public OptimizerOptionsBase<AdagradOptions> {
     AdagradOptions(double lr = 1e-2) : lr_(lr) {}  // NOLINT: implicit, as LibTorch's
     TAPEGRAD_ARG(double, lr);
     TAPEGRAD_ARG(double, lr_decay) = 0;

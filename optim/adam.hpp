@@ -19,7 +19,7 @@ namespace optim {
 
 /// Adam's (or AdamW's) hyperparameters: `AdamOptions(1e-3).betas({0.9, 0.999})`.
 template <bool Decoupled>
-struct AdamOptionsT : public detail::StandardOptions<AdamOptionsT<Decoupled>> {
+struct AdamOptionsT : public OptimizerOptionsBase<AdamOptionsT<Decoupled>> {
     AdamOptionsT(double lr = 1e-3) : lr_(lr) {}  // NOLINT: implicit, as LibTorch's
     TAPEGRAD_ARG(double, lr);
     typedef std::tuple<double, double> betas_t;

@@ -28,7 +28,7 @@ namespace optim {
 
 /// LBFGS's options, LibTorch's: `LBFGSOptions(1).max_iter(20).line_search_fn("strong_wolfe")`.
 /// max_eval defaults to max_iter * 5 / 4.
-struct LBFGSOptions : public detail::StandardOptions<LBFGSOptions> {
+struct LBFGSOptions : public OptimizerOptionsBase<LBFGSOptions> {
     LBFGSOptions(double lr = 1) : lr_(lr) {}  // NOLINT: implicit, as LibTorch's
     TAPEGRAD_ARG(double, lr);
     TAPEGRAD_ARG(int64_t, max_iter) = 20;

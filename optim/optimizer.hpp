@@ -236,23 +236,24 @@ namespace detail {
 /// got -1" unless `value` is finite and within `range`.
 void check_number(const char* who, const char* what, double value, Range range);
 
-/// get_lr() and set_lr() over the `lr` option of a built-in options struct.
-template <class Derived>
-class StandardOptions : public OptimizerCloneableOptions<Derived> {
-public:
-    double get_lr() const override { return static_cast<const Derived&>(*this).lr(); }
-    void set_lr(double lr) override {
-        check_number("set_lr", "learning rate", lr, Range::non_negative);
-        static_cast<Derived&>(*this).lr(lr);
-    }
-};
-
 /// Clones every tensor of `state` in place (the other fields were copied already).
 void clone_tensors(OptimizerParamState& state);
 
 /// The number option called `name` ("momentum", "beta1") of `options`, or null if it has none.
 double* find_number(OptimizerOptions& options, const char* name);
 }  // namespace detail
+
+/// The base of the options of every optimizer here: clone(), and get_lr() and set_lr() over
+/// an `lr` option (set_lr refuses what the optimizer would). `Derived` has `lr()` setters.
+template <class Derived>
+class OptimizerOptionsBase : public OptimizerCloneableOptions<Derived> {
+public:
+    double get_lr() const override { return static_cast<const Derived&>(*this).lr(); }
+    void set_lr(double lr) override {
+        detail::check_number("set_lr", "learning rate", lr, Range::non_negative);
+        static_cast<Derived&>(*this).lr(lr);
+    }
+};
 
 template <class Derived>
 std::unique_ptr<OptimizerParamState> OptimizerCloneableParamState<Derived>::clone() const {

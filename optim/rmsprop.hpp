@@ -17,7 +17,7 @@ namespace tapegrad {
 namespace optim {
 
 /// RMSprop's hyperparameters: `RMSpropOptions(0.01).alpha(0.9).centered(true)`.
-struct RMSpropOptions : public detail::StandardOptions<RMSpropOptions> {
+struct RMSpropOptions : public OptimizerOptionsBase<RMSpropOptions> {
     RMSpropOptions(double lr = 1e-2) : lr_(lr) {}  // NOLINT: implicit, as LibTorch's
     TAPEGRAD_ARG(double, lr);
     TAPEGRAD_ARG(double, alpha) = 0.99;

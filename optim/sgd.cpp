@@ -19,7 +19,7 @@ void SGDOptions::visit(FieldVisitor& visitor) {
 }
 
 void SGDOptions::check(const char* optimizer) const {
-    StandardOptions::check(optimizer);
+    OptimizerOptionsBase::check(optimizer);
     if (nesterov() && (momentum() <= 0 || dampening() != 0))
         throw std::invalid_argument(
             std::string(optimizer) +

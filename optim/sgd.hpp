@@ -13,7 +13,7 @@ namespace tapegrad {
 namespace optim {
 
 /// SGD's hyperparameters: `SGDOptions(0.1).momentum(0.9).nesterov(true)`.
-struct SGDOptions : public detail::StandardOptions<SGDOptions> {
+struct SGDOptions : public OptimizerOptionsBase<SGDOptions> {
     SGDOptions(double lr) : lr_(lr) {}  // NOLINT: implicit, as LibTorch's
     TAPEGRAD_ARG(double, lr);
     TAPEGRAD_ARG(double, momentum) = 0;

@@ -225,7 +225,7 @@ TEST_SUITE("optim/optimizer") {
 
     namespace {
     // An optimizer written as a user would on top of the skeleton: sign SGD with a step counter.
-    struct SignSGDOptions : optim::detail::StandardOptions<SignSGDOptions> {
+    struct SignSGDOptions : optim::OptimizerOptionsBase<SignSGDOptions> {
         SignSGDOptions(double lr) : lr_(lr) {}  // NOLINT
         TAPEGRAD_ARG(double, lr);
 
