@@ -293,4 +293,25 @@ TEST_SUITE("optim/optimizer") {
         opt.step();
         CHECK(a.item<double>() == -1.0);
     }
+
+    TEST_CASE(
+        "Optimizer: a non-contiguous parameter (a transposed view) steps as a contiguous one") {
+        auto base = tg::tensor({{1.0, 2.0, 3.0}, {4.0, -5.0, 6.0}}, tg::kFloat64);
+        auto p = base.t().requires_grad_();  // [3, 2], a view of base's storage
+        REQUIRE_FALSE(p.is_contiguous());
+        auto q = p.detach().clone().requires_grad_();
+        REQUIRE(q.is_contiguous());
+        const auto w = tg::tensor({{0.5, -1.0}, {2.0, 0.25}, {-0.75, 1.5}}, tg::kFloat64);
+        optim::Adam opt_p({p}, optim::AdamOptions(0.1).amsgrad(true));
+        optim::Adam opt_q({q}, optim::AdamOptions(0.1).amsgrad(true));
+        for (int i = 0; i < 3; ++i) {
+            for (auto* t : {&p, &q}) ((*t) * w).square().sum().backward();
+            opt_p.step();
+            opt_q.step();
+            opt_p.zero_grad();
+            opt_q.zero_grad();
+        }
+        CHECK(p.equal(q));
+        CHECK(base.t().equal(q));  // the update went into the viewed storage
+    }
 }
