@@ -2,35 +2,18 @@
 
 #include <cmath>
 
-#include "autograd/detail.hpp"
-#include "autograd/grad_mode.hpp"
 #include "autograd/ops.hpp"
 #include "optim/detail.hpp"
 
 namespace tapegrad {
 namespace optim {
 
-void AdagradOptions::check() const {
-    detail::check_non_negative("Adagrad", "learning rate", lr());
-    detail::check_non_negative("Adagrad", "lr_decay", lr_decay());
-    detail::check_non_negative("Adagrad", "weight_decay", weight_decay());
-    detail::check_non_negative("Adagrad", "initial_accumulator_value", initial_accumulator_value());
-    detail::check_non_negative("Adagrad", "eps", eps());
-}
-
 void AdagradOptions::visit(FieldVisitor& visitor) {
-    visitor.number("lr", lr_);
-    visitor.number("lr_decay", lr_decay_);
-    visitor.number("weight_decay", weight_decay_);
-    visitor.number("initial_accumulator_value", initial_accumulator_value_);
-    visitor.number("eps", eps_);
-}
-
-std::unique_ptr<OptimizerParamState> AdagradParamState::clone() const {
-    auto copy = std::make_unique<AdagradParamState>();
-    copy->step(step_);
-    if (sum_.defined()) copy->sum(sum_.clone());
-    return copy;
+    visitor.number("lr", lr_, Range::non_negative);
+    visitor.number("lr_decay", lr_decay_, Range::non_negative);
+    visitor.number("weight_decay", weight_decay_, Range::non_negative);
+    visitor.number("initial_accumulator_value", initial_accumulator_value_, Range::non_negative);
+    visitor.number("eps", eps_, Range::non_negative);
 }
 
 void AdagradParamState::visit(FieldVisitor& visitor) {
@@ -38,20 +21,13 @@ void AdagradParamState::visit(FieldVisitor& visitor) {
     visitor.tensor("sum", sum_, /*required=*/true);
 }
 
-Adagrad::Adagrad(std::vector<OptimizerParamGroup> param_groups, AdagradOptions defaults)
-    : Optimizer(std::move(param_groups), std::make_unique<AdagradOptions>(defaults)) {}
-
-Adagrad::Adagrad(std::vector<Tensor> params, AdagradOptions defaults)
-    : Adagrad(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
-
 namespace {
 // One parameter's update, following torch.optim.Adagrad's operations in their order. Weight
 // decay is a template argument and the pointers do not alias, so each case is one branch-free
 // loop that GCC vectorises (this file is compiled with -fno-math-errno, so sqrt vectorises too).
 template <class T, bool Decay>
-TAPEGRAD_UPDATE_LOOP
-void adagrad_loop(T* __restrict p, const T* __restrict grad, T* __restrict sum, int64_t n,
-                  double clr, const AdagradOptions& o) {
+TAPEGRAD_UPDATE_LOOP void adagrad_loop(T* __restrict p, const T* __restrict grad, T* __restrict sum,
+                                       int64_t n, double clr, const AdagradOptions& o) {
     const T weight_decay = static_cast<T>(o.weight_decay());
     const T eps = static_cast<T>(o.eps());
     const T neg_clr = static_cast<T>(-clr);
@@ -74,30 +50,17 @@ void adagrad_update(T* p, const T* grad, T* sum, int64_t n, double clr, const Ad
 }
 }  // namespace
 
-Tensor Adagrad::step(LossClosure closure) {
-    Tensor loss = run_closure(closure);
-    NoGradGuard no_grad;
-    for (size_t g = 0; g < param_groups_.size(); ++g) {
-        auto& options = static_cast<const AdagradOptions&>(param_groups_[g].options());
-        auto& params = param_groups_[g].params();
-        for (size_t i = 0; i < params.size(); ++i) {
-            const Tensor& p = params[i];
-            const Tensor& grad = checked_grad(p, g, i);
-            if (!grad.defined()) continue;
-            auto& state = static_cast<AdagradParamState&>(state_of(p));
-            if (!state.sum().defined())
-                state.sum(full_like(p, options.initial_accumulator_value()));
-            state.step() += 1;
-            const double clr =
-                options.lr() / (1 + static_cast<double>(state.step() - 1) * options.lr_decay());
-            tapegrad::detail::dispatch_floating(p.dtype(), [&](auto zero) {
-                using T = decltype(zero);
-                adagrad_update<T>(p.data_ptr<T>(), grad.data_ptr<T>(), state.sum().data_ptr<T>(),
-                                  p.numel(), clr, options);
-            });
-        }
-    }
-    return loss;
+void Adagrad::update(const Tensor& p, const Tensor& grad, const AdagradOptions& options,
+                     AdagradParamState* state) {
+    AdagradParamState& s = *state;
+    if (!s.sum().defined()) s.sum(full_like(p, options.initial_accumulator_value()));
+    detail::add_count(name(), "step", s.step());
+    const double clr = options.lr() / (1 + static_cast<double>(s.step() - 1) * options.lr_decay());
+    detail::dispatch_float(p.dtype(), [&](auto zero) {
+        using T = decltype(zero);
+        adagrad_update<T>(p.data_ptr<T>(), grad.data_ptr<T>(), s.sum().data_ptr<T>(), p.numel(),
+                          clr, options);
+    });
 }
 
 }  // namespace optim

@@ -1,38 +1,33 @@
 #include "optim/adam.hpp"
 
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
-#include "autograd/detail.hpp"
-#include "autograd/grad_mode.hpp"
 #include "autograd/ops.hpp"
 #include "optim/detail.hpp"
 
 namespace tapegrad {
 namespace optim {
 
-void AdamOptions::check() const {
-    detail::check_non_negative("Adam", "learning rate", lr());
-    detail::check_non_negative("Adam", "eps", eps());
-    detail::check_betas("Adam", std::get<0>(betas()), std::get<1>(betas()));
-    detail::check_non_negative("Adam", "weight_decay", weight_decay());
-}
-
-void AdamOptions::visit(FieldVisitor& visitor) {
-    visitor.number("lr", lr_);
+template <bool Decoupled>
+void AdamOptionsT<Decoupled>::visit(FieldVisitor& visitor) {
+    visitor.number("lr", lr_, Range::non_negative);
     visitor.number("beta1", std::get<0>(betas_));
     visitor.number("beta2", std::get<1>(betas_));
-    visitor.number("eps", eps_);
-    visitor.number("weight_decay", weight_decay_);
+    visitor.number("eps", eps_, Range::non_negative);
+    visitor.number("weight_decay", weight_decay_, Range::non_negative);
     visitor.flag("amsgrad", amsgrad_);
 }
 
-std::unique_ptr<OptimizerParamState> AdamParamState::clone() const {
-    auto copy = std::make_unique<AdamParamState>();
-    copy->step(step_);
-    if (exp_avg_.defined()) copy->exp_avg(exp_avg_.clone());
-    if (exp_avg_sq_.defined()) copy->exp_avg_sq(exp_avg_sq_.clone());
-    if (max_exp_avg_sq_.defined()) copy->max_exp_avg_sq(max_exp_avg_sq_.clone());
-    return copy;
+template <bool Decoupled>
+void AdamOptionsT<Decoupled>::check(const char* optimizer) const {
+    OptimizerOptions::check(optimizer);
+    const auto [beta1, beta2] = betas();
+    if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1))
+        throw std::invalid_argument(std::string(optimizer) + ": betas must be in [0, 1), got (" +
+                                    detail::format_number(beta1) + ", " +
+                                    detail::format_number(beta2) + ")");
 }
 
 void AdamParamState::visit(FieldVisitor& visitor) {
@@ -42,13 +37,8 @@ void AdamParamState::visit(FieldVisitor& visitor) {
     visitor.tensor("max_exp_avg_sq", max_exp_avg_sq_, /*required=*/false);
 }
 
-Adam::Adam(std::vector<OptimizerParamGroup> param_groups, AdamOptions defaults)
-    : Optimizer(std::move(param_groups), std::make_unique<AdamOptions>(defaults)) {}
-
-Adam::Adam(std::vector<Tensor> params, AdamOptions defaults)
-    : Adam(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
-
 namespace {
+// Every number of one step that does not depend on the element, in double.
 struct AdamConstants {
     double neg_step_size, bias_correction2_sqrt, b1, b2, one_minus_b1, one_minus_b2, eps, shrink,
         weight_decay;
@@ -58,10 +48,10 @@ struct AdamConstants {
 // template arguments and the pointers do not alias, so each case is one branch-free loop that
 // GCC vectorises (sqrt included: this file is compiled with -fno-math-errno).
 template <class T, bool Decoupled, bool CoupledDecay, bool Amsgrad>
-TAPEGRAD_UPDATE_LOOP
-void adam_loop(T* __restrict p, const T* __restrict grad, T* __restrict exp_avg,
-               T* __restrict exp_avg_sq, T* __restrict max_exp_avg_sq, int64_t n,
-               const AdamConstants& c) {
+TAPEGRAD_UPDATE_LOOP void adam_loop(T* __restrict p, const T* __restrict grad,
+                                    T* __restrict exp_avg, T* __restrict exp_avg_sq,
+                                    T* __restrict max_exp_avg_sq, int64_t n,
+                                    const AdamConstants& c) {
     const T neg_step_size = static_cast<T>(c.neg_step_size);
     const T bias_correction2_sqrt = static_cast<T>(c.bias_correction2_sqrt);
     const T b1 = static_cast<T>(c.b1);
@@ -103,64 +93,51 @@ void adam_amsgrad(T* p, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_avg
 }
 }  // namespace
 
-void detail::adam_update(const Tensor& p, const Tensor& grad, const Tensor& exp_avg,
-                         const Tensor& exp_avg_sq, const Tensor* max_exp_avg_sq, int64_t step,
-                         double lr, double beta1, double beta2, double eps, double weight_decay,
-                         bool decoupled) {
-    const double bias_correction1 = 1 - std::pow(beta1, static_cast<double>(step));
-    const double bias_correction2 = 1 - std::pow(beta2, static_cast<double>(step));
+template <bool Decoupled>
+void AdamT<Decoupled>::update(const Tensor& p, const Tensor& grad,
+                              const AdamOptionsT<Decoupled>& options, AdamParamState* state) {
+    AdamParamState& s = *state;
+    // made on first use, so options changed between steps find what they need
+    if (!s.exp_avg().defined()) s.exp_avg(zeros_like(p));
+    if (!s.exp_avg_sq().defined()) s.exp_avg_sq(zeros_like(p));
+    if (options.amsgrad() && !s.max_exp_avg_sq().defined()) s.max_exp_avg_sq(zeros_like(p));
+    detail::add_count(this->name(), "step", s.step());
+
+    const auto [beta1, beta2] = options.betas();
+    const double lr = options.lr(), weight_decay = options.weight_decay();
+    const double step = static_cast<double>(s.step());
+    const double bias_correction1 = 1 - std::pow(beta1, step);
+    const double bias_correction2 = 1 - std::pow(beta2, step);
     const AdamConstants c{-(lr / bias_correction1),
                           std::sqrt(bias_correction2),
                           beta1,
                           beta2,
                           1 - beta1,
                           1 - beta2,
-                          eps,
+                          options.eps(),
                           1 - lr * weight_decay,
                           weight_decay};
-    const bool coupled_decay = !decoupled && weight_decay != 0;
-    tapegrad::detail::dispatch_floating(p.dtype(), [&](auto zero) {
+    detail::dispatch_float(p.dtype(), [&](auto zero) {
         using T = decltype(zero);
         T* pp = p.data_ptr<T>();
         const T* g = grad.data_ptr<T>();
-        T* m = exp_avg.data_ptr<T>();
-        T* v = exp_avg_sq.data_ptr<T>();
-        T* vmax = max_exp_avg_sq ? max_exp_avg_sq->data_ptr<T>() : nullptr;
+        T* m = s.exp_avg().data_ptr<T>();
+        T* v = s.exp_avg_sq().data_ptr<T>();
+        T* vmax = options.amsgrad() ? s.max_exp_avg_sq().data_ptr<T>() : nullptr;
         const int64_t n = p.numel();
-        if (decoupled)
+        if (Decoupled)
             adam_amsgrad<T, true, false>(pp, g, m, v, vmax, n, c);
-        else if (coupled_decay)
+        else if (weight_decay != 0)
             adam_amsgrad<T, false, true>(pp, g, m, v, vmax, n, c);
         else
             adam_amsgrad<T, false, false>(pp, g, m, v, vmax, n, c);
     });
 }
 
-Tensor Adam::step(LossClosure closure) {
-    Tensor loss = run_closure(closure);
-    NoGradGuard no_grad;
-    for (size_t g = 0; g < param_groups_.size(); ++g) {
-        auto& options = static_cast<const AdamOptions&>(param_groups_[g].options());
-        auto& params = param_groups_[g].params();
-        for (size_t i = 0; i < params.size(); ++i) {
-            const Tensor& p = params[i];
-            const Tensor& grad = checked_grad(p, g, i);
-            if (!grad.defined()) continue;
-            auto& state = static_cast<AdamParamState&>(state_of(p));
-            if (!state.exp_avg().defined()) state.exp_avg(zeros_like(p));
-            if (!state.exp_avg_sq().defined()) state.exp_avg_sq(zeros_like(p));
-            if (options.amsgrad() && !state.max_exp_avg_sq().defined())
-                state.max_exp_avg_sq(zeros_like(p));
-            state.step() += 1;
-            detail::adam_update(p, grad, state.exp_avg(), state.exp_avg_sq(),
-                                options.amsgrad() ? &state.max_exp_avg_sq() : nullptr, state.step(),
-                                options.lr(), std::get<0>(options.betas()),
-                                std::get<1>(options.betas()), options.eps(), options.weight_decay(),
-                                /*decoupled=*/false);
-        }
-    }
-    return loss;
-}
+template struct AdamOptionsT<false>;
+template struct AdamOptionsT<true>;
+template class AdamT<false>;
+template class AdamT<true>;
 
 }  // namespace optim
 }  // namespace tapegrad

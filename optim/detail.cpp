@@ -2,7 +2,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <stdexcept>
 
 namespace tapegrad {
 namespace optim {
@@ -17,17 +16,19 @@ std::string format_number(double v) {
     return buf;
 }
 
-void check_non_negative(const char* optimizer, const char* what, double value) {
-    if (!(value >= 0))
-        throw std::invalid_argument(std::string(optimizer) + ": " + what + " must be >= 0, got " +
-                                    format_number(value));
+std::string param_label(size_t group, size_t index) {
+    std::string s = "parameter " + std::to_string(index);
+    if (group > 0) s += " of group " + std::to_string(group);
+    return s;
 }
 
-void check_betas(const char* optimizer, double beta1, double beta2) {
-    const bool ok = beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1;
-    if (!ok)
-        throw std::invalid_argument(std::string(optimizer) + ": betas must be in [0, 1), got (" +
-                                    format_number(beta1) + ", " + format_number(beta2) + ")");
+void add_count(const char* optimizer, const char* what, int64_t& counter, int64_t n) {
+    int64_t sum = 0;
+    if (__builtin_add_overflow(counter, n, &sum))
+        throw std::logic_error(std::string(optimizer) + ": " + what + " = " +
+                               std::to_string(counter) + " cannot grow by " + std::to_string(n) +
+                               " without overflowing int64");
+    counter = sum;
 }
 
 }  // namespace detail

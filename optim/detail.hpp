@@ -1,8 +1,8 @@
 #pragma once
-// Helpers shared by the optimizer and scheduler files: option checks and number formatting.
-// Internal: not part of the umbrella header.
+// Helpers shared by the optimizer and scheduler files. Internal: not part of the umbrella header.
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 
 #include "autograd/tensor.hpp"
@@ -24,19 +24,24 @@ namespace detail {
 /// The shortest decimal form of `v` that reads back as `v`: "0.1", "-1e-08", "0.999".
 std::string format_number(double v);
 
-/// Throws std::invalid_argument "<optimizer>: <what> must be >= 0, got <value>" when value < 0
-/// (or is NaN).
-void check_non_negative(const char* optimizer, const char* what, double value);
+/// "parameter 2", or "parameter 2 of group 1" past the first group.
+std::string param_label(size_t group, size_t index);
 
-/// Throws "<optimizer>: betas must be in [0, 1), got (b1, b2)" unless both are in [0, 1).
-void check_betas(const char* optimizer, double beta1, double beta2);
+/// Adds `n` to a counter such as a step count; throws std::logic_error naming `optimizer` and
+/// the counter instead of overflowing.
+void add_count(const char* optimizer, const char* what, int64_t& counter, int64_t n = 1);
 
-/// Adam's update of one parameter, shared by Adam and AdamW (decoupled = true: weight decay
-/// shrinks p directly instead of entering the gradient). `max_exp_avg_sq` is null unless
-/// amsgrad; `step` counts this update.
-void adam_update(const Tensor& p, const Tensor& grad, const Tensor& exp_avg,
-                 const Tensor& exp_avg_sq, const Tensor* max_exp_avg_sq, int64_t step, double lr,
-                 double beta1, double beta2, double eps, double weight_decay, bool decoupled);
+/// Calls `f(float{})` or `f(double{})` for the dtype of an optimized tensor.
+template <class F>
+void dispatch_float(ScalarType dtype, F&& f) {
+    if (dtype == kFloat64)
+        f(double{});
+    else if (dtype == kFloat32)
+        f(float{});
+    else
+        throw std::logic_error(std::string("optim: cannot update a tensor of dtype ") +
+                               to_string(dtype));
+}
 
 }  // namespace detail
 }  // namespace optim

@@ -10,8 +10,6 @@
 //   otherwise:    p -= lr * g / avg
 
 #include <cstdint>
-#include <memory>
-#include <vector>
 
 #include "optim/optimizer.hpp"
 
@@ -19,7 +17,7 @@ namespace tapegrad {
 namespace optim {
 
 /// RMSprop's hyperparameters: `RMSpropOptions(0.01).alpha(0.9).centered(true)`.
-struct RMSpropOptions : public OptimizerOptions {
+struct RMSpropOptions : public OptimizerOptionsBase<RMSpropOptions> {
     RMSpropOptions(double lr = 1e-2) : lr_(lr) {}  // NOLINT: implicit, as LibTorch's
     TAPEGRAD_ARG(double, lr);
     TAPEGRAD_ARG(double, alpha) = 0.99;
@@ -29,39 +27,29 @@ struct RMSpropOptions : public OptimizerOptions {
     TAPEGRAD_ARG(bool, centered) = false;
 
 public:
-    std::unique_ptr<OptimizerOptions> clone() const override {
-        return std::make_unique<RMSpropOptions>(*this);
-    }
-    double get_lr() const override { return lr_; }
-    void set_lr(double lr) override { lr_ = lr; }
-    void check() const override;
+    static constexpr const char* optimizer_name = "RMSprop";
     void visit(FieldVisitor& visitor) override;
 };
 
 /// RMSprop's per-parameter state; momentum_buffer and grad_avg exist only when the options
 /// use them.
-struct RMSpropParamState : public OptimizerParamState {
+struct RMSpropParamState : public OptimizerCloneableParamState<RMSpropParamState> {
     TAPEGRAD_ARG(int64_t, step) = 0;
     TAPEGRAD_ARG(Tensor, square_avg);
     TAPEGRAD_ARG(Tensor, momentum_buffer);
     TAPEGRAD_ARG(Tensor, grad_avg);
 
 public:
-    std::unique_ptr<OptimizerParamState> clone() const override;
     void visit(FieldVisitor& visitor) override;
 };
 
-class RMSprop : public Optimizer {
+class RMSprop : public TypedOptimizer<RMSpropOptions, RMSpropParamState> {
 public:
-    RMSprop(std::vector<OptimizerParamGroup> param_groups, RMSpropOptions defaults = {});
-    RMSprop(std::vector<Tensor> params, RMSpropOptions defaults = {});
+    using TypedOptimizer::TypedOptimizer;
 
-    /// One update of every parameter that has a gradient; returns the closure's loss.
-    Tensor step(LossClosure closure = nullptr) override;
-    const char* name() const override { return "RMSprop"; }
-    std::unique_ptr<OptimizerParamState> make_state() const override {
-        return std::make_unique<RMSpropParamState>();
-    }
+protected:
+    void update(const Tensor& p, const Tensor& grad, const RMSpropOptions& options,
+                RMSpropParamState* state) override;
 };
 
 }  // namespace optim

@@ -3,9 +3,11 @@
 // tensor archive format of autograd/serialize.hpp, so a training run can stop and resume to
 // the same numbers. Parameters themselves are saved with the model, not here.
 //
-// Archive entries: "groups" and "group<g>.params" (int64 counts), "group<g>.<option>"
-// (float64 scalars; flags as int64 0/1), and "group<g>.param<i>.<field>" for the state of
-// parameter i of group g (tensors shaped like it, step counts as int64 scalars).
+// Archive entries: "optimizer" (the optimizer's name, as int64 character codes), "version" (the
+// format, 1), "groups" and "group<g>.params" (int64 counts), "group<g>.<option>" (float64
+// scalars; flags and counts as int64; texts as character codes), and "group<g>.param<i>.<field>"
+// for the state of parameter i of group g (tensors shaped like it, step counts as int64
+// scalars; a list of tensors as "<field>.size" and "<field>.0", "<field>.1", ...).
 
 #include <string>
 
@@ -19,8 +21,10 @@ void save(const Optimizer& optimizer, const std::string& path);
 
 /// Replaces the optimizer's state and group options with those saved in `path`. Throws
 /// std::invalid_argument naming the problem when the file was saved from another kind of
-/// optimizer or for other parameters (number of groups or parameters, shapes, dtypes); the
-/// optimizer is then left unchanged.
+/// optimizer (both names), by another format version, for other parameters (number of groups
+/// or parameters, shapes, dtypes), holds an entry twice, an option out of range or a count past
+/// 2^53; the optimizer is then left unchanged. A damaged file raises read_archive's
+/// std::runtime_error.
 void load(Optimizer& optimizer, const std::string& path);
 
 }  // namespace optim

@@ -4,48 +4,33 @@
 #include <string>
 #include <type_traits>
 
-#include "autograd/detail.hpp"
-#include "autograd/grad_mode.hpp"
 #include "autograd/ops.hpp"
 #include "optim/detail.hpp"
 
 namespace tapegrad {
 namespace optim {
 
-void SGDOptions::check() const {
-    detail::check_non_negative("SGD", "learning rate", lr());
-    detail::check_non_negative("SGD", "momentum", momentum());
-    detail::check_non_negative("SGD", "weight_decay", weight_decay());
-    if (nesterov() && (momentum() <= 0 || dampening() != 0))
-        throw std::invalid_argument(
-            "SGD: nesterov momentum needs momentum > 0 and dampening = 0, got momentum " +
-            detail::format_number(momentum()) + " and dampening " +
-            detail::format_number(dampening()));
-}
-
 void SGDOptions::visit(FieldVisitor& visitor) {
-    visitor.number("lr", lr_);
-    visitor.number("momentum", momentum_);
+    visitor.number("lr", lr_, Range::non_negative);
+    visitor.number("momentum", momentum_, Range::non_negative);
     visitor.number("dampening", dampening_);
-    visitor.number("weight_decay", weight_decay_);
+    visitor.number("weight_decay", weight_decay_, Range::non_negative);
     visitor.flag("nesterov", nesterov_);
 }
 
-std::unique_ptr<OptimizerParamState> SGDParamState::clone() const {
-    auto copy = std::make_unique<SGDParamState>();
-    if (momentum_buffer_.defined()) copy->momentum_buffer(momentum_buffer_.clone());
-    return copy;
+void SGDOptions::check(const char* optimizer) const {
+    OptimizerOptionsBase::check(optimizer);
+    if (nesterov() && (momentum() <= 0 || dampening() != 0))
+        throw std::invalid_argument(
+            std::string(optimizer) +
+            ": nesterov momentum needs momentum > 0 and dampening = 0, got momentum " +
+            detail::format_number(momentum()) + " and dampening " +
+            detail::format_number(dampening()));
 }
 
 void SGDParamState::visit(FieldVisitor& visitor) {
     visitor.tensor("momentum_buffer", momentum_buffer_, /*required=*/true);
 }
-
-SGD::SGD(std::vector<OptimizerParamGroup> param_groups, SGDOptions defaults)
-    : Optimizer(std::move(param_groups), std::make_unique<SGDOptions>(defaults)) {}
-
-SGD::SGD(std::vector<Tensor> params, SGDOptions defaults)
-    : SGD(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
 
 namespace {
 // One parameter's update, following torch.optim.SGD's operations in their order. The options
@@ -55,9 +40,8 @@ namespace {
 enum class Momentum { None, First, Running };
 
 template <class T, bool Decay, Momentum M, bool Nesterov>
-TAPEGRAD_UPDATE_LOOP
-void sgd_loop(T* __restrict p, const T* __restrict grad, T* __restrict buf, int64_t n,
-              T weight_decay, T momentum, T keep, T neg_lr) {
+TAPEGRAD_UPDATE_LOOP void sgd_loop(T* __restrict p, const T* __restrict grad, T* __restrict buf,
+                                   int64_t n, T weight_decay, T momentum, T keep, T neg_lr) {
     for (int64_t i = 0; i < n; ++i) {
         T d = grad[i];
         if (Decay) d = d + weight_decay * p[i];
@@ -104,32 +88,20 @@ void sgd_update(T* p, const T* grad, T* buf, bool first, int64_t n, const SGDOpt
 }
 }  // namespace
 
-Tensor SGD::step(LossClosure closure) {
-    Tensor loss = run_closure(closure);
-    NoGradGuard no_grad;
-    for (size_t g = 0; g < param_groups_.size(); ++g) {
-        auto& options = static_cast<const SGDOptions&>(param_groups_[g].options());
-        auto& params = param_groups_[g].params();
-        for (size_t i = 0; i < params.size(); ++i) {
-            const Tensor& p = params[i];
-            const Tensor& grad = checked_grad(p, g, i);
-            if (!grad.defined()) continue;
-            Tensor* buf = nullptr;
-            bool first = false;
-            if (options.momentum() != 0) {
-                auto& state = static_cast<SGDParamState&>(state_of(p));
-                first = !state.momentum_buffer().defined();
-                if (first) state.momentum_buffer(empty_like(p));
-                buf = &state.momentum_buffer();
-            }
-            tapegrad::detail::dispatch_floating(p.dtype(), [&](auto zero) {
-                using T = decltype(zero);
-                sgd_update<T>(p.data_ptr<T>(), grad.data_ptr<T>(),
-                              buf ? buf->data_ptr<T>() : nullptr, first, p.numel(), options);
-            });
-        }
-    }
-    return loss;
+bool SGD::keeps_state(const OptimizerOptions& options) const {
+    return static_cast<const SGDOptions&>(options).momentum() != 0;
+}
+
+void SGD::update(const Tensor& p, const Tensor& grad, const SGDOptions& options,
+                 SGDParamState* state) {
+    const bool first = state && !state->momentum_buffer().defined();
+    if (first) state->momentum_buffer(empty_like(p));
+    detail::dispatch_float(p.dtype(), [&](auto zero) {
+        using T = decltype(zero);
+        sgd_update<T>(p.data_ptr<T>(), grad.data_ptr<T>(),
+                      state ? state->momentum_buffer().data_ptr<T>() : nullptr, first, p.numel(),
+                      options);
+    });
 }
 
 }  // namespace optim

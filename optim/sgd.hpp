@@ -7,16 +7,13 @@
 //   d = nesterov ? d + momentum * buf : buf        (when momentum != 0)
 //   p -= lr * d
 
-#include <memory>
-#include <vector>
-
 #include "optim/optimizer.hpp"
 
 namespace tapegrad {
 namespace optim {
 
 /// SGD's hyperparameters: `SGDOptions(0.1).momentum(0.9).nesterov(true)`.
-struct SGDOptions : public OptimizerOptions {
+struct SGDOptions : public OptimizerOptionsBase<SGDOptions> {
     SGDOptions(double lr) : lr_(lr) {}  // NOLINT: implicit, as LibTorch's
     TAPEGRAD_ARG(double, lr);
     TAPEGRAD_ARG(double, momentum) = 0;
@@ -25,35 +22,27 @@ struct SGDOptions : public OptimizerOptions {
     TAPEGRAD_ARG(bool, nesterov) = false;
 
 public:
-    std::unique_ptr<OptimizerOptions> clone() const override {
-        return std::make_unique<SGDOptions>(*this);
-    }
-    double get_lr() const override { return lr_; }
-    void set_lr(double lr) override { lr_ = lr; }
-    void check() const override;
+    static constexpr const char* optimizer_name = "SGD";
     void visit(FieldVisitor& visitor) override;
+    void check(const char* optimizer) const override;
 };
 
 /// SGD's per-parameter state: the momentum buffer (kept only when momentum != 0).
-struct SGDParamState : public OptimizerParamState {
+struct SGDParamState : public OptimizerCloneableParamState<SGDParamState> {
     TAPEGRAD_ARG(Tensor, momentum_buffer);
 
 public:
-    std::unique_ptr<OptimizerParamState> clone() const override;
     void visit(FieldVisitor& visitor) override;
 };
 
-class SGD : public Optimizer {
+class SGD : public TypedOptimizer<SGDOptions, SGDParamState> {
 public:
-    SGD(std::vector<OptimizerParamGroup> param_groups, SGDOptions defaults);
-    SGD(std::vector<Tensor> params, SGDOptions defaults);
+    using TypedOptimizer::TypedOptimizer;
 
-    /// One update of every parameter that has a gradient; returns the closure's loss.
-    Tensor step(LossClosure closure = nullptr) override;
-    const char* name() const override { return "SGD"; }
-    std::unique_ptr<OptimizerParamState> make_state() const override {
-        return std::make_unique<SGDParamState>();
-    }
+protected:
+    void update(const Tensor& p, const Tensor& grad, const SGDOptions& options,
+                SGDParamState* state) override;
+    bool keeps_state(const OptimizerOptions& options) const override;
 };
 
 }  // namespace optim

@@ -23,12 +23,24 @@ void* counted_malloc(std::size_t n) {
 }
 }  // namespace
 
-void* operator new(std::size_t n) { return counted_malloc(n); }
-void* operator new[](std::size_t n) { return counted_malloc(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void* operator new(std::size_t n) {
+    return counted_malloc(n);
+}
+void* operator new[](std::size_t n) {
+    return counted_malloc(n);
+}
+void operator delete(void* p) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+    std::free(p);
+}
 
 namespace tg = tapegrad;
 namespace optim = tapegrad::optim;
@@ -55,56 +67,58 @@ std::vector<tg::Tensor> params_with_grads() {
 }  // namespace
 
 TEST_SUITE("optim/allocation") {
-TEST_CASE("allocation: the counter sees the tensors an op makes") {
-    auto a = tg::randn({4});
-    allocations = 0;
-    counting = true;
-    auto b = a * 2.0;
-    counting = false;
-    CHECK(allocations.load() > 0);
-}
+    TEST_CASE("allocation: the counter sees the tensors an op makes") {
+        auto a = tg::randn({4});
+        allocations = 0;
+        counting = true;
+        auto b = a * 2.0;
+        counting = false;
+        CHECK(allocations.load() > 0);
+    }
 
-TEST_CASE("SGD: a step with momentum and weight decay allocates nothing after the first") {
-    tg::manual_seed(1);
-    optim::SGD opt(params_with_grads(),
-                   optim::SGDOptions(0.01).momentum(0.9).weight_decay(0.1).nesterov(true));
-    CHECK(allocations_after_first_step(opt, 5) == 0);
-}
+    TEST_CASE("SGD: a step with momentum and weight decay allocates nothing after the first") {
+        tg::manual_seed(1);
+        optim::SGD opt(params_with_grads(),
+                       optim::SGDOptions(0.01).momentum(0.9).weight_decay(0.1).nesterov(true));
+        CHECK(allocations_after_first_step(opt, 5) == 0);
+    }
 
-TEST_CASE("Adagrad: a step allocates nothing after the first") {
-    tg::manual_seed(2);
-    optim::Adagrad opt(params_with_grads(), optim::AdagradOptions(0.01).weight_decay(0.1));
-    CHECK(allocations_after_first_step(opt, 5) == 0);
-}
+    TEST_CASE("Adagrad: a step allocates nothing after the first") {
+        tg::manual_seed(2);
+        optim::Adagrad opt(params_with_grads(), optim::AdagradOptions(0.01).weight_decay(0.1));
+        CHECK(allocations_after_first_step(opt, 5) == 0);
+    }
 
-TEST_CASE("RMSprop: a centered step with momentum allocates nothing after the first") {
-    tg::manual_seed(3);
-    optim::RMSprop opt(params_with_grads(),
-                       optim::RMSpropOptions(0.01).momentum(0.5).centered(true).weight_decay(0.1));
-    CHECK(allocations_after_first_step(opt, 5) == 0);
-}
+    TEST_CASE("RMSprop: a centered step with momentum allocates nothing after the first") {
+        tg::manual_seed(3);
+        optim::RMSprop opt(
+            params_with_grads(),
+            optim::RMSpropOptions(0.01).momentum(0.5).centered(true).weight_decay(0.1));
+        CHECK(allocations_after_first_step(opt, 5) == 0);
+    }
 
-TEST_CASE("Adam: an amsgrad step allocates nothing after the first") {
-    tg::manual_seed(4);
-    optim::Adam opt(params_with_grads(), optim::AdamOptions(0.01).amsgrad(true).weight_decay(0.1));
-    CHECK(allocations_after_first_step(opt, 5) == 0);
-}
+    TEST_CASE("Adam: an amsgrad step allocates nothing after the first") {
+        tg::manual_seed(4);
+        optim::Adam opt(params_with_grads(),
+                        optim::AdamOptions(0.01).amsgrad(true).weight_decay(0.1));
+        CHECK(allocations_after_first_step(opt, 5) == 0);
+    }
 
-TEST_CASE("AdamW: a step allocates nothing after the first") {
-    tg::manual_seed(5);
-    optim::AdamW opt(params_with_grads(), optim::AdamWOptions(0.01));
-    CHECK(allocations_after_first_step(opt, 5) == 0);
-}
+    TEST_CASE("AdamW: a step allocates nothing after the first") {
+        tg::manual_seed(5);
+        optim::AdamW opt(params_with_grads(), optim::AdamWOptions(0.01));
+        CHECK(allocations_after_first_step(opt, 5) == 0);
+    }
 
-TEST_CASE("Optimizer: zero_grad allocates nothing, zeroing or releasing") {
-    tg::manual_seed(6);
-    optim::Adam opt(params_with_grads(), optim::AdamOptions(0.01));
-    allocations = 0;
-    counting = true;
-    opt.zero_grad(/*set_to_none=*/false);
-    opt.zero_grad();
-    counting = false;
-    CHECK(allocations.load() == 0);
-    CHECK_FALSE(opt.param_groups()[0].params()[0].grad().defined());
-}
+    TEST_CASE("Optimizer: zero_grad allocates nothing, zeroing or releasing") {
+        tg::manual_seed(6);
+        optim::Adam opt(params_with_grads(), optim::AdamOptions(0.01));
+        allocations = 0;
+        counting = true;
+        opt.zero_grad();
+        opt.zero_grad(/*set_to_none=*/true);
+        counting = false;
+        CHECK(allocations.load() == 0);
+        CHECK_FALSE(opt.param_groups()[0].params()[0].grad().defined());
+    }
 }

@@ -10,5 +10,15 @@ tapegrad_test_suite(optim
   optim/allocation_test.cpp
   optim/serialize_test.cpp
   optim/scheduler_test.cpp
+  optim/scheduler_golden_test.cpp
+  optim/cyclic_lr_test.cpp
+  optim/sequential_lr_test.cpp
+  optim/lbfgs_test.cpp
+  optim/to_dtype_test.cpp
+  optim/checks_test.cpp
+  optim/fuzz_seeds_test.cpp
   optim/training_test.cpp
 )
+# The optimizer-state fuzz target's seeds, replayed by fuzz_seeds_test.cpp.
+target_compile_definitions(test_optim PRIVATE
+  TAPEGRAD_FUZZ_CORPUS_DIR="${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus")

@@ -80,87 +80,89 @@ struct TempFile {
 }  // namespace
 
 TEST_SUITE("optim/training") {
-TEST_CASE("SGD: full-batch gradient descent trains an nn::Sequential classifier") {
-    check_learns([](std::vector<tg::Tensor> p) {
-        return std::make_unique<optim::SGD>(p, optim::SGDOptions(0.5));
-    });
-}
-
-TEST_CASE("SGD: with momentum trains an nn::Sequential classifier") {
-    check_learns([](std::vector<tg::Tensor> p) {
-        return std::make_unique<optim::SGD>(p, optim::SGDOptions(0.1).momentum(0.9));
-    });
-}
-
-TEST_CASE("Adagrad: trains an nn::Sequential classifier") {
-    check_learns([](std::vector<tg::Tensor> p) {
-        return std::make_unique<optim::Adagrad>(p, optim::AdagradOptions(0.1));
-    });
-}
-
-TEST_CASE("RMSprop: trains an nn::Sequential classifier") {
-    check_learns([](std::vector<tg::Tensor> p) {
-        return std::make_unique<optim::RMSprop>(p, optim::RMSpropOptions(0.01));
-    });
-}
-
-TEST_CASE("Adam: trains an nn::Sequential classifier") {
-    check_learns([](std::vector<tg::Tensor> p) {
-        return std::make_unique<optim::Adam>(p, optim::AdamOptions(0.02));
-    });
-}
-
-TEST_CASE("AdamW: trains an nn::Sequential classifier") {
-    check_learns([](std::vector<tg::Tensor> p) {
-        return std::make_unique<optim::AdamW>(p, optim::AdamWOptions(0.02));
-    });
-}
-
-TEST_CASE("tapegrad::save: a model and its Adam state saved mid-run resume to the same numbers") {
-    tg::manual_seed(5);
-    tg::Tensor x, y;
-    make_blobs(64, x, y);
-    auto run = [&](nn::Sequential& model, optim::Optimizer& opt, optim::StepLR& scheduler, int n) {
-        for (int i = 0; i < n; ++i) {
-            opt.zero_grad();
-            tg::cross_entropy(model(x), y).backward();
-            opt.step();
-            scheduler.step();
-        }
-    };
-    tg::manual_seed(6);
-    auto straight = make_model();
-    tg::manual_seed(6);
-    auto first = make_model();
-    optim::Adam opt_straight(straight->parameters(), optim::AdamOptions(0.05));
-    optim::Adam opt_first(first->parameters(), optim::AdamOptions(0.05));
-    optim::StepLR sched_straight(opt_straight, 4, 0.5);
-    optim::StepLR sched_first(opt_first, 4, 0.5);
-    run(straight, opt_straight, sched_straight, 12);
-    run(first, opt_first, sched_first, 5);
-
-    TempFile model_file("training_model.bin"), opt_file("training_adam.bin");
-    tg::save(first, model_file.path);
-    tg::save(opt_first, opt_file.path);
-
-    tg::manual_seed(99);  // other initial weights: everything must come from the files
-    auto second = make_model();
-    tg::load(second, model_file.path);
-    optim::Adam opt_second(second->parameters(), optim::AdamOptions(0.05));
-    tg::load(opt_second, opt_file.path);
-    // the scheduler is rebuilt from the base lr and brought to the epoch the run stopped at
-    opt_second.param_groups()[0].options().set_lr(0.05);
-    optim::StepLR sched_second(opt_second, 4, 0.5);
-    for (int i = 0; i < 5; ++i) sched_second.step();
-    CHECK(opt_second.param_groups()[0].options().get_lr() ==
-          opt_first.param_groups()[0].options().get_lr());
-    run(second, opt_second, sched_second, 7);
-
-    const auto a = straight->parameters(), b = second->parameters();
-    REQUIRE(a.size() == b.size());
-    for (size_t i = 0; i < a.size(); ++i) {
-        INFO("parameter " << i);
-        CHECK(b[i].equal(a[i]));
+    TEST_CASE("SGD: full-batch gradient descent trains an nn::Sequential classifier") {
+        check_learns([](std::vector<tg::Tensor> p) {
+            return std::make_unique<optim::SGD>(p, optim::SGDOptions(0.5));
+        });
     }
-}
+
+    TEST_CASE("SGD: with momentum trains an nn::Sequential classifier") {
+        check_learns([](std::vector<tg::Tensor> p) {
+            return std::make_unique<optim::SGD>(p, optim::SGDOptions(0.1).momentum(0.9));
+        });
+    }
+
+    TEST_CASE("Adagrad: trains an nn::Sequential classifier") {
+        check_learns([](std::vector<tg::Tensor> p) {
+            return std::make_unique<optim::Adagrad>(p, optim::AdagradOptions(0.1));
+        });
+    }
+
+    TEST_CASE("RMSprop: trains an nn::Sequential classifier") {
+        check_learns([](std::vector<tg::Tensor> p) {
+            return std::make_unique<optim::RMSprop>(p, optim::RMSpropOptions(0.01));
+        });
+    }
+
+    TEST_CASE("Adam: trains an nn::Sequential classifier") {
+        check_learns([](std::vector<tg::Tensor> p) {
+            return std::make_unique<optim::Adam>(p, optim::AdamOptions(0.02));
+        });
+    }
+
+    TEST_CASE("AdamW: trains an nn::Sequential classifier") {
+        check_learns([](std::vector<tg::Tensor> p) {
+            return std::make_unique<optim::AdamW>(p, optim::AdamWOptions(0.02));
+        });
+    }
+
+    TEST_CASE(
+        "tapegrad::save: a model and its Adam state saved mid-run resume to the same numbers") {
+        tg::manual_seed(5);
+        tg::Tensor x, y;
+        make_blobs(64, x, y);
+        auto run = [&](nn::Sequential& model, optim::Optimizer& opt, optim::StepLR& scheduler,
+                       int n) {
+            for (int i = 0; i < n; ++i) {
+                opt.zero_grad();
+                tg::cross_entropy(model(x), y).backward();
+                opt.step();
+                scheduler.step();
+            }
+        };
+        tg::manual_seed(6);
+        auto straight = make_model();
+        tg::manual_seed(6);
+        auto first = make_model();
+        optim::Adam opt_straight(straight->parameters(), optim::AdamOptions(0.05));
+        optim::Adam opt_first(first->parameters(), optim::AdamOptions(0.05));
+        optim::StepLR sched_straight(opt_straight, 4, 0.5);
+        optim::StepLR sched_first(opt_first, 4, 0.5);
+        run(straight, opt_straight, sched_straight, 12);
+        run(first, opt_first, sched_first, 5);
+
+        TempFile model_file("training_model.bin"), opt_file("training_adam.bin");
+        tg::save(first, model_file.path);
+        tg::save(opt_first, opt_file.path);
+
+        tg::manual_seed(99);  // other initial weights: everything must come from the files
+        auto second = make_model();
+        tg::load(second, model_file.path);
+        optim::Adam opt_second(second->parameters(), optim::AdamOptions(0.05));
+        tg::load(opt_second, opt_file.path);
+        // the scheduler is rebuilt from the base lr and brought to the epoch the run stopped at
+        opt_second.param_groups()[0].options().set_lr(0.05);
+        optim::StepLR sched_second(opt_second, 4, 0.5);
+        for (int i = 0; i < 5; ++i) sched_second.step();
+        CHECK(opt_second.param_groups()[0].options().get_lr() ==
+              opt_first.param_groups()[0].options().get_lr());
+        run(second, opt_second, sched_second, 7);
+
+        const auto a = straight->parameters(), b = second->parameters();
+        REQUIRE(a.size() == b.size());
+        for (size_t i = 0; i < a.size(); ++i) {
+            INFO("parameter " << i);
+            CHECK(b[i].equal(a[i]));
+        }
+    }
 }

@@ -19,9 +19,9 @@ namespace optim = tapegrad::optim;
 namespace {
 
 struct Trajectory {
-    std::string config;                           // the whole 'config ...' line
-    std::map<int, double> losses;                 // loss before step N
-    std::map<int, std::vector<double>> steps;     // p after step N
+    std::string config;                        // the whole 'config ...' line
+    std::map<int, double> losses;              // loss before step N
+    std::map<int, std::vector<double>> steps;  // p after step N
     std::vector<double> c, p0;
     double k = 0;
 };
@@ -45,9 +45,12 @@ std::vector<Trajectory> read_golden(const std::string& path) {
         std::istringstream in(line);
         std::string key;
         if (!(in >> key) || key[0] == '#') continue;
-        if (key == "c") c = numbers(in);
-        else if (key == "k") in >> k;
-        else if (key == "p0") p0 = numbers(in);
+        if (key == "c")
+            c = numbers(in);
+        else if (key == "k")
+            in >> k;
+        else if (key == "p0")
+            p0 = numbers(in);
         else if (key == "config") {
             runs.push_back(Trajectory{line, {}, {}, c, p0, k});
             run = &runs.back();
@@ -58,8 +61,10 @@ std::vector<Trajectory> read_golden(const std::string& path) {
             int n = 0;
             in >> n;
             auto values = numbers(in);
-            if (key == "loss") run->losses[n] = values.at(0);
-            else run->steps[n] = values;
+            if (key == "loss")
+                run->losses[n] = values.at(0);
+            else
+                run->steps[n] = values;
         } else {
             FAIL("unknown line in the golden file: " << line);
         }
@@ -168,33 +173,33 @@ bool close(double got, double expected) {
 }  // namespace
 
 TEST_SUITE("optim/trajectories") {
-TEST_CASE("optimizers: every golden trajectory from PyTorch is matched to 1e-10 in float64") {
-    const auto runs = read_golden(std::string(TAPEGRAD_GOLDEN_DIR) + "/optim_trajectories.txt");
-    REQUIRE(runs.size() >= 11);
-    for (const auto& run : runs) {
-        INFO(run.config);
-        REQUIRE(!run.steps.empty());
-        REQUIRE(run.c.size() == run.p0.size());
-        auto c = tg::tensor(run.c, tg::kFloat64);
-        auto p = tg::tensor(run.p0, tg::kFloat64).requires_grad_();
-        auto opt = make_optimizer(ConfigOptions(run.config), {p});
-        const int last = run.steps.rbegin()->first;
-        for (int n = 1; n <= last; ++n) {
-            INFO("step " << n);
-            opt->zero_grad();
-            auto loss = (c * p.square() + (p * run.k).sin()).sum();
-            loss.backward();
-            if (run.losses.count(n)) CHECK(close(loss.item<double>(), run.losses.at(n)));
-            opt->step();
-            if (!run.steps.count(n)) continue;
-            const auto got = p.to_vector<double>();
-            const auto& expected = run.steps.at(n);
-            REQUIRE(got.size() == expected.size());
-            for (size_t i = 0; i < got.size(); ++i) {
-                INFO("element " << i << ": got " << got[i] << ", expected " << expected[i]);
-                CHECK(close(got[i], expected[i]));
+    TEST_CASE("optimizers: every golden trajectory from PyTorch is matched to 1e-10 in float64") {
+        const auto runs = read_golden(std::string(TAPEGRAD_GOLDEN_DIR) + "/optim_trajectories.txt");
+        REQUIRE(runs.size() >= 11);
+        for (const auto& run : runs) {
+            INFO(run.config);
+            REQUIRE(!run.steps.empty());
+            REQUIRE(run.c.size() == run.p0.size());
+            auto c = tg::tensor(run.c, tg::kFloat64);
+            auto p = tg::tensor(run.p0, tg::kFloat64).requires_grad_();
+            auto opt = make_optimizer(ConfigOptions(run.config), {p});
+            const int last = run.steps.rbegin()->first;
+            for (int n = 1; n <= last; ++n) {
+                INFO("step " << n);
+                opt->zero_grad();
+                auto loss = (c * p.square() + (p * run.k).sin()).sum();
+                loss.backward();
+                if (run.losses.count(n)) CHECK(close(loss.item<double>(), run.losses.at(n)));
+                opt->step();
+                if (!run.steps.count(n)) continue;
+                const auto got = p.to_vector<double>();
+                const auto& expected = run.steps.at(n);
+                REQUIRE(got.size() == expected.size());
+                for (size_t i = 0; i < got.size(); ++i) {
+                    INFO("element " << i << ": got " << got[i] << ", expected " << expected[i]);
+                    CHECK(close(got[i], expected[i]));
+                }
             }
         }
     }
-}
 }
