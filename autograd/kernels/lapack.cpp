@@ -59,6 +59,15 @@ void store(const E& m, T* p, int64_t rows, int64_t cols) {
     out = m;
 }
 
+// True when one of the n values at p is a NaN or an infinity: the SVD-based routines are not
+// given those (gelsd's scaling reports them as illegal arguments on stdout).
+template <class T>
+bool has_non_finite(const T* p, int64_t n) {
+    for (int64_t i = 0; i < n; ++i)
+        if (!std::isfinite(p[i])) return true;
+    return false;
+}
+
 // Identity matrices (the orthogonal factor of an empty matrix).
 template <class T>
 void set_identity(T* p, int64_t batch, int64_t n) {
@@ -191,6 +200,7 @@ LapackStatus svd(const T* a, T* u, T* s, T* vh, int64_t batch, int64_t m, int64_
     }
     const char job = !vectors ? 'N' : (full ? 'A' : 'S');
     for (int64_t b = 0; b < batch; ++b) {
+        if (has_non_finite(a + b * m * n, m * n)) return {b, 0, true};
         ColMatrix<T> in = load(a + b * m * n, m, n);
         const auto result = xt::lapack::gesdd(in, job);  // (info, U, S, Vt)
         if (std::get<0>(result) != 0) return {b, std::get<0>(result)};
@@ -222,6 +232,8 @@ LapackStatus lstsq(const T* a, const T* rhs, T* x, T* s, int64_t* rank, T* res, 
             }
             continue;
         }
+        if (has_non_finite(a + b * m * n, m * n) || has_non_finite(rhs + b * m * k, m * k))
+            return {b, 0, true};
         ColMatrix<T> am = load(a + b * m * n, m, n);
         // gelsd reads b from the first m rows and returns x in the first n: room for both
         ColMatrix<T> bm = ColMatrix<T>::from_shape(shape2(rows, k));

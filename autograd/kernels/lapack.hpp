@@ -16,6 +16,7 @@ namespace kernels {
 struct LapackStatus {
     int64_t item = -1;
     int64_t info = 0;
+    bool non_finite = false;  // refused before LAPACK: the matrix holds a NaN or an infinity
     bool ok() const { return item < 0; }
 };
 
@@ -55,14 +56,15 @@ template <class T>
 LapackStatus eigh(const T* a, T* w, T* v, int64_t batch, int64_t n, bool upper);
 
 /// a = u diag(s) vh with s [k] descending (gesdd). With `full`, u is [m, m] and vh [n, n],
-/// else [m, k] and [k, n]; u and vh null: singular values only. Fails without convergence.
+/// else [m, k] and [k, n]; u and vh null: singular values only. Fails without convergence, or
+/// (non_finite) on a matrix holding a NaN or an infinity.
 template <class T>
 LapackStatus svd(const T* a, T* u, T* s, T* vh, int64_t batch, int64_t m, int64_t n, bool full);
 
 /// Minimum-norm least-squares solutions x [n, k] of a [m, n] x = b [m, k] through the SVD
 /// (gelsd), singular values below rcond * s_max counting as zero: rank[b], the singular values
 /// s [min(m, n)], and for m > n the residual sums of squares res [k] (else untouched).
-/// Fails when the SVD does not converge.
+/// Fails when the SVD does not converge, or (non_finite) on a NaN or an infinity in a or b.
 template <class T>
 LapackStatus lstsq(const T* a, const T* b, T* x, T* s, int64_t* rank, T* res, int64_t batch,
                    int64_t m, int64_t n, int64_t k, double rcond);

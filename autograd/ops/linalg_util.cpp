@@ -71,7 +71,11 @@ void linalg_error(const char* op, int64_t item, const std::string& what) {
 
 void check_status(const char* op, const Tensor& A, const kernels::LapackStatus& status,
                   const std::function<std::string(int64_t)>& what) {
-    if (!status.ok()) linalg_error(op, A.dim() > 2 ? status.item : -1, what(status.info));
+    if (status.ok()) return;
+    linalg_error(op, A.dim() > 2 ? status.item : -1,
+                 status.non_finite
+                     ? "The input matrix contains non-finite values (NaN or infinity)."
+                     : what(status.info));
 }
 
 int64_t first_flagged(const Tensor& flags) {

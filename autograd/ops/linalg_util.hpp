@@ -38,7 +38,8 @@ std::vector<int64_t> broadcast_batch(const char* op, const Tensor& A, const Tens
 /// Raises LinAlgError "op: (Batch element i): what", or "op: what" for item < 0 (one matrix).
 [[noreturn]] void linalg_error(const char* op, int64_t item, const std::string& what);
 /// Raises linalg_error when `status` reports a failure on a matrix of A (the batch element is
-/// named when A has batch dims); `what(info)` describes it.
+/// named when A has batch dims); `what(info)` describes it (or the status says the matrix held
+/// a NaN or an infinity).
 void check_status(const char* op, const Tensor& A, const kernels::LapackStatus& status,
                   const std::function<std::string(int64_t info)>& what);
 /// The first batch element (flat index over the batch dims of flags [..., k]) where some flag

@@ -720,6 +720,42 @@ TEST_SUITE("ops/linalg_decomp") {
         CHECK(allclose(la::cholesky(A), la::cholesky(A, false)));
     }
 
+    TEST_CASE("linalg: ops that need square matrices refuse others, naming the op and both sizes") {
+        const Tensor A = ones({2, 3, 4}, kFloat64);
+        CHECK_THROWS_CONTAINS(la::inv(A), std::invalid_argument, "linalg.inv", "square matrices",
+                              "3 by 4");
+        CHECK_THROWS_CONTAINS(la::det(A), std::invalid_argument, "linalg.det", "3 by 4");
+        CHECK_THROWS_CONTAINS(la::slogdet(A), std::invalid_argument, "linalg.slogdet", "3 by 4");
+        CHECK_THROWS_CONTAINS(la::eigh(A), std::invalid_argument, "linalg.eigh", "3 by 4");
+        CHECK_THROWS_CONTAINS(la::pinv(A, 1e-15, true), std::invalid_argument, "linalg.pinv",
+                              "3 by 4");
+        CHECK(la::pinv(A).sizes() == std::vector<int64_t>{2, 4, 3});  // not hermitian: any shape
+    }
+
+    TEST_CASE("linalg: empty matrices and empty batches give LibTorch's results") {
+        CHECK_VALUES(la::det(zeros({0, 0}, kFloat64)), {1.0});  // the empty product
+        CHECK(la::det(zeros({0, 2, 2}, kFloat64)).sizes() == std::vector<int64_t>{0});
+        CHECK(std::get<1>(la::eigh(zeros({0, 0}, kFloat64))).sizes() == std::vector<int64_t>{0, 0});
+        const auto [U, S, Vh] = la::svd(zeros({3, 0}, kFloat64));
+        CHECK(allclose(U, eye(3, kFloat64)));
+        CHECK(S.numel() == 0);
+        CHECK(allclose(std::get<0>(la::qr(zeros({3, 0}, kFloat64), "complete")), eye(3, kFloat64)));
+        CHECK(std::get<0>(la::qr(zeros({3, 0}, kFloat64))).sizes() == std::vector<int64_t>{3, 0});
+        CHECK(la::pinv(zeros({3, 0}, kFloat64)).sizes() == std::vector<int64_t>{0, 3});
+        CHECK(std::get<0>(la::lstsq(zeros({3, 0}, kFloat64), ones({3, 2}, kFloat64))).sizes() ==
+              std::vector<int64_t>{0, 2});
+    }
+
+    TEST_CASE("svd and lstsq: a NaN or an infinity raises LinAlgError instead of reaching LAPACK") {
+        const Tensor A = stack({eye(2, kFloat64), make_f64({1, std::nan(""), 0, 1}, {2, 2})});
+        CHECK_THROWS_CONTAINS(la::svd(A), la::LinAlgError, "linalg.svd: (Batch element 1)",
+                              "non-finite");
+        CHECK_THROWS_CONTAINS(la::lstsq(A, ones({2, 2, 1}, kFloat64)), la::LinAlgError,
+                              "linalg.lstsq", "non-finite");
+        CHECK_THROWS_CONTAINS(la::lstsq(eye(2, kFloat64), make_f64({kInf, 1}, {2})),
+                              la::LinAlgError, "non-finite");
+    }
+
     TEST_CASE("linalg: integer inputs are refused naming the op and the dtype") {
         const Tensor I = ones({2, 2}, kInt64);
         CHECK_THROWS_CONTAINS(la::inv(I), std::invalid_argument, "linalg.inv", "floating point",
