@@ -15,13 +15,6 @@
 namespace tapegrad {
 namespace linalg {
 
-using detail::batched_mm;
-using detail::Grads;
-using detail::mT;
-using tapegrad::detail::dense;
-using tapegrad::detail::fail;
-using tapegrad::detail::make_tensor;
-
 namespace {
 
 // The flat batch index for messages: -1 (none) for a single matrix.

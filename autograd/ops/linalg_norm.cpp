@@ -15,9 +15,6 @@
 namespace tapegrad {
 namespace linalg {
 
-using detail::Grads;
-using tapegrad::detail::fail;
-
 namespace {
 
 // Dims to reduce, wrapped and checked: all of them when `dim` is absent or empty.

@@ -3,6 +3,7 @@
 // backward is written with tapegrad ops, so that it can be differentiated again.
 
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <string>
 
@@ -13,19 +14,28 @@
 namespace tapegrad {
 namespace linalg {
 
-using detail::batched_mm;
-using detail::Grads;
-using detail::mT;
-using tapegrad::detail::dense;
-using tapegrad::detail::fail;
-using tapegrad::detail::make_tensor;
-
 namespace {
 
 // dtype's machine epsilon, the unit of LibTorch's default tolerances
 double eps_of(ScalarType dtype) {
     return dtype == kFloat64 ? std::numeric_limits<double>::epsilon()
                              : static_cast<double>(std::numeric_limits<float>::epsilon());
+}
+
+// A new tensor of A's shape holding kernel(a, out, batch, n) over A's square matrices, a
+// failure raised as LinAlgError (detail::check_status with `what`).
+template <class Kernel>
+Tensor per_matrix(const char* op, const Tensor& A, Kernel kernel,
+                  const std::function<std::string(int64_t)>& what) {
+    const Tensor a = dense(A);
+    Tensor out = make_tensor(A.sizes(), A.dtype());
+    detail::dispatch(A, [&](auto zero) {
+        using T = decltype(zero);
+        detail::check_status(
+            op, A, kernel(a.data_ptr<T>(), out.data_ptr<T>(), detail::batch_count(A), A.size(-1)),
+            what);
+    });
+    return out;
 }
 
 std::string singular_pivot(int64_t info) {
@@ -118,14 +128,12 @@ Tensor pinv_backward(const Tensor& G, const Tensor& P, const Tensor& A) {
 // grad_A = -X^T grad_out X^T
 Tensor inv(const Tensor& A) {
     detail::check_square("linalg.inv", A);
-    const Tensor a = dense(A);
-    Tensor X = make_tensor(A.sizes(), A.dtype());
-    detail::dispatch(A, [&](auto zero) {
-        using T = decltype(zero);
-        const kernels::LapackStatus status = kernels::lu_inverse(
-            a.data_ptr<T>(), X.data_ptr<T>(), detail::batch_count(A), A.size(-1));
-        detail::check_status("linalg.inv", A, status, singular_pivot);
-    });
+    const Tensor X = per_matrix(
+        "linalg.inv", A,
+        [](auto* a, auto* x, int64_t batch, int64_t n) {
+            return kernels::lu_inverse(a, x, batch, n);
+        },
+        singular_pivot);
     return autograd::record(
         "linalg_inv", X, {A},
         [](const Tensor& grad_out, const Tensor& X) {
@@ -214,17 +222,13 @@ Tensor solve(const Tensor& A, const Tensor& B, bool left) {
 // with P = tril(L^T grad_L): grad_A = L^-T (P + tril(P, -1)^T) / 2 L^-1 (symmetric)
 Tensor cholesky(const Tensor& A, bool upper) {
     detail::check_square("linalg.cholesky", A);
-    const Tensor a = dense(A);
-    Tensor F = make_tensor(A.sizes(), A.dtype());
-    detail::dispatch(A, [&](auto zero) {
-        using T = decltype(zero);
-        const kernels::LapackStatus status = kernels::cholesky(
-            a.data_ptr<T>(), F.data_ptr<T>(), detail::batch_count(A), A.size(-1), upper);
-        detail::check_status("linalg.cholesky", A, status, [](int64_t info) {
-            return "The factorization could not be completed because the input is not "
-                   "positive-definite (the leading minor of order " +
-                   std::to_string(info) + " is not positive-definite).";
-        });
+    auto factor = [upper](auto* a, auto* f, int64_t batch, int64_t n) {
+        return kernels::cholesky(a, f, batch, n, upper);
+    };
+    const Tensor F = per_matrix("linalg.cholesky", A, factor, [](int64_t info) {
+        return "The factorization could not be completed because the input is not "
+               "positive-definite (the leading minor of order " +
+               std::to_string(info) + " is not positive-definite).";
     });
     return autograd::record(
         "linalg_cholesky", F, {A},

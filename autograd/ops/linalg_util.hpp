@@ -89,5 +89,14 @@ decltype(auto) dispatch(const Tensor& A, F&& f) {
 }
 
 }  // namespace detail
+
+// the short names every linalg op file uses
+using detail::batched_mm;
+using detail::Grads;
+using detail::mT;
+using tapegrad::detail::dense;
+using tapegrad::detail::fail;
+using tapegrad::detail::make_tensor;
+
 }  // namespace linalg
 }  // namespace tapegrad

@@ -198,7 +198,7 @@ void check_both(const Fn& f, const std::vector<Tensor>& inputs) {
 }  // namespace
 
 TEST_SUITE("ops/linalg_decomp") {
-    // ---- against PyTorch -----------------------------------------------------------------------
+    // ---- against PyTorch ------------------------------------------------------------------------
 
     TEST_CASE("linalg: values and gradients match PyTorch's in float64") {
         check_golden(kFloat64, 1e-9, 1e-10);
@@ -209,7 +209,7 @@ TEST_SUITE("ops/linalg_decomp") {
         check_golden(kFloat32, 2e-3, 2e-4);
     }
 
-    // ---- inverses and determinants -------------------------------------------------------------
+    // ---- inverses and determinants --------------------------------------------------------------
 
     TEST_CASE("inv: A^-1 A is the identity, for a batch and a transposed (strided) view") {
         manual_seed(1);
@@ -283,8 +283,7 @@ TEST_SUITE("ops/linalg_decomp") {
                               "singular");
     }
 
-    // ---- linear systems
-    // ---------------------------------------------------------------------------
+    // ---- linear systems -------------------------------------------------------------------------
 
     TEST_CASE(
         "solve: A X = B with broadcast batches, vectors and X A = B; gradients to second order") {
@@ -435,8 +434,7 @@ TEST_SUITE("ops/linalg_decomp") {
             {randn({3, 3}, f64())});
     }
 
-    // ---- decompositions
-    // ---------------------------------------------------------------------------
+    // ---- decompositions -------------------------------------------------------------------------
 
     TEST_CASE("qr: Q R = A with orthonormal Q and upper-triangular R, in every mode and shape") {
         manual_seed(13);
@@ -610,8 +608,7 @@ TEST_SUITE("ops/linalg_decomp") {
         CHECK(allclose(Lg.detach(), L));
     }
 
-    // ---- norms
-    // -----------------------------------------------------------------------------------
+    // ---- norms ----------------------------------------------------------------------------------
 
     TEST_CASE("vector_norm: gradients to second order for ord 2, 1, 3, 1.5, 0.5, inf and -inf") {
         manual_seed(21);

@@ -38,8 +38,10 @@ def sym(shape, phase=0.3):
     return x + x.transpose(-2, -1)
 
 
-def fmt(values):
-    return " ".join(repr(float(v)) for v in values)
+def line(key, t, with_shape=True):
+    """A line of the golden format: key [shape d0 d1 ...] : values."""
+    shape = " shape " + " ".join(map(str, t.shape)) if with_shape else ""
+    print("%s%s : %s" % (key, shape, " ".join(repr(float(v)) for v in t.detach().flatten())))
 
 
 def emit(name, op, inputs, fn, create_graph=False):
@@ -47,20 +49,21 @@ def emit(name, op, inputs, fn, create_graph=False):
     xs = [x.clone().requires_grad_(g) for x, g in inputs]
     y = fn(*xs)
     gout = torch.tensor([0.1 * (i + 1) for i in range(y.numel())]).reshape(y.shape)
-    wanted = [x for x in xs if x.requires_grad]
-    grads = torch.autograd.grad(y, wanted, gout, create_graph=create_graph, allow_unused=True) \
-        if y.requires_grad else [None] * len(wanted)
-    grads = [torch.zeros_like(x) if g is None else g for x, g in zip(wanted, grads)]  # ord 0
+    wanted = [k for k, x in enumerate(xs) if x.requires_grad]
+    grads = {}
+    if y.requires_grad:
+        found = torch.autograd.grad(y, [xs[k] for k in wanted], gout, create_graph=create_graph,
+                                    allow_unused=True)
+        grads = dict(zip(wanted, found))
     print("case", name)
     print("op", op)
     for k, x in enumerate(xs):
-        print("in%d shape %s : %s" % (k, " ".join(map(str, x.shape)), fmt(x.detach().flatten())))
-    print("out shape %s : %s" % (" ".join(map(str, y.shape)), fmt(y.detach().flatten())))
-    print("gout :", fmt(gout.flatten()))
-    it = iter(grads)
-    for k, x in enumerate(xs):
-        if x.requires_grad:
-            print("grad%d :" % k, fmt(next(it).detach().flatten()))
+        line("in%d" % k, x)
+    line("out", y)
+    line("gout", gout, with_shape=False)
+    for k in wanted:  # no gradient at all (vector_norm's ord 0) is a zero gradient
+        g = grads.get(k)
+        line("grad%d" % k, torch.zeros_like(xs[k]) if g is None else g, with_shape=False)
     print("end")
 
 
