@@ -47,7 +47,10 @@ Tensor cholesky(const Tensor& A, bool upper = false);
 /// A [..., m, n], B [..., m, k] (or [..., m]), batch dims broadcast; the minimum-norm solution
 /// when A is rank-deficient, singular values <= rcond * max counting as zero (rcond default:
 /// eps * max(m, n)). The driver ("gelsy", the default, "gelsd", "gelss", "gels") chooses which
-/// outputs are filled, as in LibTorch; every driver computes with LAPACK's gelsd.
+/// outputs are filled, as in LibTorch: residuals [..., k] (the squared norms of A X - B's
+/// columns) when m > n and A has full rank, except for gelsy; rank (int64) except for gels;
+/// singular values for gelsd and gelss; the others are empty. Every driver computes with
+/// LAPACK's gelsd. Only the solution is differentiable.
 std::tuple<Tensor, Tensor, Tensor, Tensor> lstsq(
     const Tensor& A, const Tensor& B, std::optional<double> rcond = std::nullopt,
     std::optional<std::string_view> driver = std::nullopt);

@@ -142,6 +142,8 @@ std::string no_convergence(const char* what, int64_t info) {
 
 }  // namespace
 
+// A = Q R (Householder)      A: [..., m, n] -> Q [..., m, k or m], R [..., k or m, n]
+// grad_A = (grad_Q + Q sym_upper(grad_R R^T - Q^T grad_Q)) R^-T (qr_backward above)
 std::tuple<Tensor, Tensor> qr(const Tensor& A, std::string_view mode) {
     detail::check_matrix_input("linalg.qr", A);
     kernels::QrMode kmode;
@@ -256,6 +258,8 @@ std::tuple<Tensor, Tensor, Tensor> svd_values(const char* op, const Tensor& A, b
 
 }  // namespace
 
+// A = V diag(L) V^T          A: [..., n, n] -> L [..., n], V [..., n, n]
+// grad_A = V (diag(grad_L) + skew(V^T grad_V) / (L_j - L_i)) V^T (eigh_backward above)
 std::tuple<Tensor, Tensor> eigh(const Tensor& A, std::string_view uplo) {
     const auto [L, V] = eigh_values("linalg.eigh", A, upper_from("linalg.eigh", uplo), true);
     const std::vector<Tensor> out = detail::record_outputs(
@@ -267,13 +271,17 @@ std::tuple<Tensor, Tensor> eigh(const Tensor& A, std::string_view uplo) {
     return {out[0], out[1]};
 }
 
+// L of eigh                  A: [..., n, n] -> [..., n]
+// grad_A = V diag(grad_L) V^T
 Tensor eigvalsh(const Tensor& A, std::string_view uplo) {
     const bool upper = upper_from("linalg.eigvalsh", uplo);
-    // the backward needs the eigenvectors: grad_A = V diag(grad_L) V^T
+    // the backward needs the eigenvectors
     if (detail::needs_grad({A})) return std::get<0>(eigh(A, uplo));
     return std::get<0>(eigh_values("linalg.eigvalsh", A, upper, false));
 }
 
+// A = U diag(S) Vh           A: [..., m, n] -> U [..., m, k or m], S [..., k], Vh [..., k or n, n]
+// grad_A = U [diag(grad_S) + (J_U S + S J_V) / (s_j^2 - s_i^2)] Vh + ... (svd_backward above)
 std::tuple<Tensor, Tensor, Tensor> svd(const Tensor& A, bool full_matrices,
                                        std::optional<std::string_view> driver) {
     const auto [U, S, Vh] = svd_values("linalg.svd", A, full_matrices, true, driver);
@@ -292,8 +300,10 @@ std::tuple<Tensor, Tensor, Tensor> svd(const Tensor& A, bool full_matrices,
     return {out[0], out[1], out[2]};
 }
 
+// S of svd                   A: [..., m, n] -> [..., k]
+// grad_A = U diag(grad_S) Vh
 Tensor svdvals(const Tensor& A, std::optional<std::string_view> driver) {
-    // the backward needs the vectors: grad_A = U diag(grad_S) Vh
+    // the backward needs the vectors
     if (detail::needs_grad({A})) return std::get<1>(svd(A, /*full_matrices=*/false, driver));
     return std::get<1>(svd_values("linalg.svdvals", A, false, false, driver));
 }

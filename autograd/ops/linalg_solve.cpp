@@ -342,7 +342,7 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> lstsq(const Tensor& A, const Tensor& 
     for (int64_t r : rank.to_vector<int64_t>()) full_rank = full_rank && r == n;
     const bool with_residuals = drv != "gelsy" && m > n && (drv == "gels" || full_rank);
     return {vector_case ? X.squeeze(-1) : X,
-            with_residuals ? (vector_case ? residuals.squeeze(-1) : residuals) : empty_values,
+            with_residuals ? residuals : empty_values,  // [..., 1] for vectors, as LibTorch
             drv == "gels" ? zeros({0}, kInt64) : rank,
             drv == "gelsd" || drv == "gelss" ? S : empty_values};
 }
