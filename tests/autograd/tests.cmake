@@ -12,3 +12,6 @@ tapegrad_test_suite(autograd
   autograd/engine_test.cpp
   autograd/gradcheck_test.cpp
 )
+# tapegrad::linalg (LAPACK through xtensor-blas): its own binary, as its gradient checks are
+# the slowest cases
+tapegrad_test_suite(linalg autograd/linalg_decomp_test.cpp)
