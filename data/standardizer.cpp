@@ -1,4 +1,4 @@
-#include "data/transforms.hpp"
+#include "data/standardizer.hpp"
 
 #include <cmath>
 #include <stdexcept>

@@ -13,7 +13,7 @@ namespace data {
 /// The standard deviation is the population one (divides by n); a feature that is constant
 /// gets std 1, so it maps to 0 instead of dividing by zero.
 class Standardizer {
-  public:
+public:
     /// With `per_feature`, one mean and std per feature (each position after the sample
     /// dimension); otherwise one mean and std over all values.
     explicit Standardizer(bool per_feature = true) : per_feature_(per_feature) {}
@@ -32,7 +32,7 @@ class Standardizer {
     /// The standard deviations, shaped like mean().
     const Tensor& std() const { return std_; }
 
-  private:
+private:
     bool per_feature_;
     Tensor mean_;
     Tensor std_;

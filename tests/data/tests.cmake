@@ -1,11 +1,26 @@
 tapegrad_test_suite(data
   data/dataset_test.cpp
   data/dataloader_test.cpp
+  data/datasets_test.cpp
+  data/samplers_test.cpp
+  data/loader_threads_test.cpp
+  data/mnist_test.cpp
   data/idx_test.cpp
   data/fashion_mnist_test.cpp
   data/csv_test.cpp
-  data/transforms_test.cpp
+  data/standardizer_test.cpp
   data/split_test.cpp
 )
-# The IDX tests write gzip files themselves.
+# The IDX tests write gzip files themselves; the samplers and MNIST compare with LibTorch's
+# values in data_golden.txt (written by gen_data_golden.cpp).
 target_link_libraries(test_data PRIVATE ZLIB::ZLIB)
+target_compile_definitions(test_data PRIVATE
+  TAPEGRAD_DATA_GOLDEN="${CMAKE_CURRENT_SOURCE_DIR}/data/data_golden.txt")
+
+# The threaded loader test alone, for the ThreadSanitizer job (.ci/run), which builds nothing
+# else.
+add_executable(test_data_threads EXCLUDE_FROM_ALL $<TARGET_OBJECTS:tapegrad_test_main>
+               data/loader_threads_test.cpp)
+target_link_libraries(test_data_threads PRIVATE tapegrad::tapegrad doctest::doctest)
+target_include_directories(test_data_threads PRIVATE ${PROJECT_SOURCE_DIR})
+target_compile_options(test_data_threads PRIVATE -Wall -Wextra)
