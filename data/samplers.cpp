@@ -65,6 +65,21 @@ size_t read_position(serialize::InputArchive& archive, const char* key, size_t b
     return static_cast<size_t>(v);
 }
 
+// Throws std::runtime_error unless p[0, n) holds each of 0..n-1 once: a loaded order must
+// index the data, and only once per sample.
+void check_permutation(const char* op, const char* key, const int64_t* p, int64_t n) {
+    std::vector<bool> seen(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) {
+        if (p[i] < 0 || p[i] >= n || seen[static_cast<size_t>(p[i])]) {
+            throw std::runtime_error(std::string(op) + ": '" + key +
+                                     "' is not a permutation of 0.." + std::to_string(n - 1) +
+                                     " (entry " + std::to_string(i) + " is " +
+                                     std::to_string(p[i]) + ")");
+        }
+        seen[static_cast<size_t>(p[i])] = true;
+    }
+}
+
 }  // namespace
 
 void detail::check_size(const char* op, size_t size) {
@@ -159,16 +174,7 @@ void RandomSampler::load(serialize::InputArchive& archive) {
     }
     indices = indices.contiguous();
     const int64_t n = indices.numel();
-    const int64_t* p = indices.data_ptr<int64_t>();
-    std::vector<bool> seen(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) {
-        if (p[i] < 0 || p[i] >= n || seen[static_cast<size_t>(p[i])]) {
-            throw std::runtime_error("RandomSampler::load: 'indices' is not a permutation of 0.." +
-                                     std::to_string(n - 1) + " (entry " + std::to_string(i) +
-                                     " is " + std::to_string(p[i]) + ")");
-        }
-        seen[static_cast<size_t>(p[i])] = true;
-    }
+    check_permutation("RandomSampler::load", "indices", indices.data_ptr<int64_t>(), n);
     const size_t index = read_position(archive, "index", 0, static_cast<size_t>(n));
     indices_ = indices;
     index_ = static_cast<int64_t>(index);
@@ -234,9 +240,12 @@ void SeededRandomSampler::load(serialize::InputArchive& archive) {
     std::istringstream state(text);
     std::mt19937_64 restored;
     state >> restored;
-    if (!state)
+    if (!state) {
         throw std::runtime_error("SeededRandomSampler::load: 'rng' is not a generator state");
+    }
     std::vector<int64_t> loaded = order.to_vector<int64_t>();
+    check_permutation("SeededRandomSampler::load", "order", loaded.data(),
+                      static_cast<int64_t>(loaded.size()));
     const size_t index = read_position(archive, "index", 0, loaded.size());
     order_ = std::move(loaded);
     size_ = order_.size();

@@ -113,6 +113,8 @@ public:
     size_t local_sample_count() const {
         return size_ / num_replicas_ + (allow_duplicates_ && size_ % num_replicas_ != 0);
     }
+    /// The position within this epoch's shard.
+    size_t index() const noexcept { return sample_index_; }
 
 protected:
     size_t size_;
@@ -120,6 +122,10 @@ protected:
     size_t rank_;
     size_t epoch_;
     bool allow_duplicates_;
+    // this process's shard is [begin_index_, end_index_) of the epoch's list
+    size_t begin_index_ = 0;
+    size_t end_index_ = 0;
+    size_t sample_index_ = 0;
 };
 
 /// A shard of a permutation of the samples: every process shuffles the same (padded) index
@@ -135,14 +141,10 @@ public:
     optional<std::vector<size_t>> next(size_t batch_size) override;
     void save(serialize::OutputArchive& archive) const override;
     void load(serialize::InputArchive& archive) override;
-    size_t index() const noexcept { return sample_index_; }
 
 private:
     void populate_indices();
 
-    size_t begin_index_ = 0;
-    size_t end_index_ = 0;
-    size_t sample_index_ = 0;
     std::vector<size_t> all_indices_;
 };
 
@@ -157,14 +159,9 @@ public:
     optional<std::vector<size_t>> next(size_t batch_size) override;
     void save(serialize::OutputArchive& archive) const override;
     void load(serialize::InputArchive& archive) override;
-    size_t index() const noexcept { return sample_index_; }
 
 private:
     void populate_indices();
-
-    size_t begin_index_ = 0;
-    size_t end_index_ = 0;
-    size_t sample_index_ = 0;
 };
 
 /// 0..size-1 in a new order every epoch, drawn from the sampler's own std::mt19937_64(seed)

@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -185,6 +186,24 @@ TEST_SUITE("data/datasets") {
             "here the sampler decides the order (pass samplers::RandomSampler, "
             "the default, to shuffle)",
             std::invalid_argument);
+    }
+
+    TEST_CASE("make_data_loader: loader->sampler() sets a distributed sampler's epoch") {
+        auto loader = data::make_data_loader(SquaresDataset(20).map(transforms::Stack<>()),
+                                             data::samplers::DistributedRandomSampler(20, 2, 0),
+                                             data::DataLoaderOptions(4));
+        auto epoch = [&] {
+            std::vector<int64_t> order;
+            for (auto& batch : *loader) {
+                for (int64_t t : batch.target.to_vector<int64_t>()) order.push_back(t);
+            }
+            return order;
+        };
+        const std::vector<int64_t> first = epoch();
+        CHECK(first.size() == 10);
+        CHECK(epoch() == first);  // LibTorch's sampler reshuffles only for a new epoch
+        loader->sampler().set_epoch(1);
+        CHECK(epoch() != first);
     }
 
     TEST_CASE("Iterator: dereferencing or incrementing the end is refused") {

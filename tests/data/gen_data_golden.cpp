@@ -1,10 +1,10 @@
 // Writes tests/data/data_golden.txt: what LibTorch 1.13's data API produces, for the data suite
 // to compare against. Not built by default; with Debian's libtorch-dev:
 //
-//   g++ -std=c++17 -O1 tests/data/gen_data_golden.cpp -o /tmp/gen_data_golden \
-//       -I/usr/include/torch/csrc/api/include -ltorch -ltorch_cpu -lc10
+//   g++ -std=c++17 -O1 tests/data/gen_data_golden.cpp -o /tmp/gen_data_golden
+//       -I/usr/include/torch/csrc/api/include -ltorch -ltorch_cpu -lc10   (one line)
 //   mkdir -p /tmp/fmnist && for f in /usr/share/datasets/fashion-mnist/*.gz; do
-//       gunzip -c "$f" > /tmp/fmnist/$(basename "$f" .gz); done   # LibTorch reads plain files
+//       gunzip -c "$f" > /tmp/fmnist/$(basename "$f" .gz); done   (LibTorch reads plain files)
 //   /tmp/gen_data_golden /tmp/fmnist > tests/data/data_golden.txt
 //
 // Lines are `key: values...`, values separated by spaces; floats are printed with %.9g so that

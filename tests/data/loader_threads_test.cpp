@@ -3,11 +3,13 @@
 // gets there at once, and the 60 s bound only turns a broken one's hang into a failure.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <numeric>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -72,6 +74,20 @@ public:
 private:
     size_t n_;
     std::shared_ptr<Probe> probe_;
+};
+
+// Like MNIST: every example is a view into one shared tensor of images [n, 1, 4, 4].
+class ImagesDataset : public data::Dataset<ImagesDataset> {
+public:
+    ImagesDataset() : images_(randn({64, 1, 4, 4})), labels_(arange(64)) {}
+    Example get(size_t index) override {
+        const auto i = static_cast<int64_t>(index);
+        return {images_.select(0, i), labels_.select(0, i)};
+    }
+    optional<size_t> size() const override { return 64; }
+
+private:
+    Tensor images_, labels_;
 };
 
 template <class Loader>
@@ -203,6 +219,26 @@ TEST_SUITE("data/loader_threads") {
         std::vector<int64_t> expected(50);
         std::iota(expected.begin(), expected.end(), int64_t{0});
         CHECK(seen == expected);
+    }
+
+    TEST_CASE("make_data_loader: workers share the images and Normalize's statistics safely") {
+        manual_seed(4);
+        const ImagesDataset images;  // each loader copies it: the copies share the tensors
+        auto pipeline = [&] {
+            return ImagesDataset(images)
+                .map(data::transforms::Normalize<>(0.5, 2.0))
+                .map(data::transforms::Stack<>());
+        };
+        std::vector<Tensor> serial, threaded;
+        auto serial_loader = data::make_data_loader<data::samplers::SequentialSampler>(
+            pipeline(), DataLoaderOptions().batch_size(5));
+        for (auto& batch : *serial_loader) serial.push_back(batch.data);
+        auto threaded_loader = data::make_data_loader<data::samplers::SequentialSampler>(
+            pipeline(), DataLoaderOptions().batch_size(5).workers(3));
+        for (auto& batch : *threaded_loader) threaded.push_back(batch.data);
+        REQUIRE(serial.size() == 13);
+        REQUIRE(threaded.size() == 13);
+        for (size_t i = 0; i < serial.size(); ++i) CHECK(threaded[i].equal(serial[i]));
     }
 
     TEST_CASE("DataLoader: workers and shuffle give the batches of workers(0)") {
