@@ -154,8 +154,10 @@ public:
         : state_(std::make_shared<State>(std::move(next))) {}
 
     Iterator& operator++() {
-        Batch& current = **this;  // loads the first batch if nothing has yet
-        (void)current;
+        // loads the first batch if nothing has asked for it yet
+        if (!state_ || !state_->load()) {
+            throw std::logic_error("DataLoader: incremented the end iterator");
+        }
         state_->batch = state_->next();
         return *this;
     }
@@ -465,7 +467,7 @@ public:
     /// In order, or shuffled from the loader's own std::mt19937_64(options.seed()) when
     /// options.shuffle(). Throws std::invalid_argument for bad options or a dataset whose
     /// size() is unknown or not a count.
-    template <class D, class = std::enable_if_t<!std::is_same_v<std::decay_t<D>, DataLoader>>>
+    template <class D, class = typename D::BatchType>
     DataLoader(D dataset, DataLoaderOptions options = DataLoaderOptions())  // NOLINT
         : options_(options) {
         const size_t n = detail::checked_dataset_size("DataLoader", dataset.size());

@@ -214,6 +214,6 @@ TEST_SUITE("data/datasets") {
         ++it;
         CHECK(it == loader->end());
         CHECK_THROWS_WITH_AS(*it, "DataLoader: dereferenced the end iterator", std::logic_error);
-        CHECK_THROWS_AS(++it, std::logic_error);
+        CHECK_THROWS_WITH_AS(++it, "DataLoader: incremented the end iterator", std::logic_error);
     }
 }
