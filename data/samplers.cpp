@@ -132,30 +132,68 @@ void SequentialSampler::load(serialize::InputArchive& archive) {
 
 // ---- RandomSampler ----------------------------------------------------------------------------
 
+namespace {
+
+// The largest index an integer dtype holds.
+int64_t max_index(ScalarType t) {
+    switch (t) {
+        case kInt32:
+            return INT32_MAX;
+        case kInt16:
+            return INT16_MAX;
+        case kInt8:
+            return INT8_MAX;
+        case kUInt8:
+            return UINT8_MAX;
+        default:
+            return INT64_MAX;
+    }
+}
+
+// A fresh permutation of 0..size-1 in `dtype`, after checking that the dtype holds every index.
+Tensor permutation(const char* op, size_t size, ScalarType dtype) {
+    check_shuffled_size(op, size);
+    if (!is_integral(dtype)) {
+        fail(op, std::string("index_dtype must be an integer type, got ") + to_string(dtype));
+    }
+    if (size > 0 && static_cast<int64_t>(size - 1) > max_index(dtype)) {
+        fail(op, std::string("index_dtype ") + to_string(dtype) + " cannot hold the indices of " +
+                     std::to_string(size) + " samples");
+    }
+    return randperm(static_cast<int64_t>(size), dtype);
+}
+
+}  // namespace
+
 RandomSampler::RandomSampler(int64_t size, ScalarType index_dtype) {
     if (size < 0) fail("RandomSampler", "size must be non-negative, got " + std::to_string(size));
-    if (index_dtype != kInt64) {
-        fail("RandomSampler",
-             std::string("index_dtype must be an integer type, got ") + to_string(index_dtype));
-    }
-    check_shuffled_size("RandomSampler", static_cast<size_t>(size));
-    indices_ = randperm(size, kInt64);
+    indices_ = permutation("RandomSampler", static_cast<size_t>(size), index_dtype);
 }
 
 RandomSampler::~RandomSampler() = default;
 
 void RandomSampler::reset(optional<size_t> new_size) {
     const size_t size = new_size.value_or(static_cast<size_t>(indices_.numel()));
-    check_shuffled_size("RandomSampler::reset", size);
-    indices_ = randperm(static_cast<int64_t>(size), kInt64);
+    indices_ = permutation("RandomSampler::reset", size, indices_.dtype());
     index_ = 0;
 }
 
 optional<std::vector<size_t>> RandomSampler::next(size_t batch_size) {
     size_t index = static_cast<size_t>(index_);
-    // randperm's result, or a loaded one made contiguous by load(): contiguous int64
-    auto batch = take(index, static_cast<size_t>(indices_.numel()), batch_size,
-                      indices_.data_ptr<int64_t>());
+    const auto end = static_cast<size_t>(indices_.numel());
+    optional<std::vector<size_t>> batch;
+    if (indices_.dtype() == kInt64) {
+        // randperm's result, or a loaded one made contiguous by load()
+        batch = take(index, end, batch_size, indices_.data_ptr<int64_t>());
+    } else if (index < end) {
+        // narrower indices are widened a batch at a time, as LibTorch does
+        const size_t n = std::min(batch_size, end - index);
+        const Tensor wide =
+            indices_.slice(0, index_, index_ + static_cast<int64_t>(n)).to(kInt64).contiguous();
+        size_t first = 0;
+        batch = take(first, n, n, wide.data_ptr<int64_t>());
+        index += n;
+    }
     index_ = static_cast<int64_t>(index);
     return batch;
 }
@@ -168,13 +206,14 @@ void RandomSampler::save(serialize::OutputArchive& archive) const {
 void RandomSampler::load(serialize::InputArchive& archive) {
     Tensor indices;
     archive.read("indices", indices, /*is_buffer=*/true);
-    if (indices.dim() != 1 || indices.dtype() != kInt64) {
-        throw std::runtime_error("RandomSampler::load: 'indices' must be int64 [n], got " +
+    if (indices.dim() != 1 || !is_integral(indices.dtype())) {
+        throw std::runtime_error("RandomSampler::load: 'indices' must be integers [n], got " +
                                  shape_str(indices.sizes()) + " " + to_string(indices.dtype()));
     }
     indices = indices.contiguous();
     const int64_t n = indices.numel();
-    check_permutation("RandomSampler::load", "indices", indices.data_ptr<int64_t>(), n);
+    const Tensor wide = indices.to(kInt64).contiguous();
+    check_permutation("RandomSampler::load", "indices", wide.data_ptr<int64_t>(), n);
     const size_t index = read_position(archive, "index", 0, static_cast<size_t>(n));
     indices_ = indices;
     index_ = static_cast<int64_t>(index);

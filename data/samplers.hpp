@@ -63,8 +63,9 @@ private:
 /// that manual_seed seeds (as LibTorch's, so the order follows the global seed).
 class RandomSampler : public Sampler<> {
 public:
-    /// Throws std::invalid_argument for a negative size, a size too large to shuffle, or an
-    /// index dtype that is not an integer type.
+    /// Indices are held in `index_dtype` (any integer type wide enough: kInt32 halves the
+    /// memory). Throws std::invalid_argument for a negative size, a size too large to shuffle,
+    /// or an index dtype that is not an integer type or cannot hold size - 1.
     explicit RandomSampler(int64_t size, ScalarType index_dtype = kInt64);
     ~RandomSampler() override;
 

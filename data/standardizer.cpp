@@ -68,10 +68,11 @@ Standardizer& Standardizer::fit(const Tensor& x) {
     }
     const int64_t features = x.numel() / n;
     std::vector<double> mean, stdev;
+    const Tensor rows = x.contiguous();  // x may be a strided view (a transpose, a slice)
     if (x.dtype() == kFloat64) {
-        moments(x.data_ptr<double>(), n, features, per_feature_, mean, stdev);
+        moments(rows.data_ptr<double>(), n, features, per_feature_, mean, stdev);
     } else {
-        moments(x.data_ptr<float>(), n, features, per_feature_, mean, stdev);
+        moments(rows.data_ptr<float>(), n, features, per_feature_, mean, stdev);
     }
     std::vector<int64_t> shape;
     if (per_feature_) shape.assign(x.sizes().begin() + 1, x.sizes().end());

@@ -82,6 +82,23 @@ TEST_SUITE("data/samplers") {
         CHECK_THROWS_WITH_AS(RandomSampler(4, kFloat32),
                              "RandomSampler: index_dtype must be an integer type, got float32",
                              std::invalid_argument);
+        CHECK_THROWS_WITH_AS(RandomSampler(300, kUInt8),
+                             "RandomSampler: index_dtype uint8 cannot hold the indices of 300 "
+                             "samples",
+                             std::invalid_argument);
+    }
+
+    TEST_CASE("RandomSampler: narrower index dtypes give the same orders as int64") {
+        manual_seed(5);
+        RandomSampler wide(256);
+        manual_seed(5);
+        RandomSampler narrow(256, kUInt8);
+        CHECK(epoch_of(narrow, 10) == epoch_of(wide, 10));
+        manual_seed(6);
+        wide.reset();
+        manual_seed(6);
+        narrow.reset();
+        CHECK(epoch_of(narrow, 7) == epoch_of(wide, 7));
     }
 
     TEST_CASE("SeededRandomSampler: epoch k follows shuffled_indices over mt19937_64(seed)") {

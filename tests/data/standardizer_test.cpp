@@ -35,6 +35,15 @@ TEST_SUITE("data/standardizer") {
         check_close(z, {-1, -1, 1, 1});
     }
 
+    TEST_CASE("Standardizer: fits a strided view by its values, not its memory order") {
+        // the transpose of [[1, 3], [10, 30]] is the x above, laid out column by column
+        Tensor x = tensor({{1.0, 3.0}, {10.0, 30.0}}).t();
+        Standardizer s;
+        s.fit(x);
+        check_close(s.mean(), {2, 20});
+        check_close(s.std(), {1, 10});
+    }
+
     TEST_CASE("Standardizer: per feature keeps the feature shape of multi-dimensional samples") {
         Tensor x = arange(12).to(kFloat32).reshape({2, 2, 3});
         Standardizer s;
