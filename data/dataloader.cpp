@@ -228,15 +228,20 @@ DataLoader::Impl& DataLoader::live() const {
     return *impl_;
 }
 
-int64_t DataLoader::size() const {
+int64_t DataLoader::samples() const {
     const optional<size_t> samples = live().samples_per_epoch;
     if (!samples) {
         throw std::logic_error(
-            "DataLoader::size: the number of batches is unknown for this sampler type");
+            "DataLoader: the number of samples per epoch is unknown for this sampler type");
     }
+    return static_cast<int64_t>(*samples);
+}
+
+int64_t DataLoader::size() const {
+    const auto samples = static_cast<size_t>(this->samples());
     const auto b = static_cast<size_t>(options_.batch_size());
-    const size_t full = *samples / b;
-    return static_cast<int64_t>(options_.drop_last() ? full : full + (*samples % b != 0));
+    const size_t full = samples / b;
+    return static_cast<int64_t>(options_.drop_last() ? full : full + (samples % b != 0));
 }
 
 }  // namespace data

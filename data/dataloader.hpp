@@ -505,6 +505,9 @@ public:
     /// Number of batches per epoch. Throws std::logic_error for a sampler of a type whose
     /// epoch length tapegrad does not know.
     int64_t size() const;
+    /// Number of samples per epoch (a distributed sampler's shard), before drop_last; throws
+    /// as size() does.
+    int64_t samples() const;
     /// Passes the epoch to the sampler before an epoch starts (DistributedRandomSampler's
     /// set_epoch); does nothing for samplers without epochs.
     void set_epoch(size_t epoch) { live().set_epoch(epoch); }

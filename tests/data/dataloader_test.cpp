@@ -228,6 +228,7 @@ TEST_SUITE("data/dataloader") {
         DataLoader loader(counting_dataset(10), data::samplers::DistributedRandomSampler(10, 2, 1),
                           DataLoaderOptions(3));
         CHECK(loader.size() == 2);  // 5 samples per shard
+        CHECK(loader.samples() == 5);
         const std::vector<int64_t> epoch0 = one_epoch(loader).first;
         CHECK(one_epoch(loader).first == epoch0);  // the order changes only with the epoch
         loader.set_epoch(1);
