@@ -75,6 +75,47 @@ bool parse_whole(std::string_view s, T& value, std::errc& error) {
     return ec == std::errc() && ptr == s.data() + s.size();
 }
 
+// Hands out the lines of a stream, each ended by "\n", "\r\n" or a lone "\r" (the line end
+// of classic Mac OS, which some spreadsheet exports still write), reading in large chunks.
+class LineReader {
+public:
+    explicit LineReader(std::istream& in) : in_(in), buf_(size_t{1} << 16) {}
+
+    /// The next line without its line end; false at the end of the stream.
+    bool next(std::string& line) {
+        line.clear();
+        bool any = false;
+        while (true) {
+            if (pos_ == end_ && !fill()) return any;
+            any = true;
+            const char c = buf_[pos_++];
+            if (c == '\n') return true;
+            if (c == '\r') {
+                // "\r\n" is one line end, even when a chunk boundary falls between the two
+                if ((pos_ < end_ || fill()) && buf_[pos_] == '\n') ++pos_;
+                return true;
+            }
+            line.push_back(c);
+        }
+    }
+
+    bool bad() const { return in_.bad(); }
+
+private:
+    bool fill() {
+        if (!in_) return false;
+        in_.read(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+        pos_ = 0;
+        end_ = static_cast<size_t>(in_.gcount());
+        return end_ > 0;
+    }
+
+    std::istream& in_;
+    std::vector<char> buf_;
+    size_t pos_ = 0;
+    size_t end_ = 0;
+};
+
 }  // namespace
 
 TensorDataset read_csv(const std::string& path, const CsvOptions& options) {
@@ -96,9 +137,9 @@ TensorDataset read_csv(const std::string& path, const CsvOptions& options) {
     std::vector<std::string_view> fields;
     int64_t line_no = 0;
     bool header_pending = options.header();
-    while (std::getline(in, line)) {
+    LineReader lines(in);
+    while (lines.next(line)) {
         ++line_no;
-        if (!line.empty() && line.back() == '\r') line.pop_back();
         if (is_blank(line)) continue;
         split(line, delimiter, fields);
         const auto got = static_cast<int64_t>(fields.size());
@@ -155,7 +196,7 @@ TensorDataset read_csv(const std::string& path, const CsvOptions& options) {
         }
         ++rows;
     }
-    if (in.bad()) file_error(path, std::string("read error: ") + std::strerror(errno));
+    if (lines.bad()) file_error(path, std::string("read error: ") + std::strerror(errno));
     if (columns < 0) file_error(path, "the file is empty");
     if (rows == 0) file_error(path, "no data rows after the header");
 

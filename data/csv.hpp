@@ -11,7 +11,7 @@ namespace data {
 
 /// How read_csv splits a file: chain the setters.
 class CsvOptions {
-  public:
+public:
     /// The first line names the columns and is skipped (default true).
     CsvOptions& header(bool v) {
         header_ = v;
@@ -33,17 +33,17 @@ class CsvOptions {
     int64_t label_column() const { return label_column_; }
     char delimiter() const { return delimiter_; }
 
-  private:
+private:
     bool header_ = true;
     int64_t label_column_ = -1;
     char delimiter_ = ',';
 };
 
 /// Reads a CSV file of numbers as data float32 [rows, columns - 1] and targets [rows]: int64
-/// when every label is an integer, float32 otherwise. Spaces around fields, CRLF line ends and
-/// blank lines are allowed. Throws std::runtime_error naming the file, line and column of the
-/// first bad field or short or long row, and std::invalid_argument for a label column that the
-/// file does not have.
+/// when every label is an integer, float32 otherwise. Spaces around fields, blank lines, and
+/// line ends of every kind (LF, CRLF, and the lone CR of old Mac files) are allowed. Throws
+/// std::runtime_error naming the file, line and column of the first bad field or short or long row,
+/// and std::invalid_argument for a label column that the file does not have.
 TensorDataset read_csv(const std::string& path, const CsvOptions& options = CsvOptions());
 
 }  // namespace data

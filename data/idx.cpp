@@ -48,7 +48,7 @@ uint64_t load_be64(const uint8_t* p) {
 
 // Reads a file front to back, decompressing it when it starts with the gzip magic bytes.
 class ByteReader {
-  public:
+public:
     ByteReader(const char* op, const std::string& path) : op_(op), path_(path) {
         std::error_code ec;
         if (std::filesystem::is_directory(path, ec)) file_error(op_, path_, "is a directory");
@@ -59,6 +59,9 @@ class ByteReader {
         if (got == 2 && head[0] == 0x1f && head[1] == 0x8b) {
             std::fclose(file_);
             file_ = nullptr;
+            std::error_code size_error;
+            const auto size = std::filesystem::file_size(path, size_error);
+            compressed_size_ = size_error ? -1 : static_cast<int64_t>(size);
             gz_ = gzopen(path.c_str(), "rb");
             if (!gz_) file_error(op_, path_, std::string("cannot open: ") + std::strerror(errno));
             gzbuffer(gz_, 1 << 17);
@@ -74,6 +77,8 @@ class ByteReader {
     ByteReader& operator=(const ByteReader&) = delete;
 
     bool is_gzip() const { return gz_ != nullptr; }
+    /// The size of a gzip file on disk (-1 if unknown, or for a plain file).
+    int64_t compressed_size() const { return compressed_size_; }
 
     /// Bytes left in a plain file from the current position; -1 for gzip (unknown).
     int64_t remaining() const {
@@ -110,7 +115,7 @@ class ByteReader {
         return total;
     }
 
-  private:
+private:
     void gzip_error() {
         int errnum = Z_OK;
         const char* msg = gzerror(gz_, &errnum);
@@ -131,7 +136,12 @@ class ByteReader {
     const std::string& path_;
     std::FILE* file_ = nullptr;
     gzFile gz_ = nullptr;
+    int64_t compressed_size_ = -1;
 };
+
+// Deflate turns at best 2 bits into 258 bytes, so a gzip file of n bytes holds at most 1032 * n
+// bytes of data. A header that declares more cannot be telling the truth.
+constexpr int64_t kMaxGzipRatio = 1032;
 
 // The header of an IDX file: element type, shape, and the size of the data that follows.
 struct IdxHeader {
@@ -220,6 +230,16 @@ IdxHeader read_idx_header(ByteReader& in, const char* op, const std::string& pat
     }
     const int64_t expected = has_zero ? 0 : extent * elem;
 
+    // Cap what a gzip stream may decompress to at what the header's shape needs: read_payload
+    // reads exactly that (and one byte more, to refuse the rest). A shape that the file cannot
+    // hold is refused here, before anything of its size is allocated.
+    const int64_t packed = in.compressed_size();
+    if (in.is_gzip() && packed >= 0 && expected / kMaxGzipRatio > packed) {
+        file_error(op, path,
+                   "declared shape " + shape_str(idx.dims) + " needs " + std::to_string(expected) +
+                       " bytes of data, more than a gzip file of " + std::to_string(packed) +
+                       " bytes can hold (deflate expands at most 1032:1)");
+    }
     const int64_t available = in.remaining();
     if (available >= 0) {
         if (available < expected) {
@@ -334,6 +354,16 @@ void convert_any(Tensor& out, uint8_t type, const uint8_t* p, int64_t first, int
     }
 }
 
+// Pixels as float32: float(byte) / 255 when scaling, in float32 as LibTorch's
+// `.to(kFloat32).div_(255)`.
+void scale_pixels(float* dst, const uint8_t* src, int64_t n, bool scale) {
+    if (scale) {
+        for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[i]) / 255.0f;
+    } else {
+        for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[i]);
+    }
+}
+
 }  // namespace
 
 Tensor read_idx(const std::string& path) {
@@ -348,14 +378,22 @@ Tensor read_idx(const std::string& path) {
 Tensor read_idx_images(const std::string& path, bool scale) {
     return read_converted(
         "read_idx_images", path, kImagesMagic, "IDX images: unsigned bytes, 3 dimensions",
-        [](const IdxHeader& h) { return empty({h.dims[0], h.dims[1] * h.dims[2]}, kFloat32); },
+        [](const IdxHeader& h) {
+            return empty({h.dims[0], h.dims[1] * h.dims[2]}, kFloat32);
+        },
         [scale](Tensor& out, uint8_t, const uint8_t* src, int64_t first, int64_t n) {
-            float* dst = out.data_ptr<float>() + first;
-            if (scale) {
-                for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[i]) / 255.0f;
-            } else {
-                for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[i]);
-            }
+            scale_pixels(out.data_ptr<float>() + first, src, n, scale);
+        });
+}
+
+Tensor read_idx_images_nchw(const std::string& path, bool scale) {
+    return read_converted(
+        "read_idx_images", path, kImagesMagic, "IDX images: unsigned bytes, 3 dimensions",
+        [](const IdxHeader& h) {
+            return empty({h.dims[0], 1, h.dims[1], h.dims[2]}, kFloat32);
+        },
+        [scale](Tensor& out, uint8_t, const uint8_t* src, int64_t first, int64_t n) {
+            scale_pixels(out.data_ptr<float>() + first, src, n, scale);
         });
 }
 

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "autograd/ops.hpp"
-#include "data/dataloader.hpp"
+#include "data/samplers.hpp"
 
 namespace tapegrad {
 namespace data {
@@ -59,7 +59,10 @@ std::vector<int64_t> counts_from(const char* op, const SplitLengths& lengths, in
         int64_t total = 0;
         for (int64_t c : lengths.counts()) {
             if (c < 0) fail(op, "length " + std::to_string(c) + " is negative");
-            total += c;
+            // a sum that wraps could land on n and let parts run past the data
+            if (__builtin_add_overflow(total, c, &total)) {
+                fail(op, "lengths " + shape_str(lengths.counts()) + " sum past INT64_MAX");
+            }
         }
         if (total != n) {
             fail(op, "lengths sum to " + std::to_string(total) + ", but the dataset has " +
@@ -74,7 +77,7 @@ std::vector<int64_t> counts_from(const char* op, const SplitLengths& lengths, in
 
 std::vector<TensorDataset> random_split(const TensorDataset& dataset, const SplitLengths& lengths,
                                         uint64_t seed) {
-    const int64_t n = dataset.size();
+    const auto n = static_cast<int64_t>(*dataset.size());
     if (n == 0) fail("random_split", "the dataset has no samples");
     const std::vector<int64_t> counts = counts_from("random_split", lengths, n);
     std::mt19937_64 rng(seed);
@@ -94,7 +97,7 @@ std::pair<TensorDataset, TensorDataset> train_val_split(const TensorDataset& dat
     if (!(val_fraction >= 0.0 && val_fraction <= 1.0)) {
         fail("train_val_split", "val_fraction must be in [0, 1], got " + number(val_fraction));
     }
-    const int64_t n = dataset.size();
+    const auto n = static_cast<int64_t>(*dataset.size());
     if (n == 0) fail("train_val_split", "the dataset has no samples");
     const auto n_val = static_cast<int64_t>(std::llround(val_fraction * static_cast<double>(n)));
     std::vector<TensorDataset> parts =

@@ -16,7 +16,7 @@ namespace data {
 /// size, or as fractions ({0.8, 0.2}) that sum to 1. Integers mean counts, floating values
 /// mean fractions, as in PyTorch's random_split.
 class SplitLengths {
-  public:
+public:
     template <class T, class = std::enable_if_t<std::is_arithmetic_v<T>>>
     SplitLengths(std::initializer_list<T> values) : fractions_(!std::is_integral_v<T>) {
         for (T v : values) values_.push_back(static_cast<double>(v));
@@ -33,7 +33,7 @@ class SplitLengths {
     const std::vector<double>& values() const { return values_; }
     const std::vector<int64_t>& counts() const { return counts_; }
 
-  private:
+private:
     std::vector<double> values_;
     std::vector<int64_t> counts_;
     bool fractions_;

@@ -1,108 +1,85 @@
 #include "data/transforms.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
-#include <vector>
 
 #include "autograd/ops.hpp"
 
 namespace tapegrad {
 namespace data {
+namespace transforms {
 
 namespace {
 
-void check_floating_data(const char* op, const Tensor& x) {
-    if (!x.defined()) throw std::invalid_argument(std::string(op) + ": x is undefined");
-    if (!x.is_floating_point()) {
-        throw std::invalid_argument(std::string(op) + ": expected float32 or float64 data, got " +
-                                    to_string(x.dtype()));
-    }
-    if (x.dim() == 0) {
-        throw std::invalid_argument(std::string(op) +
-                                    ": expected data [samples, ...], got a 0-d tensor");
-    }
+[[noreturn]] void fail(const char* op, const std::string& message) {
+    throw std::invalid_argument(std::string(op) + ": " + message);
 }
 
-// Sums in double, in two passes (mean, then squared deviations): a single pass of sum and
-// sum of squares loses every digit when the mean is large next to the spread.
-template <class T>
-void moments(const T* x, int64_t n, int64_t features, bool per_feature, std::vector<double>& mean,
-             std::vector<double>& stdev) {
-    if (!per_feature) {
-        const int64_t total = n * features;
-        double sum = 0;
-        for (int64_t i = 0; i < total; ++i) sum += x[i];
-        const double m = sum / static_cast<double>(total);
-        double squares = 0;
-        for (int64_t i = 0; i < total; ++i) squares += (x[i] - m) * (x[i] - m);
-        mean.assign(1, m);
-        stdev.assign(1, std::sqrt(squares / static_cast<double>(total)));
-    } else {
-        const auto f = static_cast<size_t>(features);
-        mean.assign(f, 0.0);
-        stdev.assign(f, 0.0);
-        for (int64_t r = 0; r < n; ++r) {
-            const T* row = x + r * features;
-            for (size_t j = 0; j < f; ++j) mean[j] += row[j];
-        }
-        for (double& m : mean) m /= static_cast<double>(n);
-        for (int64_t r = 0; r < n; ++r) {
-            const T* row = x + r * features;
-            for (size_t j = 0; j < f; ++j) stdev[j] += (row[j] - mean[j]) * (row[j] - mean[j]);
-        }
-        for (double& s : stdev) s = std::sqrt(s / static_cast<double>(n));
-    }
-    for (double& s : stdev) {
-        if (!(s > 1e-12)) s = 1.0;  // constant feature (or NaN): leave it centred, unscaled
-    }
+std::string number(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
 }
 
 }  // namespace
 
-Standardizer& Standardizer::fit(const Tensor& x) {
-    check_floating_data("Standardizer::fit", x);
-    const int64_t n = x.size(0);
-    if (n == 0) {
-        throw std::invalid_argument("Standardizer::fit: no samples: x is " + shape_str(x.sizes()));
+Example<> Stack<Example<>>::apply_batch(std::vector<Example<>> examples) {
+    if (examples.empty()) fail("Stack", "the batch has no examples");
+    std::vector<Tensor> data, targets;
+    data.reserve(examples.size());
+    targets.reserve(examples.size());
+    for (Example<>& e : examples) {
+        data.push_back(std::move(e.data));
+        targets.push_back(std::move(e.target));
     }
-    const int64_t features = x.numel() / n;
-    std::vector<double> mean, stdev;
-    if (x.dtype() == kFloat64) {
-        moments(x.data_ptr<double>(), n, features, per_feature_, mean, stdev);
-    } else {
-        moments(x.data_ptr<float>(), n, features, per_feature_, mean, stdev);
-    }
-    std::vector<int64_t> shape;
-    if (per_feature_) shape.assign(x.sizes().begin() + 1, x.sizes().end());
-    mean_ = from_blob(mean.data(), shape, kFloat64).to(x.dtype());
-    std_ = from_blob(stdev.data(), shape, kFloat64).to(x.dtype());
-    return *this;
+    return {stack(data), stack(targets)};
 }
 
-Tensor Standardizer::transform(const Tensor& x) const {
-    if (!fitted()) throw std::logic_error("Standardizer::transform: not fitted; call fit() first");
-    check_floating_data("Standardizer::transform", x);
-    if (per_feature_) {
-        const std::vector<int64_t> features(x.sizes().begin() + 1, x.sizes().end());
-        if (features != mean_.sizes()) {
-            std::string want = "[n";
-            for (int64_t d : mean_.sizes()) want += ", " + std::to_string(d);
-            want += "]";
-            throw std::invalid_argument("Standardizer::transform: x is " + shape_str(x.sizes()) +
-                                        ", expected " + want + " as in fit()");
+TensorExample Stack<TensorExample>::apply_batch(std::vector<TensorExample> examples) {
+    if (examples.empty()) fail("Stack", "the batch has no examples");
+    std::vector<Tensor> data;
+    data.reserve(examples.size());
+    for (TensorExample& e : examples) data.push_back(std::move(e.data));
+    return stack(data);
+}
+
+Tensor detail::channel_stats(const char* what, ArrayRef<double> values, bool positive) {
+    if (values.empty()) fail("Normalize", std::string(what) + " is empty");
+    for (size_t c = 0; c < values.size(); ++c) {
+        const double v = values[c];
+        const bool ok = positive ? (std::isfinite(v) && v > 0) : std::isfinite(v);
+        if (!ok) {
+            fail("Normalize", std::string(what) + "[" + std::to_string(c) + "] is " + number(v) +
+                                  (positive ? ", expected a positive finite value"
+                                            : ", expected a finite value"));
         }
     }
-    return (x - mean_.to(x.dtype())) / std_.to(x.dtype());
+    const std::vector<double> copy = values.vec();
+    return tensor(copy).to(kFloat32).reshape({static_cast<int64_t>(copy.size()), 1, 1});
 }
 
-Standardizer standardize(TensorDataset& train, TensorDataset& test, bool per_feature) {
-    Standardizer s(per_feature);
-    s.fit(train.data());
-    train = TensorDataset(s.transform(train.data()), train.targets());
-    if (test.data().defined()) test = TensorDataset(s.transform(test.data()), test.targets());
-    return s;
+void detail::check_channels(const Tensor& mean, const Tensor& stddev) {
+    const int64_t m = mean.size(0), s = stddev.size(0);
+    if (m != s && m != 1 && s != 1) {
+        fail("Normalize",
+             "mean has " + std::to_string(m) + " channels but stddev has " + std::to_string(s));
+    }
 }
 
+// y = (x - mean) / stddev, mean and stddev [C, 1, 1] broadcast over x [..., C, H, W]
+Tensor detail::normalize(const Tensor& input, const Tensor& mean, const Tensor& stddev) {
+    const int64_t channels = std::max(mean.size(0), stddev.size(0));
+    if (!input.defined()) fail("Normalize", "the data tensor is undefined");
+    if (channels > 1 && (input.dim() < 3 || input.size(-3) != channels)) {
+        fail("Normalize", "data is " + shape_str(input.sizes()) + ", but mean and stddev have " +
+                              std::to_string(channels) + " channels (expected [" +
+                              std::to_string(channels) + ", H, W])");
+    }
+    return input.sub(mean).div(stddev);
+}
+
+}  // namespace transforms
 }  // namespace data
 }  // namespace tapegrad

@@ -31,8 +31,8 @@ int main(int argc, char** argv) {
 
     // model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy'])
     // model.fit(x_train, y_train, epochs=10, batch_size=32)
-    std::printf("%lld training and %lld test samples\n", (long long)train.size(),
-                (long long)test.size());
+    std::printf("%lld training and %lld test samples\n", (long long)*train.size(),
+                (long long)*test.size());
     tg::fit(model, tg::binary_cross_entropy, optimizer, loader, tg::FitOptions().epochs(epochs));
 
     // model.evaluate(x_test, y_test): single sigmoid output, so class 1 means output > 0.5

@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
     tg::data::DataLoader loader(train, tg::data::DataLoaderOptions().batch_size(32).shuffle(true));
 
     std::printf("train %lld, validation %lld, test %lld samples of 100 features, 10 classes\n",
-                (long long)train.size(), (long long)val.size(), (long long)test.size());
+                (long long)*train.size(), (long long)*val.size(), (long long)*test.size());
     auto history = tg::fit(model, sparse_categorical_crossentropy, optimizer, loader,
                            tg::FitOptions().epochs(epochs).validation(val));
 

@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
         Make make;
     };
     const std::vector<Choice> choices = {
-        {"GD (full batch)", data.size(),
+        {"GD (full batch)", static_cast<int64_t>(*data.size()),
          [](auto p) { return std::make_unique<O::SGD>(p, O::SGDOptions(0.5)); }},
         {"SGD", 32, [](auto p) { return std::make_unique<O::SGD>(p, O::SGDOptions(0.05)); }},
         {"momentum", 32,

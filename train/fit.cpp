@@ -49,7 +49,7 @@ Pass pass_over(data::DataLoader& loader) {
 
 // Samples first..last-1 of `dataset` in batches of `batch_size`, in order or shuffled by `rng`,
 // with their slices of `sample_weight` when it is defined.
-Pass pass_over(const data::Dataset& dataset, int64_t first, int64_t last, int64_t batch_size,
+Pass pass_over(const data::TensorDataset& dataset, int64_t first, int64_t last, int64_t batch_size,
                std::mt19937_64* rng, Tensor sample_weight) {
     return [&dataset, first, last, batch_size, rng, sample_weight](const Visit& visit) {
         std::vector<int64_t> order;
@@ -70,13 +70,14 @@ Pass pass_over(const data::Dataset& dataset, int64_t first, int64_t last, int64_
                     from_blob(indices.data(), {static_cast<int64_t>(indices.size())}, kInt64);
                 weights = sample_weight.index_select(0, index);
             }
-            if (!visit(dataset.get_batch(indices), weights)) return;
+            const std::vector<size_t> rows(indices.begin(), indices.end());
+            if (!visit(dataset.get_batch(rows), weights)) return;
         }
     };
 }
 
 std::string describe(const data::DataLoader& loader) {
-    return "a dataset of " + std::to_string(loader.dataset().size()) + " samples in batches of " +
+    return "a dataset of " + std::to_string(loader.samples()) + " samples in batches of " +
            std::to_string(loader.options().batch_size()) +
            (loader.options().drop_last() ? ", drop_last dropping the partial one" : "");
 }
@@ -398,10 +399,10 @@ History fit(const nn::AnyModule& model, const LossFn& loss, optim::Optimizer& op
 }
 
 History fit(const nn::AnyModule& model, const LossFn& loss, optim::Optimizer& optimizer,
-            const data::Dataset& train, const FitOptions& options) {
+            const data::TensorDataset& train, const FitOptions& options) {
     nn::Module& module = module_of(model, "fit");
     check_common(options);
-    const int64_t n = train.size();
+    const auto n = static_cast<int64_t>(*train.size());
     const int64_t batch_size = options.batch_size().value_or(32);
     if (batch_size <= 0) {
         throw std::invalid_argument("fit: batch_size must be > 0, got " +

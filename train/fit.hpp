@@ -294,7 +294,7 @@ History fit(const nn::AnyModule& model, const LossFn& loss, optim::Optimizer& op
 /// As above over a dataset that fit batches itself: batch_size (32) samples a batch, a new
 /// order every epoch unless shuffle(false), validation_split and sample_weight available.
 History fit(const nn::AnyModule& model, const LossFn& loss, optim::Optimizer& optimizer,
-            const data::Dataset& train, const FitOptions& options = {});
+            const data::TensorDataset& train, const FitOptions& options = {});
 /// As above over inputs `x` [n, ...] and targets `y` [n, ...] (Keras's fit(x, y)).
 History fit(const nn::AnyModule& model, const LossFn& loss, optim::Optimizer& optimizer,
             const Tensor& x, const Tensor& y, const FitOptions& options = {});

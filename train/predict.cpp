@@ -60,14 +60,14 @@ Tensor predict(const nn::AnyModule& model, const Tensor& x, int64_t batch_size) 
     });
 }
 
-Tensor predict(const nn::AnyModule& model, const data::Dataset& dataset, int64_t batch_size) {
+Tensor predict(const nn::AnyModule& model, const data::TensorDataset& dataset, int64_t batch_size) {
     check_batch_size(batch_size);
-    const int64_t n = dataset.size();
+    const auto n = static_cast<int64_t>(*dataset.size());
     return collect(model, [&](const std::function<void(const Tensor&)>& run) {
         for (int64_t start = 0; start < n; start += batch_size) {
-            std::vector<int64_t> indices(
+            std::vector<size_t> indices(
                 static_cast<size_t>(std::min(n, start + batch_size) - start));
-            std::iota(indices.begin(), indices.end(), start);
+            std::iota(indices.begin(), indices.end(), static_cast<size_t>(start));
             run(dataset.get_batch(indices).data);
         }
     });

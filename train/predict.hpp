@@ -20,7 +20,8 @@ namespace train {
 /// for an empty model, batch_size <= 0, or no samples.
 Tensor predict(const nn::AnyModule& model, const Tensor& x, int64_t batch_size = 32);
 /// As above over the data of `dataset`'s samples, in index order.
-Tensor predict(const nn::AnyModule& model, const data::Dataset& dataset, int64_t batch_size = 32);
+Tensor predict(const nn::AnyModule& model, const data::TensorDataset& dataset,
+               int64_t batch_size = 32);
 /// As above over the batches of `loader`, in the loader's order (a shuffling loader gives a
 /// new order every pass: then targets must come from the same pass, or use a dataset).
 Tensor predict(const nn::AnyModule& model, data::DataLoader& loader);

@@ -67,6 +67,28 @@ TEST_SUITE("data/csv") {
         CHECK(ds.targets().to_vector<int64_t>() == std::vector<int64_t>{3, -6});
     }
 
+    TEST_CASE("read_csv: reads files whose lines end in a lone CR (old Mac line ends)") {
+        // these were read as one line: "no data rows after the header"
+        TempDir dir;
+        TensorDataset ds = read_csv(csv_file(dir, "a,b,label\r1,2,0\r3,4,1\r\r5,6,0"));
+        CHECK(ds.data().to_vector<float>() == std::vector<float>{1, 2, 3, 4, 5, 6});
+        CHECK(ds.targets().to_vector<int64_t>() == std::vector<int64_t>{0, 1, 0});
+        // line numbers in messages count CR-ended lines too
+        const std::string bad = csv_file(dir, "a,b,label\r1,2,0\r3,x,1\r");
+        CHECK_THROWS_WITH_AS(read_csv(bad),
+                             ("read_csv: " + bad + ":3: column 2: 'x' is not a number").c_str(),
+                             std::runtime_error);
+    }
+
+    TEST_CASE("read_csv: a CRLF split across the reader's chunks is one line end") {
+        TempDir dir;
+        // the header pads the file so that the CR of the first row ends a 64 KiB chunk
+        std::string text = "a,label" + std::string(65536 - 7 - 5, ' ') + "\n1,0";
+        text += "\r\n2,1\r\n";
+        TensorDataset ds = read_csv(csv_file(dir, text));
+        CHECK(ds.targets().to_vector<int64_t>() == std::vector<int64_t>{0, 1});
+    }
+
     TEST_CASE("read_csv: rejects a row with the wrong number of columns") {
         TempDir dir;
         const std::string path =

@@ -16,8 +16,8 @@ using namespace tapegrad;
 using tapegrad::data::Batch;
 using tapegrad::data::DataLoader;
 using tapegrad::data::DataLoaderOptions;
-using tapegrad::data::Example;
 using tapegrad::data::TensorDataset;
+using Example = tapegrad::data::Example<>;
 
 namespace {
 
@@ -50,12 +50,23 @@ std::vector<int64_t> reference_permutation(int64_t n, std::mt19937_64& rng) {
 }
 
 // A generic dataset (not a TensorDataset): sample i is data [2*i] and target 0-d i.
-class DoublingDataset : public data::Dataset {
-  public:
-    int64_t size() const override { return 5; }
-    Example get(int64_t i) const override {
-        return {tensor({2.0 * static_cast<double>(i)}), tensor(i)};
+class DoublingDataset : public data::datasets::Dataset<DoublingDataset> {
+public:
+    optional<size_t> size() const override { return 5; }
+    Example get(size_t i) override {
+        return {tensor({2.0 * static_cast<double>(i)}), tensor(static_cast<int64_t>(i))};
     }
+};
+
+// A dataset whose size() is whatever it is given, e.g. -1 returned as size_t.
+class SizedDataset : public data::datasets::Dataset<SizedDataset> {
+public:
+    explicit SizedDataset(optional<size_t> n) : n_(n) {}
+    optional<size_t> size() const override { return n_; }
+    Example get(size_t i) override { return {tensor({1.0}), tensor(static_cast<int64_t>(i))}; }
+
+private:
+    optional<size_t> n_;
 };
 
 }  // namespace
@@ -133,7 +144,7 @@ TEST_SUITE("data/dataloader") {
     }
 
     TEST_CASE("DataLoader: stacks the samples of a generic Dataset") {
-        DataLoader loader(std::make_shared<DoublingDataset>(), DataLoaderOptions(2));
+        DataLoader loader(DoublingDataset(), DataLoaderOptions(2));
         std::vector<std::vector<float>> data;
         std::vector<std::vector<int64_t>> targets;
         for (const Batch& b : loader) {
@@ -168,9 +179,68 @@ TEST_SUITE("data/dataloader") {
                              std::invalid_argument);
     }
 
-    TEST_CASE("DataLoader: rejects a null dataset") {
-        CHECK_THROWS_WITH_AS(DataLoader(std::shared_ptr<data::Dataset>()),
-                             "DataLoader: dataset is null", std::invalid_argument);
+    TEST_CASE("DataLoader: a dataset whose size() is -1 gets a message that says so") {
+        // size_t(-1) once made a vector of that size: "cannot create std::vector larger than
+        // max_size()"
+        CHECK_THROWS_WITH_AS(
+            DataLoader(SizedDataset(static_cast<size_t>(-1)), DataLoaderOptions(2)),
+            "DataLoader: size 18446744073709551615 is -1 converted to size_t: a "
+            "dataset's size() must return its number of samples",
+            std::invalid_argument);
+        CHECK_THROWS_WITH_AS(
+            data::make_data_loader(SizedDataset(static_cast<size_t>(-5))),
+            "make_data_loader: size 18446744073709551611 is -5 converted to size_t: a dataset's "
+            "size() must return its number of samples",
+            std::invalid_argument);
+    }
+
+    TEST_CASE("DataLoader: a dataset of absurd size is refused before anything is allocated") {
+        // a shuffled order of 2^62 indices would need 32 EiB
+        CHECK_THROWS_WITH_AS(
+            DataLoader(SizedDataset(size_t{1} << 62), DataLoaderOptions(2).shuffle(true)),
+            "SeededRandomSampler: 4611686018427387904 samples are more than a shuffled sampler "
+            "holds (2^37: the indices alone would take 34359738368 GiB); check the dataset's "
+            "size()",
+            std::invalid_argument);
+        CHECK_THROWS_WITH_AS(data::make_data_loader(SizedDataset(size_t{1} << 62)),
+                             "RandomSampler: 4611686018427387904 samples are more than a shuffled "
+                             "sampler holds (2^37: the indices alone would take 34359738368 GiB); "
+                             "check the dataset's size()",
+                             std::invalid_argument);
+    }
+
+    TEST_CASE("DataLoader: a dataset of unknown size needs a sampler") {
+        CHECK_THROWS_WITH_AS(DataLoader(SizedDataset(nullopt)),
+                             "DataLoader: the dataset's size() is unknown (nullopt): pass a "
+                             "sampler that does not need it",
+                             std::invalid_argument);
+    }
+
+    TEST_CASE("DataLoader: a copy is an independent loader that continues from the same point") {
+        DataLoader a(counting_dataset(12), DataLoaderOptions(4).shuffle(true).seed(5));
+        one_epoch(a);
+        DataLoader b = a;
+        const std::vector<int64_t> second = one_epoch(a).first;
+        CHECK(one_epoch(b).first == second);
+    }
+
+    TEST_CASE("DataLoader: takes a sampler, and passes set_epoch on to it") {
+        DataLoader loader(counting_dataset(10), data::samplers::DistributedRandomSampler(10, 2, 1),
+                          DataLoaderOptions(3));
+        CHECK(loader.size() == 2);  // 5 samples per shard
+        CHECK(loader.samples() == 5);
+        const std::vector<int64_t> epoch0 = one_epoch(loader).first;
+        CHECK(one_epoch(loader).first == epoch0);  // the order changes only with the epoch
+        loader.set_epoch(1);
+        const std::vector<int64_t> epoch1 = one_epoch(loader).first;
+        CHECK(epoch1.size() == 5);
+        CHECK(epoch1 != epoch0);
+    }
+
+    TEST_CASE("DataLoader: shuffle is refused next to an explicit sampler") {
+        CHECK_THROWS_AS(DataLoader(counting_dataset(4), data::samplers::SequentialSampler(4),
+                                   DataLoaderOptions(2).shuffle(true)),
+                        std::invalid_argument);
     }
 
     TEST_CASE("DataLoader: dereferencing the end iterator is refused") {

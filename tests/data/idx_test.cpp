@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -234,6 +235,40 @@ TEST_SUITE("data/idx") {
             read_idx(dir.file("f")),
             message(dir.file("f"), "expected 12 bytes of data, got more (trailing bytes)").c_str(),
             std::runtime_error);
+    }
+
+    TEST_CASE(
+        "read_idx: refuses a gzip header whose shape the file cannot hold, before allocating") {
+        // 16 MiB of pixels declared in a file of a few dozen bytes: this allocated 64 MiB of
+        // float32 before finding the stream short
+        TempDir dir;
+        write_gzip(dir.file("f"), idx_file(0x00000803, {1, 4096, 4096}, {1, 2, 3}));
+        const int64_t size = static_cast<int64_t>(std::filesystem::file_size(dir.file("f")));
+        CHECK_THROWS_WITH_AS(
+            read_idx_images(dir.file("f")),
+            ("read_idx_images: " + dir.file("f") + ": declared shape [1, 4096, 4096] needs " +
+             "16777216 bytes of data, more than a gzip file of " + std::to_string(size) +
+             " bytes can hold (deflate expands at most 1032:1)")
+                .c_str(),
+            std::runtime_error);
+    }
+
+    TEST_CASE("read_idx: stops inflating a gzip bomb at the bytes its header needs") {
+        // 64 MiB of zeros after 12 declared bytes: refused after reading 13, not 64 MiB
+        TempDir dir;
+        Bytes bytes = image_file();
+        bytes.resize(bytes.size() + (size_t{1} << 26), 0);
+        write_gzip(dir.file("f"), bytes);
+        CHECK_THROWS_WITH_AS(
+            read_idx(dir.file("f")),
+            message(dir.file("f"), "expected 12 bytes of data, got more (trailing bytes)").c_str(),
+            std::runtime_error);
+    }
+
+    TEST_CASE("read_idx: reads a highly compressed file that its header describes truly") {
+        TempDir dir;
+        write_gzip(dir.file("f"), idx_file(0x00000801, {1 << 20}, Bytes(size_t{1} << 20, 7)));
+        CHECK(read_idx_labels(dir.file("f")).sum().item<int64_t>() == 7 << 20);
     }
 
     TEST_CASE("read_idx: rejects a gzip stream that is cut short") {

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 #include <random>
 #include <stdexcept>
@@ -126,6 +127,17 @@ TEST_SUITE("data/split") {
         CHECK_THROWS_WITH_AS(random_split(counting_dataset(100), {80, 10}),
                              "random_split: lengths sum to 90, but the dataset has 100 samples",
                              std::invalid_argument);
+    }
+
+    TEST_CASE("random_split: rejects lengths whose sum overflows int64") {
+        // they wrapped around to 5, passed as the dataset size and read past the data
+        const int64_t big = std::numeric_limits<int64_t>::max();
+        CHECK_THROWS_WITH_AS(random_split(counting_dataset(5), {big, big, int64_t{7}}),
+                             "random_split: lengths [9223372036854775807, 9223372036854775807, 7] "
+                             "sum past INT64_MAX",
+                             std::invalid_argument);
+        CHECK_THROWS_AS(random_split(counting_dataset(5), {big, int64_t{1}}),
+                        std::invalid_argument);
     }
 
     TEST_CASE("random_split: rejects a dataset without samples") {

@@ -18,7 +18,7 @@ using Bytes = std::vector<uint8_t>;
 
 /// A fresh directory under the system's temporary directory, removed with its contents.
 class TempDir {
-  public:
+public:
     TempDir() {
         static int counter = 0;
         path_ =
@@ -38,7 +38,7 @@ class TempDir {
     /// The path of `name` inside the directory (the file is not created).
     std::string file(const std::string& name) const { return (path_ / name).string(); }
 
-  private:
+private:
     std::filesystem::path path_;
 };
 
@@ -87,6 +87,23 @@ inline Bytes idx_file(uint32_t magic, const std::vector<uint32_t>& dims, const B
     for (uint32_t d : dims) put32(d);
     out.insert(out.end(), data.begin(), data.end());
     return out;
+}
+
+/// Writes an MNIST-style split into `dir`: n images of rows x cols (image k is all k, so
+/// pixel values name the image) and the given labels, as `<prefix>-images-idx3-ubyte` and
+/// `<prefix>-labels-idx1-ubyte`, gzip'd (with `.gz`) or plain.
+inline void write_mnist_split(const TempDir& dir, const std::string& prefix, uint32_t n,
+                              uint32_t rows, uint32_t cols, const Bytes& labels,
+                              bool compressed = true) {
+    Bytes pixels;
+    for (uint32_t k = 0; k < n; ++k)
+        pixels.insert(pixels.end(), rows * cols, static_cast<uint8_t>(k));
+    const Bytes images = idx_file(0x00000803, {n, rows, cols}, pixels);
+    const Bytes label_file = idx_file(0x00000801, {static_cast<uint32_t>(labels.size())}, labels);
+    const std::string suffix = compressed ? ".gz" : "";
+    auto write = compressed ? write_gzip : write_bytes;
+    write(dir.file(prefix + "-images-idx3-ubyte" + suffix), images);
+    write(dir.file(prefix + "-labels-idx1-ubyte" + suffix), label_file);
 }
 
 }  // namespace tapegrad_test

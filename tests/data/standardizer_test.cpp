@@ -1,4 +1,4 @@
-#include "data/transforms.hpp"
+#include "data/standardizer.hpp"
 
 #include <doctest/doctest.h>
 
@@ -23,7 +23,7 @@ void check_close(const Tensor& t, const std::vector<double>& expected) {
 
 }  // namespace
 
-TEST_SUITE("data/transforms") {
+TEST_SUITE("data/standardizer") {
     TEST_CASE("Standardizer: per feature gives each feature mean 0 and std 1") {
         // feature 0: 1, 3 (mean 2, std 1); feature 1: 10, 30 (mean 20, std 10)
         Tensor x = tensor({{1.0, 10.0}, {3.0, 30.0}});
@@ -33,6 +33,15 @@ TEST_SUITE("data/transforms") {
         check_close(s.std(), {1, 10});
         CHECK(z.dtype() == kFloat32);
         check_close(z, {-1, -1, 1, 1});
+    }
+
+    TEST_CASE("Standardizer: fits a strided view by its values, not its memory order") {
+        // the transpose of [[1, 3], [10, 30]] is the x above, laid out column by column
+        Tensor x = tensor({{1.0, 3.0}, {10.0, 30.0}}).t();
+        Standardizer s;
+        s.fit(x);
+        check_close(s.mean(), {2, 20});
+        check_close(s.std(), {1, 10});
     }
 
     TEST_CASE("Standardizer: per feature keeps the feature shape of multi-dimensional samples") {
