@@ -9,6 +9,7 @@
 #include "autograd/graph.hpp"
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
+#include "autograd/ops_conv.hpp"
 #include "autograd/serialize.hpp"
 #include "autograd/tensor.hpp"
 #include "nn/nn.hpp"

@@ -1,0 +1,434 @@
+#include "autograd/kernels/conv.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <stdexcept>
+#include <vector>
+
+#include "autograd/kernels/blas.hpp"
+
+namespace tapegrad {
+namespace kernels {
+
+namespace {
+
+// Column buffers are reused across calls (and so across training steps): a fresh 8 MB buffer
+// per call would cost ~20 ms of first-touch page faults here (TOOLCHAIN.md: 11 us per 4 KiB).
+// Two slots per thread and type: the columns, and the output / gathered gradient. A kernel
+// uses its slots only between its own first and last line, so nesting cannot clash.
+template <class T>
+T* workspace(int slot, int64_t n) {
+    thread_local std::vector<T> buffers[2];
+    std::vector<T>& b = buffers[slot];
+    if (static_cast<int64_t>(b.size()) < n) {
+        b = std::vector<T>();  // free first: the old contents are not needed
+        b.resize(static_cast<size_t>(n));
+    }
+    return b.data();
+}
+
+// Samples per chunk: as many as keep the columns under ~2 M elements (8 MB in float32), so a
+// small image's product still runs over many samples at once (conv 10->20 k5 on 12x12 MNIST
+// maps: one [20, 250] x [250, 4096] product per batch of 64 instead of 64 products of width 64).
+int64_t chunk_samples(const ConvGeometry& g) {
+    constexpr int64_t kBudget = int64_t{1} << 21;
+    const int64_t per_sample = std::max<int64_t>(1, g.c_in * g.kh * g.kw * g.out_plane());
+    return std::max<int64_t>(1, std::min(g.n, kBudget / per_sample));
+}
+
+// Output columns ow in [lo, hi) whose input column iw0 + ow * s lies inside [0, w).
+void inside_range(int64_t iw0, int64_t s, int64_t w, int64_t wo, int64_t* lo, int64_t* hi) {
+    int64_t a = iw0 >= 0 ? 0 : (-iw0 + s - 1) / s;
+    int64_t b = w - iw0 <= 0 ? 0 : (w - iw0 + s - 1) / s;
+    a = std::min(a, wo);
+    b = std::min(std::max(b, a), wo);
+    *lo = a;
+    *hi = b;
+}
+
+// im2col and col2im are plain loops, not xtensor: bench/conv_kernels.cpp compares this loop
+// with an xt::adapt strided-view assignment of the same rows (MNIST conv2, conv 64->64 3x3 on
+// 32x32, and a stride-2 case); the loop is faster in each (figures in that program's header).
+template <class T>
+void im2col_impl(const ConvGeometry& g, int64_t channels, const T* x, T* col, int64_t ld) {
+    const int64_t h = g.h, w = g.w, ho = g.ho, wo = g.wo;
+    for (int64_t kj = 0; kj < g.kw; ++kj) {
+        const int64_t iw0 = kj * g.dw - g.pw;
+        int64_t lo, hi;
+        inside_range(iw0, g.sw, w, wo, &lo, &hi);
+        for (int64_t c = 0; c < channels; ++c) {
+            const T* xc = x + c * h * w;
+            for (int64_t ki = 0; ki < g.kh; ++ki) {
+                T* row = col + ((c * g.kh + ki) * g.kw + kj) * ld;
+                for (int64_t oh = 0; oh < ho; ++oh) {
+                    T* out = row + oh * wo;
+                    const int64_t ih = oh * g.sh - g.ph + ki * g.dh;
+                    if (ih < 0 || ih >= h) {
+                        std::fill(out, out + wo, T(0));
+                        continue;
+                    }
+                    const T* in = xc + ih * w;
+                    std::fill(out, out + lo, T(0));
+                    if (g.sw == 1) {
+                        std::copy(in + (iw0 + lo), in + (iw0 + hi), out + lo);
+                    } else {
+                        for (int64_t ow = lo; ow < hi; ++ow) out[ow] = in[iw0 + ow * g.sw];
+                    }
+                    std::fill(out + hi, out + wo, T(0));
+                }
+            }
+        }
+    }
+}
+
+template <class T>
+void col2im_impl(const ConvGeometry& g, int64_t channels, const T* col, int64_t ld, T* dx) {
+    const int64_t h = g.h, w = g.w, ho = g.ho, wo = g.wo;
+    for (int64_t kj = 0; kj < g.kw; ++kj) {
+        const int64_t iw0 = kj * g.dw - g.pw;
+        int64_t lo, hi;
+        inside_range(iw0, g.sw, w, wo, &lo, &hi);
+        for (int64_t c = 0; c < channels; ++c) {
+            T* xc = dx + c * h * w;
+            for (int64_t ki = 0; ki < g.kh; ++ki) {
+                const T* row = col + ((c * g.kh + ki) * g.kw + kj) * ld;
+                for (int64_t oh = 0; oh < ho; ++oh) {
+                    const int64_t ih = oh * g.sh - g.ph + ki * g.dh;
+                    if (ih < 0 || ih >= h) continue;
+                    const T* in = row + oh * wo;
+                    T* out = xc + ih * w;
+                    if (g.sw == 1) {
+                        T* o = out + (iw0 + lo);
+                        for (int64_t ow = lo; ow < hi; ++ow) o[ow - lo] += in[ow];
+                    } else {
+                        for (int64_t ow = lo; ow < hi; ++ow) out[iw0 + ow * g.sw] += in[ow];
+                    }
+                }
+            }
+        }
+    }
+}
+
+// ---- depthwise: one channel per group, direct loops ------------------------------------------
+// For each (ki, kj) an axpy over the output rows: y_row += w[c, ki, kj] * x_row(shifted).
+
+template <class T>
+void depthwise_forward(const ConvGeometry& g, const T* x, const T* w, const T* bias, T* y) {
+    const int64_t hw = g.in_plane(), p = g.out_plane();
+    for (int64_t n = 0; n < g.n; ++n) {
+        for (int64_t c = 0; c < g.c_out; ++c) {
+            const T* xc = x + (n * g.c_in + c) * hw;
+            T* yc = y + (n * g.c_out + c) * p;
+            std::fill(yc, yc + p, bias ? bias[c] : T(0));
+            for (int64_t ki = 0; ki < g.kh; ++ki) {
+                for (int64_t kj = 0; kj < g.kw; ++kj) {
+                    const T wv = w[(c * g.kh + ki) * g.kw + kj];
+                    const int64_t iw0 = kj * g.dw - g.pw;
+                    int64_t lo, hi;
+                    inside_range(iw0, g.sw, g.w, g.wo, &lo, &hi);
+                    for (int64_t oh = 0; oh < g.ho; ++oh) {
+                        const int64_t ih = oh * g.sh - g.ph + ki * g.dh;
+                        if (ih < 0 || ih >= g.h) continue;
+                        const T* in = xc + ih * g.w;
+                        T* out = yc + oh * g.wo;
+                        if (g.sw == 1) {
+                            const T* src = in + (iw0 + lo);
+                            for (int64_t ow = lo; ow < hi; ++ow) out[ow] += wv * src[ow - lo];
+                        } else {
+                            for (int64_t ow = lo; ow < hi; ++ow)
+                                out[ow] += wv * in[iw0 + ow * g.sw];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+template <class T>
+void depthwise_input_grad(const ConvGeometry& g, const T* grad, const T* w, const T* bias, T* dx) {
+    const int64_t hw = g.in_plane(), p = g.out_plane();
+    for (int64_t n = 0; n < g.n; ++n) {
+        for (int64_t c = 0; c < g.c_in; ++c) {
+            T* xc = dx + (n * g.c_in + c) * hw;
+            const T* gc = grad + (n * g.c_out + c) * p;
+            std::fill(xc, xc + hw, bias ? bias[c] : T(0));
+            for (int64_t ki = 0; ki < g.kh; ++ki) {
+                for (int64_t kj = 0; kj < g.kw; ++kj) {
+                    const T wv = w[(c * g.kh + ki) * g.kw + kj];
+                    const int64_t iw0 = kj * g.dw - g.pw;
+                    int64_t lo, hi;
+                    inside_range(iw0, g.sw, g.w, g.wo, &lo, &hi);
+                    for (int64_t oh = 0; oh < g.ho; ++oh) {
+                        const int64_t ih = oh * g.sh - g.ph + ki * g.dh;
+                        if (ih < 0 || ih >= g.h) continue;
+                        T* out = xc + ih * g.w;
+                        const T* in = gc + oh * g.wo;
+                        for (int64_t ow = lo; ow < hi; ++ow) out[iw0 + ow * g.sw] += wv * in[ow];
+                    }
+                }
+            }
+        }
+    }
+}
+
+template <class T>
+void depthwise_weight_grad(const ConvGeometry& g, const T* x, const T* grad, T* dw) {
+    const int64_t hw = g.in_plane(), p = g.out_plane();
+    std::fill(dw, dw + g.c_out * g.kh * g.kw, T(0));
+    for (int64_t n = 0; n < g.n; ++n) {
+        for (int64_t c = 0; c < g.c_in; ++c) {
+            const T* xc = x + (n * g.c_in + c) * hw;
+            const T* gc = grad + (n * g.c_out + c) * p;
+            for (int64_t ki = 0; ki < g.kh; ++ki) {
+                for (int64_t kj = 0; kj < g.kw; ++kj) {
+                    const int64_t iw0 = kj * g.dw - g.pw;
+                    int64_t lo, hi;
+                    inside_range(iw0, g.sw, g.w, g.wo, &lo, &hi);
+                    T acc = 0;
+                    for (int64_t oh = 0; oh < g.ho; ++oh) {
+                        const int64_t ih = oh * g.sh - g.ph + ki * g.dh;
+                        if (ih < 0 || ih >= g.h) continue;
+                        const T* in = xc + ih * g.w;
+                        const T* go = gc + oh * g.wo;
+                        for (int64_t ow = lo; ow < hi; ++ow) acc += go[ow] * in[iw0 + ow * g.sw];
+                    }
+                    dw[(c * g.kh + ki) * g.kw + kj] += acc;
+                }
+            }
+        }
+    }
+}
+
+// ---- pointwise: a 1x1 kernel, stride 1, no padding; the input is its own column matrix -------
+
+template <class T>
+void pointwise_forward(const ConvGeometry& g, const T* x, const T* w, const T* bias, T* y) {
+    const int64_t p = g.out_plane(), ci = g.cin_g(), co = g.cout_g();
+    for (int64_t n = 0; n < g.n; ++n) {
+        T* yn = y + n * g.c_out * p;
+        if (bias)
+            for (int64_t o = 0; o < g.c_out; ++o) std::fill(yn + o * p, yn + (o + 1) * p, bias[o]);
+        for (int64_t gi = 0; gi < g.groups; ++gi) {
+            gemm(false, false, co, p, ci, T(1), w + gi * co * ci, x + (n * g.c_in + gi * ci) * p,
+                 bias ? T(1) : T(0), yn + gi * co * p);
+        }
+    }
+}
+
+template <class T>
+void pointwise_input_grad(const ConvGeometry& g, const T* grad, const T* w, const T* bias, T* dx) {
+    const int64_t p = g.out_plane(), ci = g.cin_g(), co = g.cout_g();
+    for (int64_t n = 0; n < g.n; ++n) {
+        T* xn = dx + n * g.c_in * p;
+        if (bias)
+            for (int64_t c = 0; c < g.c_in; ++c) std::fill(xn + c * p, xn + (c + 1) * p, bias[c]);
+        for (int64_t gi = 0; gi < g.groups; ++gi) {
+            gemm(true, false, ci, p, co, T(1), w + gi * co * ci, grad + (n * g.c_out + gi * co) * p,
+                 bias ? T(1) : T(0), xn + gi * ci * p);
+        }
+    }
+}
+
+template <class T>
+void pointwise_weight_grad(const ConvGeometry& g, const T* x, const T* grad, T* dw) {
+    const int64_t p = g.out_plane(), ci = g.cin_g(), co = g.cout_g();
+    if (g.n == 0) std::fill(dw, dw + g.c_out * ci, T(0));
+    for (int64_t n = 0; n < g.n; ++n) {
+        for (int64_t gi = 0; gi < g.groups; ++gi) {
+            gemm(false, true, co, ci, p, T(1), grad + (n * g.c_out + gi * co) * p,
+                 x + (n * g.c_in + gi * ci) * p, n == 0 ? T(0) : T(1), dw + gi * co * ci);
+        }
+    }
+}
+
+// ---- the general case: im2col over a chunk of samples, one product per group ------------------
+
+template <class T>
+void im2col_forward(const ConvGeometry& g, const T* x, const T* w, const T* bias, T* y) {
+    const int64_t p = g.out_plane(), k = g.k_g(), co = g.cout_g(), in_n = g.c_in * g.in_plane();
+    const int64_t nb = chunk_samples(g);
+    for (int64_t n0 = 0; n0 < g.n; n0 += nb) {
+        const int64_t b = std::min(nb, g.n - n0), ld = b * p;
+        T* col = workspace<T>(0, g.groups * k * ld);
+        for (int64_t j = 0; j < b; ++j)
+            im2col_impl(g, g.c_in, x + (n0 + j) * in_n, col + j * p, ld);
+        // one sample: the product lands in y directly; several: in [c_out, b * p], then each
+        // (sample, channel) row moves to its place in y
+        T* out = b == 1 ? y + n0 * g.c_out * p : workspace<T>(1, g.c_out * ld);
+        for (int64_t gi = 0; gi < g.groups; ++gi) {
+            gemm(false, false, co, ld, k, T(1), w + gi * co * k, col + gi * k * ld, T(0),
+                 out + gi * co * ld);
+        }
+        for (int64_t j = 0; j < b; ++j) {
+            for (int64_t o = 0; o < g.c_out; ++o) {
+                T* dst = y + ((n0 + j) * g.c_out + o) * p;
+                const T* src = out + o * ld + j * p;
+                const T bo = bias ? bias[o] : T(0);
+                if (b == 1) {
+                    if (bias)
+                        for (int64_t i = 0; i < p; ++i) dst[i] += bo;
+                } else {
+                    for (int64_t i = 0; i < p; ++i) dst[i] = src[i] + bo;
+                }
+            }
+        }
+    }
+}
+
+// grad [n, c_out, p] rows of a chunk gathered as [c_out, b * p] (or used in place for b = 1).
+template <class T>
+const T* gather_grad(const ConvGeometry& g, const T* grad, int64_t n0, int64_t b) {
+    const int64_t p = g.out_plane(), ld = b * p;
+    if (b == 1) return grad + n0 * g.c_out * p;
+    T* gm = workspace<T>(1, g.c_out * ld);
+    for (int64_t j = 0; j < b; ++j)
+        for (int64_t o = 0; o < g.c_out; ++o)
+            std::copy_n(grad + ((n0 + j) * g.c_out + o) * p, p, gm + o * ld + j * p);
+    return gm;
+}
+
+template <class T>
+void im2col_input_grad(const ConvGeometry& g, const T* grad, const T* w, const T* bias, T* dx) {
+    const int64_t p = g.out_plane(), k = g.k_g(), co = g.cout_g(), in_n = g.c_in * g.in_plane();
+    for (int64_t n = 0; n < g.n; ++n) {
+        T* xn = dx + n * in_n;
+        for (int64_t c = 0; c < g.c_in; ++c)
+            std::fill(xn + c * g.in_plane(), xn + (c + 1) * g.in_plane(), bias ? bias[c] : T(0));
+    }
+    const int64_t nb = chunk_samples(g);
+    for (int64_t n0 = 0; n0 < g.n; n0 += nb) {
+        const int64_t b = std::min(nb, g.n - n0), ld = b * p;
+        const T* gm = gather_grad(g, grad, n0, b);
+        T* col = workspace<T>(0, g.groups * k * ld);
+        for (int64_t gi = 0; gi < g.groups; ++gi) {
+            gemm(true, false, k, ld, co, T(1), w + gi * co * k, gm + gi * co * ld, T(0),
+                 col + gi * k * ld);
+        }
+        for (int64_t j = 0; j < b; ++j)
+            col2im_impl(g, g.c_in, col + j * p, ld, dx + (n0 + j) * in_n);
+    }
+}
+
+template <class T>
+void im2col_weight_grad(const ConvGeometry& g, const T* x, const T* grad, T* dw) {
+    const int64_t p = g.out_plane(), k = g.k_g(), co = g.cout_g(), in_n = g.c_in * g.in_plane();
+    if (g.n == 0) std::fill(dw, dw + g.c_out * k, T(0));
+    const int64_t nb = chunk_samples(g);
+    for (int64_t n0 = 0; n0 < g.n; n0 += nb) {
+        const int64_t b = std::min(nb, g.n - n0), ld = b * p;
+        T* col = workspace<T>(0, g.groups * k * ld);
+        for (int64_t j = 0; j < b; ++j)
+            im2col_impl(g, g.c_in, x + (n0 + j) * in_n, col + j * p, ld);
+        const T* gm = gather_grad(g, grad, n0, b);
+        for (int64_t gi = 0; gi < g.groups; ++gi) {
+            gemm(false, true, co, k, ld, T(1), gm + gi * co * ld, col + gi * k * ld,
+                 n0 == 0 ? T(0) : T(1), dw + gi * co * k);
+        }
+    }
+}
+
+void check_path(ConvPath path, const ConvGeometry& g) {
+    if (path == ConvPath::Pointwise && conv_path(g) != ConvPath::Pointwise)
+        throw std::logic_error(
+            "conv2d kernels: the pointwise path needs a 1x1, stride-1, unpadded kernel");
+    if (path == ConvPath::Depthwise && !g.is_depthwise())
+        throw std::logic_error("conv2d kernels: the depthwise path needs groups == c_in == c_out");
+}
+
+template <class T>
+void forward_impl(ConvPath path, const ConvGeometry& g, const T* x, const T* w, const T* bias,
+                  T* y) {
+    check_path(path, g);
+    switch (path) {
+        case ConvPath::Pointwise:
+            return pointwise_forward(g, x, w, bias, y);
+        case ConvPath::Depthwise:
+            return depthwise_forward(g, x, w, bias, y);
+        case ConvPath::Im2col:
+            return im2col_forward(g, x, w, bias, y);
+    }
+}
+template <class T>
+void input_grad_impl(ConvPath path, const ConvGeometry& g, const T* grad, const T* w, const T* bias,
+                     T* dx) {
+    check_path(path, g);
+    switch (path) {
+        case ConvPath::Pointwise:
+            return pointwise_input_grad(g, grad, w, bias, dx);
+        case ConvPath::Depthwise:
+            return depthwise_input_grad(g, grad, w, bias, dx);
+        case ConvPath::Im2col:
+            return im2col_input_grad(g, grad, w, bias, dx);
+    }
+}
+template <class T>
+void weight_grad_impl(ConvPath path, const ConvGeometry& g, const T* x, const T* grad, T* dw) {
+    check_path(path, g);
+    switch (path) {
+        case ConvPath::Pointwise:
+            return pointwise_weight_grad(g, x, grad, dw);
+        case ConvPath::Depthwise:
+            return depthwise_weight_grad(g, x, grad, dw);
+        case ConvPath::Im2col:
+            return im2col_weight_grad(g, x, grad, dw);
+    }
+}
+
+}  // namespace
+
+ConvPath conv_path(const ConvGeometry& g) {
+    if (g.is_pointwise() && g.ho == g.h && g.wo == g.w) return ConvPath::Pointwise;
+    if (g.is_depthwise()) return ConvPath::Depthwise;
+    return ConvPath::Im2col;
+}
+
+void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* bias,
+                    float* y) {
+    forward_impl(conv_path(g), g, x, w, bias, y);
+}
+void conv2d_forward(const ConvGeometry& g, const double* x, const double* w, const double* bias,
+                    double* y) {
+    forward_impl(conv_path(g), g, x, w, bias, y);
+}
+void conv2d_input_grad(const ConvGeometry& g, const float* grad, const float* w, const float* bias,
+                       float* dx) {
+    input_grad_impl(conv_path(g), g, grad, w, bias, dx);
+}
+void conv2d_input_grad(const ConvGeometry& g, const double* grad, const double* w,
+                       const double* bias, double* dx) {
+    input_grad_impl(conv_path(g), g, grad, w, bias, dx);
+}
+void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* grad, float* dw) {
+    weight_grad_impl(conv_path(g), g, x, grad, dw);
+}
+void conv2d_weight_grad(const ConvGeometry& g, const double* x, const double* grad, double* dw) {
+    weight_grad_impl(conv_path(g), g, x, grad, dw);
+}
+void conv2d_forward(ConvPath path, const ConvGeometry& g, const float* x, const float* w,
+                    const float* bias, float* y) {
+    forward_impl(path, g, x, w, bias, y);
+}
+void conv2d_input_grad(ConvPath path, const ConvGeometry& g, const float* grad, const float* w,
+                       const float* bias, float* dx) {
+    input_grad_impl(path, g, grad, w, bias, dx);
+}
+void conv2d_weight_grad(ConvPath path, const ConvGeometry& g, const float* x, const float* grad,
+                        float* dw) {
+    weight_grad_impl(path, g, x, grad, dw);
+}
+void im2col(const ConvGeometry& g, int64_t channels, const float* x, float* col, int64_t ld) {
+    im2col_impl(g, channels, x, col, ld);
+}
+void im2col(const ConvGeometry& g, int64_t channels, const double* x, double* col, int64_t ld) {
+    im2col_impl(g, channels, x, col, ld);
+}
+void col2im(const ConvGeometry& g, int64_t channels, const float* col, int64_t ld, float* dx) {
+    col2im_impl(g, channels, col, ld, dx);
+}
+void col2im(const ConvGeometry& g, int64_t channels, const double* col, int64_t ld, double* dx) {
+    col2im_impl(g, channels, col, ld, dx);
+}
+
+}  // namespace kernels
+}  // namespace tapegrad
