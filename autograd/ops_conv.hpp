@@ -1,7 +1,7 @@
 #pragma once
 // Ops on images and sequences, with LibTorch's names and argument orders: convolutions
 // (ops/conv.cpp), pooling (ops/pool.cpp), padding, resampling and pixel shuffling
-// (ops/resample.cpp). 2-d ops take [N, C, H, W] or an unbatched [C, H, W]; 1-d ops take
+// (ops/resample.cpp), normalisation over channels (ops/norm.cpp). 2-d ops take [N, C, H, W] or an unbatched [C, H, W]; 1-d ops take
 // [N, C, L] or [C, L]. Size arguments take one number or one per dim: `conv2d(x, w, b, 2)`
 // and `conv2d(x, w, b, {2, 1})` both work.
 
@@ -140,6 +140,25 @@ Tensor upsample_bilinear2d(const Tensor& input, ExpandingArray<2> output_size, b
 Tensor pixel_shuffle(const Tensor& input, int64_t upscale_factor);
 /// [N, C, H * r, W * r] -> [N, C * r * r, H, W].
 Tensor pixel_unshuffle(const Tensor& input, int64_t downscale_factor);
+
+// ---- normalisation over channels (ops/norm.cpp) --------------------------------------------
+/// Batch normalisation of [N, C, ...] per channel: training uses the batch's mean and biased
+/// variance and updates running_mean / running_var (when defined; the variance unbiased) by
+/// `momentum`; otherwise the running statistics normalise. weight and bias ([C]) may be
+/// undefined. One fused op; its backward differentiates again (create_graph).
+Tensor batch_norm(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                  const Tensor& running_mean, const Tensor& running_var, bool training,
+                  double momentum, double eps, bool cudnn_enabled = false);
+/// Normalises each (sample, channel) of [N, C, ...] over its own values (use_input_stats), or
+/// by the running statistics, which use_input_stats updates with the mean over the batch.
+Tensor instance_norm(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                     const Tensor& running_mean, const Tensor& running_var,
+                     bool use_input_stats, double momentum, double eps,
+                     bool cudnn_enabled = false);
+/// Normalises each group of C / num_groups channels of each sample; then weight and bias per
+/// channel.
+Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight = Tensor(),
+                  const Tensor& bias = Tensor(), double eps = 1e-5, bool cudnn_enabled = false);
 
 namespace detail {
 /// Pairs for the 2-d form of an op; a 1-d op puts its value second, over a height of 1.
