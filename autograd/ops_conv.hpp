@@ -1,9 +1,9 @@
 #pragma once
 // Ops on images and sequences, with LibTorch's names and argument orders: convolutions
 // (ops/conv.cpp), pooling (ops/pool.cpp), padding, resampling and pixel shuffling
-// (ops/resample.cpp), normalisation over channels (ops/norm.cpp). 2-d ops take [N, C, H, W] or an unbatched [C, H, W]; 1-d ops take
-// [N, C, L] or [C, L]. Size arguments take one number or one per dim: `conv2d(x, w, b, 2)`
-// and `conv2d(x, w, b, {2, 1})` both work.
+// (ops/resample.cpp), normalisation over channels (ops/norm.cpp). 2-d ops take [N, C, H, W] or an
+// unbatched [C, H, W]; 1-d ops take [N, C, L] or [C, L]. Size arguments take one number or one per
+// dim: `conv2d(x, w, b, 2)` and `conv2d(x, w, b, {2, 1})` both work.
 
 #include <array>
 #include <cstdint>
@@ -152,9 +152,8 @@ Tensor batch_norm(const Tensor& input, const Tensor& weight, const Tensor& bias,
 /// Normalises each (sample, channel) of [N, C, ...] over its own values (use_input_stats), or
 /// by the running statistics, which use_input_stats updates with the mean over the batch.
 Tensor instance_norm(const Tensor& input, const Tensor& weight, const Tensor& bias,
-                     const Tensor& running_mean, const Tensor& running_var,
-                     bool use_input_stats, double momentum, double eps,
-                     bool cudnn_enabled = false);
+                     const Tensor& running_mean, const Tensor& running_var, bool use_input_stats,
+                     double momentum, double eps, bool cudnn_enabled = false);
 /// Normalises each group of C / num_groups channels of each sample; then weight and bias per
 /// channel.
 Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight = Tensor(),
@@ -172,6 +171,20 @@ Tensor convolution(const char* op, int64_t spatial_dims, const Tensor& input, co
 Tensor convolution_transpose(const char* op, int64_t spatial_dims, const Tensor& input,
                              const Tensor& weight, const Tensor& bias, Pair stride, Pair padding,
                              Pair output_padding, int64_t groups, Pair dilation);
+/// The pooling ops with `op` naming the caller in error messages (the layers pass
+/// "MaxPool2d"); a 1-d op passes {1, k}-style pairs over a height of 1.
+std::tuple<Tensor, Tensor> max_pool_nd(const char* op, int64_t spatial_dims, const Tensor& input,
+                                       Pair kernel, Pair stride, Pair padding, Pair dilation,
+                                       bool ceil_mode);
+Tensor avg_pool_nd(const char* op, int64_t spatial_dims, const Tensor& input, Pair kernel,
+                   Pair stride, Pair padding, bool ceil_mode, bool count_include_pad,
+                   std::optional<int64_t> divisor_override);
+Tensor adaptive_avg_pool_nd(const char* op, int64_t spatial_dims, const Tensor& input,
+                            Pair output_size);
+std::tuple<Tensor, Tensor> adaptive_max_pool_nd(const char* op, int64_t spatial_dims,
+                                                const Tensor& input, Pair output_size);
+Tensor max_unpool_nd(const char* op, int64_t spatial_dims, const Tensor& input,
+                     const Tensor& indices, Pair output_size);
 }  // namespace detail
 
 }  // namespace tapegrad

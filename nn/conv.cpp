@@ -18,8 +18,10 @@ namespace {
 // A 1-d size as the 2-d pair the ops take ({1, k} or {0, p}); a 2-d size as itself.
 template <size_t D>
 std::array<int64_t, 2> as_pair(const ExpandingArray<D>& a, int64_t fill) {
-    if constexpr (D == 1) return {fill, a[0]};
-    else return *a;
+    if constexpr (D == 1)
+        return {fill, a[0]};
+    else
+        return *a;
 }
 
 template <size_t D>
@@ -98,9 +100,9 @@ void ConvNdImpl<D>::reset() {
     if (options.padding_mode() == kConstant)
         fail(layer, "padding_mode must be kZeros, kReflect, kReplicate or kCircular");
     weight = register_parameter(
-        "weight", empty(weight_shape<D>(options.out_channels(),
-                                        options.in_channels() / options.groups(),
-                                        options.kernel_size())));
+        "weight",
+        empty(weight_shape<D>(options.out_channels(), options.in_channels() / options.groups(),
+                              options.kernel_size())));
     if (options.bias()) bias = register_parameter("bias", empty({options.out_channels()}));
     reset_parameters();
 }
@@ -119,8 +121,8 @@ Tensor ConvNdImpl<D>::forward(const Tensor& input) {
     const auto dilation = as_pair(options.dilation(), 1);
     const ConvPadding<D>& p = options.padding();
     if (options.padding_mode() == kZeros) {
-        const ConvPadding<2> pad2 = p.is_named() ? ConvPadding<2>(p.kind())
-                                                 : ConvPadding<2>(as_pair(p.sizes(), 0));
+        const ConvPadding<2> pad2 =
+            p.is_named() ? ConvPadding<2>(p.kind()) : ConvPadding<2>(as_pair(p.sizes(), 0));
         return tapegrad::detail::convolution(layer.c_str(), D, input, weight, bias, stride, pad2,
                                              dilation, options.groups());
     }
@@ -150,14 +152,14 @@ Tensor ConvNdImpl<D>::forward(const Tensor& input) {
 
 template <size_t D>
 void ConvNdImpl<D>::pretty_print(std::ostream& stream) const {
-    stream << layer_name<D>(false) << "(" << options.in_channels() << ", "
-           << options.out_channels() << ", kernel_size=" << options.kernel_size()
-           << ", stride=" << options.stride();
+    stream << layer_name<D>(false) << "(" << options.in_channels() << ", " << options.out_channels()
+           << ", kernel_size=" << options.kernel_size() << ", stride=" << options.stride();
     const ConvPadding<D>& p = options.padding();
-    if (p.is_named()) stream << ", padding=" << (p.kind() == kSame ? "kSame" : "kValid");
-    else if (p.sizes() != ExpandingArray<D>(0)) stream << ", padding=" << p.sizes();
-    if (options.dilation() != ExpandingArray<D>(1))
-        stream << ", dilation=" << options.dilation();
+    if (p.is_named())
+        stream << ", padding=" << (p.kind() == kSame ? "kSame" : "kValid");
+    else if (p.sizes() != ExpandingArray<D>(0))
+        stream << ", padding=" << p.sizes();
+    if (options.dilation() != ExpandingArray<D>(1)) stream << ", dilation=" << options.dilation();
     if (options.groups() != 1) stream << ", groups=" << options.groups();
     if (!options.bias()) stream << ", bias=false";
     if (options.padding_mode() != kZeros)
@@ -179,9 +181,9 @@ void ConvTransposeNdImpl<D>::reset() {
         fail(layer, std::string("only padding_mode kZeros is supported, got ") +
                         to_string(options.padding_mode()));
     weight = register_parameter(
-        "weight", empty(weight_shape<D>(options.in_channels(),
-                                        options.out_channels() / options.groups(),
-                                        options.kernel_size())));
+        "weight",
+        empty(weight_shape<D>(options.in_channels(), options.out_channels() / options.groups(),
+                              options.kernel_size())));
     if (options.bias()) bias = register_parameter("bias", empty({options.out_channels()}));
     reset_parameters();
 }
@@ -217,8 +219,8 @@ Tensor ConvTransposeNdImpl<D>::forward(const Tensor& input,
             if (size[d] < lo[d] || size[d] > hi[d]) {
                 fail(layer, "requested an output size of " + shape_str(size) +
                                 ", but the valid sizes for an input of shape " +
-                                shape_str(input.sizes()) + " range from " + shape_str(lo) +
-                                " to " + shape_str(hi));
+                                shape_str(input.sizes()) + " range from " + shape_str(lo) + " to " +
+                                shape_str(hi));
             }
             (*output_padding)[d] = size[d] - lo[d];
         }
@@ -231,14 +233,12 @@ Tensor ConvTransposeNdImpl<D>::forward(const Tensor& input,
 
 template <size_t D>
 void ConvTransposeNdImpl<D>::pretty_print(std::ostream& stream) const {
-    stream << layer_name<D>(true) << "(" << options.in_channels() << ", "
-           << options.out_channels() << ", kernel_size=" << options.kernel_size()
-           << ", stride=" << options.stride();
+    stream << layer_name<D>(true) << "(" << options.in_channels() << ", " << options.out_channels()
+           << ", kernel_size=" << options.kernel_size() << ", stride=" << options.stride();
     if (options.padding() != ExpandingArray<D>(0)) stream << ", padding=" << options.padding();
     if (options.output_padding() != ExpandingArray<D>(0))
         stream << ", output_padding=" << options.output_padding();
-    if (options.dilation() != ExpandingArray<D>(1))
-        stream << ", dilation=" << options.dilation();
+    if (options.dilation() != ExpandingArray<D>(1)) stream << ", dilation=" << options.dilation();
     if (options.groups() != 1) stream << ", groups=" << options.groups();
     if (!options.bias()) stream << ", bias=false";
     stream << ")";

@@ -114,15 +114,17 @@ Tensor UnflattenImpl::forward(const Tensor& input) {
     }
     int64_t known = 1, unknown = 0;
     for (int64_t s : options.sizes()) {
-        if (s == -1) ++unknown;
-        else known *= s;
+        if (s == -1)
+            ++unknown;
+        else
+            known *= s;
     }
     const int64_t n = input.size(dim);
     if (options.sizes().empty() || unknown > 1 || (unknown == 0 && known != n) ||
         (unknown == 1 && (known == 0 || n % known != 0))) {
         fail("Unflatten", "sizes " + shape_str(options.sizes()) + " do not multiply to the size " +
-                              std::to_string(n) + " of dim " + std::to_string(dim) +
-                              " of input " + shape_str(input.sizes()));
+                              std::to_string(n) + " of dim " + std::to_string(dim) + " of input " +
+                              shape_str(input.sizes()));
     }
     std::vector<int64_t> shape(input.sizes().begin(), input.sizes().begin() + dim);
     shape.insert(shape.end(), options.sizes().begin(), options.sizes().end());
@@ -131,8 +133,8 @@ Tensor UnflattenImpl::forward(const Tensor& input) {
 }
 
 void UnflattenImpl::pretty_print(std::ostream& stream) const {
-    stream << "Unflatten(dim=" << options.dim() << ", unflattened_size=" << shape_str(options.sizes())
-           << ")";
+    stream << "Unflatten(dim=" << options.dim()
+           << ", unflattened_size=" << shape_str(options.sizes()) << ")";
 }
 
 UpsampleImpl::UpsampleImpl(const UpsampleOptions& opts) : options(opts) {}

@@ -35,7 +35,8 @@ TAPEGRAD_MODULE(Dropout2d);
 
 /// Options of Unflatten: dim `dim` becomes `sizes` (one entry may be -1).
 struct UnflattenOptions {
-    UnflattenOptions(int64_t dim, std::vector<int64_t> sizes) : dim_(dim), sizes_(std::move(sizes)) {}
+    UnflattenOptions(int64_t dim, std::vector<int64_t> sizes)
+        : dim_(dim), sizes_(std::move(sizes)) {}
     TAPEGRAD_ARG(int64_t, dim);
     TAPEGRAD_ARG(std::vector<int64_t>, sizes);
 };
@@ -82,7 +83,8 @@ struct PixelShuffleOptions {
 };
 /// Options of PixelUnshuffle.
 struct PixelUnshuffleOptions {
-    PixelUnshuffleOptions(int64_t downscale_factor) : downscale_factor_(downscale_factor) {}  // NOLINT
+    PixelUnshuffleOptions(int64_t downscale_factor)
+        : downscale_factor_(downscale_factor) {}  // NOLINT
     TAPEGRAD_ARG(int64_t, downscale_factor);
 };
 
@@ -118,7 +120,8 @@ using ReflectionPad2dOptions = Pad2dOptions;
 using ReplicationPad2dOptions = Pad2dOptions;
 /// Options of ConstantPad2d: the sizes and the fill value.
 struct ConstantPad2dOptions {
-    ConstantPad2dOptions(ExpandingArray<4> padding, double value) : padding_(padding), value_(value) {}
+    ConstantPad2dOptions(ExpandingArray<4> padding, double value)
+        : padding_(padding), value_(value) {}
     TAPEGRAD_ARG(ExpandingArray<4>, padding);
     TAPEGRAD_ARG(double, value);
 };
@@ -179,8 +182,8 @@ TAPEGRAD_MODULE(ReplicationPad2d);
 namespace functional {
 
 using Dropout2dFuncOptions = DropoutFuncOptions;
-/// Channel dropout of [N, C, H, W] (or [C, H, W]): F::dropout2d(x, F::Dropout2dFuncOptions().p(0.25)
-/// .training(is_training())).
+/// Channel dropout of [N, C, H, W] (or [C, H, W]): F::dropout2d(x,
+/// F::Dropout2dFuncOptions().p(0.25) .training(is_training())).
 Tensor dropout2d(const Tensor& input, const Dropout2dFuncOptions& options = {});
 
 /// Options of F::pad: `F::PadFuncOptions({1, 1, 2, 2}).mode(kReflect)`.

@@ -20,9 +20,10 @@ template <class Options>
 NormBase<Options>::NormBase(const Options& opts) : options(opts) {
     const int64_t c = options.num_features();
     if (c <= 0) {
-        throw std::invalid_argument(
-            std::string(std::is_same_v<Options, BatchNormOptions> ? "BatchNorm2d" : "InstanceNorm") +
-            ": num_features must be positive, got " + std::to_string(c));
+        throw std::invalid_argument(std::string(std::is_same_v<Options, BatchNormOptions>
+                                                    ? "BatchNorm2d"
+                                                    : "InstanceNorm") +
+                                    ": num_features must be positive, got " + std::to_string(c));
     }
     if (options.affine()) {
         weight = register_parameter("weight", empty({c}));
@@ -67,7 +68,8 @@ void NormBase<Options>::check_input(const char* layer, const Tensor& input,
                                     (input.defined() ? "shape " + shape_str(input.sizes())
                                                      : std::string("an undefined tensor")));
     }
-    const int64_t channels = input.size(input.dim() == *dims.begin() ? 0 : 1);
+    const bool unbatched = dims.size() == 2 && input.dim() == *dims.begin();
+    const int64_t channels = input.size(unbatched ? 0 : 1);
     if (channels != options.num_features()) {
         throw std::invalid_argument(std::string(layer) + ": expected " +
                                     std::to_string(options.num_features()) +
@@ -97,8 +99,7 @@ void InstanceNormNdImpl<D>::pretty_print(std::ostream& stream) const {
     stream << "InstanceNorm" << D << "d(" << options.num_features() << ", eps=" << options.eps()
            << ", momentum=" << options.momentum()
            << ", affine=" << (options.affine() ? "true" : "false")
-           << ", track_running_stats=" << (options.track_running_stats() ? "true" : "false")
-           << ")";
+           << ", track_running_stats=" << (options.track_running_stats() ? "true" : "false") << ")";
 }
 
 template class InstanceNormNdImpl<1>;
@@ -123,8 +124,7 @@ void BatchNorm2dImpl::pretty_print(std::ostream& stream) const {
     stream << "BatchNorm2d(" << options.num_features() << ", eps=" << options.eps()
            << ", momentum=" << options.momentum()
            << ", affine=" << (options.affine() ? "true" : "false")
-           << ", track_running_stats=" << (options.track_running_stats() ? "true" : "false")
-           << ")";
+           << ", track_running_stats=" << (options.track_running_stats() ? "true" : "false") << ")";
 }
 
 GroupNormImpl::GroupNormImpl(const GroupNormOptions& opts) : options(opts) {
@@ -149,10 +149,10 @@ void GroupNormImpl::reset_parameters() {
 
 Tensor GroupNormImpl::forward(const Tensor& input) {
     if (!input.defined() || input.dim() < 2 || input.size(1) != options.num_channels()) {
-        throw std::invalid_argument(
-            "GroupNorm: expected an input [N, " + std::to_string(options.num_channels()) +
-            ", ...], got " +
-            (input.defined() ? "shape " + shape_str(input.sizes()) : std::string("an undefined tensor")));
+        throw std::invalid_argument("GroupNorm: expected an input [N, " +
+                                    std::to_string(options.num_channels()) + ", ...], got " +
+                                    (input.defined() ? "shape " + shape_str(input.sizes())
+                                                     : std::string("an undefined tensor")));
     }
     return tapegrad::group_norm(input, options.num_groups(), weight, bias, options.eps());
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Normalisation layers for images: BatchNorm2d, InstanceNorm1d/2d, GroupNorm, and their
-// functional forms F::batch_norm, F::instance_norm, F::group_norm (fused ops, autograd/ops/norm.cpp).
+// functional forms F::batch_norm, F::instance_norm, F::group_norm (fused ops,
+// autograd/ops/norm.cpp).
 
 #include <cstddef>
 #include <cstdint>
@@ -59,7 +60,8 @@ public:
 protected:
     bool describes_parameters() const override { return true; }
     /// Checks the input's rank (`dims` allowed ranks) and channel count, naming `layer`.
-    void check_input(const char* layer, const Tensor& input, std::initializer_list<int64_t> dims) const;
+    void check_input(const char* layer, const Tensor& input,
+                     std::initializer_list<int64_t> dims) const;
 };
 
 /// InstanceNorm1d / InstanceNorm2d over inputs of D + 1 (unbatched) or D + 2 dims.
@@ -78,7 +80,8 @@ public:
 /// One fused op (tapegrad::batch_norm) instead of the dozen ops BatchNorm1d is made of.
 class BatchNorm2dImpl : public detail::NormBase<BatchNormOptions> {
 public:
-    explicit BatchNorm2dImpl(int64_t num_features) : BatchNorm2dImpl(BatchNormOptions(num_features)) {}
+    explicit BatchNorm2dImpl(int64_t num_features)
+        : BatchNorm2dImpl(BatchNormOptions(num_features)) {}
     explicit BatchNorm2dImpl(const BatchNormOptions& options) : NormBase(options) {}
     Tensor forward(const Tensor& input);
     void pretty_print(std::ostream& stream) const override;
@@ -88,7 +91,8 @@ TAPEGRAD_MODULE(BatchNorm2d);
 /// Normalises each (sample, channel) of [N, C, L] over its length.
 class InstanceNorm1dImpl : public detail::InstanceNormNdImpl<1> {
 public:
-    explicit InstanceNorm1dImpl(int64_t num_features) : InstanceNormNdImpl(InstanceNormOptions(num_features)) {}
+    explicit InstanceNorm1dImpl(int64_t num_features)
+        : InstanceNormNdImpl(InstanceNormOptions(num_features)) {}
     explicit InstanceNorm1dImpl(const InstanceNormOptions& options) : InstanceNormNdImpl(options) {}
 };
 TAPEGRAD_MODULE(InstanceNorm1d);
@@ -96,7 +100,8 @@ TAPEGRAD_MODULE(InstanceNorm1d);
 /// Normalises each (sample, channel) of [N, C, H, W] over its pixels.
 class InstanceNorm2dImpl : public detail::InstanceNormNdImpl<2> {
 public:
-    explicit InstanceNorm2dImpl(int64_t num_features) : InstanceNormNdImpl(InstanceNormOptions(num_features)) {}
+    explicit InstanceNorm2dImpl(int64_t num_features)
+        : InstanceNormNdImpl(InstanceNormOptions(num_features)) {}
     explicit InstanceNorm2dImpl(const InstanceNormOptions& options) : InstanceNormNdImpl(options) {}
 };
 TAPEGRAD_MODULE(InstanceNorm2d);

@@ -132,12 +132,12 @@ public:
 
 // Each layer is the shared body above under LibTorch's name; the constructors take the options
 // or just the kernel (output) size.
-#define TAPEGRAD_POOL_LAYER(Name, Base, D, Options)                                          \
-    class Name##Impl : public detail::Base<D> {                                               \
-    public:                                                                                   \
+#define TAPEGRAD_POOL_LAYER(Name, Base, D, Options)                                            \
+    class Name##Impl : public detail::Base<D> {                                                \
+    public:                                                                                    \
         Name##Impl(ExpandingArray<D> size) : detail::Base<D>(Options<D>(size)) {} /* NOLINT */ \
         explicit Name##Impl(const Options<D>& options) : detail::Base<D>(options) {}           \
-    };                                                                                        \
+    };                                                                                         \
     TAPEGRAD_MODULE(Name)
 
 /// Max over windows of [N, C, L]: `nn::MaxPool1d(2)`.

@@ -49,8 +49,8 @@ void channel_affine_impl(int64_t n, int64_t c, int64_t s, const T* x, const doub
 
 template <class T>
 void batch_norm_backward_impl(int64_t n, int64_t c, int64_t s, const T* x, const T* g,
-                              const double* mean, const double* invstd, const T* weight,
-                              T* grad_x, T* grad_weight, T* grad_bias) {
+                              const double* mean, const double* invstd, const T* weight, T* grad_x,
+                              T* grad_weight, T* grad_bias) {
     const double count = static_cast<double>(n * s);
     for (int64_t k = 0; k < c; ++k) {
         double sum_g = 0, sum_gx = 0;  // sum g and sum g * (x - mean)

@@ -81,9 +81,12 @@ Tensor batch_norm_impl(const char* op, const Tensor& input, const Tensor& weight
     const std::vector<int64_t> shape = channel_shape(input);
     if (!training) {
         if (!running_mean.defined())
-            detail::fail(op, "evaluation mode (training = false) needs running_mean and running_var");
-        // y = (x - running_mean) / sqrt(running_var + eps) * w + b, from ops (rarely differentiated)
-        Tensor y = (input - running_mean.reshape(shape)) / (running_var.reshape(shape) + eps).sqrt();
+            detail::fail(op,
+                         "evaluation mode (training = false) needs running_mean and running_var");
+        // y = (x - running_mean) / sqrt(running_var + eps) * w + b, from ops (rarely
+        // differentiated)
+        Tensor y =
+            (input - running_mean.reshape(shape)) / (running_var.reshape(shape) + eps).sqrt();
         if (weight.defined()) y = y * weight.reshape(shape);
         if (bias.defined()) y = y + bias.reshape(shape);
         return y;
@@ -93,8 +96,10 @@ Tensor batch_norm_impl(const char* op, const Tensor& input, const Tensor& weight
     const Tensor b_in = bias.defined() ? bias.contiguous() : bias;
     const int64_t n = x.size(0), c = x.size(1), s = c == 0 || n == 0 ? 0 : x.numel() / (n * c);
     if (check_count && n * s <= 1) {
-        detail::fail(op, "expected more than 1 value per channel when training, got input of "
-                         "shape " + shape_str(x.sizes()));
+        detail::fail(op,
+                     "expected more than 1 value per channel when training, got input of "
+                     "shape " +
+                         shape_str(x.sizes()));
     }
     auto stats = std::make_shared<BatchStats>();
     stats->mean.resize(static_cast<size_t>(c));
@@ -136,7 +141,8 @@ Tensor batch_norm_impl(const char* op, const Tensor& input, const Tensor& weight
         [x, w, stats, eps, need_b = bias.defined() && bias.requires_grad()](const Tensor& g_in) {
             if (GradMode::is_enabled()) return composed_backward(x, w, need_b, eps, g_in);
             const Tensor g = g_in.contiguous();
-            const int64_t n = x.size(0), c = x.size(1), s = c == 0 || n == 0 ? 0 : x.numel() / (n * c);
+            const int64_t n = x.size(0), c = x.size(1),
+                          s = c == 0 || n == 0 ? 0 : x.numel() / (n * c);
             Tensor gx, gw, gb;
             if (x.requires_grad()) gx = detail::make_tensor(x.sizes(), x.dtype());
             if (w.defined() && w.requires_grad()) gw = detail::make_tensor({c}, x.dtype());
@@ -155,7 +161,9 @@ Tensor batch_norm_impl(const char* op, const Tensor& input, const Tensor& weight
 }
 
 // [N, C, ...] -> [1, N * groups, rest], so that batch_norm's channels are (sample, group) pairs.
-Tensor as_groups(const Tensor& x, int64_t groups) { return x.reshape({1, x.size(0) * groups, -1}); }
+Tensor as_groups(const Tensor& x, int64_t groups) {
+    return x.reshape({1, x.size(0) * groups, -1});
+}
 
 // y * w + b per channel of [N, C, ...] (no-op for undefined w, b).
 Tensor channel_affine_ops(Tensor y, const Tensor& weight, const Tensor& bias) {
@@ -198,8 +206,8 @@ Tensor instance_norm(const Tensor& input, const Tensor& weight, const Tensor& bi
         rm = running_mean.unsqueeze(0).expand({n, c}).reshape({n * c}).clone();
         rv = running_var.unsqueeze(0).expand({n, c}).reshape({n * c}).clone();
     }
-    Tensor y = batch_norm_impl(op, as_groups(input, c), Tensor(), Tensor(), rm, rv,
-                               use_input_stats, momentum, eps, false);
+    Tensor y = batch_norm_impl(op, as_groups(input, c), Tensor(), Tensor(), rm, rv, use_input_stats,
+                               momentum, eps, false);
     if (use_input_stats && rm.defined()) {
         NoGradGuard no_grad;
         running_mean.copy_(rm.reshape({n, c}).mean(0));
@@ -210,8 +218,8 @@ Tensor instance_norm(const Tensor& input, const Tensor& weight, const Tensor& bi
 
 // batch_norm over (sample, group) pairs: each group of C / num_groups channels of a sample is
 // normalised by its own mean and variance; then weight and bias per channel
-Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight,
-                  const Tensor& bias, double eps, bool /*cudnn_enabled*/) {
+Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight, const Tensor& bias,
+                  double eps, bool /*cudnn_enabled*/) {
     const char* op = "group_norm";
     detail::check_defined(op, input);
     if (input.dim() < 2) {
@@ -225,8 +233,8 @@ Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight,
     }
     check_channel_vector(op, "weight", weight, input);
     check_channel_vector(op, "bias", bias, input);
-    const Tensor y = batch_norm_impl(op, as_groups(input, num_groups), Tensor(), Tensor(),
-                                     Tensor(), Tensor(), true, 0.0, eps, false);
+    const Tensor y = batch_norm_impl(op, as_groups(input, num_groups), Tensor(), Tensor(), Tensor(),
+                                     Tensor(), true, 0.0, eps, false);
     return channel_affine_ops(y.reshape(input.sizes()), weight, bias);
 }
 

@@ -119,7 +119,7 @@ PoolWindows adaptive_windows(int64_t in, int64_t out) {
 }
 
 // y = max over each window, idx = its position;  grad_x = scatter_add(grad_out, idx)
-std::tuple<Tensor, Tensor> max_pool(const char* op, const Tensor& x_in, const PoolWindows& wh,
+std::tuple<Tensor, Tensor> max_pool(const char* node, const Tensor& x_in, const PoolWindows& wh,
                                     const PoolWindows& ww) {
     const Tensor x = x_in.contiguous();
     std::vector<int64_t> out(x.sizes().begin(), x.sizes().end() - 2);
@@ -134,7 +134,7 @@ std::tuple<Tensor, Tensor> max_pool(const char* op, const Tensor& x_in, const Po
                             idx.data_ptr<int64_t>());
     });
     y = record(
-        op, y, {x},
+        node, y, {x},
         [idx, sizes = x.sizes()](const Tensor& g) {
             return Grads{detail::scatter_planes("max_pool2d_backward", g, idx, sizes, true)};
         },
@@ -142,17 +142,23 @@ std::tuple<Tensor, Tensor> max_pool(const char* op, const Tensor& x_in, const Po
     return {y, idx};
 }
 
-std::tuple<Tensor, Tensor> max_pool_nd(const char* op, int64_t spatial, const Tensor& input,
-                                       PoolArgs a) {
+}  // namespace
+
+std::tuple<Tensor, Tensor> detail::max_pool_nd(const char* op, int64_t spatial, const Tensor& input,
+                                               Pair kernel, Pair stride, Pair padding,
+                                               Pair dilation, bool ceil_mode) {
+    PoolArgs a{kernel, stride, padding, dilation, ceil_mode};
     const Tensor x = pool_input(op, input, spatial);
     const Pair out = check_pool(op, x, spatial, a);
     const PoolWindows wh =
         max_windows(x.size(-2), out[0], a.kernel[0], a.stride[0], a.padding[0], a.dilation[0]);
     const PoolWindows ww =
         max_windows(x.size(-1), out[1], a.kernel[1], a.stride[1], a.padding[1], a.dilation[1]);
-    auto [y, idx] = max_pool(op, x, wh, ww);
+    auto [y, idx] = max_pool(spatial == 1 ? "max_pool1d" : "max_pool2d", x, wh, ww);
     return {pool_output(y, spatial), pool_output(idx, spatial)};
 }
+
+namespace {
 
 // Average pooling's taps along one dim: window [i s - p, i s - p + k) clipped to the input,
 // weight 1 / its length (counting the padding when count_include_pad, up to in + p).
@@ -198,9 +204,9 @@ Pair adaptive_size(const char* op, int64_t spatial, Pair size) {
 
 Tensor max_pool2d(const Tensor& input, ExpandingArray<2> kernel_size, ExpandingArray<2> stride,
                   ExpandingArray<2> padding, ExpandingArray<2> dilation, bool ceil_mode) {
-    return std::get<0>(max_pool_nd(
-        "max_pool2d", 2, input,
-        {*kernel_size, stride_or(stride, kernel_size), *padding, *dilation, ceil_mode}));
+    return std::get<0>(detail::max_pool_nd("max_pool2d", 2, input, *kernel_size,
+                                           stride_or(stride, kernel_size), *padding, *dilation,
+                                           ceil_mode));
 }
 
 std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input,
@@ -208,9 +214,8 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input,
                                                    ExpandingArray<2> stride,
                                                    ExpandingArray<2> padding,
                                                    ExpandingArray<2> dilation, bool ceil_mode) {
-    return max_pool_nd(
-        "max_pool2d_with_indices", 2, input,
-        {*kernel_size, stride_or(stride, kernel_size), *padding, *dilation, ceil_mode});
+    return detail::max_pool_nd("max_pool2d_with_indices", 2, input, *kernel_size,
+                               stride_or(stride, kernel_size), *padding, *dilation, ceil_mode);
 }
 
 Tensor max_pool1d(const Tensor& input, ExpandingArray<1> kernel_size, ExpandingArray<1> stride,
@@ -224,24 +229,22 @@ std::tuple<Tensor, Tensor> max_pool1d_with_indices(const Tensor& input,
                                                    ExpandingArray<1> stride,
                                                    ExpandingArray<1> padding,
                                                    ExpandingArray<1> dilation, bool ceil_mode) {
-    return max_pool_nd("max_pool1d", 1, input,
-                       {{1, kernel_size[0]},
-                        {1, stride.empty() ? kernel_size[0] : stride[0]},
-                        {0, padding[0]},
-                        {1, dilation[0]},
-                        ceil_mode});
+    return detail::max_pool_nd("max_pool1d", 1, input, {1, kernel_size[0]},
+                               {1, stride.empty() ? kernel_size[0] : stride[0]}, {0, padding[0]},
+                               {1, dilation[0]}, ceil_mode);
 }
 
-namespace {
 // y = mean over windows (a resampling with weights 1 / divisor);  grad_x = its transpose
-Tensor avg_pool_nd(const char* op, int64_t spatial, const Tensor& input, PoolArgs a,
-                   bool count_include_pad, std::optional<int64_t> divisor_override) {
+Tensor detail::avg_pool_nd(const char* op, int64_t spatial, const Tensor& input, Pair kernel,
+                           Pair stride, Pair padding, bool ceil_mode, bool count_include_pad,
+                           std::optional<int64_t> divisor_override) {
+    PoolArgs a{kernel, stride, padding, {1, 1}, ceil_mode};
     const Tensor x = pool_input(op, input, spatial);
     const Pair out = check_pool(op, x, spatial, a);
     if (divisor_override && *divisor_override == 0)
         detail::fail(op, "divisor_override must be non-zero");
     auto r = std::make_shared<detail::Resampling>();
-    r->op = op;
+    r->op = spatial == 1 ? "avg_pool1d" : "avg_pool2d";
     r->adjoint = spatial == 1 ? "avg_pool1d_backward" : "avg_pool2d_backward";
     r->rule = "grad_x = grad_out / divisor spread over each window";
     // a divisor override is one factor: 1 along H, 1 / divisor along W
@@ -253,33 +256,27 @@ Tensor avg_pool_nd(const char* op, int64_t spatial, const Tensor& input, PoolArg
                     over_w);
     return pool_output(detail::resample(r, x), spatial);
 }
-}  // namespace
 
 Tensor avg_pool2d(const Tensor& input, ExpandingArray<2> kernel_size, ExpandingArray<2> stride,
                   ExpandingArray<2> padding, bool ceil_mode, bool count_include_pad,
                   std::optional<int64_t> divisor_override) {
-    return avg_pool_nd("avg_pool2d", 2, input,
-                       {*kernel_size, stride_or(stride, kernel_size), *padding, {1, 1}, ceil_mode},
-                       count_include_pad, divisor_override);
+    return detail::avg_pool_nd("avg_pool2d", 2, input, *kernel_size, stride_or(stride, kernel_size),
+                               *padding, ceil_mode, count_include_pad, divisor_override);
 }
 
 Tensor avg_pool1d(const Tensor& input, ExpandingArray<1> kernel_size, ExpandingArray<1> stride,
                   ExpandingArray<1> padding, bool ceil_mode, bool count_include_pad) {
-    return avg_pool_nd("avg_pool1d", 1, input,
-                       {{1, kernel_size[0]},
-                        {1, stride.empty() ? kernel_size[0] : stride[0]},
-                        {0, padding[0]},
-                        {1, 1},
-                        ceil_mode},
-                       count_include_pad, std::nullopt);
+    return detail::avg_pool_nd("avg_pool1d", 1, input, {1, kernel_size[0]},
+                               {1, stride.empty() ? kernel_size[0] : stride[0]}, {0, padding[0]},
+                               ceil_mode, count_include_pad, std::nullopt);
 }
 
-namespace {
-Tensor adaptive_avg_nd(const char* op, int64_t spatial, const Tensor& input, Pair size) {
+Tensor detail::adaptive_avg_pool_nd(const char* op, int64_t spatial, const Tensor& input,
+                                    Pair size) {
     const Tensor x = pool_input(op, input, spatial);
     size = adaptive_size(op, spatial, size);
     auto r = std::make_shared<detail::Resampling>();
-    r->op = op;
+    r->op = spatial == 1 ? "adaptive_avg_pool1d" : "adaptive_avg_pool2d";
     r->adjoint = spatial == 1 ? "adaptive_avg_pool1d_backward" : "adaptive_avg_pool2d_backward";
     r->rule = "grad_x = grad_out / window size spread over each window";
     r->h = adaptive_taps(x.size(-2), size[0]);
@@ -287,33 +284,32 @@ Tensor adaptive_avg_nd(const char* op, int64_t spatial, const Tensor& input, Pai
     return pool_output(detail::resample(r, x), spatial);
 }
 
-std::tuple<Tensor, Tensor> adaptive_max_nd(const char* op, int64_t spatial, const Tensor& input,
-                                           Pair size) {
+std::tuple<Tensor, Tensor> detail::adaptive_max_pool_nd(const char* op, int64_t spatial,
+                                                        const Tensor& input, Pair size) {
     const Tensor x = pool_input(op, input, spatial);
     size = adaptive_size(op, spatial, size);
-    auto [y, idx] = max_pool(op, x, adaptive_windows(x.size(-2), size[0]),
-                             adaptive_windows(x.size(-1), size[1]));
+    auto [y, idx] =
+        max_pool(spatial == 1 ? "adaptive_max_pool1d" : "adaptive_max_pool2d", x,
+                 adaptive_windows(x.size(-2), size[0]), adaptive_windows(x.size(-1), size[1]));
     return {pool_output(y, spatial), pool_output(idx, spatial)};
 }
-}  // namespace
 
 Tensor adaptive_avg_pool2d(const Tensor& input, ExpandingArray<2> output_size) {
-    return adaptive_avg_nd("adaptive_avg_pool2d", 2, input, *output_size);
+    return detail::adaptive_avg_pool_nd("adaptive_avg_pool2d", 2, input, *output_size);
 }
 Tensor adaptive_avg_pool1d(const Tensor& input, ExpandingArray<1> output_size) {
-    return adaptive_avg_nd("adaptive_avg_pool1d", 1, input, {1, output_size[0]});
+    return detail::adaptive_avg_pool_nd("adaptive_avg_pool1d", 1, input, {1, output_size[0]});
 }
 std::tuple<Tensor, Tensor> adaptive_max_pool2d(const Tensor& input, ExpandingArray<2> output_size) {
-    return adaptive_max_nd("adaptive_max_pool2d", 2, input, *output_size);
+    return detail::adaptive_max_pool_nd("adaptive_max_pool2d", 2, input, *output_size);
 }
 std::tuple<Tensor, Tensor> adaptive_max_pool1d(const Tensor& input, ExpandingArray<1> output_size) {
-    return adaptive_max_nd("adaptive_max_pool1d", 1, input, {1, output_size[0]});
+    return detail::adaptive_max_pool_nd("adaptive_max_pool1d", 1, input, {1, output_size[0]});
 }
 
-namespace {
 // y = zeros [.., Ho, Wo]; y[.., idx[k]] = x[.., k];  grad_x = gather(grad_out, idx)
-Tensor max_unpool_nd(const char* op, int64_t spatial, const Tensor& input, const Tensor& indices,
-                     Pair size) {
+Tensor detail::max_unpool_nd(const char* op, int64_t spatial, const Tensor& input,
+                             const Tensor& indices, Pair size) {
     const Tensor x = pool_input(op, input, spatial);
     detail::check_defined(op, indices, "indices");
     if (indices.dtype() != kInt64 || indices.sizes() != input.sizes()) {
@@ -338,15 +334,16 @@ Tensor max_unpool_nd(const char* op, int64_t spatial, const Tensor& input, const
     std::vector<int64_t> out(x.sizes().begin(), x.sizes().end() - 2);
     out.push_back(size[0]);
     out.push_back(size[1]);
-    return pool_output(detail::scatter_planes(op, x, idx, out, /*accumulate=*/false), spatial);
+    return pool_output(detail::scatter_planes(spatial == 1 ? "max_unpool1d" : "max_unpool2d", x,
+                                              idx, out, /*accumulate=*/false),
+                       spatial);
 }
-}  // namespace
 
 Tensor max_unpool2d(const Tensor& input, const Tensor& indices, ExpandingArray<2> output_size) {
-    return max_unpool_nd("max_unpool2d", 2, input, indices, *output_size);
+    return detail::max_unpool_nd("max_unpool2d", 2, input, indices, *output_size);
 }
 Tensor max_unpool1d(const Tensor& input, const Tensor& indices, ExpandingArray<1> output_size) {
-    return max_unpool_nd("max_unpool1d", 1, input, indices, {1, output_size[0]});
+    return detail::max_unpool_nd("max_unpool1d", 1, input, indices, {1, output_size[0]});
 }
 
 }  // namespace tapegrad
