@@ -62,14 +62,15 @@ void conv2d_input_grad(const ConvGeometry& g, const double* grad, const double* 
 void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* grad, float* dw);
 void conv2d_weight_grad(const ConvGeometry& g, const double* x, const double* grad, double* dw);
 
-/// Unfolds the windows of one sample x [c, h, w] into rows (c, ki, kj) of `col`, each row
-/// holding out_plane() values starting at col + row * ld (zeros where a window leaves the
-/// input). Exposed for the benchmark that compares it with an xtensor version.
-void im2col(const ConvGeometry& g, int64_t channels, const float* x, float* col, int64_t ld);
-void im2col(const ConvGeometry& g, int64_t channels, const double* x, double* col, int64_t ld);
-/// The adjoint: adds each column entry back into its input position of dx [c, h, w].
-void col2im(const ConvGeometry& g, int64_t channels, const float* col, int64_t ld, float* dx);
-void col2im(const ConvGeometry& g, int64_t channels, const double* col, int64_t ld, double* dx);
+/// Unfolds the windows of `samples` consecutive inputs x [samples, c_in, h, w] into col
+/// [c_in * kh * kw, samples * ho * wo]: row (c, ki, kj), column (j, oh, ow) holds the input
+/// pixel under kernel tap (ki, kj) of output (oh, ow) of sample j, or 0 outside the image.
+/// Exposed for the benchmark that compares it with an xtensor version.
+void im2col(const ConvGeometry& g, int64_t samples, const float* x, float* col);
+void im2col(const ConvGeometry& g, int64_t samples, const double* x, double* col);
+/// The adjoint: adds each column entry back into its input position of dx [samples, c_in, h, w].
+void col2im(const ConvGeometry& g, int64_t samples, const float* col, float* dx);
+void col2im(const ConvGeometry& g, int64_t samples, const double* col, double* dx);
 
 /// The lowerings: a product per sample without columns (1x1, stride 1, no padding), a direct
 /// loop (depthwise), or columns and one product per group and chunk of samples (any shape).

@@ -1,5 +1,6 @@
 #include "autograd/kernels/conv_norm.hpp"
 
+#include <cstddef>
 #include <vector>
 
 namespace tapegrad {
@@ -32,6 +33,20 @@ void channel_stats_impl(int64_t n, int64_t c, int64_t s, const T* x, double* mea
         mean[k] = m;
         var[k] = count > 0 ? sq / count : 0.0;
     }
+}
+
+template <class T>
+void channel_sum_impl(int64_t n, int64_t c, int64_t s, const T* x, T* out) {
+    std::vector<double> acc(static_cast<size_t>(c), 0.0);
+    for (int64_t i = 0; i < n; ++i) {
+        for (int64_t k = 0; k < c; ++k) {
+            const T* p = x + (i * c + k) * s;
+            T part = 0;  // a short run in T vectorises; the runs add up in double
+            for (int64_t j = 0; j < s; ++j) part += p[j];
+            acc[static_cast<size_t>(k)] += part;
+        }
+    }
+    for (int64_t k = 0; k < c; ++k) out[k] = static_cast<T>(acc[static_cast<size_t>(k)]);
 }
 
 template <class T>
@@ -93,6 +108,12 @@ void channel_stats(int64_t n, int64_t c, int64_t s, const float* x, double* mean
 }
 void channel_stats(int64_t n, int64_t c, int64_t s, const double* x, double* mean, double* var) {
     channel_stats_impl(n, c, s, x, mean, var);
+}
+void channel_sum(int64_t n, int64_t c, int64_t s, const float* x, float* out) {
+    channel_sum_impl(n, c, s, x, out);
+}
+void channel_sum(int64_t n, int64_t c, int64_t s, const double* x, double* out) {
+    channel_sum_impl(n, c, s, x, out);
 }
 void channel_affine(int64_t n, int64_t c, int64_t s, const float* x, const double* scale,
                     const double* shift, float* y) {

@@ -12,6 +12,10 @@ namespace kernels {
 void channel_stats(int64_t n, int64_t c, int64_t s, const float* x, double* mean, double* var);
 void channel_stats(int64_t n, int64_t c, int64_t s, const double* x, double* mean, double* var);
 
+/// out[c] = sum of x[:, c, :] (accumulated in double): a convolution's bias gradient.
+void channel_sum(int64_t n, int64_t c, int64_t s, const float* x, float* out);
+void channel_sum(int64_t n, int64_t c, int64_t s, const double* x, double* out);
+
 /// y[:, c, :] = x[:, c, :] * scale[c] + shift[c].
 void channel_affine(int64_t n, int64_t c, int64_t s, const float* x, const double* scale,
                     const double* shift, float* y);

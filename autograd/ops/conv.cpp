@@ -11,6 +11,8 @@
 #include "autograd/kernels/conv.hpp"
 
 #include "autograd/detail.hpp"
+#include "autograd/grad_mode.hpp"
+#include "autograd/kernels/conv_norm.hpp"
 #include "autograd/ops_conv.hpp"
 
 namespace tapegrad {
@@ -22,9 +24,18 @@ using kernels::ConvGeometry;
 
 namespace {
 
-// The bias gradient: sum of the output gradient over the batch and every pixel.
-Tensor bias_grad(const Tensor& grad_out) {
-    return grad_out.sum({0, 2, 3});
+// The bias gradient: sum of the output gradient over the batch and every pixel; one pass of a
+// kernel unless the backward is being recorded (create_graph), where sum's own node is needed.
+Tensor bias_grad(const Tensor& grad_out_in) {
+    if (GradMode::is_enabled()) return grad_out_in.sum({0, 2, 3});
+    const Tensor g = grad_out_in.contiguous();
+    const int64_t n = g.size(0), c = g.size(1), s = g.size(2) * g.size(3);
+    Tensor gb = detail::make_tensor({c}, g.dtype());
+    detail::dispatch_floating(g.dtype(), [&](auto zero) {
+        using T = decltype(zero);
+        kernels::channel_sum(n, c, s, g.data_ptr<T>(), gb.data_ptr<T>());
+    });
+    return gb;
 }
 
 Tensor conv_op(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor& b);
