@@ -56,6 +56,30 @@ Grads composed_backward(const Tensor& x, const Tensor& w, bool need_b, double ep
     return Grads{gx, gw, gb};
 }
 
+// Eval-mode batch norm without a graph: y = x * scale + shift per channel, scale = w /
+// sqrt(running_var + eps), shift = b - running_mean * scale.
+Tensor eval_affine(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                   const Tensor& running_mean, const Tensor& running_var, double eps) {
+    const Tensor x = input.contiguous();
+    const int64_t n = x.size(0), c = x.size(1), s = c == 0 || n == 0 ? 0 : x.numel() / (n * c);
+    const std::vector<double> rm = running_mean.to_vector<double>();
+    const std::vector<double> rv = running_var.to_vector<double>();
+    const std::vector<double> w = weight.defined() ? weight.to_vector<double>() : std::vector<double>();
+    const std::vector<double> b = bias.defined() ? bias.to_vector<double>() : std::vector<double>();
+    std::vector<double> scale(static_cast<size_t>(c)), shift(scale.size());
+    for (size_t k = 0; k < scale.size(); ++k) {
+        scale[k] = (w.empty() ? 1.0 : w[k]) / std::sqrt(rv[k] + eps);
+        shift[k] = (b.empty() ? 0.0 : b[k]) - rm[k] * scale[k];
+    }
+    Tensor y = detail::make_tensor(x.sizes(), x.dtype());
+    detail::dispatch_floating(x.dtype(), [&](auto zero) {
+        using T = decltype(zero);
+        kernels::channel_affine(n, c, s, x.data_ptr<T>(), scale.data(), shift.data(),
+                                y.data_ptr<T>());
+    });
+    return y;
+}
+
 // The statistics of one training-mode call, kept for the fused backward.
 struct BatchStats {
     std::vector<double> mean, invstd;
@@ -83,8 +107,13 @@ Tensor batch_norm_impl(const char* op, const Tensor& input, const Tensor& weight
         if (!running_mean.defined())
             detail::fail(op,
                          "evaluation mode (training = false) needs running_mean and running_var");
-        // y = (x - running_mean) / sqrt(running_var + eps) * w + b, from ops (rarely
-        // differentiated)
+        // y = (x - running_mean) / sqrt(running_var + eps) * w + b: from ops when a gradient is
+        // wanted (rare in eval mode), else one pass of x * scale + shift
+        const bool wants_grad =
+            GradMode::is_enabled() &&
+            (input.requires_grad() || (weight.defined() && weight.requires_grad()) ||
+             (bias.defined() && bias.requires_grad()));
+        if (!wants_grad) return eval_affine(input, weight, bias, running_mean, running_var, eps);
         Tensor y =
             (input - running_mean.reshape(shape)) / (running_var.reshape(shape) + eps).sqrt();
         if (weight.defined()) y = y * weight.reshape(shape);

@@ -76,6 +76,8 @@ TEST_SUITE("nn/conv") {
         CHECK_GRADIENTS(f, randn_f64({{2, 4, 7, 8}, {6, 2, 3, 2}, {6}}));
         auto same = [](const std::vector<Tensor>& v) { return conv2d(v[0], v[1], v[2], 1, 1); };
         CHECK_GRADIENTS(same, randn_f64({{3, 2, 5, 4}, {3, 2, 3, 3}, {3}}, 13));
+        // 272 output pixels: the columns keep one block per sample (the layout of larger images)
+        CHECK_GRADIENTS(same, randn_f64({{2, 2, 17, 16}, {2, 2, 3, 3}, {2}}, 14));
     }
 
     TEST_CASE(

@@ -82,7 +82,13 @@ TEST_SUITE("nn/normalization2d") {
         CHECK(bn->running_mean.allclose(mean * 0.2, 1e-5, 1e-5));
         CHECK(bn->num_batches_tracked.item<int64_t>() == 1);
         bn->eval();
-        const Tensor z = bn(x);
+        const Tensor z = bn(x);  // records a graph (the parameters require grad): made of ops
+    Tensor z_fused;
+    {
+        NoGradGuard no_grad;  // no graph: one fused pass
+        z_fused = bn(x);
+    }
+    CHECK(z_fused.allclose(z, 1e-5, 1e-6));
         const Tensor expected = (x - bn->running_mean.reshape({1, 3, 1, 1})) /
                                 (bn->running_var.reshape({1, 3, 1, 1}) + 1e-5).sqrt();
         CHECK(z.allclose(expected, 1e-5, 1e-5));
