@@ -69,11 +69,17 @@ void default_init(const Tensor& weight, const Tensor& bias) {
     }
 }
 
+// Registers weight [a, b, k...] and, with has_bias, bias [bias_size], drawn with PyTorch's
+// default init (a convolution's weight is [out, in / groups, k...], a transposed one's [in,
+// out / groups, k...]).
 template <size_t D>
-std::vector<int64_t> weight_shape(int64_t a, int64_t b, const ExpandingArray<D>& k) {
-    std::vector<int64_t> s{a, b};
-    for (size_t i = 0; i < D; ++i) s.push_back(k[i]);
-    return s;
+void make_parameters(Module& m, Tensor& weight, Tensor& bias, int64_t a, int64_t b,
+                     const ExpandingArray<D>& k, bool has_bias, int64_t bias_size) {
+    std::vector<int64_t> shape{a, b};
+    for (size_t i = 0; i < D; ++i) shape.push_back(k[i]);
+    weight = m.register_parameter("weight", empty(shape));
+    if (has_bias) bias = m.register_parameter("bias", empty({bias_size}));
+    default_init(weight, bias);
 }
 
 }  // namespace
@@ -99,12 +105,9 @@ void ConvNdImpl<D>::reset() {
     }
     if (options.padding_mode() == kConstant)
         fail(layer, "padding_mode must be kZeros, kReflect, kReplicate or kCircular");
-    weight = register_parameter(
-        "weight",
-        empty(weight_shape<D>(options.out_channels(), options.in_channels() / options.groups(),
-                              options.kernel_size())));
-    if (options.bias()) bias = register_parameter("bias", empty({options.out_channels()}));
-    reset_parameters();
+    make_parameters<D>(*this, weight, bias, options.out_channels(),
+                       options.in_channels() / options.groups(), options.kernel_size(),
+                       options.bias(), options.out_channels());
 }
 
 template <size_t D>
@@ -180,12 +183,9 @@ void ConvTransposeNdImpl<D>::reset() {
     if (options.padding_mode() != kZeros)
         fail(layer, std::string("only padding_mode kZeros is supported, got ") +
                         to_string(options.padding_mode()));
-    weight = register_parameter(
-        "weight",
-        empty(weight_shape<D>(options.in_channels(), options.out_channels() / options.groups(),
-                              options.kernel_size())));
-    if (options.bias()) bias = register_parameter("bias", empty({options.out_channels()}));
-    reset_parameters();
+    make_parameters<D>(*this, weight, bias, options.in_channels(),
+                       options.out_channels() / options.groups(), options.kernel_size(),
+                       options.bias(), options.out_channels());
 }
 
 template <size_t D>

@@ -83,12 +83,12 @@ TEST_SUITE("nn/normalization2d") {
         CHECK(bn->num_batches_tracked.item<int64_t>() == 1);
         bn->eval();
         const Tensor z = bn(x);  // records a graph (the parameters require grad): made of ops
-    Tensor z_fused;
-    {
-        NoGradGuard no_grad;  // no graph: one fused pass
-        z_fused = bn(x);
-    }
-    CHECK(z_fused.allclose(z, 1e-5, 1e-6));
+        Tensor z_fused;
+        {
+            NoGradGuard no_grad;  // no graph: one fused pass
+            z_fused = bn(x);
+        }
+        CHECK(z_fused.allclose(z, 1e-5, 1e-6));
         const Tensor expected = (x - bn->running_mean.reshape({1, 3, 1, 1})) /
                                 (bn->running_var.reshape({1, 3, 1, 1}) + 1e-5).sqrt();
         CHECK(z.allclose(expected, 1e-5, 1e-5));

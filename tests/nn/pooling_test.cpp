@@ -68,22 +68,23 @@ TEST_SUITE("nn/pooling") {
         CHECK_VALUES(ties.grad(), {1, 0});
     }
 
-    TEST_CASE("max_pool2d: a NaN wins its window (the last NaN), and a -0 / +0 tie keeps the first") {
-    const double nan = std::nan("");
-    // 2x2 windows (the row kernel) and a 3x3 window (the general loop), PyTorch's rule in both
-    auto x = make_f64({1, nan, 0, 0, 3, nan, 0.0, 0.0}, {1, 1, 2, 4});
-    auto [y, idx] = max_pool2d_with_indices(x, 2);
-    CHECK(std::isnan(y.to_vector<double>()[0]));
-    CHECK(idx.to_vector<int64_t>() == std::vector<int64_t>{5, 2});
-    auto z = make_f64({-0.0, 0.0, 0.0, 0.0}, {1, 1, 2, 2});
-    CHECK(std::signbit(max_pool2d(z, 2).item<double>()));
-    auto big = make_f64({1, 2, 3, nan, 5, 6, nan, 8, 9}, {1, 1, 3, 3});
-    auto [yb, ib] = max_pool2d_with_indices(big, 3);
-    CHECK(std::isnan(yb.item<double>()));
-    CHECK(ib.item<int64_t>() == 6);
-}
+    TEST_CASE(
+        "max_pool2d: a NaN wins its window (the last NaN), and a -0 / +0 tie keeps the first") {
+        const double nan = std::nan("");
+        // 2x2 windows (the row kernel) and a 3x3 window (the general loop), PyTorch's rule in both
+        auto x = make_f64({1, nan, 0, 0, 3, nan, 0.0, 0.0}, {1, 1, 2, 4});
+        auto [y, idx] = max_pool2d_with_indices(x, 2);
+        CHECK(std::isnan(y.to_vector<double>()[0]));
+        CHECK(idx.to_vector<int64_t>() == std::vector<int64_t>{5, 2});
+        auto z = make_f64({-0.0, 0.0, 0.0, 0.0}, {1, 1, 2, 2});
+        CHECK(std::signbit(max_pool2d(z, 2).item<double>()));
+        auto big = make_f64({1, 2, 3, nan, 5, 6, nan, 8, 9}, {1, 1, 3, 3});
+        auto [yb, ib] = max_pool2d_with_indices(big, 3);
+        CHECK(std::isnan(yb.item<double>()));
+        CHECK(ib.item<int64_t>() == 6);
+    }
 
-TEST_CASE("pooling: gradients match finite differences, to second order") {
+    TEST_CASE("pooling: gradients match finite differences, to second order") {
         auto maxp = [](const std::vector<Tensor>& v) {
             return max_pool2d(v[0], {3, 2}, {2, 1}, 1, {1, 2}, true);
         };
