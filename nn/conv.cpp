@@ -77,7 +77,7 @@ void make_parameters(Module& m, Tensor& weight, Tensor& bias, int64_t a, int64_t
                      const ExpandingArray<D>& k, bool has_bias, int64_t bias_size) {
     std::vector<int64_t> shape{a, b};
     for (size_t i = 0; i < D; ++i) shape.push_back(k[i]);
-    weight = m.register_parameter("weight", empty(shape));
+    weight = m.register_parameter("weight", tapegrad::empty(shape));
     if (has_bias) bias = m.register_parameter("bias", empty({bias_size}));
     default_init(weight, bias);
 }

@@ -8,28 +8,50 @@ namespace kernels {
 
 namespace {
 
+// Sum of p[0..n) in T with eight independent accumulators: a single running sum is one long
+// dependency chain (an add's latency per element), which the compiler may not reorder for
+// floating point; eight chains vectorise.
+template <class T>
+T run_sum(const T* p, int64_t n) {
+    T acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t j = 0;
+    for (; j + 8 <= n; j += 8)
+        for (int k = 0; k < 8; ++k) acc[k] += p[j + k];
+    for (; j < n; ++j) acc[0] += p[j];
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+// sum (p[j] - m)^2 and sum g[j] * (p[j] - m), likewise in eight chains.
+template <class T>
+T run_sq_centered(const T* p, T m, int64_t n) {
+    T acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t j = 0;
+    for (; j + 8 <= n; j += 8)
+        for (int k = 0; k < 8; ++k) acc[k] += (p[j + k] - m) * (p[j + k] - m);
+    for (; j < n; ++j) acc[0] += (p[j] - m) * (p[j] - m);
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+template <class T>
+T run_dot_centered(const T* g, const T* p, T m, int64_t n) {
+    T acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t j = 0;
+    for (; j + 8 <= n; j += 8)
+        for (int k = 0; k < 8; ++k) acc[k] += g[j + k] * (p[j + k] - m);
+    for (; j < n; ++j) acc[0] += g[j] * (p[j] - m);
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+// Runs of s values are summed in T (eight chains), the runs in double.
 template <class T>
 void channel_stats_impl(int64_t n, int64_t c, int64_t s, const T* x, double* mean, double* var) {
     const double count = static_cast<double>(n * s);
     for (int64_t k = 0; k < c; ++k) {
         double sum = 0;
-        for (int64_t i = 0; i < n; ++i) {
-            const T* p = x + (i * c + k) * s;
-            double part = 0;
-            for (int64_t j = 0; j < s; ++j) part += p[j];
-            sum += part;
-        }
+        for (int64_t i = 0; i < n; ++i) sum += run_sum(x + (i * c + k) * s, s);
         const double m = count > 0 ? sum / count : 0.0;
         double sq = 0;
-        for (int64_t i = 0; i < n; ++i) {
-            const T* p = x + (i * c + k) * s;
-            double part = 0;
-            for (int64_t j = 0; j < s; ++j) {
-                const double d = static_cast<double>(p[j]) - m;
-                part += d * d;
-            }
-            sq += part;
-        }
+        for (int64_t i = 0; i < n; ++i)
+            sq += run_sq_centered(x + (i * c + k) * s, static_cast<T>(m), s);
         mean[k] = m;
         var[k] = count > 0 ? sq / count : 0.0;
     }
@@ -39,12 +61,8 @@ template <class T>
 void channel_sum_impl(int64_t n, int64_t c, int64_t s, const T* x, T* out) {
     std::vector<double> acc(static_cast<size_t>(c), 0.0);
     for (int64_t i = 0; i < n; ++i) {
-        for (int64_t k = 0; k < c; ++k) {
-            const T* p = x + (i * c + k) * s;
-            T part = 0;  // a short run in T vectorises; the runs add up in double
-            for (int64_t j = 0; j < s; ++j) part += p[j];
-            acc[static_cast<size_t>(k)] += part;
-        }
+        for (int64_t k = 0; k < c; ++k)  // a run in T, the runs added up in double
+            acc[static_cast<size_t>(k)] += run_sum(x + (i * c + k) * s, s);
     }
     for (int64_t k = 0; k < c; ++k) out[k] = static_cast<T>(acc[static_cast<size_t>(k)]);
 }
@@ -73,13 +91,8 @@ void batch_norm_backward_impl(int64_t n, int64_t c, int64_t s, const T* x, const
         for (int64_t i = 0; i < n; ++i) {
             const T* px = x + (i * c + k) * s;
             const T* pg = g + (i * c + k) * s;
-            double a = 0, b = 0;
-            for (int64_t j = 0; j < s; ++j) {
-                a += pg[j];
-                b += static_cast<double>(pg[j]) * (static_cast<double>(px[j]) - m);
-            }
-            sum_g += a;
-            sum_gx += b;
+            sum_g += run_sum(pg, s);
+            sum_gx += run_dot_centered(pg, px, static_cast<T>(m), s);
         }
         const double is = invstd[k];
         const double sum_gxhat = sum_gx * is;

@@ -131,8 +131,8 @@ TEST_SUITE("nn/conv") {
         using kernels::ConvPath;
         auto run = [](ConvPath path, const ConvGeometry& g, const Tensor& x, const Tensor& w,
                       const Tensor& b, const Tensor& gy) {
-            Tensor y = empty({g.n, g.c_out, g.ho, g.wo}), dx = empty(x.sizes()),
-                   dw = empty(w.sizes());
+            Tensor y = empty({g.n, g.c_out, g.ho, g.wo}), dx = tapegrad::empty(x.sizes()),
+                   dw = tapegrad::empty(w.sizes());
             kernels::conv2d_forward(path, g, x.data_ptr<float>(), w.data_ptr<float>(),
                                     b.data_ptr<float>(), y.data_ptr<float>());
             kernels::conv2d_input_grad(path, g, gy.data_ptr<float>(), w.data_ptr<float>(), nullptr,
