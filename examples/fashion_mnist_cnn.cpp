@@ -20,8 +20,10 @@ void write_filters_svg(const tg::Tensor& weight, const std::string& path) {
     const int64_t n = weight.size(0), k = weight.size(2), cols = 8, cell = 6 * k + 4;
     const std::vector<float> w = weight.to_vector<float>();
     std::ofstream svg(path + ".tmp");
-    svg << "<svg xmlns='http://www.w3.org/2000/svg' width='" << cols * cell << "' height='"
-        << (n + cols - 1) / cols * cell << "' shape-rendering='crispEdges'>\n";
+    const int64_t width = cols * cell, height = (n + cols - 1) / cols * cell;
+    svg << "<svg xmlns='http://www.w3.org/2000/svg' width='" << 2 * width << "' height='"
+        << 2 * height << "' viewBox='0 0 " << width << " " << height
+        << "' shape-rendering='crispEdges'>\n<rect width='100%' height='100%' fill='white'/>\n";
     for (int64_t f = 0; f < n; ++f) {
         const auto first = w.begin() + f * k * k, last = first + k * k;
         const float lo = *std::min_element(first, last), hi = *std::max_element(first, last);
