@@ -4,15 +4,9 @@
 add_executable(bench_conv_tapegrad bench_conv_tapegrad.cpp)
 target_link_libraries(bench_conv_tapegrad PRIVATE tapegrad::tapegrad ZLIB::ZLIB)
 
-find_package(xtensor QUIET)
-if(xtensor_FOUND)
-  add_executable(conv_kernels conv_kernels.cpp)
-  target_link_libraries(conv_kernels PRIVATE tapegrad::tapegrad xtensor)
-  # the settings TOOLCHAIN.md gives for xtensor with xsimd
-  # (a function-style macro: CMake drops it from compile definitions, so pass it as an option)
-  target_compile_definitions(conv_kernels PRIVATE XTENSOR_USE_XSIMD)
-  target_compile_options(conv_kernels PRIVATE "-DXTENSOR_DEFAULT_ALLOCATOR(T)=std::allocator<T>")
-endif()
+# xtensor with the project's settings (XSIMD, std::allocator), as bench_kernels
+add_executable(conv_kernels conv_kernels.cpp)
+target_link_libraries(conv_kernels PRIVATE tapegrad::tapegrad tapegrad_xtensor)
 
 if(Torch_FOUND)
   add_executable(bench_conv_torch bench_conv_torch.cpp)

@@ -18,7 +18,8 @@
 #include <string>
 #include <utility>
 #include <vector>
-#include <xtensor/xadapt.hpp>
+#include "autograd/kernels/xt.hpp"  // xtensor with the library's settings
+
 #include <xtensor/xoperation.hpp>
 #include <xtensor/xview.hpp>
 
