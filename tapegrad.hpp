@@ -10,6 +10,7 @@
 #include "autograd/linalg.hpp"
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
+#include "autograd/ops_conv.hpp"
 #include "autograd/serialize.hpp"
 #include "autograd/tensor.hpp"
 #include "nn/nn.hpp"

@@ -136,6 +136,8 @@ if [ $QUICK = 0 ]; then
   done
 fi
 
+source "$ROOT/bench/conv_comparison.sh"  # W6, W7 when --parts names them (issue 17)
+
 # ---- 4. start-up: a 2x2 op and exit, whole process, default environment ---------------------
 if has startup; then
 echo "  startup ($N_START runs each, alternating)"

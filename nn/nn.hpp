@@ -2,6 +2,7 @@
 // tapegrad::nn: modules, layers, losses, initialisation, save and load.
 
 #include "nn/activation.hpp"
+#include "nn/cnn.hpp"
 #include "nn/dropout.hpp"
 #include "nn/embedding.hpp"
 #include "nn/functional.hpp"

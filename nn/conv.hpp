@@ -1,0 +1,188 @@
+#pragma once
+// Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, and their functional
+// forms F::conv1d, F::conv2d, F::conv_transpose1d, F::conv_transpose2d.
+
+#include <cstddef>
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <vector>
+
+#include "autograd/ops_conv.hpp"
+#include "autograd/tensor.hpp"
+#include "nn/arg.hpp"
+#include "nn/module.hpp"
+
+namespace tapegrad {
+namespace nn {
+
+/// Options of a D-dimensional convolution layer: `Conv2dOptions(3, 16, 3).stride(1).padding(1)
+/// .bias(false)`. Sizes take one number or one per dim; padding also takes kSame or kValid.
+template <size_t D>
+struct ConvOptions {
+    using padding_t = ConvPadding<D>;
+    using padding_mode_t = PaddingMode;
+    ConvOptions(int64_t in_channels, int64_t out_channels, ExpandingArray<D> kernel_size)
+        : in_channels_(in_channels), out_channels_(out_channels), kernel_size_(kernel_size) {}
+    TAPEGRAD_ARG(int64_t, in_channels);
+    TAPEGRAD_ARG(int64_t, out_channels);
+    TAPEGRAD_ARG(ExpandingArray<D>, kernel_size);
+    TAPEGRAD_ARG(ExpandingArray<D>, stride) = 1;
+    TAPEGRAD_ARG(ConvPadding<D>, padding) = 0;
+    TAPEGRAD_ARG(ExpandingArray<D>, dilation) = 1;
+    /// Input and output channels split into this many independent groups.
+    TAPEGRAD_ARG(int64_t, groups) = 1;
+    TAPEGRAD_ARG(bool, bias) = true;
+    /// kZeros, kReflect, kReplicate or kCircular.
+    TAPEGRAD_ARG(PaddingMode, padding_mode) = kZeros;
+};
+using Conv1dOptions = ConvOptions<1>;
+using Conv2dOptions = ConvOptions<2>;
+
+/// Options of a transposed convolution layer: `ConvTranspose2dOptions(16, 3, 4).stride(2)`.
+template <size_t D>
+struct ConvTransposeOptions {
+    using padding_mode_t = PaddingMode;
+    ConvTransposeOptions(int64_t in_channels, int64_t out_channels, ExpandingArray<D> kernel_size)
+        : in_channels_(in_channels), out_channels_(out_channels), kernel_size_(kernel_size) {}
+    TAPEGRAD_ARG(int64_t, in_channels);
+    TAPEGRAD_ARG(int64_t, out_channels);
+    TAPEGRAD_ARG(ExpandingArray<D>, kernel_size);
+    TAPEGRAD_ARG(ExpandingArray<D>, stride) = 1;
+    TAPEGRAD_ARG(ExpandingArray<D>, padding) = 0;
+    /// Extra size on one side of the output (smaller than the stride or the dilation).
+    TAPEGRAD_ARG(ExpandingArray<D>, output_padding) = 0;
+    TAPEGRAD_ARG(int64_t, groups) = 1;
+    TAPEGRAD_ARG(bool, bias) = true;
+    TAPEGRAD_ARG(ExpandingArray<D>, dilation) = 1;
+    /// Only kZeros, as in LibTorch.
+    TAPEGRAD_ARG(PaddingMode, padding_mode) = kZeros;
+};
+using ConvTranspose1dOptions = ConvTransposeOptions<1>;
+using ConvTranspose2dOptions = ConvTransposeOptions<2>;
+
+namespace detail {
+
+/// The shared body of Conv1d and Conv2d: weight [out, in / groups, k...], bias [out],
+/// initialised as PyTorch (Kaiming-uniform with a = sqrt(5); bias U(-1/sqrt(fan_in),
+/// 1/sqrt(fan_in)) with fan_in = in / groups * prod(k)).
+template <size_t D>
+class ConvNdImpl : public Module {
+public:
+    explicit ConvNdImpl(const ConvOptions<D>& options);
+    /// Re-creates weight and bias from the options and draws them again.
+    void reset();
+    void reset_parameters();
+    /// [N, in, *spatial] (or unbatched [in, *spatial]) -> [N, out, *spatial_out].
+    Tensor forward(const Tensor& input);
+    void pretty_print(std::ostream& stream) const override;
+
+    ConvOptions<D> options;
+    Tensor weight;
+    /// Undefined when options.bias() is false.
+    Tensor bias;
+
+protected:
+    bool describes_parameters() const override { return true; }
+};
+
+/// The shared body of ConvTranspose1d and ConvTranspose2d: weight [in, out / groups, k...].
+template <size_t D>
+class ConvTransposeNdImpl : public Module {
+public:
+    explicit ConvTransposeNdImpl(const ConvTransposeOptions<D>& options);
+    void reset();
+    void reset_parameters();
+    /// output_size (the spatial sizes, or with batch and channels) picks the output_padding
+    /// that gives that size, as LibTorch's forward(input, output_size).
+    Tensor forward(const Tensor& input,
+                   const std::optional<std::vector<int64_t>>& output_size = std::nullopt);
+    void pretty_print(std::ostream& stream) const override;
+
+    ConvTransposeOptions<D> options;
+    Tensor weight;
+    Tensor bias;
+
+protected:
+    bool describes_parameters() const override { return true; }
+};
+
+}  // namespace detail
+
+/// 1-d convolution over [N, C, L].
+class Conv1dImpl : public detail::ConvNdImpl<1> {
+public:
+    Conv1dImpl(int64_t in_channels, int64_t out_channels, ExpandingArray<1> kernel_size)
+        : Conv1dImpl(Conv1dOptions(in_channels, out_channels, kernel_size)) {}
+    explicit Conv1dImpl(const Conv1dOptions& options) : ConvNdImpl(options) {}
+};
+TAPEGRAD_MODULE(Conv1d);
+
+/// 2-d convolution over [N, C, H, W]: `nn::Conv2d(nn::Conv2dOptions(1, 32, 3).padding(1))`.
+class Conv2dImpl : public detail::ConvNdImpl<2> {
+public:
+    Conv2dImpl(int64_t in_channels, int64_t out_channels, ExpandingArray<2> kernel_size)
+        : Conv2dImpl(Conv2dOptions(in_channels, out_channels, kernel_size)) {}
+    explicit Conv2dImpl(const Conv2dOptions& options) : ConvNdImpl(options) {}
+};
+TAPEGRAD_MODULE(Conv2d);
+
+/// Transposed 1-d convolution.
+class ConvTranspose1dImpl : public detail::ConvTransposeNdImpl<1> {
+public:
+    ConvTranspose1dImpl(int64_t in_channels, int64_t out_channels, ExpandingArray<1> kernel_size)
+        : ConvTranspose1dImpl(ConvTranspose1dOptions(in_channels, out_channels, kernel_size)) {}
+    explicit ConvTranspose1dImpl(const ConvTranspose1dOptions& options)
+        : ConvTransposeNdImpl(options) {}
+};
+TAPEGRAD_MODULE(ConvTranspose1d);
+
+/// Transposed 2-d convolution (upsampling by a learned kernel).
+class ConvTranspose2dImpl : public detail::ConvTransposeNdImpl<2> {
+public:
+    ConvTranspose2dImpl(int64_t in_channels, int64_t out_channels, ExpandingArray<2> kernel_size)
+        : ConvTranspose2dImpl(ConvTranspose2dOptions(in_channels, out_channels, kernel_size)) {}
+    explicit ConvTranspose2dImpl(const ConvTranspose2dOptions& options)
+        : ConvTransposeNdImpl(options) {}
+};
+TAPEGRAD_MODULE(ConvTranspose2d);
+
+namespace functional {
+
+/// Options of F::conv1d / F::conv2d: `F::Conv2dFuncOptions().stride(2).padding(1)`.
+template <size_t D>
+struct ConvFuncOptions {
+    using padding_t = ConvPadding<D>;
+    TAPEGRAD_ARG(Tensor, bias) = Tensor();
+    TAPEGRAD_ARG(ExpandingArray<D>, stride) = 1;
+    TAPEGRAD_ARG(ConvPadding<D>, padding) = 0;
+    TAPEGRAD_ARG(ExpandingArray<D>, dilation) = 1;
+    TAPEGRAD_ARG(int64_t, groups) = 1;
+};
+using Conv1dFuncOptions = ConvFuncOptions<1>;
+using Conv2dFuncOptions = ConvFuncOptions<2>;
+
+/// Options of F::conv_transpose1d / F::conv_transpose2d.
+template <size_t D>
+struct ConvTransposeFuncOptions {
+    TAPEGRAD_ARG(Tensor, bias) = Tensor();
+    TAPEGRAD_ARG(ExpandingArray<D>, stride) = 1;
+    TAPEGRAD_ARG(ExpandingArray<D>, padding) = 0;
+    TAPEGRAD_ARG(ExpandingArray<D>, output_padding) = 0;
+    TAPEGRAD_ARG(int64_t, groups) = 1;
+    TAPEGRAD_ARG(ExpandingArray<D>, dilation) = 1;
+};
+using ConvTranspose1dFuncOptions = ConvTransposeFuncOptions<1>;
+using ConvTranspose2dFuncOptions = ConvTransposeFuncOptions<2>;
+
+Tensor conv1d(const Tensor& input, const Tensor& weight, const Conv1dFuncOptions& options = {});
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Conv2dFuncOptions& options = {});
+Tensor conv_transpose1d(const Tensor& input, const Tensor& weight,
+                        const ConvTranspose1dFuncOptions& options = {});
+Tensor conv_transpose2d(const Tensor& input, const Tensor& weight,
+                        const ConvTranspose2dFuncOptions& options = {});
+
+}  // namespace functional
+
+}  // namespace nn
+}  // namespace tapegrad
