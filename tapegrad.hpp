@@ -7,6 +7,7 @@
 #include "autograd/gradcheck.hpp"
 #include "autograd/grad_mode.hpp"
 #include "autograd/graph.hpp"
+#include "autograd/tape_html.hpp"
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
 #include "autograd/serialize.hpp"
