@@ -1,5 +1,6 @@
 #include "autograd/gradcheck.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -397,24 +398,34 @@ private:
                  " does (numeric gradient zero everywhere)";
         }
         if (!opt_.fast_mode && analytic_[worst_f][worst_k].size() <= 64) {
-            const std::string d = "d " + output_name_(o) + " / d input " + std::to_string(r.input);
-            m += "\n  numeric  " + d + ": " + block(numeric_[worst_f][worst_k], cols(worst_k)) +
-                 "\n  analytic " + d + ": " + block(analytic_[worst_f][worst_k], cols(worst_k));
+            m += "\n  numeric Jacobian d " + output_name_(o) + " / d input " +
+                 std::to_string(r.input) + " (a row per output element):\n" +
+                 block(numeric_[worst_f][worst_k], cols(worst_k)) + "\n  analytic Jacobian:\n" +
+                 block(analytic_[worst_f][worst_k], cols(worst_k));
         }
         r.message = std::move(m);
     }
 
-    // "[[1, 0], [0, 1]]": a Jacobian block, rows are output elements, columns input elements.
+    // A Jacobian block, one row per output element and one column per input element, the
+    // columns aligned:
+    //     [[1, 0],
+    //      [0, 1]]
     static std::string block(const std::vector<double>& v, int64_t cols) {
-        std::string s = "[";
-        for (size_t e = 0; e < v.size(); ++e) {
-            const bool row_start = static_cast<int64_t>(e) % cols == 0;
-            s += row_start ? (e ? "], [" : "[") : ", ";
+        std::vector<std::string> cells;
+        size_t width = 1;
+        for (double x : v) {
             char buf[32];
-            std::snprintf(buf, sizeof buf, "%.6g", v[e]);
-            s += buf;
+            std::snprintf(buf, sizeof buf, "%.6g", x);
+            cells.push_back(buf);
+            width = std::max(width, cells.back().size());
         }
-        return s + (v.empty() ? "]" : "]]");
+        std::string s = "    [";
+        for (size_t e = 0; e < cells.size(); ++e) {
+            const bool row_start = static_cast<int64_t>(e) % cols == 0;
+            s += row_start ? (e ? "],\n     [" : "[") : ", ";
+            s += std::string(width - cells[e].size(), ' ') + cells[e];
+        }
+        return s + (cells.empty() ? "]" : "]]");
     }
 
     // Zero output gradients, for all outputs at once and for each alone, give zero inputs'
