@@ -33,7 +33,11 @@ struct SoftplusWrong : tapegrad::autograd::Function<SoftplusWrong> {
 };
 }  // namespace
 
-Tensor softplus(const Tensor& x) { return Softplus::apply(x); }
-Tensor softplus_wrong(const Tensor& x) { return SoftplusWrong::apply(x); }
+Tensor softplus(const Tensor& x) {
+    return Softplus::apply(x);
+}
+Tensor softplus_wrong(const Tensor& x) {
+    return SoftplusWrong::apply(x);
+}
 
 }  // namespace my_ops

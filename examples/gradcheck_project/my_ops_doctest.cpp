@@ -2,17 +2,10 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <autograd/gradcheck_doctest.hpp>
 
-#include "my_ops.hpp"
+#include "test_input.hpp"
 
-namespace tg = tapegrad;
-using In = const std::vector<tg::Tensor>&;
-
-namespace {
-tg::Tensor input() {
-    tg::manual_seed(0);  // gradient checks need float64 inputs that require grad
-    return tg::randn({2, 3}, tg::TensorOptions().dtype(tg::kFloat64).requires_grad(true));
-}
-}  // namespace
+using my_ops::input;
+using In = const std::vector<tapegrad::Tensor>&;
 
 TEST_CASE("softplus: gradients match finite differences") {
     auto f = [](In in) { return my_ops::softplus(in[0]); };

@@ -1,23 +1,16 @@
 // GoogleTest cases for my_ops, with tapegrad's gradient-check assertions.
 #include <autograd/gradcheck_gtest.hpp>
 
-#include "my_ops.hpp"
+#include "test_input.hpp"
 
-namespace tg = tapegrad;
-using In = const std::vector<tg::Tensor>&;
-
-namespace {
-tg::Tensor input() {
-    tg::manual_seed(0);  // gradient checks need float64 inputs that require grad
-    return tg::randn({2, 3}, tg::TensorOptions().dtype(tg::kFloat64).requires_grad(true));
-}
-}  // namespace
+using my_ops::input;
+using In = const std::vector<tapegrad::Tensor>&;
 
 TEST(Softplus, GradientsMatchFiniteDifferences) {
     auto f = [](In in) { return my_ops::softplus(in[0]); };
     EXPECT_GRADCHECK(f, {input()});
     EXPECT_GRADGRADCHECK(f, {input()});  // the backward is differentiable too
-    tg::autograd::GradcheckOptions fast;
+    tapegrad::autograd::GradcheckOptions fast;
     fast.fast_mode = true;  // one backward instead of one per output element
     EXPECT_GRADCHECK(f, {input()}, fast);
 }
