@@ -146,8 +146,8 @@ private:
 };
 
 // The leaf an edge ends in, as a tensor (undefined when the input needs no gradient). Edge and
-// Node hold leaves and retain_grad() results as TensorImpl handles; these two functions are the
-// only places here that see one.
+// Node hold leaves and retain_grad() results as TensorImpl handles: these two functions turn
+// them into tensors, and Observer only moves them aside and back.
 Tensor leaf_of(const Edge& e) {
     std::shared_ptr<TensorImpl> leaf = e.fn ? nullptr : e.leaf.lock();
     return leaf ? Tensor(std::move(leaf)) : Tensor();
@@ -166,7 +166,8 @@ void write_atomically(const std::string& path, const std::string& text) {
         f.close();
         if (!f) {
             std::remove(tmp.c_str());
-            throw std::runtime_error("write_html: cannot write '" + tmp + "'");
+            throw std::runtime_error("write_html: cannot write '" + path + "' (through '" + tmp +
+                                     "')");
         }
     }
     if (std::rename(tmp.c_str(), path.c_str()) != 0) {

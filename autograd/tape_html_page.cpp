@@ -373,6 +373,7 @@ function go(j) {
   render();
 }
 document.getElementById("title").textContent = TAPE.title;
+document.title = TAPE.title;
 document.getElementById("first").addEventListener("click", () => go(0));
 document.getElementById("prev").addEventListener("click", () => go(current - 1));
 document.getElementById("next").addEventListener("click", () => go(current + 1));
