@@ -123,17 +123,17 @@ public:
     Observer(const std::vector<std::shared_ptr<Node>>& nodes, std::vector<Tensor>& grad_out)
         : nodes_(nodes) {
         for (size_t i = 0; i < nodes.size(); ++i) {
-            nodes[i]->pre_hooks.push_back([&grad_out, i](const Tensor& g) {
+            handles_.push_back(nodes[i]->pre_hooks.add([&grad_out, i](const Tensor& g) {
                 grad_out[i] = g.detach();
                 return Tensor();
-            });
+            }));
             retained_.push_back(nodes[i]->retained);
             nodes[i]->retained.reset();
         }
     }
     ~Observer() {
         for (size_t i = 0; i < nodes_.size(); ++i) {
-            nodes_[i]->pre_hooks.pop_back();
+            nodes_[i]->pre_hooks.remove(handles_[i]);
             nodes_[i]->retained = retained_[i];
         }
     }
@@ -142,6 +142,7 @@ public:
 
 private:
     const std::vector<std::shared_ptr<Node>>& nodes_;
+    std::vector<unsigned> handles_;
     std::vector<std::weak_ptr<TensorImpl>> retained_;
 };
 
@@ -150,12 +151,12 @@ private:
 // them into tensors, and Observer only moves them aside and back.
 Tensor leaf_of(const Edge& e) {
     std::shared_ptr<TensorImpl> leaf = e.fn ? nullptr : e.leaf.lock();
-    return leaf ? Tensor(std::move(leaf)) : Tensor();
+    return leaf ? tapegrad::detail::wrap(std::move(leaf)) : Tensor();
 }
 
 Tensor retained_of(const Node& n) {
     std::shared_ptr<TensorImpl> kept = n.retained.lock();
-    return kept ? Tensor(std::move(kept)) : Tensor();
+    return kept ? tapegrad::detail::wrap(std::move(kept)) : Tensor();
 }
 
 void write_atomically(const std::string& path, const std::string& text) {

@@ -272,6 +272,17 @@ TEST_SUITE("gradcheck") {
         CHECK_GRADCHECK(f, {randn({4, 3}, f64()), w});
     }
 
+    TEST_CASE("gradcheck: a strided view as input is perturbed in place and restored") {
+        // x is a transposed view of base's storage: every write must go through its strides
+        Tensor base = make_f64({1, 2, 3, 4, 5, 6}, {3, 2});
+        Tensor x = base.t();
+        x.requires_grad_();
+        REQUIRE_FALSE(x.is_contiguous());
+        auto f = [](In in) { return matmul(in[0], in[1]).sin(); };
+        CHECK_GRADCHECK(f, {x, make_f64({0.5, -1, 2, 0.25, 1, -0.5}, {3, 2}, true)});
+        CHECK_VALUES(base, {1, 2, 3, 4, 5, 6});
+    }
+
     TEST_CASE("gradcheck: check_undefined_grad catches a backward that mishandles zero gradients") {
         manual_seed(71);
         Tensor x = randn({3}, f64());
