@@ -6,9 +6,11 @@
 #             doctest-dev zlib1g-dev
 #   pictures: gnuplot-nox (History::plot's training curves) and graphviz (dot, which draws
 #             the autograd graph: autograd::render, the inspect_graph example)
+#   consumer test: libgtest-dev (the GoogleTest gradcheck assertions in
+#             examples/gradcheck_project) and pkg-config (building through tapegrad.pc)
 set -euo pipefail
 packages=(cmake ninja-build g++ libxtensor-dev libxsimd-dev libxtensor-blas-dev libopenblas-dev
-          doctest-dev zlib1g-dev gnuplot-nox graphviz "$@")
+          doctest-dev zlib1g-dev gnuplot-nox graphviz libgtest-dev pkg-config "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -10,7 +10,8 @@ namespace tapegrad {
 namespace train {
 
 /// Draws `epoch 3/10 [=========>     ] 600/938 ETA 2.1s loss 0.3412 acc 0.8765` on a
-/// terminal, redrawing with '\r' at most ten times a second. Does nothing unless `enabled`.
+/// terminal, redrawing it in place (a carriage return) at most ten times a second. Does
+/// nothing unless `enabled`.
 class ProgressBar {
   public:
     /// `stream` is where the bar goes; fit() passes stderr, and enables the bar only when

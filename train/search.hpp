@@ -129,7 +129,7 @@ struct SearchResult {
     const Trial& best() const;
     /// The table as text: rank, trial, each parameter, the score, seconds.
     std::string to_string() const;
-    /// Writes that table as CSV (rank,trial,<names>,<monitor>,seconds), best first, atomically;
+    /// Writes that table as CSV (`rank,trial,<names>,<monitor>,seconds`), best first, atomically;
     /// throws std::runtime_error naming the path on failure.
     void write_csv(const std::string& path) const;
     /// Draws the score against each hyperparameter (one panel each, the best trial in red)
