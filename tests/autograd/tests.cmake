@@ -11,4 +11,5 @@ tapegrad_test_suite(autograd
   autograd/random_test.cpp
   autograd/engine_test.cpp
   autograd/gradcheck_test.cpp
+  autograd/platform_test.cpp
 )
