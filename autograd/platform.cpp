@@ -196,22 +196,30 @@ bool is_executable_file(const std::string& path) {
 
 }  // namespace
 
+void UniqueFd::reset(int fd) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+}
+
 AtomicFile::AtomicFile(std::string who, std::string path)
     : who_(std::move(who)), path_(std::move(path)) {
     std::tie(dir_, name_) = split_path(path_);
     if (name_.empty() || name_ == "." || name_ == "..") {
         throw std::runtime_error(who_ + ": '" + path_ + "' does not name a file");
     }
-    dir_fd_ = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd_ < 0) fail("cannot open the directory of", path_, errno);
-    remove_stale_in(dir_fd_, name_);
+    dir_fd_.reset(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dir_fd_.get() < 0) {
+        const int err = errno;
+        fail("cannot open the directory of", path_, err);
+    }
+    remove_stale_in(dir_fd_.get(), name_);
     const std::string prefix = name_ + ".tmp." + std::to_string(::getpid()) + ".";
-    for (int attempt = 0; fd_ < 0; ++attempt) {
+    for (int attempt = 0; fd_.get() < 0; ++attempt) {
         tmp_name_ = prefix + random_letters();
         tmp_path_ = join_path(dir_, tmp_name_);
-        fd_ = ::openat(dir_fd_, tmp_name_.c_str(),
-                       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-        if (fd_ < 0 && (errno != EEXIST || attempt == 100)) {
+        fd_.reset(::openat(dir_fd_.get(), tmp_name_.c_str(),
+                           O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666));
+        if (fd_.get() < 0 && (errno != EEXIST || attempt == 100)) {
             const int err = errno;
             tmp_name_.clear();  // not ours: nothing to remove
             fail("cannot create the temporary file '" + tmp_path_ + "' for", path_, err);
@@ -221,30 +229,27 @@ AtomicFile::AtomicFile(std::string who, std::string path)
 }
 
 AtomicFile::~AtomicFile() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!tmp_name_.empty()) ::unlinkat(dir_fd_, tmp_name_.c_str(), 0);
-    if (dir_fd_ >= 0) ::close(dir_fd_);
+    fd_.reset();
+    if (!tmp_name_.empty()) ::unlinkat(dir_fd_.get(), tmp_name_.c_str(), 0);
 }
 
 void AtomicFile::fail(const std::string& what, const std::string& path, int err) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-    if (!tmp_name_.empty()) ::unlinkat(dir_fd_, tmp_name_.c_str(), 0);
+    fd_.reset();
+    if (!tmp_name_.empty()) ::unlinkat(dir_fd_.get(), tmp_name_.c_str(), 0);
     tmp_name_.clear();
-    if (dir_fd_ >= 0) ::close(dir_fd_);
-    dir_fd_ = -1;
+    dir_fd_.reset();
     throw std::runtime_error(who_ + ": " + what + " '" + path + "': " + errno_text(err));
 }
 
 void AtomicFile::flush_buffer() {
     int err = 0;
-    write_all(fd_, buffer_.data(), buffer_.size(), &err);
+    write_all(fd_.get(), buffer_.data(), buffer_.size(), &err);
     buffer_.clear();
     if (err != 0) fail("cannot write", tmp_path_, err);
 }
 
 void AtomicFile::write(const void* data, size_t n) {
-    if (fd_ < 0)
+    if (fd_.get() < 0)
         throw std::logic_error(who_ + ": write to '" + path_ + "' after commit or failure");
     const char* p = static_cast<const char*>(data);
     if (buffer_.size() + n <= kBufferBytes) {
@@ -257,25 +262,27 @@ void AtomicFile::write(const void* data, size_t n) {
         return;
     }
     int err = 0;
-    write_all(fd_, p, n, &err);
+    write_all(fd_.get(), p, n, &err);
     if (err != 0) fail("cannot write", tmp_path_, err);
 }
 
 void AtomicFile::commit() {
-    if (fd_ < 0)
+    if (fd_.get() < 0)
         throw std::logic_error(who_ + ": commit of '" + path_ + "' after commit or failure");
     flush_buffer();
-    if (::fsync(fd_) != 0) fail("cannot flush to disk", tmp_path_, errno);
-    const int fd = fd_;
-    fd_ = -1;
-    if (::close(fd) != 0) fail("cannot close", tmp_path_, errno);
-    if (::renameat(dir_fd_, tmp_name_.c_str(), dir_fd_, name_.c_str()) != 0) {
-        fail("cannot rename '" + tmp_path_ + "' to", path_, errno);
-    }
+    // each call's errno is kept at once: building a message may allocate, which may set errno
+    int err = ::fsync(fd_.get()) != 0 ? errno : 0;
+    if (err != 0) fail("cannot flush to disk", tmp_path_, err);
+    err = ::close(fd_.release()) != 0 ? errno : 0;
+    if (err != 0) fail("cannot close", tmp_path_, err);
+    err =
+        ::renameat(dir_fd_.get(), tmp_name_.c_str(), dir_fd_.get(), name_.c_str()) != 0 ? errno : 0;
+    if (err != 0) fail("cannot rename '" + tmp_path_ + "' to", path_, err);
     tmp_name_.clear();  // the temporary is the target now
     // Make the rename itself durable. Some file systems cannot sync a directory (EINVAL).
-    if (::fsync(dir_fd_) != 0 && errno != EINVAL && errno != ENOTSUP) {
-        fail("cannot flush the directory entry of", path_, errno);
+    err = ::fsync(dir_fd_.get()) != 0 ? errno : 0;
+    if (err != 0 && err != EINVAL && err != ENOTSUP) {
+        fail("cannot flush the directory entry of", path_, err);
     }
 }
 
@@ -288,24 +295,21 @@ void write_file_atomically(const std::string& who, const std::string& path,
 
 size_t remove_stale_temporaries(const std::string& path) {
     const auto [dir, name] = split_path(path);
-    const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd < 0) return 0;
-    const size_t removed = name.empty() ? 0 : remove_stale_in(dir_fd, name);
-    ::close(dir_fd);
-    return removed;
+    const UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    return dir_fd.get() < 0 || name.empty() ? 0 : remove_stale_in(dir_fd.get(), name);
 }
 
 InputFile::InputFile(std::string who, std::string path)
     : who_(std::move(who)), path_(std::move(path)) {
     // O_NONBLOCK: opening a FIFO must not wait for a writer before it can be refused
-    fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd_ < 0) {
-        throw std::runtime_error(who_ + ": cannot open '" + path_ + "': " + errno_text(errno));
+    fd_.reset(::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    if (fd_.get() < 0) {
+        const int err = errno;
+        throw std::runtime_error(who_ + ": cannot open '" + path_ + "': " + errno_text(err));
     }
     struct stat st;
-    if (::fstat(fd_, &st) != 0) {
+    if (::fstat(fd_.get(), &st) != 0) {
         const int err = errno;
-        ::close(fd_);
         throw std::runtime_error(who_ + ": cannot inspect '" + path_ + "': " + errno_text(err));
     }
     if (!S_ISREG(st.st_mode)) {
@@ -315,24 +319,20 @@ InputFile::InputFile(std::string who, std::string path)
                            : S_ISFIFO(st.st_mode) ? "a FIFO"
                            : S_ISSOCK(st.st_mode) ? "a socket"
                                                   : "not a file";
-        ::close(fd_);
         throw std::runtime_error(who_ + ": '" + path_ + "' is not a regular file (it is " + kind +
                                  ")");
     }
-    ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) & ~O_NONBLOCK);
+    ::fcntl(fd_.get(), F_SETFL, ::fcntl(fd_.get(), F_GETFL) & ~O_NONBLOCK);
     size_ = static_cast<uint64_t>(st.st_size);
-}
-
-InputFile::~InputFile() {
-    if (fd_ >= 0) ::close(fd_);
 }
 
 size_t InputFile::read_some(void* data, size_t n) {
     for (;;) {
-        const ssize_t r = ::read(fd_, data, n);
+        const ssize_t r = ::read(fd_.get(), data, n);
         if (r >= 0) return static_cast<size_t>(r);
-        if (errno != EINTR) {
-            throw std::runtime_error(who_ + ": cannot read '" + path_ + "': " + errno_text(errno));
+        const int err = errno;
+        if (err != EINTR) {
+            throw std::runtime_error(who_ + ": cannot read '" + path_ + "': " + errno_text(err));
         }
     }
 }
@@ -364,22 +364,20 @@ std::string run_program(const std::string& who, const std::vector<std::string>& 
     }
     // The child's three standard streams are unnamed files: no pipe to deadlock on, no
     // SIGPIPE when the program stops reading early.
-    struct Fd {
-        int fd;
-        ~Fd() { ::close(fd); }
-    } in{scratch_file(who)}, out{scratch_file(who)}, err{scratch_file(who)};
+    const UniqueFd in(scratch_file(who)), out(scratch_file(who)), err(scratch_file(who));
     int werr = 0;
-    write_all(in.fd, input.data(), input.size(), &werr);
-    if (werr != 0 || ::lseek(in.fd, 0, SEEK_SET) != 0) {
+    write_all(in.get(), input.data(), input.size(), &werr);
+    if (werr == 0 && ::lseek(in.get(), 0, SEEK_SET) != 0) werr = errno;
+    if (werr != 0) {
         throw std::runtime_error(who + ": cannot write the input of '" + program +
-                                 "': " + errno_text(werr ? werr : errno));
+                                 "': " + errno_text(werr));
     }
     posix_spawn_file_actions_t actions;
     posix_spawnattr_t attr;
     ::posix_spawn_file_actions_init(&actions);
-    ::posix_spawn_file_actions_adddup2(&actions, in.fd, 0);
-    ::posix_spawn_file_actions_adddup2(&actions, out.fd, 1);
-    ::posix_spawn_file_actions_adddup2(&actions, err.fd, 2);
+    ::posix_spawn_file_actions_adddup2(&actions, in.get(), 0);
+    ::posix_spawn_file_actions_adddup2(&actions, out.get(), 1);
+    ::posix_spawn_file_actions_adddup2(&actions, err.get(), 2);
     // the child starts with default signal handling, whatever this process ignores or blocks
     ::posix_spawnattr_init(&attr);
     sigset_t none, all;
@@ -400,12 +398,13 @@ std::string run_program(const std::string& who, const std::vector<std::string>& 
     }
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) {
+        const int err = errno;
+        if (err != EINTR) {
             throw std::runtime_error(who + ": cannot wait for '" + program +
-                                     "': " + errno_text(errno));
+                                     "': " + errno_text(err));
         }
     }
-    const std::string errors = tail_of(read_whole(err.fd));
+    const std::string errors = tail_of(read_whole(err.get()));
     const std::string said = errors.empty() ? "" : "; it said: " + errors;
     if (WIFSIGNALED(status)) {
         throw std::runtime_error(who + ": '" + program + "' was killed by signal " +
@@ -416,7 +415,7 @@ std::string run_program(const std::string& who, const std::vector<std::string>& 
         throw std::runtime_error(who + ": '" + program + "' failed with exit status " +
                                  std::to_string(WEXITSTATUS(status)) + said);
     }
-    return read_whole(out.fd);
+    return read_whole(out.get());
 }
 
 std::string demangle(const char* mangled) {

@@ -13,6 +13,30 @@
 namespace tapegrad {
 namespace detail {
 
+/// An open file descriptor, closed when it goes; moves, never copies.
+class UniqueFd {
+public:
+    explicit UniqueFd(int fd = -1) : fd_(fd) {}
+    ~UniqueFd() { reset(); }
+    UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
+    UniqueFd& operator=(UniqueFd&& other) noexcept {
+        reset(other.release());
+        return *this;
+    }
+    int get() const { return fd_; }
+    /// Gives up ownership: the caller closes the descriptor.
+    int release() {
+        const int fd = fd_;
+        fd_ = -1;
+        return fd;
+    }
+    /// Closes the descriptor held, if any, and holds `fd`.
+    void reset(int fd = -1);
+
+private:
+    int fd_;
+};
+
 /// A file written whole or not at all. The constructor creates a temporary beside `path`,
 /// named "<name>.tmp.<pid>.<8 random letters or digits>", with O_CREAT|O_EXCL|O_NOFOLLOW and
 /// mode 0666 less the umask (what a plain create would give), so nothing planted at any name
@@ -25,8 +49,6 @@ class AtomicFile {
 public:
     AtomicFile(std::string who, std::string path);
     ~AtomicFile();
-    AtomicFile(const AtomicFile&) = delete;
-    AtomicFile& operator=(const AtomicFile&) = delete;
 
     /// Appends `n` bytes (buffered).
     void write(const void* data, size_t n);
@@ -40,8 +62,7 @@ private:
     [[noreturn]] void fail(const std::string& what, const std::string& path, int err);
 
     std::string who_, path_, dir_, name_, tmp_name_, tmp_path_;
-    int dir_fd_ = -1;
-    int fd_ = -1;
+    UniqueFd dir_fd_, fd_;
     std::vector<char> buffer_;
 };
 
@@ -63,9 +84,6 @@ size_t remove_stale_temporaries(const std::string& path);
 class InputFile {
 public:
     InputFile(std::string who, std::string path);
-    ~InputFile();
-    InputFile(const InputFile&) = delete;
-    InputFile& operator=(const InputFile&) = delete;
 
     /// The file's size when it was opened.
     uint64_t size() const { return size_; }
@@ -75,7 +93,7 @@ public:
 
 private:
     std::string who_, path_;
-    int fd_ = -1;
+    UniqueFd fd_;
     uint64_t size_ = 0;
 };
 

@@ -110,13 +110,14 @@ private:
     uLong crc_ = crc32_z(0, nullptr, 0);
 };
 
-// Reads an archive's fields in order through a 1 MiB buffer, keeping the running CRC. Every
-// read first checks that the content (the file less its 4 checksum bytes) still holds it, so
+// Reads an archive's fields in order through a buffer of at most 1 MiB, keeping the running CRC.
+// Every read first checks that the content (the file less its 4 checksum bytes) still holds it, so
 // a size claimed by a corrupt header is refused before anything is allocated for it.
 class Reader {
 public:
+    // The buffer is no larger than the file: a small checkpoint does not pay for 1 MiB.
     Reader(detail::InputFile& file, uint64_t content_bytes)
-        : file_(file), end_(content_bytes), buf_(kChunkBytes) {}
+        : file_(file), end_(content_bytes), buf_(std::min<uint64_t>(kChunkBytes, file.size())) {}
 
     // Throws the truncation error unless `n` more content bytes remain.
     void need(uint64_t n, const std::string& what) const {
