@@ -44,7 +44,7 @@ train::History two_epochs() {
 // Every name an earlier version of tapegrad wrote a temporary under for a target `path`.
 std::vector<std::string> old_temporary_names(const std::string& path) {
     const std::string pid = std::to_string(::getpid());
-    return {path + ".tmp." + pid, path + ".tmp", path + ".tmp.dot", path + ".tmp.svg",
+    return {path + ".tmp." + pid,      path + ".tmp",          path + ".tmp.dot", path + ".tmp.svg",
             path + ".data.tmp." + pid, path + ".gp.tmp." + pid};
 }
 
@@ -72,7 +72,7 @@ void check_planted_links(const std::string& what, const std::string& path,
 
 // A barrier for a fixed number of threads, reusable round after round.
 class Barrier {
-  public:
+public:
     explicit Barrier(int n) : n_(n) {}
     void wait() {
         std::unique_lock<std::mutex> lock(m_);
@@ -86,7 +86,7 @@ class Barrier {
         }
     }
 
-  private:
+private:
     std::mutex m_;
     std::condition_variable cv_;
     int n_, waiting_ = 0;
@@ -103,8 +103,9 @@ TEST_SUITE("reliability/files") {
                             [&] { save(model, dir.file("model.pt")); });
         check_planted_links("save(tensor)", dir.file("t.pt"),
                             [&] { save(ones({3}), dir.file("t.pt")); });
-        check_planted_links("write_archive", dir.file("a.bin"),
-                            [&] { write_archive(dir.file("a.bin"), {{"w", ones({2})}}); });
+        check_planted_links("write_archive", dir.file("a.bin"), [&] {
+            write_archive(dir.file("a.bin"), {{"w", ones({2})}});
+        });
         optim::SGD sgd(model->parameters(), optim::SGDOptions(0.1).momentum(0.9));
         check_planted_links("save(optimizer)", dir.file("opt.pt"),
                             [&] { tapegrad::save(sgd, dir.file("opt.pt")); });
@@ -162,7 +163,8 @@ TEST_SUITE("reliability/files") {
                 else if (first_bad.empty())
                     first_bad = "round " + std::to_string(round) + ": neither thread's tensor";
             } catch (const std::exception& e) {
-                if (first_bad.empty()) first_bad = "round " + std::to_string(round) + ": " + e.what();
+                if (first_bad.empty())
+                    first_bad = "round " + std::to_string(round) + ": " + e.what();
             }
         }
         a.join();
@@ -215,9 +217,9 @@ TEST_SUITE("reliability/files") {
                                  .c_str(),
                              std::runtime_error);
         // a valid header whose one tensor claims 2^40 float32 elements (4 TiB)
-        tapegrad_test::Bytes head = {'T', 'A', 'P', 'E', 'G', 'R', 'A', 'D', 1, 0, 0, 0,
-                                     1,   0,   0,   0,   0,   0,   0,   0,   //
-                                     1,   0,   0,   0,   'w',                // name "w"
+        tapegrad_test::Bytes head = {'T', 'A', 'P', 'E', 'G', 'R', 'A', 'D', 1, 0,
+                                     0,   0,   1,   0,   0,   0,   0,   0,   0, 0,  //
+                                     1,   0,   0,   0,   'w',                       // name "w"
                                      0,   1,   0,   0,   0,                  // float32, rank 1
                                      0,   0,   0,   0,   0,   1,   0,   0};  // 2^40
         REQUIRE(make(head));
