@@ -7,10 +7,11 @@
 //   then, count times, one record:
 //           4           name length: u32, in bytes
 //           n           name: UTF-8, no terminator (e.g. "fc1.weight")
-//           1           dtype: u8, 0 = float32, 1 = float64, 2 = int64
+//           1           dtype: u8, 0 = float32, 1 = float64, 2 = int64, 3 = int32,
+//                       4 = int16, 5 = int8, 6 = uint8, 7 = bool (one byte, 0 or 1)
 //           4           ndim: u32 (0 for a scalar)
 //           8 * ndim    sizes: i64 each
-//           numel * es  data: row-major elements, es = 4 (float32) or 8 (float64, int64)
+//           numel * es  data: row-major elements of element_size(dtype) bytes each
 //   end-4   4           checksum: u32, CRC-32 (zlib's crc32) of every byte before it
 //
 // Writes go through detail::AtomicFile (autograd/platform.hpp): a fresh temporary beside
@@ -58,15 +59,16 @@ void to_little_endian(unsigned char* buf, size_t bytes, size_t width) {
     }
 }
 
+// The dtype of each code, in code order (0, 1 and 2 were the first version's only ones).
+constexpr ScalarType kDtypes[] = {kFloat32, kFloat64, kInt64, kInt32, kInt16, kInt8, kUInt8, kBool};
+constexpr uint8_t kDtypeCount = sizeof kDtypes / sizeof kDtypes[0];
+
 uint8_t dtype_code(ScalarType t) {
-    switch (t) {
-        case kFloat32:
-            return 0;
-        case kFloat64:
-            return 1;
-        default:
-            return 2;
+    for (uint8_t code = 0; code < kDtypeCount; ++code) {
+        if (kDtypes[code] == t) return code;
     }
+    throw std::logic_error(std::string("write_archive: dtype ") + to_string(t) +
+                           " has no archive code");
 }
 
 // Appends to an AtomicFile, keeping the running CRC.
@@ -268,8 +270,10 @@ NamedTensors read_archive(const std::string& path) {
         std::string name = r.text(name_len, "the name of " + which);
         const std::string label = "tensor '" + name + "'";
         const uint8_t code = r.number<uint8_t>("the dtype of " + label);
-        if (code > 2) corrupt(path, label + " has unknown dtype code " + std::to_string(code));
-        const ScalarType dtype = code == 0 ? kFloat32 : code == 1 ? kFloat64 : kInt64;
+        if (code >= kDtypeCount) {
+            corrupt(path, label + " has unknown dtype code " + std::to_string(code));
+        }
+        const ScalarType dtype = kDtypes[code];
         const uint32_t ndim = r.number<uint32_t>("the rank of " + label);
         if (ndim > kMaxDims) {
             corrupt(path, label + " claims " + std::to_string(ndim) + " dimensions");
@@ -299,6 +303,14 @@ NamedTensors read_archive(const std::string& path) {
         Tensor t = empty(sizes, dtype);
         r.read(t.raw_data(), nbytes, "the data of " + label);
         to_little_endian(static_cast<unsigned char*>(t.raw_data()), nbytes, width);
+        if (dtype == kBool) {  // any byte but 0 and 1 is not a bool: reading it would be undefined
+            const auto* b = static_cast<const unsigned char*>(t.raw_data());
+            const auto bad = std::find_if(b, b + nbytes, [](unsigned char v) { return v > 1; });
+            if (bad != b + nbytes) {
+                corrupt(path, label + " is bool but element " + std::to_string(bad - b) +
+                                  " is the byte " + std::to_string(*bad));
+            }
+        }
         out.emplace_back(std::move(name), std::move(t));
     }
     if (r.remaining() != 0) {

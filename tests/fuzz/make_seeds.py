@@ -50,7 +50,8 @@ put("csv", "bad_header_only", "a,b\n")
 
 
 def archive(tensors, version=1, fix_crc=True):
-    codes = {"f": (0, "<f"), "d": (1, "<d"), "q": (2, "<q")}
+    codes = {"f": (0, "<f"), "d": (1, "<d"), "q": (2, "<q"), "i": (3, "<i"), "h": (4, "<h"),
+             "b": (5, "<b"), "B": (6, "<B"), "?": (7, "<?")}
     body = b"TAPEGRAD" + struct.pack("<IQ", version, len(tensors))
     for name, kind, shape, values in tensors:
         code, fmt = codes[kind]
@@ -110,7 +111,12 @@ put("archive_header", "bad_version", header(model(), version=2))
 put("archive_header", "bad_short", b"TAPEGRAD\x01\x00\x00\x00")
 put("archive_header", "bad_count_huge", header(model(), count=2**64 - 1))
 put("archive_header", "bad_name_huge", raw(struct.pack("<I", 2**32 - 1) + b"w"))
-put("archive_header", "bad_dtype", raw(record(b"w", 3, 1, [1], b"\0" * 8)))
+put("archive_header", "all_dtypes", header([("f", "f", [1], [1.5]), ("d", "d", [1], [-2.5]),
+                                            ("q", "q", [1], [-(2**62)]), ("i", "i", [2], [-7, 70000]),
+                                            ("h", "h", [1], [-300]), ("b", "b", [1], [-128]),
+                                            ("B", "B", [1], [255]), ("?", "?", [2, 1], [True, False])]))
+put("archive_header", "bad_dtype", raw(record(b"w", 8, 1, [1], b"\0" * 8)))
+put("archive_header", "bad_bool_byte", raw(record(b"m", 7, 1, [2], b"\1\2")))
 put("archive_header", "bad_rank", raw(record(b"w", 0, 65, [1] * 65, b"\0" * 4)))
 put("archive_header", "bad_negative_size", raw(record(b"w", 0, 2, [2, -1])))
 put("archive_header", "bad_size_overflow", raw(record(b"w", 1, 3, [2**31, 2**31, 4])))
