@@ -1,10 +1,7 @@
 #include "autograd/function.hpp"
 
-#include <cxxabi.h>
-
-#include <cstdlib>
-
 #include "autograd/ops.hpp"
+#include "autograd/platform.hpp"
 
 namespace tapegrad {
 
@@ -70,10 +67,7 @@ bool AutogradContext::needs_input_grad(size_t index) const {
 namespace detail {
 
 std::string function_name(const char* mangled) {
-    int status = 0;
-    char* demangled = abi::__cxa_demangle(mangled, nullptr, nullptr, &status);
-    std::string name = status == 0 && demangled ? demangled : mangled;
-    std::free(demangled);
+    std::string name = tapegrad::detail::demangle(mangled);
     // drop the namespaces ("(anonymous namespace)::Cube" -> "Cube"), not template arguments
     const size_t open = name.find('<');
     const size_t colon = name.rfind("::", open);

@@ -1,23 +1,14 @@
 #include "autograd/graph.hpp"
 
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <stdexcept>
 #include <unordered_map>
 
 #include "autograd/planner.hpp"
-
-extern char** environ;
+#include "autograd/platform.hpp"
 
 namespace tapegrad {
 namespace autograd {
@@ -181,15 +172,7 @@ std::string to_dot(const Tensor& output, const DotOptions& options) {
 }
 
 bool graphviz_available() {
-    const char* path = std::getenv("PATH");
-    if (!path) return false;
-    std::istringstream dirs(path);
-    std::string dir;
-    while (std::getline(dirs, dir, ':')) {
-        const std::string exe = (dir.empty() ? "." : dir) + "/dot";
-        if (::access(exe.c_str(), X_OK) == 0) return true;
-    }
-    return false;
+    return !tapegrad::detail::find_program("dot").empty();
 }
 
 void render(const tensor_list& outputs, const std::string& path, const DotOptions& options) {
@@ -200,20 +183,8 @@ void render(const tensor_list& outputs, const std::string& path, const DotOption
                                     "'; end the file name in .svg, .png, .pdf, .dot or .gv");
     }
     const std::string text = to_dot(outputs, options);
-    auto write = [&](const std::string& file) {
-        std::ofstream f(file, std::ios::binary);
-        f << text;
-        f.close();
-        if (!f) throw std::runtime_error("render: cannot write '" + file + "'");
-    };
-    if (ext == "dot" || ext == "gv") {  // atomically: a temporary beside it, then a rename
-        write(path + ".tmp");
-        if (std::rename((path + ".tmp").c_str(), path.c_str()) != 0) {
-            std::remove((path + ".tmp").c_str());
-            throw std::runtime_error("render: cannot rename '" + path + ".tmp' to '" + path + "'");
-        }
-        return;
-    }
+    if (ext == "dot" || ext == "gv")
+        return tapegrad::detail::write_file_atomically("render", path, text);
     if (!graphviz_available()) {
         throw std::runtime_error(
             "render: Graphviz's 'dot' program is not installed (not found on the PATH), so '" +
@@ -221,37 +192,10 @@ void render(const tensor_list& outputs, const std::string& path, const DotOption
             "' cannot be drawn; install it (e.g. apt-get install graphviz), or write the "
             "DOT text with render(output, \"graph.dot\") or to_dot(output) and draw it elsewhere");
     }
-    // The DOT text goes through a file next to the picture, and `dot` runs without a shell,
-    // so no file name needs quoting.
-    const std::string dot_file = path + ".tmp.dot";
-    write(dot_file);
-    const std::string format = "-T" + ext;
-    const std::string picture_tmp = path + ".tmp." + ext;  // renamed over path on success
-    const std::string out_flag = "-o" + picture_tmp;
-    std::vector<char*> argv{const_cast<char*>("dot"), const_cast<char*>(format.c_str()),
-                            const_cast<char*>(out_flag.c_str()),
-                            const_cast<char*>(dot_file.c_str()), nullptr};
-    pid_t pid = 0;
-    const int spawn_error = ::posix_spawnp(&pid, "dot", nullptr, nullptr, argv.data(), environ);
-    int status = 0;
-    if (spawn_error == 0) {
-        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        }
-    }
-    std::remove(dot_file.c_str());
-    if (spawn_error != 0) {
-        throw std::runtime_error(std::string("render: could not start Graphviz's 'dot': ") +
-                                 std::strerror(spawn_error));
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        std::remove(picture_tmp.c_str());
-        throw std::runtime_error("render: Graphviz's 'dot' failed to write '" + path +
-                                 "' (exit status " + std::to_string(WEXITSTATUS(status)) + ")");
-    }
-    if (std::rename(picture_tmp.c_str(), path.c_str()) != 0) {
-        std::remove(picture_tmp.c_str());
-        throw std::runtime_error("render: cannot rename '" + picture_tmp + "' to '" + path + "'");
-    }
+    // dot reads the text on its standard input and writes the picture to its standard output,
+    // which is then written atomically like every other file
+    const std::string picture = tapegrad::detail::run_program("render", {"dot", "-T" + ext}, text);
+    tapegrad::detail::write_file_atomically("render", path, picture);
 }
 
 void render(const Tensor& output, const std::string& path, const DotOptions& options) {

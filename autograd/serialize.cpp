@@ -7,30 +7,30 @@
 //   then, count times, one record:
 //           4           name length: u32, in bytes
 //           n           name: UTF-8, no terminator (e.g. "fc1.weight")
-//           1           dtype: u8, 0 = float32, 1 = float64, 2 = int64
+//           1           dtype: u8, 0 = float32, 1 = float64, 2 = int64, 3 = int32,
+//                       4 = int16, 5 = int8, 6 = uint8, 7 = bool (one byte, 0 or 1)
 //           4           ndim: u32 (0 for a scalar)
 //           8 * ndim    sizes: i64 each
-//           numel * es  data: row-major elements, es = 4 (float32) or 8 (float64, int64)
+//           numel * es  data: row-major elements of element_size(dtype) bytes each
 //   end-4   4           checksum: u32, CRC-32 (zlib's crc32) of every byte before it
 //
-// Writes go to "<path>.tmp.<pid>", are flushed with fsync, and then renamed over <path>, so a
-// crash at any point leaves either the old file or the new one, never half of one.
+// Writes go through detail::AtomicFile (autograd/platform.hpp): a fresh temporary beside
+// <path>, fsync, rename, so a crash at any point leaves either the old file or the new one,
+// never half of one. Reads check the header before anything else, refuse non-regular files, and
+// read in chunks of 1 MiB, allocating a tensor only once the file is known to hold its bytes.
 
 #include "autograd/serialize.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
 #include <zlib.h>
 
-#include <cerrno>
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <stdexcept>
 
 #include "autograd/detail.hpp"
 #include "autograd/ops.hpp"
+#include "autograd/platform.hpp"
 
 namespace tapegrad {
 
@@ -39,9 +39,12 @@ namespace {
 constexpr char kMagic[8] = {'T', 'A', 'P', 'E', 'G', 'R', 'A', 'D'};
 constexpr uint32_t kVersion = 1;
 constexpr uint32_t kMaxDims = 64;
+constexpr size_t kHeaderBytes = sizeof kMagic + 4 + 8;  // magic, version, count
+constexpr size_t kChunkBytes = size_t(1) << 20;
 
 constexpr bool host_is_little_endian() {
-#if defined(__BYTE_ORDER__) && defined(__ORDER_BIG_ENDIAN__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#if defined(__BYTE_ORDER__) && defined(__ORDER_BIG_ENDIAN__) && \
+    __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
     return false;
 #else
     return true;
@@ -56,24 +59,26 @@ void to_little_endian(unsigned char* buf, size_t bytes, size_t width) {
     }
 }
 
+// The dtype of each code, in code order (0, 1 and 2 were the first version's only ones).
+constexpr ScalarType kDtypes[] = {kFloat32, kFloat64, kInt64, kInt32, kInt16, kInt8, kUInt8, kBool};
+constexpr uint8_t kDtypeCount = sizeof kDtypes / sizeof kDtypes[0];
+
 uint8_t dtype_code(ScalarType t) {
-    switch (t) {
-        case kFloat32: return 0;
-        case kFloat64: return 1;
-        default: return 2;
+    for (uint8_t code = 0; code < kDtypeCount; ++code) {
+        if (kDtypes[code] == t) return code;
     }
+    throw std::logic_error(std::string("write_archive: dtype ") + to_string(t) +
+                           " has no archive code");
 }
 
-std::string errno_text() { return std::strerror(errno); }
-
-// Appends to a file descriptor, keeping the running CRC.
+// Appends to an AtomicFile, keeping the running CRC.
 class Writer {
 public:
-    Writer(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+    explicit Writer(detail::AtomicFile& file) : file_(file) {}
 
     void bytes(const void* data, size_t n) {
         crc_ = crc32_z(crc_, static_cast<const Bytef*>(data), n);
-        raw(data, n);
+        file_.write(data, n);
     }
     template <class T>
     void number(T v) {
@@ -87,8 +92,8 @@ public:
         if (host_is_little_endian()) return bytes(data, n);
         std::vector<unsigned char> chunk;
         const auto* p = static_cast<const unsigned char*>(data);
-        for (size_t off = 0; off < n; off += 1 << 20) {
-            const size_t len = std::min<size_t>(1 << 20, n - off);
+        for (size_t off = 0; off < n; off += kChunkBytes) {
+            const size_t len = std::min(kChunkBytes, n - off);
             chunk.assign(p + off, p + off + len);
             to_little_endian(chunk.data(), len, width);
             bytes(chunk.data(), len);
@@ -99,61 +104,105 @@ public:
         const uint32_t c = static_cast<uint32_t>(crc_);
         std::memcpy(buf, &c, 4);
         to_little_endian(buf, 4, 4);
-        raw(buf, 4);
+        file_.write(buf, 4);
     }
 
 private:
-    void raw(const void* data, size_t n) {
-        const auto* p = static_cast<const char*>(data);
-        while (n > 0) {
-            const ssize_t w = ::write(fd_, p, n);
-            if (w < 0) {
-                if (errno == EINTR) continue;
-                throw std::runtime_error("write_archive: cannot write '" + path_ + "': " +
-                                         errno_text());
-            }
-            p += w;
-            n -= static_cast<size_t>(w);
-        }
-    }
-    int fd_;
-    std::string path_;
+    detail::AtomicFile& file_;
     uLong crc_ = crc32_z(0, nullptr, 0);
 };
 
-// Reads fields from an in-memory file, naming the file and the field when it runs out.
+// Reads an archive's fields in order through a buffer of at most 1 MiB, keeping the running CRC.
+// Every read first checks that the content (the file less its 4 checksum bytes) still holds it, so
+// a size claimed by a corrupt header is refused before anything is allocated for it.
 class Reader {
 public:
-    Reader(const std::vector<unsigned char>& buf, size_t end, std::string path)
-        : buf_(buf), end_(end), path_(std::move(path)) {}
+    // The buffer is no larger than the file: a small checkpoint does not pay for 1 MiB.
+    Reader(detail::InputFile& file, uint64_t content_bytes)
+        : file_(file), end_(content_bytes), buf_(std::min<uint64_t>(kChunkBytes, file.size())) {}
 
-    const unsigned char* take(size_t n, const std::string& what) {
+    // Throws the truncation error unless `n` more content bytes remain.
+    void need(uint64_t n, const std::string& what) const {
         if (n > end_ - pos_) {
-            throw std::runtime_error("read_archive: '" + path_ + "' is truncated: " + what +
+            throw std::runtime_error("read_archive: '" + file_.path() + "' is truncated: " + what +
                                      " needs " + std::to_string(n) + " bytes at offset " +
                                      std::to_string(pos_) + ", but only " +
                                      std::to_string(end_ - pos_) + " remain before the checksum");
         }
-        const unsigned char* p = buf_.data() + pos_;
+    }
+    void read(void* dst, size_t n, const std::string& what) {
+        need(n, what);
+        raw(dst, n);
+        crc_ = crc32_z(crc_, static_cast<const Bytef*>(dst), n);
         pos_ += n;
-        return p;
     }
     template <class T>
     T number(const std::string& what) {
         unsigned char tmp[sizeof(T)];
-        std::memcpy(tmp, take(sizeof(T), what), sizeof(T));
+        read(tmp, sizeof(T), what);
         to_little_endian(tmp, sizeof(T), sizeof(T));
         T v;
         std::memcpy(&v, tmp, sizeof(T));
         return v;
     }
-    size_t pos() const { return pos_; }
+    std::string text(size_t n, const std::string& what) {
+        need(n, what);
+        std::string s(n, '\0');
+        read(&s[0], n, what);
+        return s;
+    }
+    uint64_t remaining() const { return end_ - pos_; }
+    // Ends the content at `end` (at or after the current position).
+    void limit(uint64_t end) { end_ = end; }
+    uint32_t crc() const { return static_cast<uint32_t>(crc_); }
+    // The 4 checksum bytes after the content, and a check that nothing follows them.
+    uint32_t stored_checksum() {
+        unsigned char tail[4];
+        raw(tail, 4);
+        unsigned char extra;
+        if (head_ != tail_ || file_.read_some(&extra, 1) != 0) changed();
+        to_little_endian(tail, 4, 4);
+        uint32_t v;
+        std::memcpy(&v, tail, 4);
+        return v;
+    }
 
 private:
-    const std::vector<unsigned char>& buf_;
-    size_t end_;
-    size_t pos_ = 0;
-    std::string path_;
+    // Copies n bytes of the file, refilling the buffer (or, for large reads on an empty
+    // buffer, reading straight into dst).
+    void raw(void* dst, size_t n) {
+        auto* out = static_cast<unsigned char*>(dst);
+        while (n > 0) {
+            if (head_ == tail_) {
+                if (n >= buf_.size()) {
+                    const size_t got = file_.read_some(out, n);
+                    if (got == 0) changed();
+                    out += got;
+                    n -= got;
+                    continue;
+                }
+                head_ = 0;
+                tail_ = file_.read_some(buf_.data(), buf_.size());
+                if (tail_ == 0) changed();
+            }
+            const size_t take = std::min(n, tail_ - head_);
+            std::memcpy(out, buf_.data() + head_, take);
+            head_ += take;
+            out += take;
+            n -= take;
+        }
+    }
+    [[noreturn]] void changed() const {
+        throw std::runtime_error("read_archive: '" + file_.path() +
+                                 "' changed size while it was being read");
+    }
+
+    detail::InputFile& file_;
+    uint64_t end_;
+    uint64_t pos_ = 0;
+    std::vector<unsigned char> buf_;
+    size_t head_ = 0, tail_ = 0;
+    uLong crc_ = crc32_z(0, nullptr, 0);
 };
 
 [[noreturn]] void corrupt(const std::string& path, const std::string& what) {
@@ -168,78 +217,45 @@ void write_archive(const std::string& path, const NamedTensors& tensors) {
             throw std::invalid_argument("write_archive: tensor '" + name + "' is undefined");
         }
     }
-    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        throw std::runtime_error("write_archive: cannot create '" + tmp + "': " + errno_text());
+    detail::AtomicFile file("write_archive", path);
+    Writer w(file);
+    w.bytes(kMagic, sizeof kMagic);
+    w.number<uint32_t>(kVersion);
+    w.number<uint64_t>(tensors.size());
+    for (const auto& [name, t] : tensors) {
+        w.number<uint32_t>(static_cast<uint32_t>(name.size()));
+        w.bytes(name.data(), name.size());
+        w.number<uint8_t>(dtype_code(t.dtype()));
+        w.number<uint32_t>(static_cast<uint32_t>(t.dim()));
+        for (int64_t s : t.sizes()) w.number<int64_t>(s);
+        const Tensor data = detail::dense(t);  // a view is written as its elements, row-major
+        const size_t width = static_cast<size_t>(element_size(t.dtype()));
+        w.elements(data.raw_data(), static_cast<size_t>(t.numel()) * width, width);
     }
-    try {
-        Writer w(fd, tmp);
-        w.bytes(kMagic, sizeof kMagic);
-        w.number<uint32_t>(kVersion);
-        w.number<uint64_t>(tensors.size());
-        for (const auto& [name, t] : tensors) {
-            w.number<uint32_t>(static_cast<uint32_t>(name.size()));
-            w.bytes(name.data(), name.size());
-            w.number<uint8_t>(dtype_code(t.dtype()));
-            w.number<uint32_t>(static_cast<uint32_t>(t.dim()));
-            for (int64_t s : t.sizes()) w.number<int64_t>(s);
-            const size_t width = static_cast<size_t>(element_size(t.dtype()));
-            const Tensor d = detail::dense(t);  // a view is written as its elements, row-major
-            w.elements(d.raw_data(), static_cast<size_t>(t.numel()) * width, width);
-        }
-        w.checksum();
-        if (::fsync(fd) != 0) {
-            throw std::runtime_error("write_archive: cannot flush '" + tmp + "': " + errno_text());
-        }
-    } catch (...) {
-        ::close(fd);
-        ::unlink(tmp.c_str());
-        throw;
-    }
-    if (::close(fd) != 0) {
-        ::unlink(tmp.c_str());
-        throw std::runtime_error("write_archive: cannot close '" + tmp + "': " + errno_text());
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        const std::string why = errno_text();
-        ::unlink(tmp.c_str());
-        throw std::runtime_error("write_archive: cannot rename '" + tmp + "' to '" + path +
-                                 "': " + why);
-    }
-    // Make the rename itself durable: flush the directory entry.
-    const size_t slash = path.find_last_of('/');
-    const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
-    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        ::fsync(dfd);
-        ::close(dfd);
-    }
+    w.checksum();
+    file.commit();
 }
 
 NamedTensors read_archive(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw std::runtime_error("read_archive: cannot open '" + path + "': " + errno_text());
-    }
-    const std::vector<unsigned char> buf((std::istreambuf_iterator<char>(in)),
-                                         std::istreambuf_iterator<char>());
-    if (in.bad()) throw std::runtime_error("read_archive: cannot read '" + path + "'");
-
-    if (buf.size() < sizeof kMagic || std::memcmp(buf.data(), kMagic, sizeof kMagic) != 0) {
+    detail::InputFile file("read_archive", path);
+    const uint64_t size = file.size();
+    // The magic first: a file that is not an archive is refused before it is read further.
+    Reader r(file, size);
+    char magic[sizeof kMagic];
+    if (size < sizeof kMagic || (r.read(magic, sizeof magic, "the magic"),
+                                 std::memcmp(magic, kMagic, sizeof kMagic) != 0)) {
         throw std::runtime_error("read_archive: '" + path +
                                  "' is not a tapegrad archive (bad magic; expected the bytes "
                                  "\"TAPEGRAD\" at offset 0)");
     }
-    const size_t header = sizeof kMagic + 4 + 8;
-    if (buf.size() < header + 4) {
+    if (size < kHeaderBytes + 4) {
         throw std::runtime_error("read_archive: '" + path + "' is truncated: it has " +
-                                 std::to_string(buf.size()) + " bytes, the header and checksum "
-                                 "alone need " + std::to_string(header + 4));
+                                 std::to_string(size) +
+                                 " bytes, the header and checksum "
+                                 "alone need " +
+                                 std::to_string(kHeaderBytes + 4));
     }
-    // Everything but the last 4 bytes is content; the last 4 are the checksum.
-    Reader r(buf, buf.size() - 4, path);
-    r.take(sizeof kMagic, "the magic");
+    r.limit(size - 4);  // everything but the last 4 bytes is content; those are the checksum
     const uint32_t version = r.number<uint32_t>("the version");
     if (version != kVersion) {
         throw std::runtime_error("read_archive: '" + path + "' has format version " +
@@ -251,49 +267,57 @@ NamedTensors read_archive(const std::string& path) {
     for (uint64_t k = 0; k < count; ++k) {
         const std::string which = "tensor " + std::to_string(k);
         const uint32_t name_len = r.number<uint32_t>("the name length of " + which);
-        const unsigned char* name_bytes = r.take(name_len, "the name of " + which);
-        std::string name(reinterpret_cast<const char*>(name_bytes), name_len);
+        std::string name = r.text(name_len, "the name of " + which);
         const std::string label = "tensor '" + name + "'";
         const uint8_t code = r.number<uint8_t>("the dtype of " + label);
-        if (code > 2) corrupt(path, label + " has unknown dtype code " + std::to_string(code));
-        const ScalarType dtype = code == 0 ? kFloat32 : code == 1 ? kFloat64 : kInt64;
+        if (code >= kDtypeCount) {
+            corrupt(path, label + " has unknown dtype code " + std::to_string(code));
+        }
+        const ScalarType dtype = kDtypes[code];
         const uint32_t ndim = r.number<uint32_t>("the rank of " + label);
         if (ndim > kMaxDims) {
             corrupt(path, label + " claims " + std::to_string(ndim) + " dimensions");
         }
         std::vector<int64_t> sizes(ndim);
-        uint64_t numel = 1;
+        // The product of the non-zero sizes stays below 2^62 even when a zero makes the tensor
+        // empty, so no size or stride computed from the shape can overflow.
+        uint64_t product = 1;
         for (uint32_t d = 0; d < ndim; ++d) {
             sizes[d] = r.number<int64_t>("the sizes of " + label);
-            if (sizes[d] < 0 || (sizes[d] > 0 && numel > (uint64_t(1) << 62) / uint64_t(sizes[d]))) {
+            if (sizes[d] < 0 ||
+                (sizes[d] > 0 && product > (uint64_t(1) << 62) / uint64_t(sizes[d]))) {
                 corrupt(path, label + " has an impossible size " + std::to_string(sizes[d]));
             }
-            numel *= static_cast<uint64_t>(sizes[d]);
+            if (sizes[d] > 0) product *= static_cast<uint64_t>(sizes[d]);
         }
+        const uint64_t numel =
+            std::find(sizes.begin(), sizes.end(), 0) == sizes.end() ? product : 0;
         const size_t width = static_cast<size_t>(element_size(dtype));
-        if (numel > (buf.size() / width) + 1) {
+        if (numel > r.remaining() / width) {
             throw std::runtime_error("read_archive: '" + path + "' is truncated: " + label +
-                                     " of shape " + shape_str(sizes) + " needs more bytes than "
+                                     " of shape " + shape_str(sizes) +
+                                     " needs more bytes than "
                                      "the file has");
         }
         const size_t nbytes = static_cast<size_t>(numel) * width;
-        const unsigned char* data = r.take(nbytes, "the data of " + label);
         Tensor t = empty(sizes, dtype);
-        std::memcpy(t.raw_data(), data, nbytes);
+        r.read(t.raw_data(), nbytes, "the data of " + label);
         to_little_endian(static_cast<unsigned char*>(t.raw_data()), nbytes, width);
+        if (dtype == kBool) {  // any byte but 0 and 1 is not a bool: reading it would be undefined
+            const auto* b = static_cast<const unsigned char*>(t.raw_data());
+            const auto bad = std::find_if(b, b + nbytes, [](unsigned char v) { return v > 1; });
+            if (bad != b + nbytes) {
+                corrupt(path, label + " is bool but element " + std::to_string(bad - b) +
+                                  " is the byte " + std::to_string(*bad));
+            }
+        }
         out.emplace_back(std::move(name), std::move(t));
     }
-    if (r.pos() != buf.size() - 4) {
-        corrupt(path, std::to_string(buf.size() - 4 - r.pos()) +
-                          " unexpected bytes after the last tensor");
+    if (r.remaining() != 0) {
+        corrupt(path, std::to_string(r.remaining()) + " unexpected bytes after the last tensor");
     }
-    uint32_t stored;
-    unsigned char tail[4];
-    std::memcpy(tail, buf.data() + buf.size() - 4, 4);
-    to_little_endian(tail, 4, 4);
-    std::memcpy(&stored, tail, 4);
-    const uint32_t actual = static_cast<uint32_t>(crc32_z(crc32_z(0, nullptr, 0), buf.data(),
-                                                          buf.size() - 4));
+    const uint32_t actual = r.crc();
+    const uint32_t stored = r.stored_checksum();
     if (stored != actual) {
         char msg[96];
         std::snprintf(msg, sizeof msg, "checksum mismatch (stored %08x, computed %08x)", stored,
@@ -332,9 +356,10 @@ void load(std::vector<Tensor>& tensors, const std::string& path) {
     std::vector<Tensor> out;
     for (size_t i = 0; i < named.size(); ++i) {
         if (named[i].first != std::to_string(i)) {
-            throw std::runtime_error("load: '" + path + "' is not a list saved by save(tensors, "
-                                     "path): entry " + std::to_string(i) + " is named '" +
-                                     named[i].first + "'");
+            throw std::runtime_error("load: '" + path +
+                                     "' is not a list saved by save(tensors, "
+                                     "path): entry " +
+                                     std::to_string(i) + " is named '" + named[i].first + "'");
         }
         out.push_back(std::move(named[i].second));
     }

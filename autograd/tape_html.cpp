@@ -1,11 +1,8 @@
 #include "autograd/tape_html.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -14,6 +11,7 @@
 #include "autograd/engine.hpp"
 #include "autograd/graph.hpp"
 #include "autograd/node.hpp"
+#include "autograd/platform.hpp"
 
 namespace tapegrad {
 namespace autograd {
@@ -159,24 +157,6 @@ Tensor retained_of(const Node& n) {
     return kept ? tapegrad::detail::wrap(std::move(kept)) : Tensor();
 }
 
-void write_atomically(const std::string& path, const std::string& text) {
-    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        f << text;
-        f.close();
-        if (!f) {
-            std::remove(tmp.c_str());
-            throw std::runtime_error("write_html: cannot write '" + path + "' (through '" + tmp +
-                                     "')");
-        }
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        throw std::runtime_error("write_html: cannot rename '" + tmp + "' to '" + path + "'");
-    }
-}
-
 }  // namespace
 
 std::string tape_html(const Tensor& output, const TapeHtmlOptions& options) {
@@ -285,7 +265,7 @@ std::string tape_html(const Tensor& output, const TapeHtmlOptions& options) {
 }
 
 void write_html(const Tensor& output, const std::string& path, const TapeHtmlOptions& options) {
-    write_atomically(path, tape_html(output, options));
+    tapegrad::detail::write_file_atomically("write_html", path, tape_html(output, options));
 }
 
 }  // namespace autograd

@@ -1,12 +1,10 @@
 #include "nn/module.hpp"
 
-#include <cxxabi.h>
-
-#include <cstdlib>
 #include <ostream>
 
 #include "autograd/grad_mode.hpp"
 #include "autograd/ops.hpp"
+#include "autograd/platform.hpp"
 
 namespace tapegrad {
 namespace nn {
@@ -15,10 +13,7 @@ namespace detail {
 namespace {
 // "tapegrad::nn::LinearImpl" -> "Linear", "my::Net" -> "my::Net".
 std::string readable_type_name(const char* mangled) {
-    int status = 0;
-    char* raw = abi::__cxa_demangle(mangled, nullptr, nullptr, &status);
-    std::string name = status == 0 && raw ? raw : mangled;
-    std::free(raw);
+    std::string name = tapegrad::detail::demangle(mangled);
     for (const std::string ns : {"(anonymous namespace)::", "tapegrad::nn::"}) {
         for (size_t at; (at = name.find(ns)) != std::string::npos;) name.erase(at, ns.size());
     }

@@ -7,16 +7,15 @@
 #include <string>
 #include <vector>
 
+#include "autograd/platform.hpp"
 #include "autograd/tensor.hpp"
 
 namespace tapegrad {
 namespace train {
 namespace detail {
 
-/// Writes `text` to `path` so that a reader sees the old file or the new one, never half of
-/// one; throws std::runtime_error naming `who` and the path. Defined in history.cpp, next to
-/// the writer it forwards to.
-void write_file_atomically(const char* who, const std::string& path, const std::string& text);
+// The library's one atomic writer (autograd/platform.hpp), by its short name here.
+using tapegrad::detail::write_file_atomically;
 
 /// `v` printed with `format` ("%.6g" by default), or "nan".
 std::string format_number(double v, const char* format = "%.6g");

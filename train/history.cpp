@@ -1,13 +1,8 @@
 #include "train/history.hpp"
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <stdexcept>
@@ -18,29 +13,6 @@ namespace tapegrad {
 namespace train {
 
 namespace {
-
-// Writes `text` to `path` through `path.tmp.<pid>` and a rename: rename() within one
-// directory is atomic, so readers see the old file or the new one, never half of one.
-void write_atomically(const char* who, const std::string& path, const std::string& text) {
-    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out)
-            throw std::runtime_error(std::string(who) + ": cannot open '" + tmp + "' for writing");
-        out << text;
-        out.flush();
-        if (!out) {
-            out.close();
-            std::remove(tmp.c_str());
-            throw std::runtime_error(std::string(who) + ": write to '" + tmp + "' failed");
-        }
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        throw std::runtime_error(std::string(who) + ": cannot rename '" + tmp + "' to '" + path +
-                                 "'");
-    }
-}
 
 std::string number(double v, const char* format = "%.6g") {
     if (std::isnan(v)) return "nan";
@@ -58,17 +30,6 @@ std::string gp_quote(const std::string& text) {
     std::string out = "'";
     for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
     return out + "'";
-}
-
-// 'text' for /bin/sh: a single quote becomes '\''.
-std::string sh_quote(const std::string& text) {
-    std::string out = "'";
-    for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
-
-bool executable(const std::string& path) {
-    return ::access(path.c_str(), X_OK) == 0;
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
@@ -90,27 +51,15 @@ int column_of(const std::string& metric) {
 }  // namespace
 
 void History::write_csv(const std::string& path) const {
-    write_atomically("History::write_csv", path, to_csv());
+    detail::write_file_atomically("History::write_csv", path, to_csv());
 }
 
 std::string find_gnuplot(const PlotOptions& options) {
     const std::string& wanted = options.gnuplot();
-    if (wanted.find('/') != std::string::npos) return executable(wanted) ? wanted : std::string();
-    std::vector<std::string> names;
-    if (wanted.empty())
-        names = {"gnuplot", "gnuplot-nox", "gnuplot-qt", "gnuplot-x11"};
-    else
-        names = {wanted};
-    const char* path_env = std::getenv("PATH");
-    const std::string path_list = path_env ? path_env : "";
-    for (const std::string& name : names) {
-        std::stringstream dirs(path_list);
-        std::string dir;
-        while (std::getline(dirs, dir, ':')) {
-            if (dir.empty()) continue;
-            const std::string candidate = dir + "/" + name;
-            if (executable(candidate)) return candidate;
-        }
+    if (!wanted.empty()) return detail::find_program(wanted);
+    for (const char* name : {"gnuplot", "gnuplot-nox", "gnuplot-qt", "gnuplot-x11"}) {
+        const std::string found = detail::find_program(name);
+        if (!found.empty()) return found;
     }
     return std::string();
 }
@@ -127,8 +76,8 @@ struct Panel {
     std::vector<Series> series;
 };
 
-// Writes the runs and a gnuplot script to temporary files beside `path`, runs gnuplot on
-// them, and removes them again.
+// Runs gnuplot on a script that holds the runs as a datablock, reads the picture from its
+// standard output and writes it to `path` atomically.
 bool draw(const std::string& path, const std::vector<NamedHistory>& runs,
           const std::vector<Panel>& panels, const PlotOptions& options) {
     const bool svg = ends_with(path, ".svg");
@@ -167,11 +116,9 @@ bool draw(const std::string& path, const std::vector<NamedHistory>& runs,
         max_epoch = std::max<int64_t>(max_epoch, static_cast<int64_t>(run.history.size()));
         if (!run.history.epoch.empty()) max_epoch = std::max(max_epoch, run.history.epoch.back());
     }
-    const std::string suffix = ".tmp." + std::to_string(::getpid());
-    const std::string data_path = path + ".data" + suffix;
-    const std::string script_path = path + ".gp" + suffix;
 
     std::ostringstream gp;
+    gp << "$runs << EOD\n" << data.str() << "EOD\n";
     const std::string size =
         std::to_string(options.width()) + "," + std::to_string(options.height());
     if (svg) {
@@ -180,7 +127,7 @@ bool draw(const std::string& path, const std::vector<NamedHistory>& runs,
         gp << "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) { set terminal pngcairo size " << size
            << " } else { set terminal png size " << size << " }\n";
     }
-    gp << "set output " << gp_quote(path) << "\n"
+    gp << "set output\n"  // standard output
        << "set datafile missing 'nan'\n"
        << "set multiplot layout 1," << panels.size() << " title " << gp_quote(options.title())
        << "\n"
@@ -194,31 +141,22 @@ bool draw(const std::string& path, const std::vector<NamedHistory>& runs,
            << (panel.ylabel == "lr" ? "set logscale y\n" : "unset logscale y\n") << "plot ";
         for (size_t i = 0; i < panel.series.size(); ++i) {
             const Series& s = panel.series[i];
-            gp << (i ? ", " : "") << gp_quote(data_path) << " index " << s.run
-               << " using 1:" << s.column << " with linespoints title " << gp_quote(s.title);
+            gp << (i ? ", " : "") << "$runs index " << s.run << " using 1:" << s.column
+               << " with linespoints title " << gp_quote(s.title);
         }
         gp << "\n";
     }
     gp << "unset multiplot\nset output\n";
 
     try {
-        write_atomically("plot", data_path, data.str());
-        write_atomically("plot", script_path, gp.str());
-    } catch (const std::exception& e) {
-        std::remove(data_path.c_str());
+        const std::string picture = detail::run_program("plot", {gnuplot}, gp.str());
+        if (picture.empty()) {
+            std::cerr << "plot: " << gnuplot << " ran but drew nothing for '" << path << "'\n";
+            return false;
+        }
+        detail::write_file_atomically("plot", path, picture);
+    } catch (const std::runtime_error& e) {
         std::cerr << e.what() << "\n";
-        return false;
-    }
-    const int status = std::system((sh_quote(gnuplot) + " " + sh_quote(script_path)).c_str());
-    std::remove(data_path.c_str());
-    std::remove(script_path.c_str());
-    if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        std::cerr << "plot: " << gnuplot << " failed drawing '" << path << "'\n";
-        return false;
-    }
-    std::ifstream check(path, std::ios::binary | std::ios::ate);
-    if (!check || check.tellg() <= 0) {
-        std::cerr << "plot: " << gnuplot << " ran but '" << path << "' is missing or empty\n";
         return false;
     }
     return true;
@@ -249,17 +187,5 @@ bool History::plot(const std::string& path, const PlotOptions& options) const {
     return draw(path, {{"", *this}}, {loss_panel, accuracy_panel}, options);
 }
 
-}  // namespace train
-}  // namespace tapegrad
-
-namespace tapegrad {
-namespace train {
-namespace detail {
-
-void write_file_atomically(const char* who, const std::string& path, const std::string& text) {
-    write_atomically(who, path, text);
-}
-
-}  // namespace detail
 }  // namespace train
 }  // namespace tapegrad

@@ -11,6 +11,7 @@ tapegrad_test_suite(autograd
   autograd/random_test.cpp
   autograd/engine_test.cpp
   autograd/gradcheck_test.cpp
+  autograd/platform_test.cpp
 )
 # tapegrad::linalg (LAPACK through xtensor-blas): its own binary, as its gradient checks are
 # the slowest cases

@@ -6,6 +6,8 @@ tapegrad_test_suite(reliability
   reliability/numerics_test.cpp
   reliability/limits_test.cpp
   reliability/fuzz_regression_test.cpp
+  reliability/files_test.cpp
+  reliability/archive_header_seeds_test.cpp
 )
 # The thread test alone, for the ThreadSanitizer job (.ci/run), which builds nothing else.
 find_package(Threads REQUIRED)
