@@ -12,3 +12,6 @@ tapegrad_test_suite(autograd
   autograd/engine_test.cpp
   autograd/gradcheck_test.cpp
 )
+tapegrad_test_suite(indexing
+  autograd/indexing_golden_test.cpp
+)
