@@ -137,6 +137,15 @@ Tensor pad_to(const Tensor& g, const std::vector<int64_t>& sizes) {
     return z;
 }
 
+// gather(g, dim, index) for an index smaller than g along the other dims too (gather wants
+// them equal): g narrowed to the index's extent first, which reads the same elements.
+Tensor gather_at(const Tensor& g, int64_t dim, const Tensor& index) {
+    Tensor fitted = g;
+    for (int64_t d = 0; d < g.dim(); ++d)
+        if (d != dim && index.size(d) != g.size(d)) fitted = fitted.narrow(d, 0, index.size(d));
+    return gather(fitted, dim, index);
+}
+
 int64_t dim_of(const char* op, const Tensor& self, int64_t dim) {
     detail::check_defined(op, self, "self");
     return detail::wrap_dim(op, dim, self.dim());
@@ -205,7 +214,7 @@ Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tenso
     return record(
         "scatter", y, {self, src},
         [dim, idx = saved_index(index), ss = src.sizes()](const Tensor& g) {
-            return Grads{scatter(g, dim, idx, 0), pad_to(gather(g, dim, idx), ss)};
+            return Grads{scatter(g, dim, idx, 0), pad_to(gather_at(g, dim, idx), ss)};
         },
         "grad_self = grad_out.scatter(dim, index, 0), grad_src = grad_out.gather(dim, index)",
         autograd::kSavesNone);
@@ -234,7 +243,7 @@ Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const T
     return record(
         "scatter_add", y, {self, src},
         [dim, idx = saved_index(index), ss = src.sizes()](const Tensor& g) {
-            return Grads{g, pad_to(gather(g, dim, idx), ss)};
+            return Grads{g, pad_to(gather_at(g, dim, idx), ss)};
         },
         "grad_self = grad_out, grad_src = grad_out.gather(dim, index)", autograd::kSavesNone);
 }
@@ -263,64 +272,66 @@ Tensor Tensor::scatter_add(int64_t d, const Tensor& i, const Tensor& s) const {
 
 // ---- in place: the same loops straight into self's elements, or the twin when recorded ----------
 
+namespace {
+
+// `src` (or a fill value as a 0-d tensor) put into self along w, through self's strides, with
+// recording off; self takes the value and history of twin(self) with recording on.
+template <class Twin>
+Tensor& put_in_place(const char* op, const Tensor& self, const DimWrite& w, const Tensor& src,
+                     detail::PutMode mode, const Scalar& alpha, Twin twin) {
+    return detail::inplace_or_twin(
+        op, self, {src}, [&] { run(self, w, detail::unaliased(src, self), mode, alpha); }, twin);
+}
+
+}  // namespace
+
 Tensor& Tensor::index_add_(int64_t dim, const Tensor& index, const Tensor& source,
                            Scalar alpha) const {
     const int64_t d = dim_of("index_add_", *this, dim);
     detail::check_defined("index_add_", source, "source");
     check_alpha("index_add_", *this, alpha);
-    const DimWrite w = plan_along("index_add_", *this, d, index, source);
-    return detail::inplace_or_twin(
-        "index_add_", *this, {source},
-        [&] { run(*this, w, detail::unaliased(source, *this), detail::PutMode::Add, alpha); },
-        [&](const Tensor& s) { return tapegrad::index_add(s, d, index, source, alpha); });
+    return put_in_place("index_add_", *this, plan_along("index_add_", *this, d, index, source),
+                        source, detail::PutMode::Add, alpha, [&](const Tensor& s) {
+                            return tapegrad::index_add(s, d, index, source, alpha);
+                        });
 }
 
 Tensor& Tensor::index_copy_(int64_t dim, const Tensor& index, const Tensor& source) const {
     const int64_t d = dim_of("index_copy_", *this, dim);
     detail::check_defined("index_copy_", source, "source");
-    const DimWrite w = plan_along("index_copy_", *this, d, index, source);
-    return detail::inplace_or_twin(
-        "index_copy_", *this, {source},
-        [&] { run(*this, w, detail::unaliased(source, *this), detail::PutMode::Write); },
-        [&](const Tensor& s) { return tapegrad::index_copy(s, d, index, source); });
+    return put_in_place("index_copy_", *this, plan_along("index_copy_", *this, d, index, source),
+                        source, detail::PutMode::Write, 1,
+                        [&](const Tensor& s) { return tapegrad::index_copy(s, d, index, source); });
 }
 
 Tensor& Tensor::index_fill_(int64_t dim, const Tensor& index, Scalar value) const {
     const int64_t d = dim_of("index_fill_", *this, dim);
-    const DimWrite w = plan_along("index_fill_", *this, d, index, Tensor());
-    return detail::inplace_or_twin(
-        "index_fill_", *this, {},
-        [&] { run(*this, w, full({}, value, dtype()), detail::PutMode::Write); },
-        [&](const Tensor& s) { return tapegrad::index_fill(s, d, index, value); });
+    return put_in_place("index_fill_", *this, plan_along("index_fill_", *this, d, index, Tensor()),
+                        full({}, value, dtype()), detail::PutMode::Write, 1,
+                        [&](const Tensor& s) { return tapegrad::index_fill(s, d, index, value); });
 }
 
 Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, const Tensor& src) const {
     const int64_t d = dim_of("scatter_", *this, dim);
     detail::check_defined("scatter_", src, "src");
-    const DimWrite w = plan_scatter("scatter_", *this, d, index, src);
-    return detail::inplace_or_twin(
-        "scatter_", *this, {src},
-        [&] { run(*this, w, detail::unaliased(src, *this), detail::PutMode::Write); },
-        [&](const Tensor& s) { return tapegrad::scatter(s, d, index, src); });
+    return put_in_place("scatter_", *this, plan_scatter("scatter_", *this, d, index, src), src,
+                        detail::PutMode::Write, 1,
+                        [&](const Tensor& s) { return tapegrad::scatter(s, d, index, src); });
 }
 
 Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, Scalar value) const {
     const int64_t d = dim_of("scatter_", *this, dim);
-    const DimWrite w = plan_scatter("scatter_", *this, d, index, Tensor());
-    return detail::inplace_or_twin(
-        "scatter_", *this, {},
-        [&] { run(*this, w, full({}, value, dtype()), detail::PutMode::Write); },
-        [&](const Tensor& s) { return tapegrad::scatter(s, d, index, value); });
+    return put_in_place("scatter_", *this, plan_scatter("scatter_", *this, d, index, Tensor()),
+                        full({}, value, dtype()), detail::PutMode::Write, 1,
+                        [&](const Tensor& s) { return tapegrad::scatter(s, d, index, value); });
 }
 
 Tensor& Tensor::scatter_add_(int64_t dim, const Tensor& index, const Tensor& src) const {
     const int64_t d = dim_of("scatter_add_", *this, dim);
     detail::check_defined("scatter_add_", src, "src");
-    const DimWrite w = plan_scatter("scatter_add_", *this, d, index, src);
-    return detail::inplace_or_twin(
-        "scatter_add_", *this, {src},
-        [&] { run(*this, w, detail::unaliased(src, *this), detail::PutMode::Add); },
-        [&](const Tensor& s) { return tapegrad::scatter_add(s, d, index, src); });
+    return put_in_place("scatter_add_", *this, plan_scatter("scatter_add_", *this, d, index, src),
+                        src, detail::PutMode::Add, 1,
+                        [&](const Tensor& s) { return tapegrad::scatter_add(s, d, index, src); });
 }
 
 }  // namespace tapegrad

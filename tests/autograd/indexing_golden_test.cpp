@@ -6,7 +6,7 @@
 #include <functional>
 #include <map>
 
-#include "tests/autograd/test_util.hpp"
+#include "tests/autograd/indexing_test_util.hpp"
 
 using namespace tapegrad;
 using namespace tapegrad::testing;
@@ -254,25 +254,8 @@ TEST_SUITE("indexing/golden") {
             read_golden(TAPEGRAD_GOLDEN_DIR "/indexing_golden.txt");
         REQUIRE(golden.size() == cases().size());
         for (const GoldenCase& c : golden) {
-            INFO("golden case ", c.name, ": ", c.op);
-            REQUIRE(cases().count(c.name) == 1);
-            std::vector<Tensor> inputs;
-            for (size_t i = 0; i < c.inputs.size(); ++i)
-                inputs.push_back(make_f64(c.inputs[i].values, c.inputs[i].shape, c.has_grad[i]));
-            const Tensor out = cases().at(c.name)(inputs);
-            CHECK(out.sizes() == c.out.shape);
-            CHECK_MESSAGE(mismatch(out, c.out.values).empty(), mismatch(out, c.out.values));
-            if (c.gout.empty()) {
-                CHECK_FALSE(out.requires_grad());
-                continue;
-            }
-            REQUIRE(out.requires_grad());
-            out.backward(make_f64(c.gout, c.out.shape));
-            for (size_t i = 0; i < c.inputs.size(); ++i) {
-                if (!c.has_grad[i]) continue;
-                const std::string err = mismatch(inputs[i].grad(), c.grads[i]);
-                CHECK_MESSAGE(err.empty(), "grad of input " << i << ": " << err);
-            }
+            REQUIRE_MESSAGE(cases().count(c.name) == 1, "no function for golden case " << c.name);
+            check_golden_case(c, cases().at(c.name));
         }
     }
 

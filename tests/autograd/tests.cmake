@@ -13,5 +13,7 @@ tapegrad_test_suite(autograd
   autograd/gradcheck_test.cpp
 )
 tapegrad_test_suite(indexing
+  autograd/indexing_test.cpp
+  autograd/ordering_test.cpp
   autograd/indexing_golden_test.cpp
 )
