@@ -4,9 +4,11 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <tuple>
 #include <vector>
 
+#include "autograd/indexing.hpp"
 #include "autograd/tensor.hpp"
 
 namespace tapegrad {
@@ -174,6 +176,90 @@ Tensor gather(const Tensor& a, int64_t dim, const Tensor& index);
 /// The shape two operands broadcast to; throws naming `op` when they do not.
 std::vector<int64_t> broadcast_shapes(const char* op, const std::vector<int64_t>& a,
                                       const std::vector<int64_t>& b);
+
+// ---- indexing and ordering (ops/indexing.cpp, mask.cpp, scatter.cpp, sort.cpp, scan.cpp,
+//      rearrange.cpp, einsum.cpp) -------------------------------------------------------------------
+// Positions are int64 (any integer type is accepted); masks are bool (uint8 too, as LibTorch's
+// deprecated form). Where LibTorch accepts negative positions (index, index_put_, take) they
+// count from the end; an index out of range raises std::invalid_argument naming the op, the
+// index and the size. Tensor methods of the same names are in tensor.hpp.
+/// Advanced indexing, one optional tensor per leading dim (nullopt: the whole dim): the
+/// positions broadcast together; a copy.
+Tensor index(const Tensor& self, const std::vector<std::optional<Tensor>>& indices);
+/// self with `values` (broadcast) written at the positions, or added with `accumulate` (then
+/// repeated positions sum; without it, the last write of a repeated position wins, where
+/// LibTorch leaves the order undefined). index_put_ writes into self.
+Tensor index_put(const Tensor& self, const std::vector<std::optional<Tensor>>& indices,
+                 const Tensor& values, bool accumulate = false);
+Tensor& index_put_(const Tensor& self, const std::vector<std::optional<Tensor>>& indices,
+                   const Tensor& values, bool accumulate = false);
+/// self with `value` where mask (broadcast) is true.
+Tensor masked_fill(const Tensor& self, const Tensor& mask, Scalar value);
+/// The same with a 0-d tensor value (differentiable in value).
+Tensor masked_fill(const Tensor& self, const Tensor& mask, const Tensor& value);
+/// The elements of self where mask is true (both broadcast), as a 1-D tensor in row-major order.
+Tensor masked_select(const Tensor& self, const Tensor& mask);
+/// self with alpha * source[j] added at position index[j] along dim (repeats add up).
+Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source,
+                 Scalar alpha = 1);
+/// self with source[j] written at position index[j] along dim (a repeat: the last one wins).
+Tensor index_copy(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source);
+/// self with `value` at positions `index` along dim.
+Tensor index_fill(const Tensor& self, int64_t dim, const Tensor& index, Scalar value);
+/// self with y[..., index[i, j, k], ...] = src[i, j, k] along dim, over index's shape (which
+/// fits in src's and, except along dim, in self's); a repeated position keeps the last write.
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, Scalar value);
+/// As scatter, adding: repeated positions sum.
+Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
+/// self seen as 1-D, picked at `index` (any shape; negative counts from the end).
+Tensor take(const Tensor& self, const Tensor& index);
+/// The positions of the non-zero elements: int64 [count, self.dim()], in row-major order.
+Tensor nonzero(const Tensor& self);
+Tensor argwhere(const Tensor& self);
+/// Values and int64 positions sorted along dim; stable (equal values keep their order), NaN
+/// last (first when descending), as LibTorch's CPU sort.
+std::tuple<Tensor, Tensor> sort(const Tensor& self, int64_t dim = -1, bool descending = false);
+std::tuple<Tensor, Tensor> sort(const Tensor& self, std::optional<bool> stable, int64_t dim = -1,
+                                bool descending = false);
+Tensor argsort(const Tensor& self, int64_t dim = -1, bool descending = false);
+/// The k largest (or smallest) values along dim and their positions, sorted; among equal
+/// values the first positions (LibTorch leaves that choice unspecified).
+std::tuple<Tensor, Tensor> topk(const Tensor& self, int64_t k, int64_t dim = -1,
+                                bool largest = true, bool sorted = true);
+/// The k-th smallest value along dim (k from 1) and its position (among equal values, the one
+/// a stable sort puts k-th).
+std::tuple<Tensor, Tensor> kthvalue(const Tensor& self, int64_t k, int64_t dim = -1,
+                                    bool keepdim = false);
+/// Running sum / product along dim; integer and bool inputs give int64 unless `dtype` says.
+Tensor cumsum(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
+Tensor cumprod(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
+/// A copy with the order of the elements reversed along each of dims.
+Tensor flip(const Tensor& self, IntArrayRef dims);
+/// Elements shifted by shifts[i] along dims[i], wrapping around; with no dims, over the
+/// flattened tensor.
+Tensor roll(const Tensor& self, IntArrayRef shifts, IntArrayRef dims = {});
+/// Each element repeated `repeats` times along dim (flattened when dim is none).
+Tensor repeat_interleave(const Tensor& self, int64_t repeats,
+                         std::optional<int64_t> dim = std::nullopt);
+/// Element i repeated repeats[i] times (repeats: int64, 1-D, or one count for all).
+Tensor repeat_interleave(const Tensor& self, const Tensor& repeats,
+                         std::optional<int64_t> dim = std::nullopt);
+/// i repeated repeats[i] times, for i in [0, repeats.numel()).
+Tensor repeat_interleave(const Tensor& repeats);
+/// The lower (upper) triangle of the last two dims, from `diagonal` (> 0: above the main one);
+/// the rest is zero.
+Tensor tril(const Tensor& self, int64_t diagonal = 0);
+Tensor triu(const Tensor& self, int64_t diagonal = 0);
+/// True when any (all) elements are non-zero: bool (uint8 for a uint8 input, as LibTorch's).
+Tensor any(const Tensor& self);
+Tensor any(const Tensor& self, int64_t dim, bool keepdim = false);
+Tensor all(const Tensor& self);
+Tensor all(const Tensor& self, int64_t dim, bool keepdim = false);
+/// Einstein summation, e.g. "ij,jk->ik", "bij,bjk->bik", "ii->", "i,j->ij", "...ij->...ji":
+/// repeated labels of one operand take its diagonal, labels absent from the output are
+/// summed, and each pair of operands is contracted with one bmm after permute/reshape.
+Tensor einsum(const std::string& equation, const std::vector<Tensor>& tensors);
 
 // ---- reductions (ops/reduce.cpp) ---------------------------------------------------------------
 Tensor sum(const Tensor& a);

@@ -28,6 +28,9 @@ class Node;
 
 class Tensor;
 class WeakTensor;
+namespace indexing {
+class TensorIndex;  // autograd/indexing.hpp
+}  // namespace indexing
 
 /// A gradient hook: receives the gradient flowing into a tensor and may return a replacement
 /// (an undefined tensor keeps the gradient as it is).
@@ -350,6 +353,70 @@ public:
     Tensor lt(Scalar o) const;
     Tensor ge(Scalar o) const;
     Tensor le(Scalar o) const;
+
+    // ---- indexing and ordering (autograd/indexing.hpp; ops.hpp has the free functions) -------
+    /// Python's `x[...]`: a view for integers, Slice, None and Ellipsis (basic indexing), a copy
+    /// when a tensor (int64 positions or a bool mask) is among the indices (advanced indexing).
+    Tensor index(std::initializer_list<indexing::TensorIndex> indices) const;
+    Tensor index(const std::vector<indexing::TensorIndex>& indices) const;
+    /// Advanced indexing with one optional tensor per leading dim (nullopt: the whole dim).
+    Tensor index(const std::vector<std::optional<Tensor>>& indices) const;
+    /// Python's `x[...] = v`: writes v (broadcast) into the indexed elements; returns *this.
+    Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Tensor& v) const;
+    Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, Scalar v) const;
+    Tensor& index_put_(const std::vector<indexing::TensorIndex>& indices, const Tensor& v) const;
+    Tensor& index_put_(const std::vector<indexing::TensorIndex>& indices, Scalar v) const;
+    /// Writes `values` at tensor indices (one optional per leading dim); with `accumulate`,
+    /// adds them, so that repeated positions sum.
+    Tensor& index_put_(const std::vector<std::optional<Tensor>>& indices, const Tensor& values,
+                       bool accumulate = false) const;
+    Tensor index_put(const std::vector<std::optional<Tensor>>& indices, const Tensor& values,
+                     bool accumulate = false) const;
+    /// `t[i]` for a 0-d integer tensor i: select(0, i), a view. Other tensors raise, as in
+    /// LibTorch (use index({i})).
+    Tensor operator[](const Tensor& index) const;
+    Tensor masked_fill(const Tensor& mask, Scalar value) const;
+    Tensor masked_fill(const Tensor& mask, const Tensor& value) const;
+    Tensor& masked_fill_(const Tensor& mask, Scalar value) const;
+    Tensor& masked_fill_(const Tensor& mask, const Tensor& value) const;
+    Tensor masked_select(const Tensor& mask) const;
+    Tensor index_add(int64_t dim, const Tensor& index, const Tensor& source, Scalar alpha = 1) const;
+    Tensor& index_add_(int64_t dim, const Tensor& index, const Tensor& source, Scalar alpha = 1) const;
+    Tensor index_copy(int64_t dim, const Tensor& index, const Tensor& source) const;
+    Tensor& index_copy_(int64_t dim, const Tensor& index, const Tensor& source) const;
+    Tensor index_fill(int64_t dim, const Tensor& index, Scalar value) const;
+    Tensor& index_fill_(int64_t dim, const Tensor& index, Scalar value) const;
+    Tensor gather(int64_t dim, const Tensor& index) const;
+    Tensor scatter(int64_t dim, const Tensor& index, const Tensor& src) const;
+    Tensor scatter(int64_t dim, const Tensor& index, Scalar value) const;
+    Tensor& scatter_(int64_t dim, const Tensor& index, const Tensor& src) const;
+    Tensor& scatter_(int64_t dim, const Tensor& index, Scalar value) const;
+    Tensor scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const;
+    Tensor& scatter_add_(int64_t dim, const Tensor& index, const Tensor& src) const;
+    Tensor take(const Tensor& index) const;
+    Tensor nonzero() const;
+    Tensor argwhere() const;
+    std::tuple<Tensor, Tensor> sort(int64_t dim = -1, bool descending = false) const;
+    std::tuple<Tensor, Tensor> sort(std::optional<bool> stable, int64_t dim = -1,
+                                    bool descending = false) const;
+    Tensor argsort(int64_t dim = -1, bool descending = false) const;
+    std::tuple<Tensor, Tensor> topk(int64_t k, int64_t dim = -1, bool largest = true,
+                                    bool sorted = true) const;
+    std::tuple<Tensor, Tensor> kthvalue(int64_t k, int64_t dim = -1, bool keepdim = false) const;
+    Tensor cumsum(int64_t dim, std::optional<ScalarType> dtype = std::nullopt) const;
+    Tensor cumprod(int64_t dim, std::optional<ScalarType> dtype = std::nullopt) const;
+    Tensor flip(IntArrayRef dims) const;
+    Tensor roll(IntArrayRef shifts, IntArrayRef dims = {}) const;
+    Tensor repeat(IntArrayRef repeats) const;
+    Tensor repeat_interleave(int64_t repeats, std::optional<int64_t> dim = std::nullopt) const;
+    Tensor repeat_interleave(const Tensor& repeats, std::optional<int64_t> dim = std::nullopt) const;
+    Tensor tril(int64_t diagonal = 0) const;
+    Tensor triu(int64_t diagonal = 0) const;
+    Tensor any() const;
+    Tensor any(int64_t dim, bool keepdim = false) const;
+    Tensor all() const;
+    Tensor all(int64_t dim, bool keepdim = false) const;
+    // ---- end of indexing and ordering ----------------------------------------------------------
 
     [[noreturn]] static void throw_undefined();
 

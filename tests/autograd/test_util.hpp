@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <initializer_list>
 #include <sstream>
 #include <stdexcept>
@@ -247,6 +248,32 @@ inline std::vector<GoldenCase> read_golden(const std::string& path) {
     }
     if (open) throw std::runtime_error("golden file: case " + cur.name + " has no 'end'");
     return cases;
+}
+
+/// Checks one golden case: its inputs rebuilt in float64 (requiring grad where the file lists a
+/// gradient), `fn` applied, the output compared to 1e-12 relative, then backward(gout) and each
+/// listed gradient. A case without gout is an op with no gradient: its output must not require
+/// grad.
+inline void check_golden_case(const GoldenCase& c,
+                              const std::function<Tensor(const std::vector<Tensor>&)>& fn) {
+    INFO("golden case ", c.name, ": ", c.op);
+    std::vector<Tensor> inputs;
+    for (size_t i = 0; i < c.inputs.size(); ++i)
+        inputs.push_back(make_f64(c.inputs[i].values, c.inputs[i].shape, c.has_grad[i]));
+    const Tensor out = fn(inputs);
+    CHECK(out.sizes() == c.out.shape);
+    CHECK_MESSAGE(mismatch(out, c.out.values).empty(), mismatch(out, c.out.values));
+    if (c.gout.empty()) {
+        CHECK_FALSE(out.requires_grad());
+        return;
+    }
+    REQUIRE(out.requires_grad());
+    out.backward(make_f64(c.gout, c.out.shape));
+    for (size_t i = 0; i < c.inputs.size(); ++i) {
+        if (!c.has_grad[i]) continue;
+        const std::string err = mismatch(inputs[i].grad(), c.grads[i]);
+        CHECK_MESSAGE(err.empty(), "grad of input " << i << ": " << err);
+    }
 }
 
 /// The cases of the project's golden file, read once.

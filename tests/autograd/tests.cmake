@@ -16,3 +16,8 @@ tapegrad_test_suite(autograd
 # tapegrad::linalg (LAPACK through xtensor-blas): its own binary, as its gradient checks are
 # the slowest cases
 tapegrad_test_suite(linalg autograd/linalg_decomp_test.cpp)
+tapegrad_test_suite(indexing
+  autograd/indexing_test.cpp
+  autograd/ordering_test.cpp
+  autograd/indexing_golden_test.cpp
+)

@@ -318,20 +318,8 @@ TEST_CASE("views: golden values from PyTorch for in-place ops through views") {
     const std::vector<GoldenCase> cases = read_golden(TAPEGRAD_GOLDEN_DIR "/views_golden.txt");
     REQUIRE(cases.size() == fns.size());
     for (const GoldenCase& c : cases) {
-        INFO("golden case ", c.name, ": ", c.op);
-        REQUIRE(fns.count(c.name) == 1);
-        std::vector<Tensor> inputs;
-        for (size_t i = 0; i < c.inputs.size(); ++i)
-            inputs.push_back(make_f64(c.inputs[i].values, c.inputs[i].shape, c.has_grad[i]));
-        const Tensor out = fns.at(c.name)(inputs);
-        CHECK(out.sizes() == c.out.shape);
-        CHECK_MESSAGE(mismatch(out, c.out.values).empty(), mismatch(out, c.out.values));
-        out.backward(make_f64(c.gout, c.out.shape));
-        for (size_t i = 0; i < c.inputs.size(); ++i) {
-            if (!c.has_grad[i]) continue;
-            const std::string err = mismatch(inputs[i].grad(), c.grads[i]);
-            CHECK_MESSAGE(err.empty(), "grad of input " << i << ": " << err);
-        }
+        REQUIRE_MESSAGE(fns.count(c.name) == 1, "no function for golden case " << c.name);
+        check_golden_case(c, fns.at(c.name));
     }
 }
 

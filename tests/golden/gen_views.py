@@ -3,40 +3,11 @@
 # computed by PyTorch 1.13 in float64, in the format of ops_golden.txt. Not run by the build:
 #   /usr/bin/python3 tests/golden/gen_views.py > tests/golden/views_golden.txt
 # (Debian's python3-torch; the tests read only the committed output.)
-import math
 import torch
 
+from golden_format import emit, grid
+
 torch.set_default_dtype(torch.float64)
-
-
-def grid(shape, scale=1.0, shift=0.0):
-    n = 1
-    for s in shape:
-        n *= s
-    v = [math.sin(1.7 * i + 0.3) * scale + shift for i in range(n)]
-    return torch.tensor(v).reshape(shape)
-
-
-def fmt(vals):
-    return " ".join(repr(float(v)) for v in vals)
-
-
-def emit(name, op, inputs, fn):
-    xs = [x.clone().requires_grad_(g) for x, g in inputs]
-    y = fn(*xs)
-    gout = torch.tensor([0.1 * (i + 1) for i in range(y.numel())]).reshape(y.shape)
-    y.backward(gout)
-    print("case", name)
-    print("op", op)
-    for k, x in enumerate(xs):
-        print("in%d shape %s : %s" % (k, " ".join(map(str, x.shape)), fmt(x.detach().flatten())))
-    print("out shape %s : %s" % (" ".join(map(str, y.shape)), fmt(y.detach().flatten())))
-    print("gout :", fmt(gout.flatten()))
-    for k, x in enumerate(xs):
-        if inputs[k][1]:
-            print("grad%d :" % k, fmt(x.grad.flatten()))
-    print("end")
-
 
 print("# Views, in-place ops through views and ops on strided inputs, by PyTorch %s in float64."
       % torch.__version__)
