@@ -211,7 +211,7 @@ TEST_SUITE("tooling/tape_html") {
         Small s;
         const std::string path = (dir.path / "missing" / "tape.html").string();
         CHECK_THROWS_CONTAINS(autograd::write_html(s.loss, path), std::runtime_error,
-                              "write_html: cannot write", "missing");
+                              "write_html: cannot open the directory of", "missing");
         CHECK(fs::is_empty(dir.path));
     }
 
