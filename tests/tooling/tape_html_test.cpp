@@ -157,8 +157,8 @@ TEST_SUITE("tooling/tape_html") {
         CHECK(calls == 2);  // the user's hook runs in the page's pass, as in backward()
         CHECK_VALUES(s.x.grad(), x_grad);
         CHECK_VALUES(s.h.grad(), h_grad);
-        CHECK(s.loss.grad_fn()->pre_hooks.empty());
-        CHECK(s.h.grad_fn()->pre_hooks.size() == 1);  // the user's alone
+        CHECK(s.loss.grad_fn()->hooks().empty());
+        CHECK(s.h.grad_fn()->hooks().size() == 1);  // the user's alone
 
         // the graph still runs, and accumulates as usual
         s.loss.backward();
