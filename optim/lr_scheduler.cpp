@@ -111,13 +111,17 @@ StepLR::StepLR(Optimizer& optimizer, int64_t step_size, double gamma)
     initial_step();
 }
 
+// LibTorch 1.13's timing, one epoch after PyTorch's: its StepLR sets nothing when made, so the
+// first decay comes at the (step_size + 1)-th step(). A ported loop must train as it did.
 double StepLR::chained_lr(size_t, double lr) const {
-    if (last_epoch_ == 0 || last_epoch_ % step_size_ != 0) return lr;
+    const int64_t e = last_epoch_ - 1;
+    if (e <= 0 || e % step_size_ != 0) return lr;
     return lr * gamma_;
 }
 
 std::optional<double> StepLR::closed_form_lr(size_t g) const {
-    return base_lrs_[g] * std::pow(gamma_, static_cast<double>(last_epoch_ / step_size_));
+    const int64_t e = std::max<int64_t>(last_epoch_ - 1, 0);
+    return base_lrs_[g] * std::pow(gamma_, static_cast<double>(e / step_size_));
 }
 
 MultiStepLR::MultiStepLR(Optimizer& optimizer, std::vector<int64_t> milestones, double gamma)

@@ -6,7 +6,7 @@
 // group["initial_lr"]). Epoch e's lr (closed forms; the schedulers use PyTorch's recursive
 // "chainable" forms, which give these values when nothing else changes the lr):
 //
-//   StepLR             base * gamma^floor(e / step_size)
+//   StepLR             base * gamma^floor(max(e - 1, 0) / step_size)   (LibTorch 1.13's timing)
 //   MultiStepLR        base * gamma^(number of milestones <= e)
 //   ExponentialLR      base * gamma^e
 //   CosineAnnealingLR  eta_min + (base - eta_min) * (1 + cos(pi * e / T_max)) / 2
@@ -82,9 +82,9 @@ private:
     void track_new_groups();
 };
 
-/// Multiplies the learning rate by gamma every step_size epochs. Note: LibTorch 1.13's StepLR
-/// applies its first decay one step() later (it sets no lr at construction); this one follows
-/// PyTorch.
+/// Multiplies the learning rate by gamma every step_size epochs, at LibTorch 1.13's steps: the
+/// first decay comes at the (step_size + 1)-th step(), one step() later than PyTorch's StepLR,
+/// so a LibTorch loop ported by the rename trains exactly as it did.
 class StepLR : public LRScheduler {
 public:
     StepLR(Optimizer& optimizer, int64_t step_size, double gamma = 0.1);

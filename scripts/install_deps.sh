@@ -6,11 +6,14 @@
 #             doctest-dev zlib1g-dev
 #   pictures: gnuplot-nox (History::plot's training curves) and graphviz (dot, which draws
 #             the autograd graph: autograd::render, the inspect_graph example)
+#   distributed: libopenmpi-dev openmpi-bin (Open MPI, for tapegrad::distributed and its
+#             mpirun tests)
 #   consumer test: libgtest-dev (the GoogleTest gradcheck assertions in
 #             examples/gradcheck_project) and pkg-config (building through tapegrad.pc)
 set -euo pipefail
 packages=(cmake ninja-build g++ libxtensor-dev libxsimd-dev libxtensor-blas-dev libopenblas-dev
-          doctest-dev zlib1g-dev gnuplot-nox graphviz libgtest-dev pkg-config "$@")
+          doctest-dev zlib1g-dev gnuplot-nox graphviz libgtest-dev pkg-config libopenmpi-dev
+          openmpi-bin "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

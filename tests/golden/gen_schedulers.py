@@ -19,6 +19,23 @@ from torch.optim import lr_scheduler as S
 warnings.filterwarnings("ignore")
 
 
+class LibTorchStepLR(S.StepLR):
+    """LibTorch 1.13's StepLR, which tapegrad's follows: it sets nothing when made, so every
+    decay comes one step() after PyTorch's (epoch e here is PyTorch's epoch e - 1)."""
+
+    def _shifted(self):
+        return max(self.last_epoch - 1, 0)
+
+    def get_lr(self):
+        e = self.last_epoch - 1
+        if e <= 0 or e % self.step_size != 0:
+            return [g["lr"] for g in self.optimizer.param_groups]
+        return [g["lr"] * self.gamma for g in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self):
+        return [b * self.gamma ** (self._shifted() // self.step_size) for b in self.base_lrs]
+
+
 def params(n):
     return [torch.zeros(1, requires_grad=True) for _ in range(n)]
 
@@ -54,7 +71,7 @@ print("# made by tests/golden/gen_schedulers.py; see there for each case's optim
 
 def step_lr():
     opt = SGD(groups(1.0, 0.4), lr=1.0)
-    return opt, S.StepLR(opt, step_size=3, gamma=0.5)
+    return opt, LibTorchStepLR(opt, step_size=3, gamma=0.5)
 
 
 def multi_step_lr():
@@ -144,7 +161,7 @@ def sequential_two():
 def sequential_three():
     opt = SGD(groups(1.0, 0.5), lr=1.0)
     a = S.LinearLR(opt, start_factor=0.5, total_iters=2)
-    b = S.StepLR(opt, step_size=2, gamma=0.5)
+    b = LibTorchStepLR(opt, step_size=2, gamma=0.5)
     c = S.CosineAnnealingLR(opt, T_max=4, eta_min=0.01)
     return opt, S.SequentialLR(opt, [a, b, c], milestones=[2, 6])
 
@@ -158,7 +175,7 @@ def chained():
 
 def chained_step_multistep():
     opt = SGD(groups(2.0, 1.0), lr=2.0)
-    a = S.StepLR(opt, step_size=3, gamma=0.5)
+    a = LibTorchStepLR(opt, step_size=3, gamma=0.5)
     b = S.MultiStepLR(opt, milestones=[2, 5], gamma=0.1)
     c = S.MultiplicativeLR(opt, lambda e: 0.99)
     return opt, S.ChainedScheduler([a, b, c])

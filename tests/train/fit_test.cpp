@@ -72,7 +72,7 @@ TEST_SUITE("train/fit") {
         auto train = blobs(32);
         tg::nn::Linear model(2, 2);
         tg::optim::SGD opt(model->parameters(), tg::optim::SGDOptions(0.2));
-        tg::optim::StepLR sched(opt, /*step_size=*/1, /*gamma=*/0.5);
+        tg::optim::ExponentialLR sched(opt, /*gamma=*/0.5);
         tg::data::DataLoader loader(train,
                                     tg::data::DataLoaderOptions().batch_size(8).shuffle(true));
         auto h = tg::fit(
