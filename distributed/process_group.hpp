@@ -94,10 +94,9 @@ public:
                                             const BroadcastOptions& opts = BroadcastOptions()) = 0;
     /// outputTensors[0][r] receives rank r's inputTensors[0] (getSize() tensors, each shaped
     /// like the input).
-    virtual std::shared_ptr<Work> allgather(
-        const std::vector<std::vector<Tensor>>& outputTensors,
-        const std::vector<Tensor>& inputTensors,
-        const AllgatherOptions& opts = AllgatherOptions()) = 0;
+    virtual std::shared_ptr<Work> allgather(const std::vector<std::vector<Tensor>>& outputTensors,
+                                            const std::vector<Tensor>& inputTensors,
+                                            const AllgatherOptions& opts = AllgatherOptions()) = 0;
     /// outputTensors[0] on rank r receives the reduction over ranks of inputTensors[0][r].
     virtual std::shared_ptr<Work> reduce_scatter(
         const std::vector<Tensor>& outputTensors,

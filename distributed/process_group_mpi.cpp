@@ -18,11 +18,16 @@ namespace distributed {
 
 const char* to_string(ReduceOp op) {
     switch (op) {
-        case ReduceOp::SUM: return "SUM";
-        case ReduceOp::AVG: return "AVG";
-        case ReduceOp::PRODUCT: return "PRODUCT";
-        case ReduceOp::MIN: return "MIN";
-        case ReduceOp::MAX: return "MAX";
+        case ReduceOp::SUM:
+            return "SUM";
+        case ReduceOp::AVG:
+            return "AVG";
+        case ReduceOp::PRODUCT:
+            return "PRODUCT";
+        case ReduceOp::MIN:
+            return "MIN";
+        case ReduceOp::MAX:
+            return "MAX";
     }
     return "?";
 }
@@ -87,14 +92,22 @@ void check_mpi(const State& st, const std::string& op, const char* call, int cod
 
 MPI_Datatype mpi_type(ScalarType t) {
     switch (t) {
-        case kFloat32: return MPI_FLOAT;
-        case kFloat64: return MPI_DOUBLE;
-        case kInt64: return MPI_INT64_T;
-        case kInt32: return MPI_INT32_T;
-        case kInt16: return MPI_INT16_T;
-        case kInt8: return MPI_INT8_T;
-        case kUInt8: return MPI_UINT8_T;
-        case kBool: return MPI_C_BOOL;
+        case kFloat32:
+            return MPI_FLOAT;
+        case kFloat64:
+            return MPI_DOUBLE;
+        case kInt64:
+            return MPI_INT64_T;
+        case kInt32:
+            return MPI_INT32_T;
+        case kInt16:
+            return MPI_INT16_T;
+        case kInt8:
+            return MPI_INT8_T;
+        case kUInt8:
+            return MPI_UINT8_T;
+        case kBool:
+            return MPI_C_BOOL;
     }
     throw std::invalid_argument("ProcessGroupMPI: unsupported dtype");
 }
@@ -106,10 +119,14 @@ MPI_Op mpi_op(ReduceOp op, ScalarType t) {
     }
     switch (op) {
         case ReduceOp::SUM:
-        case ReduceOp::AVG: return MPI_SUM;  // AVG divides after the sum
-        case ReduceOp::PRODUCT: return MPI_PROD;
-        case ReduceOp::MIN: return MPI_MIN;
-        case ReduceOp::MAX: return MPI_MAX;
+        case ReduceOp::AVG:
+            return MPI_SUM;  // AVG divides after the sum
+        case ReduceOp::PRODUCT:
+            return MPI_PROD;
+        case ReduceOp::MIN:
+            return MPI_MIN;
+        case ReduceOp::MAX:
+            return MPI_MAX;
     }
     return MPI_SUM;
 }
@@ -164,7 +181,9 @@ void write_back(const Tensor& target, const Tensor& staging) {
     target.copy_(staging.view(target.sizes()));
 }
 
-void* raw(const Tensor& t) { return t.data_ptr(); }
+void* raw(const Tensor& t) {
+    return t.data_ptr();
+}
 
 int count_of(const State& st, const std::string& op, const Tensor& t) {
     if (t.numel() > INT32_MAX)
@@ -201,9 +220,9 @@ public:
     bool isSuccess() const override { return completed_ && !error_; }
     bool wait(std::chrono::milliseconds timeout) override {
         if (!completed_) {
-            const auto limit = timeout.count() > 0            ? timeout
-                               : timeout_.count() > 0         ? timeout_
-                                                              : st_->timeout;
+            const auto limit = timeout.count() > 0    ? timeout
+                               : timeout_.count() > 0 ? timeout_
+                                                      : st_->timeout;
             try {
                 wait_request(*st_, op_, request_, status_, limit);
             } catch (...) {
@@ -285,14 +304,15 @@ void check_same_everywhere(const State& st, const std::string& op, int kind, con
     MPI_Request request;
     MPI_Status status;
     check_mpi(st, op, "MPI_Iallgather",
-              MPI_Iallgather(mine.data(), kDescLen, MPI_INT64_T, all.data(), kDescLen,
-                             MPI_INT64_T, st.comm, &request));
+              MPI_Iallgather(mine.data(), kDescLen, MPI_INT64_T, all.data(), kDescLen, MPI_INT64_T,
+                             st.comm, &request));
     wait_request(st, op + " (checking that the ranks agree)", request, status,
                  timeout.count() > 0 ? timeout : st.timeout);
     bool same = true;
     for (int r = 0; r < st.size; ++r)
         for (int k = 0; k < kDescLen; ++k)
-            same = same && all[static_cast<size_t>(r * kDescLen + k)] == mine[static_cast<size_t>(k)];
+            same =
+                same && all[static_cast<size_t>(r * kDescLen + k)] == mine[static_cast<size_t>(k)];
     if (same) return;
     static const char* kinds[] = {"allreduce", "broadcast", "allgather", "reduce_scatter",
                                   "barrier"};
@@ -306,12 +326,12 @@ void check_same_everywhere(const State& st, const std::string& op, int kind, con
             msg += std::string(" with ") + tapegrad::to_string(static_cast<ScalarType>(d[1])) +
                    " " + (d[5] <= kMaxDims ? shape_str(shape) : std::to_string(d[4]) + " elements");
         }
-        if (kind == 0 || kind == 3) msg += std::string(" ") + to_string(static_cast<ReduceOp>(d[2]));
+        if (kind == 0 || kind == 3)
+            msg += std::string(" ") + to_string(static_cast<ReduceOp>(d[2]));
         if (kind == 1) msg += " root " + std::to_string(d[3]);
     }
     throw std::invalid_argument(msg);
 }
-
 
 void check_reduce_op(const State& st, const std::string& op, ReduceOp r, const Tensor& t) {
     if (r == ReduceOp::AVG && !t.is_floating_point())
@@ -359,7 +379,8 @@ std::shared_ptr<ProcessGroupMPI> ProcessGroupMPI::createProcessGroupMPI(std::vec
     MPI_Comm_size(st->comm, &st->size);
     if (const char* env = std::getenv("TAPEGRAD_DISTRIBUTED_TIMEOUT")) {
         const double seconds = std::atof(env);
-        if (seconds > 0) st->timeout = std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+        if (seconds > 0)
+            st->timeout = std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
     }
     return std::shared_ptr<ProcessGroupMPI>(new ProcessGroupMPI(std::move(st)));
 }
@@ -367,15 +388,23 @@ std::shared_ptr<ProcessGroupMPI> ProcessGroupMPI::createProcessGroupMPI(std::vec
 ProcessGroupMPI::ProcessGroupMPI(std::shared_ptr<State> state) : state_(std::move(state)) {}
 ProcessGroupMPI::~ProcessGroupMPI() = default;
 
-int ProcessGroupMPI::getRank() const { return state_->rank; }
-int ProcessGroupMPI::getSize() const { return state_->size; }
+int ProcessGroupMPI::getRank() const {
+    return state_->rank;
+}
+int ProcessGroupMPI::getSize() const {
+    return state_->size;
+}
 void ProcessGroupMPI::setTimeout(std::chrono::milliseconds timeout) {
     if (timeout.count() <= 0)
         throw std::invalid_argument("ProcessGroupMPI::setTimeout: the timeout must be positive");
     state_->timeout = timeout;
 }
-std::chrono::milliseconds ProcessGroupMPI::getTimeout() const { return state_->timeout; }
-void ProcessGroupMPI::setShapeChecks(bool enabled) { state_->shape_checks = enabled; }
+std::chrono::milliseconds ProcessGroupMPI::getTimeout() const {
+    return state_->timeout;
+}
+void ProcessGroupMPI::setShapeChecks(bool enabled) {
+    state_->shape_checks = enabled;
+}
 
 void ProcessGroupMPI::abort() {
     std::fflush(stdout);
@@ -419,14 +448,15 @@ std::shared_ptr<Work> ProcessGroupMPI::broadcast(const std::vector<Tensor>& tens
     const Tensor t = single(st, "broadcast", tensors);
     check_rank(st, "broadcast", "rootRank", opts.rootRank);
     if (opts.rootTensor != 0)
-        throw std::invalid_argument(st.where("broadcast") + ": rootTensor must be 0 (one tensor per call)");
+        throw std::invalid_argument(st.where("broadcast") +
+                                    ": rootTensor must be 0 (one tensor per call)");
     const int n = count_of(st, "broadcast", t);
     check_same_everywhere(st, "broadcast", 1, t, 0, opts.rootRank, opts.timeout);
     auto work = std::make_shared<MPIWork>(state_, "broadcast of " + dtype_shape(t), opts.timeout);
     Tensor buf = staging_for(t);
     check_mpi(st, "broadcast", "MPI_Ibcast",
-              MPI_Ibcast(raw(buf), n, mpi_type(t.dtype()), static_cast<int>(opts.rootRank),
-                         st.comm, &work->request_));
+              MPI_Ibcast(raw(buf), n, mpi_type(t.dtype()), static_cast<int>(opts.rootRank), st.comm,
+                         &work->request_));
     work->keep_ = {buf};
     work->outputs_ = {t};
     work->on_complete_ = [t, buf](const MPI_Status&) { write_back(t, buf); };
@@ -434,9 +464,9 @@ std::shared_ptr<Work> ProcessGroupMPI::broadcast(const std::vector<Tensor>& tens
 }
 
 // every rank: out[r] = in of rank r
-std::shared_ptr<Work> ProcessGroupMPI::allgather(const std::vector<std::vector<Tensor>>& outputTensors,
-                                                 const std::vector<Tensor>& inputTensors,
-                                                 const AllgatherOptions& opts) {
+std::shared_ptr<Work> ProcessGroupMPI::allgather(
+    const std::vector<std::vector<Tensor>>& outputTensors, const std::vector<Tensor>& inputTensors,
+    const AllgatherOptions& opts) {
     const State& st = *state_;
     const Tensor in = single(st, "allgather", inputTensors);
     if (outputTensors.size() != 1 || outputTensors[0].size() != static_cast<size_t>(st.size))
@@ -458,8 +488,8 @@ std::shared_ptr<Work> ProcessGroupMPI::allgather(const std::vector<std::vector<T
     Tensor send = staging_for(in);
     Tensor recv = detail::make_tensor({st.size * in.numel()}, in.dtype());
     check_mpi(st, "allgather", "MPI_Iallgather",
-              MPI_Iallgather(raw(send), n, mpi_type(in.dtype()), raw(recv), n,
-                             mpi_type(in.dtype()), st.comm, &work->request_));
+              MPI_Iallgather(raw(send), n, mpi_type(in.dtype()), raw(recv), n, mpi_type(in.dtype()),
+                             st.comm, &work->request_));
     work->keep_ = {send, recv};
     work->outputs_ = outs;
     const int64_t numel = in.numel();
@@ -480,7 +510,8 @@ std::shared_ptr<Work> ProcessGroupMPI::reduce_scatter(
     const Tensor out = single(st, "reduce_scatter", outputTensors);
     check_reduce_op(st, "reduce_scatter", opts.reduceOp, out);
     if (inputTensors.size() != 1 || inputTensors[0].size() != static_cast<size_t>(st.size))
-        throw std::invalid_argument(st.where("reduce_scatter") + ": inputTensors must hold one list of " +
+        throw std::invalid_argument(st.where("reduce_scatter") +
+                                    ": inputTensors must hold one list of " +
                                     std::to_string(st.size) + " tensors (one per rank)");
     const std::vector<Tensor>& ins = inputTensors[0];
     for (size_t r = 0; r < ins.size(); ++r)
@@ -502,10 +533,10 @@ std::shared_ptr<Work> ProcessGroupMPI::reduce_scatter(
         send = cat(flat).contiguous();
     }
     Tensor recv = staging_for(out);
-    check_mpi(st, "reduce_scatter", "MPI_Ireduce_scatter_block",
-              MPI_Ireduce_scatter_block(raw(send), raw(recv), n, mpi_type(out.dtype()),
-                                        mpi_op(opts.reduceOp, out.dtype()), st.comm,
-                                        &work->request_));
+    check_mpi(
+        st, "reduce_scatter", "MPI_Ireduce_scatter_block",
+        MPI_Ireduce_scatter_block(raw(send), raw(recv), n, mpi_type(out.dtype()),
+                                  mpi_op(opts.reduceOp, out.dtype()), st.comm, &work->request_));
     work->keep_ = {send, recv};
     work->outputs_ = {out};
     const bool average = opts.reduceOp == ReduceOp::AVG;
@@ -550,8 +581,7 @@ std::shared_ptr<Work> ProcessGroupMPI::recv(const std::vector<Tensor>& tensors, 
     const Tensor t = single(st, "recv", tensors);
     check_rank(st, "recv", "srcRank", srcRank);
     const int n = count_of(st, "recv", t);
-    const std::string what =
-        "recv of " + dtype_shape(t) + " from rank " + std::to_string(srcRank);
+    const std::string what = "recv of " + dtype_shape(t) + " from rank " + std::to_string(srcRank);
     auto work = std::make_shared<MPIWork>(state_, what, kUnsetTimeout);
     work->point_to_point_ = true;
     Tensor buf = staging_for(t);

@@ -1,5 +1,6 @@
 #include "distributed/reducer.hpp"
 
+#include <chrono>
 #include <stdexcept>
 #include <unordered_set>
 
@@ -14,10 +15,10 @@ namespace distributed {
 struct Reducer::Impl {
     struct Bucket {
         ScalarType dtype;
-        Tensor flat;                   // [total numel], the slots of its parameters end to end
-        std::vector<size_t> vars;      // parameter indices
-        size_t pending = 0;            // slots not filled yet in this iteration
-        std::shared_ptr<Work> work;    // the running all-reduce
+        Tensor flat;                 // [total numel], the slots of its parameters end to end
+        std::vector<size_t> vars;    // parameter indices
+        size_t pending = 0;          // slots not filled yet in this iteration
+        std::shared_ptr<Work> work;  // the running all-reduce
     };
 
     std::vector<Tensor> params;
@@ -27,7 +28,7 @@ struct Reducer::Impl {
     bool require_sync = true;
 
     std::vector<Bucket> buckets;
-    std::vector<size_t> bucket_of;  // parameter -> bucket
+    std::vector<size_t> bucket_of;   // parameter -> bucket
     std::vector<int64_t> offset_of;  // parameter -> first element of its slot
     std::vector<unsigned> hook_handles;
 
@@ -36,6 +37,7 @@ struct Reducer::Impl {
     size_t num_ready = 0;
     size_t next_bucket = 0;
     bool prepared = false;
+    double wait_seconds = 0;  // total time spent waiting for buckets, for benchmarks
 
     Tensor slot(size_t i) const {
         const Bucket& b = buckets[bucket_of[i]];
@@ -91,7 +93,10 @@ struct Reducer::Impl {
     Tensor finish(size_t current) {
         for (size_t i = 0; i < params.size(); ++i)
             if (!ready[i]) mark_ready(i, params[i].grad());  // unused in this backward
+        const auto start = std::chrono::steady_clock::now();
         for (Bucket& b : buckets) b.work->wait();
+        wait_seconds +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         Tensor result;
         NoGradGuard no_grad;
         for (size_t i = 0; i < params.size(); ++i) {
@@ -113,13 +118,16 @@ struct Reducer::Impl {
     Tensor on_gradient(size_t i, const Tensor& g) {
         if (!require_sync) return Tensor();  // no_sync: accumulate locally
         if (g.requires_grad())
-            throw std::logic_error("DistributedDataParallel: backward with create_graph=true is "
-                                   "not supported (parameter " + names[i] + ")");
+            throw std::logic_error(
+                "DistributedDataParallel: backward with create_graph=true is "
+                "not supported (parameter " +
+                names[i] + ")");
         if (ready[i])
             throw std::logic_error(
                 "DistributedDataParallel: parameter " + names[i] +
                 " received a gradient twice in one iteration; gradients of parameters not yet "
-                "reached are still pending: " + unready_names() +
+                "reached are still pending: " +
+                unready_names() +
                 ". Accumulate with no_sync(), or pass find_unused_parameters(true) when some "
                 "parameters get no gradient");
         const Tensor& old = params[i].grad();
@@ -244,11 +252,19 @@ void Reducer::prepare_for_backward(const std::vector<Tensor>& outputs) {
     if (m.num_ready == m.params.size()) m.finish(m.params.size());
 }
 
-void Reducer::set_require_sync(bool require_sync) { impl_->require_sync = require_sync; }
-bool Reducer::require_sync() const { return impl_->require_sync; }
+void Reducer::set_require_sync(bool require_sync) {
+    impl_->require_sync = require_sync;
+}
+bool Reducer::require_sync() const {
+    return impl_->require_sync;
+}
 
 void Reducer::finalize_backward() {
     if (impl_->in_progress()) impl_->finish(impl_->params.size());
+}
+
+double Reducer::communication_wait_seconds() const {
+    return impl_->wait_seconds;
 }
 
 std::vector<std::vector<size_t>> Reducer::bucket_indices() const {

@@ -45,6 +45,8 @@ public:
     void finalize_backward();
     /// The parameters (indices into `params`) of each bucket, in the order the buckets start.
     std::vector<std::vector<size_t>> bucket_indices() const;
+    /// Seconds spent so far waiting for all-reduces to finish (after backward's last gradient).
+    double communication_wait_seconds() const;
 
     struct Impl;
 

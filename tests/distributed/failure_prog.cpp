@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
-
 #include <tapegrad.hpp>
 
 #include "distributed/distributed.hpp"
@@ -20,7 +19,8 @@ int main(int argc, char** argv) {
     tg::optim::SGD opt(ddp.parameters(), tg::optim::SGDOptions(0.1));
     for (int step = 0; step < 1000000; ++step) {
         if (step == 5 && pg->getRank() == 1) {
-            std::fprintf(stderr, "rank 1: failing on purpose at step 5 (%s)\n", kill ? "SIGKILL" : "throw");
+            std::fprintf(stderr, "rank 1: failing on purpose at step 5 (%s)\n",
+                         kill ? "SIGKILL" : "throw");
             if (kill) std::raise(SIGKILL);
             throw std::runtime_error("rank 1: a deliberate failure");
         }

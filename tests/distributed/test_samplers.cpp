@@ -7,8 +7,8 @@
 #include "tests/distributed/world.hpp"
 
 namespace tg = tapegrad;
-using tg::Tensor;
 using tapegrad_test::world;
+using tg::Tensor;
 
 namespace {
 
@@ -66,18 +66,20 @@ void check_partition(size_t size) {
 }  // namespace
 
 TEST_SUITE("distributed/samplers") {
-TEST_CASE("DistributedRandomSampler: shards across ranks are disjoint, complete and per-epoch reproducible") {
-    check_partition<tg::data::samplers::DistributedRandomSampler>(23);
-    check_partition<tg::data::samplers::DistributedRandomSampler>(24);
-}
-TEST_CASE("DistributedSequentialSampler: shards across ranks are disjoint and complete") {
-    check_partition<tg::data::samplers::DistributedSequentialSampler>(23);
-    check_partition<tg::data::samplers::DistributedSequentialSampler>(24);
-}
-TEST_CASE("DistributedRandomSampler: epochs differ, and every rank shuffles alike") {
-    const auto& pg = world();
-    tg::data::samplers::DistributedRandomSampler s(40, static_cast<size_t>(pg->getSize()),
-                                                   static_cast<size_t>(pg->getRank()));
-    CHECK(gather(epoch_indices(s, 0)) != gather(epoch_indices(s, 1)));
-}
+    TEST_CASE(
+        "DistributedRandomSampler: shards across ranks are disjoint, complete and per-epoch "
+        "reproducible") {
+        check_partition<tg::data::samplers::DistributedRandomSampler>(23);
+        check_partition<tg::data::samplers::DistributedRandomSampler>(24);
+    }
+    TEST_CASE("DistributedSequentialSampler: shards across ranks are disjoint and complete") {
+        check_partition<tg::data::samplers::DistributedSequentialSampler>(23);
+        check_partition<tg::data::samplers::DistributedSequentialSampler>(24);
+    }
+    TEST_CASE("DistributedRandomSampler: epochs differ, and every rank shuffles alike") {
+        const auto& pg = world();
+        tg::data::samplers::DistributedRandomSampler s(40, static_cast<size_t>(pg->getSize()),
+                                                       static_cast<size_t>(pg->getRank()));
+        CHECK(gather(epoch_indices(s, 0)) != gather(epoch_indices(s, 1)));
+    }
 }

@@ -5,11 +5,7 @@
 if(NOT TARGET tapegrad_distributed)
   return()
 endif()
-execute_process(COMMAND id -u OUTPUT_VARIABLE tapegrad_uid OUTPUT_STRIP_TRAILING_WHITESPACE)
-set(tapegrad_mpirun ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} 2 --oversubscribe)
-if(tapegrad_uid STREQUAL "0")
-  list(APPEND tapegrad_mpirun --allow-run-as-root)
-endif()
+set(tapegrad_mpirun ${TAPEGRAD_MPIRUN})  # distributed/CMakeLists.txt
 # LeakSanitizer: Open MPI keeps allocations it never frees (suppressed for its libraries only)
 set(tapegrad_mpi_env "OPENBLAS_NUM_THREADS=1" "TAPEGRAD_DISTRIBUTED_TIMEOUT=60"
     "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/distributed/lsan_mpi.supp")
