@@ -1,0 +1,36 @@
+# The distributed tests run under mpirun with 2 processes (oversubscribed: CI machines may have
+# fewer cores; as root, Open MPI needs --allow-run-as-root). Each CTest is one doctest suite run
+# on both ranks; any failing rank makes mpirun exit non-zero. TAPEGRAD_DISTRIBUTED_TIMEOUT bounds
+# every wait, so a broken test fails instead of hanging.
+if(NOT TARGET tapegrad_distributed)
+  return()
+endif()
+set(tapegrad_mpirun ${TAPEGRAD_MPIRUN})  # distributed/CMakeLists.txt
+# LeakSanitizer: Open MPI keeps allocations it never frees (suppressed for its libraries only)
+set(tapegrad_mpi_env "OPENBLAS_NUM_THREADS=1" "TAPEGRAD_DISTRIBUTED_TIMEOUT=60"
+    "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/distributed/lsan_mpi.supp")
+
+add_executable(test_distributed $<TARGET_OBJECTS:tapegrad_test_main>
+  distributed/test_process_group.cpp
+  distributed/test_ddp.cpp
+  distributed/test_samplers.cpp)
+target_link_libraries(test_distributed PRIVATE tapegrad::distributed doctest::doctest)
+target_include_directories(test_distributed PRIVATE ${PROJECT_SOURCE_DIR})
+target_compile_options(test_distributed PRIVATE -Wall -Wextra)
+
+foreach(suite collectives ddp samplers)
+  add_test(NAME distributed_${suite}
+           COMMAND ${tapegrad_mpirun} $<TARGET_FILE:test_distributed> -ts=distributed/${suite})
+  set_tests_properties(distributed_${suite} PROPERTIES ENVIRONMENT "${tapegrad_mpi_env}" TIMEOUT 300)
+endforeach()
+
+# A rank that dies mid-training (SIGKILL) must end the whole job non-zero within 60 s.
+add_executable(distributed_failure_prog distributed/failure_prog.cpp)
+target_link_libraries(distributed_failure_prog PRIVATE tapegrad::distributed)
+target_include_directories(distributed_failure_prog PRIVATE ${PROJECT_SOURCE_DIR})
+foreach(mode kill throw)
+  add_test(NAME distributed_failure_${mode}
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/distributed/expect_failure.sh 60 ${mode}
+                   ${tapegrad_mpirun} $<TARGET_FILE:distributed_failure_prog> ${mode})
+  set_tests_properties(distributed_failure_${mode} PROPERTIES ENVIRONMENT "${tapegrad_mpi_env}" TIMEOUT 120)
+endforeach()
