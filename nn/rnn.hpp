@@ -1,0 +1,282 @@
+#pragma once
+// Recurrent layers, as LibTorch's: the cells RNNCell, LSTMCell, GRUCell (one time step) and the
+// layers RNN, LSTM, GRU (a whole sequence, several layers, both directions).
+//
+// Shapes (T steps, B sequences, D = 2 when bidirectional else 1, L layers, H hidden units,
+// Hout = proj_size or H):
+//   input  [T, B, input_size] ([B, T, input_size] when batch_first; [T, input_size] unbatched)
+//   h0, c0 [L * D, B, Hout] (c0: [L * D, B, H]), zeros when not given
+//   output [T, B, D * Hout]: the last layer's state at every step, both directions side by side
+//   h_n    [L * D, B, Hout]: every layer's state after its last step (c_n likewise)
+// Everything is built from recorded tensor ops, so gradients come from the tape like any other
+// model's: the input products of all steps of a layer are one matmul, each step adds one
+// matmul with the previous state.
+
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "autograd/tensor.hpp"
+#include "nn/arg.hpp"
+#include "nn/init.hpp"
+#include "nn/module.hpp"
+#include "nn/rnn_utils.hpp"
+
+namespace tapegrad {
+namespace nn {
+
+/// Options of RNN: `RNNOptions(28, 128).num_layers(2).nonlinearity(tapegrad::kReLU)`.
+struct RNNOptions {
+    RNNOptions(int64_t input_size, int64_t hidden_size)
+        : input_size_(input_size), hidden_size_(hidden_size) {}
+    TAPEGRAD_ARG(int64_t, input_size);
+    TAPEGRAD_ARG(int64_t, hidden_size);
+    /// Stacked layers: layer k > 0 reads layer k - 1's output.
+    TAPEGRAD_ARG(int64_t, num_layers) = 1;
+    /// kTanh or kReLU.
+    TAPEGRAD_ARG(init::NonlinearityType, nonlinearity) = kTanh;
+    TAPEGRAD_ARG(bool, bias) = true;
+    /// Input and output as [B, T, *] instead of [T, B, *] (the states keep [L * D, B, H]).
+    TAPEGRAD_ARG(bool, batch_first) = false;
+    /// Dropout probability on the outputs of every layer but the last, while training.
+    TAPEGRAD_ARG(double, dropout) = 0.0;
+    TAPEGRAD_ARG(bool, bidirectional) = false;
+};
+
+/// Options of LSTM: as RNNOptions without nonlinearity, plus proj_size.
+struct LSTMOptions {
+    LSTMOptions(int64_t input_size, int64_t hidden_size)
+        : input_size_(input_size), hidden_size_(hidden_size) {}
+    TAPEGRAD_ARG(int64_t, input_size);
+    TAPEGRAD_ARG(int64_t, hidden_size);
+    TAPEGRAD_ARG(int64_t, num_layers) = 1;
+    TAPEGRAD_ARG(bool, bias) = true;
+    TAPEGRAD_ARG(bool, batch_first) = false;
+    TAPEGRAD_ARG(double, dropout) = 0.0;
+    TAPEGRAD_ARG(bool, bidirectional) = false;
+    /// When > 0, h is projected to proj_size units by weight_hr (c keeps hidden_size).
+    TAPEGRAD_ARG(int64_t, proj_size) = 0;
+};
+
+/// Options of GRU: as RNNOptions without nonlinearity.
+struct GRUOptions {
+    GRUOptions(int64_t input_size, int64_t hidden_size)
+        : input_size_(input_size), hidden_size_(hidden_size) {}
+    TAPEGRAD_ARG(int64_t, input_size);
+    TAPEGRAD_ARG(int64_t, hidden_size);
+    TAPEGRAD_ARG(int64_t, num_layers) = 1;
+    TAPEGRAD_ARG(bool, bias) = true;
+    TAPEGRAD_ARG(bool, batch_first) = false;
+    TAPEGRAD_ARG(double, dropout) = 0.0;
+    TAPEGRAD_ARG(bool, bidirectional) = false;
+};
+
+/// Options of RNNCell.
+struct RNNCellOptions {
+    RNNCellOptions(int64_t input_size, int64_t hidden_size)
+        : input_size_(input_size), hidden_size_(hidden_size) {}
+    TAPEGRAD_ARG(int64_t, input_size);
+    TAPEGRAD_ARG(int64_t, hidden_size);
+    TAPEGRAD_ARG(bool, bias) = true;
+    /// kTanh or kReLU.
+    TAPEGRAD_ARG(init::NonlinearityType, nonlinearity) = kTanh;
+};
+
+/// Options of LSTMCell.
+struct LSTMCellOptions {
+    LSTMCellOptions(int64_t input_size, int64_t hidden_size)
+        : input_size_(input_size), hidden_size_(hidden_size) {}
+    TAPEGRAD_ARG(int64_t, input_size);
+    TAPEGRAD_ARG(int64_t, hidden_size);
+    TAPEGRAD_ARG(bool, bias) = true;
+};
+
+/// Options of GRUCell.
+struct GRUCellOptions {
+    GRUCellOptions(int64_t input_size, int64_t hidden_size)
+        : input_size_(input_size), hidden_size_(hidden_size) {}
+    TAPEGRAD_ARG(int64_t, input_size);
+    TAPEGRAD_ARG(int64_t, hidden_size);
+    TAPEGRAD_ARG(bool, bias) = true;
+};
+
+namespace detail {
+
+/// Which recurrence a layer or cell runs.
+enum class RNNMode { RNN_TANH, RNN_RELU, LSTM, GRU };
+
+/// The options every recurrent layer shares (LibTorch's RNNOptionsBase).
+struct RNNOptionsBase {
+    RNNMode mode = RNNMode::RNN_TANH;
+    int64_t input_size = 0;
+    int64_t hidden_size = 0;
+    int64_t num_layers = 1;
+    bool bias = true;
+    bool batch_first = false;
+    double dropout = 0.0;
+    bool bidirectional = false;
+    int64_t proj_size = 0;
+};
+
+/// What RNN, LSTM and GRU share: the parameters of every layer and direction, and the loop
+/// over layers, directions and time steps.
+template <class Derived>
+class RNNImplBase : public Module {
+public:
+    explicit RNNImplBase(const RNNOptionsBase& options_base);
+
+    /// Registers weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} (and weight_hr_l{k}
+    /// with proj_size; "_reverse" for the backward direction) and initialises them.
+    void reset();
+    /// Re-draws every parameter from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)).
+    void reset_parameters();
+    /// Every parameter, in registration order.
+    std::vector<Tensor> all_weights() const;
+    void pretty_print(std::ostream& stream) const override;
+
+    RNNOptionsBase options_base;
+
+protected:
+    /// (output, h_n, c_n) for a padded input; c0 and c_n only for LSTM.
+    std::tuple<Tensor, Tensor, Tensor> run(const Tensor& input, const Tensor& h0, const Tensor& c0);
+    /// (packed output, h_n, c_n) for a packed input.
+    std::tuple<utils::rnn::PackedSequence, Tensor, Tensor> run_packed(
+        const utils::rnn::PackedSequence& input, const Tensor& h0, const Tensor& c0);
+
+private:
+    // per layer and direction: weight_ih, weight_hh, bias_ih, bias_hh, weight_hr (undefined
+    // when absent)
+    std::vector<Tensor> weights_;
+};
+
+/// What the three cells share: weight_ih [G * H, input_size], weight_hh [G * H, H], bias_ih
+/// and bias_hh [G * H], with G gates (1 for RNNCell, 4 for LSTMCell, 3 for GRUCell).
+template <class Derived>
+class RNNCellImplBase : public Module {
+public:
+    RNNCellImplBase(RNNMode mode, int64_t input_size, int64_t hidden_size, bool bias);
+
+    /// Registers weight_ih, weight_hh, bias_ih, bias_hh and initialises them.
+    void reset();
+    /// Re-draws every parameter from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)).
+    void reset_parameters();
+    void pretty_print(std::ostream& stream) const override;
+
+    Tensor weight_ih;
+    Tensor weight_hh;
+    /// Undefined without bias.
+    Tensor bias_ih;
+    Tensor bias_hh;
+
+protected:
+    /// One step: (h', c') from input [B, I] or [I], h and c ([B, H] or [H], zeros when
+    /// undefined); c and c' only for LSTMCell.
+    std::tuple<Tensor, Tensor> step(const Tensor& input, const Tensor& h, const Tensor& c);
+
+private:
+    RNNMode mode_;
+    int64_t input_size_;
+    int64_t hidden_size_;
+    bool bias_;
+};
+
+}  // namespace detail
+
+/// Elman RNN: h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), act tanh or relu.
+class RNNImpl : public detail::RNNImplBase<RNNImpl> {
+public:
+    RNNImpl(int64_t input_size, int64_t hidden_size)
+        : RNNImpl(RNNOptions(input_size, hidden_size)) {}
+    explicit RNNImpl(const RNNOptions& options);
+
+    /// (output, h_n); see the file's comment for the shapes.
+    std::tuple<Tensor, Tensor> forward(const Tensor& input, Tensor hx = {});
+    /// (packed output, h_n) for a PackedSequence; h_n holds each sequence's state at its end.
+    std::tuple<utils::rnn::PackedSequence, Tensor> forward_with_packed_input(
+        const utils::rnn::PackedSequence& packed_input, Tensor hx = {});
+
+    RNNOptions options;
+};
+TAPEGRAD_MODULE(RNN);
+
+/// LSTM with gates i, f, g, o (in that order in the weights' rows):
+/// c_t = f * c_{t-1} + i * g, h_t = o * tanh(c_t) (then h_t W_hr^T with proj_size).
+class LSTMImpl : public detail::RNNImplBase<LSTMImpl> {
+public:
+    LSTMImpl(int64_t input_size, int64_t hidden_size)
+        : LSTMImpl(LSTMOptions(input_size, hidden_size)) {}
+    explicit LSTMImpl(const LSTMOptions& options);
+
+    /// (output, (h_n, c_n)); see the file's comment for the shapes.
+    std::tuple<Tensor, std::tuple<Tensor, Tensor>> forward(
+        const Tensor& input, std::optional<std::tuple<Tensor, Tensor>> hx_opt = {});
+    /// (packed output, (h_n, c_n)) for a PackedSequence.
+    std::tuple<utils::rnn::PackedSequence, std::tuple<Tensor, Tensor>> forward_with_packed_input(
+        const utils::rnn::PackedSequence& packed_input,
+        std::optional<std::tuple<Tensor, Tensor>> hx_opt = {});
+
+    LSTMOptions options;
+};
+TAPEGRAD_MODULE(LSTM);
+
+/// GRU with gates r, z, n: n = tanh(x W_in^T + b_in + r * (h W_hn^T + b_hn)),
+/// h_t = (1 - z) * n + z * h_{t-1}.
+class GRUImpl : public detail::RNNImplBase<GRUImpl> {
+public:
+    GRUImpl(int64_t input_size, int64_t hidden_size)
+        : GRUImpl(GRUOptions(input_size, hidden_size)) {}
+    explicit GRUImpl(const GRUOptions& options);
+
+    /// (output, h_n); see the file's comment for the shapes.
+    std::tuple<Tensor, Tensor> forward(const Tensor& input, Tensor hx = {});
+    /// (packed output, h_n) for a PackedSequence.
+    std::tuple<utils::rnn::PackedSequence, Tensor> forward_with_packed_input(
+        const utils::rnn::PackedSequence& packed_input, Tensor hx = {});
+
+    GRUOptions options;
+};
+TAPEGRAD_MODULE(GRU);
+
+/// One RNN step: h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh); [B, I] -> [B, H] ([I] -> [H]).
+class RNNCellImpl : public detail::RNNCellImplBase<RNNCellImpl> {
+public:
+    RNNCellImpl(int64_t input_size, int64_t hidden_size)
+        : RNNCellImpl(RNNCellOptions(input_size, hidden_size)) {}
+    explicit RNNCellImpl(const RNNCellOptions& options);
+    /// h' from input [B, I] and hx [B, H] (zeros when undefined).
+    Tensor forward(const Tensor& input, Tensor hx = {});
+
+    RNNCellOptions options;
+};
+TAPEGRAD_MODULE(RNNCell);
+
+/// One LSTM step: (h', c') from input [B, I] and (h, c) [B, H] (zeros when not given).
+class LSTMCellImpl : public detail::RNNCellImplBase<LSTMCellImpl> {
+public:
+    LSTMCellImpl(int64_t input_size, int64_t hidden_size)
+        : LSTMCellImpl(LSTMCellOptions(input_size, hidden_size)) {}
+    explicit LSTMCellImpl(const LSTMCellOptions& options);
+    std::tuple<Tensor, Tensor> forward(const Tensor& input,
+                                       std::optional<std::tuple<Tensor, Tensor>> hx_opt = {});
+
+    LSTMCellOptions options;
+};
+TAPEGRAD_MODULE(LSTMCell);
+
+/// One GRU step: h' from input [B, I] and hx [B, H] (zeros when undefined).
+class GRUCellImpl : public detail::RNNCellImplBase<GRUCellImpl> {
+public:
+    GRUCellImpl(int64_t input_size, int64_t hidden_size)
+        : GRUCellImpl(GRUCellOptions(input_size, hidden_size)) {}
+    explicit GRUCellImpl(const GRUCellOptions& options);
+    Tensor forward(const Tensor& input, Tensor hx = {});
+
+    GRUCellOptions options;
+};
+TAPEGRAD_MODULE(GRUCell);
+
+}  // namespace nn
+}  // namespace tapegrad
