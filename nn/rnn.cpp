@@ -7,6 +7,7 @@
 
 #include "autograd/grad_mode.hpp"
 #include "autograd/ops.hpp"
+#include "autograd/ops/rnn_cell.hpp"
 #include "nn/dropout.hpp"
 
 namespace tapegrad {
@@ -84,9 +85,8 @@ std::tuple<Tensor, Tensor> cell_step(RNNMode mode, const Tensor& xw, const Tenso
         case RNNMode::RNN_RELU:
             return {relu(xw + linear(h, w.w_hh)), Tensor()};
         case RNNMode::LSTM: {
-            const std::vector<Tensor> g = (xw + linear(h, w.w_hh)).chunk(4, 1);  // i, f, g, o
-            Tensor c_next = sigmoid(g[1]) * c + sigmoid(g[0]) * tanh(g[2]);
-            Tensor h_next = sigmoid(g[3]) * tanh(c_next);
+            // gates i, f, g, o: c' = f * c + i * g, h' = o * tanh(c'), in one recorded op
+            auto [h_next, c_next] = fused_lstm_cell(xw + linear(h, w.w_hh), c);
             if (w.w_hr.defined()) h_next = linear(h_next, w.w_hr);
             return {h_next, c_next};
         }

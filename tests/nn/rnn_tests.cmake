@@ -2,4 +2,5 @@
 tapegrad_test_suite(rnn
   nn/rnn_test.cpp
   nn/rnn_utils_test.cpp
+  autograd/rnn_cell_test.cpp
 )
