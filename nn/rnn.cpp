@@ -53,6 +53,18 @@ void check_sizes(const char* name, int64_t input_size, int64_t hidden_size) {
             std::to_string(input_size) + " and " + std::to_string(hidden_size));
 }
 
+// An input must have `dims` dimensions (or one fewer, unbatched) and input_size features last.
+void check_input(const std::string& name, const Tensor& input, int64_t dims, const char* shapes,
+                 int64_t input_size) {
+    if (input.dim() != dims && input.dim() != dims - 1)
+        throw std::invalid_argument(name + ": input must be " + shapes + ", got " +
+                                    shape_str(input.sizes()));
+    if (input.size(-1) != input_size)
+        throw std::invalid_argument(name + ": input has " + std::to_string(input.size(-1)) +
+                                    " features, expected input_size " + std::to_string(input_size) +
+                                    " (input is " + shape_str(input.sizes()) + ")");
+}
+
 void check_state(const std::string& what, const Tensor& state,
                  const std::vector<int64_t>& expected) {
     if (state.sizes() != expected)
@@ -299,16 +311,10 @@ std::tuple<Tensor, Tensor, Tensor> RNNImplBase<Derived>::run(const Tensor& input
                                                              const Tensor& c0) {
     const RNNOptionsBase& o = options_base;
     const std::string name = mode_name(o.mode);
-    if (input.dim() != 3 && input.dim() != 2)
-        throw std::invalid_argument(name +
-                                    ": input must have 3 dimensions ([T, B, input_size], or [B, T, "
-                                    "input_size] with batch_first) or 2 when unbatched, got " +
-                                    shape_str(input.sizes()));
-    if (input.size(-1) != o.input_size)
-        throw std::invalid_argument(name + ": input has " + std::to_string(input.size(-1)) +
-                                    " features, expected input_size " +
-                                    std::to_string(o.input_size) + " (input is " +
-                                    shape_str(input.sizes()) + ")");
+    check_input(name, input, 3,
+                "[T, B, input_size], or [B, T, input_size] with batch_first, or [T, input_size] "
+                "unbatched",
+                o.input_size);
     const bool batched = input.dim() == 3;
     Tensor x = batched ? input : input.unsqueeze(1);
     if (batched && o.batch_first) x = x.transpose(0, 1);
@@ -367,6 +373,19 @@ std::tuple<PackedSequence, Tensor, Tensor> RNNImplBase<Derived>::run_packed(
     return {input.with_data(out), h_n, c_n};
 }
 
+template <class Derived>
+std::tuple<Tensor, Tensor> RNNImplBase<Derived>::forward(const Tensor& input, Tensor hx) {
+    auto [out, h_n, c_n] = run(input, hx, Tensor());
+    return {out, h_n};
+}
+
+template <class Derived>
+std::tuple<PackedSequence, Tensor> RNNImplBase<Derived>::forward_with_packed_input(
+    const PackedSequence& packed_input, Tensor hx) {
+    auto [out, h_n, c_n] = run_packed(packed_input, hx, Tensor());
+    return {out, h_n};
+}
+
 template class RNNImplBase<RNNImpl>;
 template class RNNImplBase<LSTMImpl>;
 template class RNNImplBase<GRUImpl>;
@@ -374,39 +393,34 @@ template class RNNImplBase<GRUImpl>;
 // ---- RNNCellImplBase -----------------------------------------------------------------------
 
 template <class Derived>
-RNNCellImplBase<Derived>::RNNCellImplBase(RNNMode mode, int64_t input_size, int64_t hidden_size,
-                                          bool bias)
-    : Module(std::string(mode_name(mode)) + "Cell"),
-      mode_(mode),
-      input_size_(input_size),
-      hidden_size_(hidden_size),
-      bias_(bias) {
-    check_sizes(name().c_str(), input_size, hidden_size);
+RNNCellImplBase<Derived>::RNNCellImplBase(const RNNOptionsBase& options)
+    : Module(std::string(mode_name(options.mode)) + "Cell"), options_base(options) {
+    check_sizes(name().c_str(), options.input_size, options.hidden_size);
     reset();
 }
 
 template <class Derived>
 void RNNCellImplBase<Derived>::reset() {
-    const int64_t G = gate_count(mode_) * hidden_size_;
-    weight_ih = register_parameter("weight_ih", empty({G, input_size_}));
-    weight_hh = register_parameter("weight_hh", empty({G, hidden_size_}));
-    bias_ih = bias_ ? register_parameter("bias_ih", empty({G})) : Tensor();
-    bias_hh = bias_ ? register_parameter("bias_hh", empty({G})) : Tensor();
+    const int64_t G = gate_count(options_base.mode) * options_base.hidden_size;
+    weight_ih = register_parameter("weight_ih", empty({G, options_base.input_size}));
+    weight_hh = register_parameter("weight_hh", empty({G, options_base.hidden_size}));
+    bias_ih = options_base.bias ? register_parameter("bias_ih", empty({G})) : Tensor();
+    bias_hh = options_base.bias ? register_parameter("bias_hh", empty({G})) : Tensor();
     reset_parameters();
 }
 
 template <class Derived>
 void RNNCellImplBase<Derived>::reset_parameters() {
-    const double bound = 1.0 / std::sqrt(static_cast<double>(hidden_size_));
+    const double bound = 1.0 / std::sqrt(static_cast<double>(options_base.hidden_size));
     for (Tensor* w : {&weight_ih, &weight_hh, &bias_ih, &bias_hh})
         if (w->defined()) init::uniform_(*w, -bound, bound);
 }
 
 template <class Derived>
 void RNNCellImplBase<Derived>::pretty_print(std::ostream& stream) const {
-    stream << name() << "(" << input_size_ << ", " << hidden_size_;
-    if (!bias_) stream << ", bias=false";
-    if (mode_ == RNNMode::RNN_RELU) stream << ", nonlinearity=relu";
+    stream << name() << "(" << options_base.input_size << ", " << options_base.hidden_size;
+    if (!options_base.bias) stream << ", bias=false";
+    if (options_base.mode == RNNMode::RNN_RELU) stream << ", nonlinearity=relu";
     stream << ")";
 }
 
@@ -414,36 +428,83 @@ template <class Derived>
 std::tuple<Tensor, Tensor> RNNCellImplBase<Derived>::step(const Tensor& input, const Tensor& h,
                                                           const Tensor& c) {
     const std::string& n = name();
-    if (input.dim() != 1 && input.dim() != 2)
-        throw std::invalid_argument(n + ": input must be [B, input_size] or [input_size], got " +
-                                    shape_str(input.sizes()));
-    if (input.size(-1) != input_size_)
-        throw std::invalid_argument(n + ": input has " + std::to_string(input.size(-1)) +
-                                    " features, expected input_size " +
-                                    std::to_string(input_size_) + " (input is " +
-                                    shape_str(input.sizes()) + ")");
+    check_input(n, input, 2, "[B, input_size] or [input_size] unbatched", options_base.input_size);
     const bool batched = input.dim() == 2;
     const Tensor x = batched ? input : input.unsqueeze(0);
-    const std::vector<int64_t> expected = batched ? std::vector<int64_t>{x.size(0), hidden_size_}
-                                                  : std::vector<int64_t>{hidden_size_};
+    const std::vector<int64_t> expected =
+        batched ? std::vector<int64_t>{x.size(0), options_base.hidden_size}
+                : std::vector<int64_t>{options_base.hidden_size};
     auto state = [&](const Tensor& given, const char* what) {
-        if (!given.defined()) return zeros({x.size(0), hidden_size_}, input.options());
+        if (!given.defined()) return zeros({x.size(0), options_base.hidden_size}, input.options());
         check_state(n + ": " + what, given, expected);
         return batched ? given : given.unsqueeze(0);
     };
     const Tensor h0 = state(h, "hx");
-    const Tensor c0 = mode_ == RNNMode::LSTM ? state(c, "cx") : Tensor();
-    const Tensor xw = input_product(mode_, x, weight_ih, bias_ih, bias_hh);
-    auto [h1, c1] =
-        cell_step(mode_, xw, h0, c0,
-                  StepWeights{weight_hh, mode_ == RNNMode::GRU ? bias_hh : Tensor(), Tensor()});
+    const Tensor c0 = options_base.mode == RNNMode::LSTM ? state(c, "cx") : Tensor();
+    const Tensor xw = input_product(options_base.mode, x, weight_ih, bias_ih, bias_hh);
+    auto [h1, c1] = cell_step(
+        options_base.mode, xw, h0, c0,
+        StepWeights{weight_hh, options_base.mode == RNNMode::GRU ? bias_hh : Tensor(), Tensor()});
     if (batched) return {h1, c1};
     return {h1.squeeze(0), c1.defined() ? c1.squeeze(0) : c1};
+}
+
+template <class Derived>
+Tensor RNNCellImplBase<Derived>::forward(const Tensor& input, Tensor hx) {
+    return std::get<0>(step(input, hx, Tensor()));
 }
 
 template class RNNCellImplBase<RNNCellImpl>;
 template class RNNCellImplBase<LSTMCellImpl>;
 template class RNNCellImplBase<GRUCellImpl>;
+
+// ---- the public options ---------------------------------------------------------------------
+
+namespace {
+
+// what every options type has
+template <class Options>
+RNNOptionsBase cell_options(RNNMode mode, const Options& o) {
+    RNNOptionsBase b;
+    b.mode = mode;
+    b.input_size = o.input_size();
+    b.hidden_size = o.hidden_size();
+    b.bias = o.bias();
+    return b;
+}
+
+template <class Options>
+RNNOptionsBase layer_options(RNNMode mode, const Options& o) {
+    RNNOptionsBase b = cell_options(mode, o);
+    b.num_layers = o.num_layers();
+    b.batch_first = o.batch_first();
+    b.dropout = o.dropout();
+    b.bidirectional = o.bidirectional();
+    return b;
+}
+
+}  // namespace
+
+RNNOptionsBase to_base(const RNNOptions& o) {
+    return layer_options(rnn_mode(o.nonlinearity(), "RNN"), o);
+}
+RNNOptionsBase to_base(const LSTMOptions& o) {
+    RNNOptionsBase b = layer_options(RNNMode::LSTM, o);
+    b.proj_size = o.proj_size();
+    return b;
+}
+RNNOptionsBase to_base(const GRUOptions& o) {
+    return layer_options(RNNMode::GRU, o);
+}
+RNNOptionsBase to_base(const RNNCellOptions& o) {
+    return cell_options(rnn_mode(o.nonlinearity(), "RNNCell"), o);
+}
+RNNOptionsBase to_base(const LSTMCellOptions& o) {
+    return cell_options(RNNMode::LSTM, o);
+}
+RNNOptionsBase to_base(const GRUCellOptions& o) {
+    return cell_options(RNNMode::GRU, o);
+}
 
 }  // namespace detail
 
@@ -451,51 +512,11 @@ template class RNNCellImplBase<GRUCellImpl>;
 
 namespace {
 
-detail::RNNOptionsBase base_options(detail::RNNMode mode, int64_t input_size, int64_t hidden_size,
-                                    int64_t num_layers, bool bias, bool batch_first, double dropout,
-                                    bool bidirectional, int64_t proj_size = 0) {
-    detail::RNNOptionsBase o;
-    o.mode = mode;
-    o.input_size = input_size;
-    o.hidden_size = hidden_size;
-    o.num_layers = num_layers;
-    o.bias = bias;
-    o.batch_first = batch_first;
-    o.dropout = dropout;
-    o.bidirectional = bidirectional;
-    o.proj_size = proj_size;
-    return o;
-}
-
-template <class Options>
-detail::RNNOptionsBase base_options(detail::RNNMode mode, const Options& o, int64_t proj_size = 0) {
-    return base_options(mode, o.input_size(), o.hidden_size(), o.num_layers(), o.bias(),
-                        o.batch_first(), o.dropout(), o.bidirectional(), proj_size);
-}
-
 std::tuple<Tensor, Tensor> split_hx(const std::optional<std::tuple<Tensor, Tensor>>& hx) {
     return hx ? *hx : std::tuple<Tensor, Tensor>{};
 }
 
 }  // namespace
-
-RNNImpl::RNNImpl(const RNNOptions& opts)
-    : RNNImplBase(base_options(detail::rnn_mode(opts.nonlinearity(), "RNN"), opts)),
-      options(opts) {}
-
-std::tuple<Tensor, Tensor> RNNImpl::forward(const Tensor& input, Tensor hx) {
-    auto [out, h_n, c_n] = run(input, hx, Tensor());
-    return {out, h_n};
-}
-
-std::tuple<PackedSequence, Tensor> RNNImpl::forward_with_packed_input(
-    const PackedSequence& packed_input, Tensor hx) {
-    auto [out, h_n, c_n] = run_packed(packed_input, hx, Tensor());
-    return {out, h_n};
-}
-
-LSTMImpl::LSTMImpl(const LSTMOptions& opts)
-    : RNNImplBase(base_options(detail::RNNMode::LSTM, opts, opts.proj_size())), options(opts) {}
 
 std::tuple<Tensor, std::tuple<Tensor, Tensor>> LSTMImpl::forward(
     const Tensor& input, std::optional<std::tuple<Tensor, Tensor>> hx_opt) {
@@ -511,47 +532,12 @@ std::tuple<PackedSequence, std::tuple<Tensor, Tensor>> LSTMImpl::forward_with_pa
     return {out, {h_n, c_n}};
 }
 
-GRUImpl::GRUImpl(const GRUOptions& opts)
-    : RNNImplBase(base_options(detail::RNNMode::GRU, opts)), options(opts) {}
-
-std::tuple<Tensor, Tensor> GRUImpl::forward(const Tensor& input, Tensor hx) {
-    auto [out, h_n, c_n] = run(input, hx, Tensor());
-    return {out, h_n};
-}
-
-std::tuple<PackedSequence, Tensor> GRUImpl::forward_with_packed_input(
-    const PackedSequence& packed_input, Tensor hx) {
-    auto [out, h_n, c_n] = run_packed(packed_input, hx, Tensor());
-    return {out, h_n};
-}
-
 // ---- the cells -----------------------------------------------------------------------------
-
-RNNCellImpl::RNNCellImpl(const RNNCellOptions& opts)
-    : RNNCellImplBase(detail::rnn_mode(opts.nonlinearity(), "RNNCell"), opts.input_size(),
-                      opts.hidden_size(), opts.bias()),
-      options(opts) {}
-
-Tensor RNNCellImpl::forward(const Tensor& input, Tensor hx) {
-    return std::get<0>(step(input, hx, Tensor()));
-}
-
-LSTMCellImpl::LSTMCellImpl(const LSTMCellOptions& opts)
-    : RNNCellImplBase(detail::RNNMode::LSTM, opts.input_size(), opts.hidden_size(), opts.bias()),
-      options(opts) {}
 
 std::tuple<Tensor, Tensor> LSTMCellImpl::forward(const Tensor& input,
                                                  std::optional<std::tuple<Tensor, Tensor>> hx_opt) {
     auto [h, c] = split_hx(hx_opt);
     return step(input, h, c);
-}
-
-GRUCellImpl::GRUCellImpl(const GRUCellOptions& opts)
-    : RNNCellImplBase(detail::RNNMode::GRU, opts.input_size(), opts.hidden_size(), opts.bias()),
-      options(opts) {}
-
-Tensor GRUCellImpl::forward(const Tensor& input, Tensor hx) {
-    return std::get<0>(step(input, hx, Tensor()));
 }
 
 }  // namespace nn

@@ -137,6 +137,14 @@ public:
     std::vector<Tensor> all_weights() const;
     void pretty_print(std::ostream& stream) const override;
 
+    /// RNN's and GRU's: (output, h_n); see the file's comment for the shapes. LSTM declares its
+    /// own, with (h, c).
+    std::tuple<Tensor, Tensor> forward(const Tensor& input, Tensor hx = {});
+    /// RNN's and GRU's: (packed output, h_n) for a PackedSequence; h_n holds each sequence's
+    /// state at its own end.
+    std::tuple<utils::rnn::PackedSequence, Tensor> forward_with_packed_input(
+        const utils::rnn::PackedSequence& packed_input, Tensor hx = {});
+
     RNNOptionsBase options_base;
 
 protected:
@@ -157,14 +165,18 @@ private:
 template <class Derived>
 class RNNCellImplBase : public Module {
 public:
-    RNNCellImplBase(RNNMode mode, int64_t input_size, int64_t hidden_size, bool bias);
+    explicit RNNCellImplBase(const RNNOptionsBase& options_base);
 
     /// Registers weight_ih, weight_hh, bias_ih, bias_hh and initialises them.
     void reset();
     /// Re-draws every parameter from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)).
     void reset_parameters();
     void pretty_print(std::ostream& stream) const override;
+    /// RNNCell's and GRUCell's: h' from input [B, I] and hx [B, H] (zeros when undefined), or
+    /// [I] and [H]. LSTMCell declares its own, with (h, c).
+    Tensor forward(const Tensor& input, Tensor hx = {});
 
+    RNNOptionsBase options_base;
     Tensor weight_ih;
     Tensor weight_hh;
     /// Undefined without bias.
@@ -175,40 +187,41 @@ protected:
     /// One step: (h', c') from input [B, I] or [I], h and c ([B, H] or [H], zeros when
     /// undefined); c and c' only for LSTMCell.
     std::tuple<Tensor, Tensor> step(const Tensor& input, const Tensor& h, const Tensor& c);
+};
 
-private:
-    RNNMode mode_;
-    int64_t input_size_;
-    int64_t hidden_size_;
-    bool bias_;
+/// RNNOptionsBase of each public options type, its mode included.
+RNNOptionsBase to_base(const RNNOptions& options);
+RNNOptionsBase to_base(const LSTMOptions& options);
+RNNOptionsBase to_base(const GRUOptions& options);
+RNNOptionsBase to_base(const RNNCellOptions& options);
+RNNOptionsBase to_base(const LSTMCellOptions& options);
+RNNOptionsBase to_base(const GRUCellOptions& options);
+
+/// A public layer or cell: LibTorch's two constructors around its options type, on Base.
+template <class Base, class Options>
+class RecurrentModule : public Base {
+public:
+    RecurrentModule(int64_t input_size, int64_t hidden_size)
+        : RecurrentModule(Options(input_size, hidden_size)) {}
+    explicit RecurrentModule(const Options& opts) : Base(to_base(opts)), options(opts) {}
+
+    Options options;
 };
 
 }  // namespace detail
 
 /// Elman RNN: h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), act tanh or relu.
-class RNNImpl : public detail::RNNImplBase<RNNImpl> {
+class RNNImpl : public detail::RecurrentModule<detail::RNNImplBase<RNNImpl>, RNNOptions> {
 public:
-    RNNImpl(int64_t input_size, int64_t hidden_size)
-        : RNNImpl(RNNOptions(input_size, hidden_size)) {}
-    explicit RNNImpl(const RNNOptions& options);
-
-    /// (output, h_n); see the file's comment for the shapes.
-    std::tuple<Tensor, Tensor> forward(const Tensor& input, Tensor hx = {});
-    /// (packed output, h_n) for a PackedSequence; h_n holds each sequence's state at its end.
-    std::tuple<utils::rnn::PackedSequence, Tensor> forward_with_packed_input(
-        const utils::rnn::PackedSequence& packed_input, Tensor hx = {});
-
-    RNNOptions options;
+    using RecurrentModule::RecurrentModule;
 };
 TAPEGRAD_MODULE(RNN);
 
 /// LSTM with gates i, f, g, o (in that order in the weights' rows):
 /// c_t = f * c_{t-1} + i * g, h_t = o * tanh(c_t) (then h_t W_hr^T with proj_size).
-class LSTMImpl : public detail::RNNImplBase<LSTMImpl> {
+class LSTMImpl : public detail::RecurrentModule<detail::RNNImplBase<LSTMImpl>, LSTMOptions> {
 public:
-    LSTMImpl(int64_t input_size, int64_t hidden_size)
-        : LSTMImpl(LSTMOptions(input_size, hidden_size)) {}
-    explicit LSTMImpl(const LSTMOptions& options);
+    using RecurrentModule::RecurrentModule;
 
     /// (output, (h_n, c_n)); see the file's comment for the shapes.
     std::tuple<Tensor, std::tuple<Tensor, Tensor>> forward(
@@ -217,64 +230,40 @@ public:
     std::tuple<utils::rnn::PackedSequence, std::tuple<Tensor, Tensor>> forward_with_packed_input(
         const utils::rnn::PackedSequence& packed_input,
         std::optional<std::tuple<Tensor, Tensor>> hx_opt = {});
-
-    LSTMOptions options;
 };
 TAPEGRAD_MODULE(LSTM);
 
 /// GRU with gates r, z, n: n = tanh(x W_in^T + b_in + r * (h W_hn^T + b_hn)),
 /// h_t = (1 - z) * n + z * h_{t-1}.
-class GRUImpl : public detail::RNNImplBase<GRUImpl> {
+class GRUImpl : public detail::RecurrentModule<detail::RNNImplBase<GRUImpl>, GRUOptions> {
 public:
-    GRUImpl(int64_t input_size, int64_t hidden_size)
-        : GRUImpl(GRUOptions(input_size, hidden_size)) {}
-    explicit GRUImpl(const GRUOptions& options);
-
-    /// (output, h_n); see the file's comment for the shapes.
-    std::tuple<Tensor, Tensor> forward(const Tensor& input, Tensor hx = {});
-    /// (packed output, h_n) for a PackedSequence.
-    std::tuple<utils::rnn::PackedSequence, Tensor> forward_with_packed_input(
-        const utils::rnn::PackedSequence& packed_input, Tensor hx = {});
-
-    GRUOptions options;
+    using RecurrentModule::RecurrentModule;
 };
 TAPEGRAD_MODULE(GRU);
 
 /// One RNN step: h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh); [B, I] -> [B, H] ([I] -> [H]).
-class RNNCellImpl : public detail::RNNCellImplBase<RNNCellImpl> {
+class RNNCellImpl
+    : public detail::RecurrentModule<detail::RNNCellImplBase<RNNCellImpl>, RNNCellOptions> {
 public:
-    RNNCellImpl(int64_t input_size, int64_t hidden_size)
-        : RNNCellImpl(RNNCellOptions(input_size, hidden_size)) {}
-    explicit RNNCellImpl(const RNNCellOptions& options);
-    /// h' from input [B, I] and hx [B, H] (zeros when undefined).
-    Tensor forward(const Tensor& input, Tensor hx = {});
-
-    RNNCellOptions options;
+    using RecurrentModule::RecurrentModule;
 };
 TAPEGRAD_MODULE(RNNCell);
 
 /// One LSTM step: (h', c') from input [B, I] and (h, c) [B, H] (zeros when not given).
-class LSTMCellImpl : public detail::RNNCellImplBase<LSTMCellImpl> {
+class LSTMCellImpl
+    : public detail::RecurrentModule<detail::RNNCellImplBase<LSTMCellImpl>, LSTMCellOptions> {
 public:
-    LSTMCellImpl(int64_t input_size, int64_t hidden_size)
-        : LSTMCellImpl(LSTMCellOptions(input_size, hidden_size)) {}
-    explicit LSTMCellImpl(const LSTMCellOptions& options);
+    using RecurrentModule::RecurrentModule;
     std::tuple<Tensor, Tensor> forward(const Tensor& input,
                                        std::optional<std::tuple<Tensor, Tensor>> hx_opt = {});
-
-    LSTMCellOptions options;
 };
 TAPEGRAD_MODULE(LSTMCell);
 
 /// One GRU step: h' from input [B, I] and hx [B, H] (zeros when undefined).
-class GRUCellImpl : public detail::RNNCellImplBase<GRUCellImpl> {
+class GRUCellImpl
+    : public detail::RecurrentModule<detail::RNNCellImplBase<GRUCellImpl>, GRUCellOptions> {
 public:
-    GRUCellImpl(int64_t input_size, int64_t hidden_size)
-        : GRUCellImpl(GRUCellOptions(input_size, hidden_size)) {}
-    explicit GRUCellImpl(const GRUCellOptions& options);
-    Tensor forward(const Tensor& input, Tensor hx = {});
-
-    GRUCellOptions options;
+    using RecurrentModule::RecurrentModule;
 };
 TAPEGRAD_MODULE(GRUCell);
 
