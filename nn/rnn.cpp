@@ -54,8 +54,19 @@ void check_sizes(const char* name, int64_t input_size, int64_t hidden_size) {
 }
 
 // An input must have `dims` dimensions (or one fewer, unbatched) and input_size features last.
+// The input must have the parameters' dtype: no silent conversion either way.
+void check_dtype(const std::string& name, const Tensor& input, const Tensor& weight) {
+    if (input.scalar_type() != weight.scalar_type())
+        throw std::invalid_argument(
+            name + ": input is " + std::string(to_string(input.scalar_type())) +
+            " but the parameters are " + std::string(to_string(weight.scalar_type())) +
+            "; convert one of them (e.g. module->to(kFloat64))");
+}
+
 void check_input(const std::string& name, const Tensor& input, int64_t dims, const char* shapes,
-                 int64_t input_size) {
+                 int64_t input_size, const Tensor& weight) {
+    if (!input.defined()) throw std::invalid_argument(name + ": input is undefined");
+    check_dtype(name, input, weight);
     if (input.dim() != dims && input.dim() != dims - 1)
         throw std::invalid_argument(name + ": input must be " + shapes + ", got " +
                                     shape_str(input.sizes()));
@@ -314,7 +325,7 @@ std::tuple<Tensor, Tensor, Tensor> RNNImplBase<Derived>::run(const Tensor& input
     check_input(name, input, 3,
                 "[T, B, input_size], or [B, T, input_size] with batch_first, or [T, input_size] "
                 "unbatched",
-                o.input_size);
+                o.input_size, weights_.front());
     const bool batched = input.dim() == 3;
     Tensor x = batched ? input : input.unsqueeze(1);
     if (batched && o.batch_first) x = x.transpose(0, 1);
@@ -352,6 +363,7 @@ std::tuple<PackedSequence, Tensor, Tensor> RNNImplBase<Derived>::run_packed(
         throw std::invalid_argument(
             name + ": packed data must be [rows, input_size " + std::to_string(o.input_size) +
             "], got " + (data.defined() ? shape_str(data.sizes()) : std::string("undefined")));
+    check_dtype(name, data, weights_.front());
     const Steps steps = make_steps(input.batch_sizes().contiguous().to_vector<int64_t>());
     const int64_t B = steps.sizes.front();
     const int64_t D = o.bidirectional ? 2 : 1;
@@ -428,7 +440,8 @@ template <class Derived>
 std::tuple<Tensor, Tensor> RNNCellImplBase<Derived>::step(const Tensor& input, const Tensor& h,
                                                           const Tensor& c) {
     const std::string& n = name();
-    check_input(n, input, 2, "[B, input_size] or [input_size] unbatched", options_base.input_size);
+    check_input(n, input, 2, "[B, input_size] or [input_size] unbatched", options_base.input_size,
+                weight_ih);
     const bool batched = input.dim() == 2;
     const Tensor x = batched ? input : input.unsqueeze(0);
     const std::vector<int64_t> expected =

@@ -45,6 +45,10 @@ PackedSequence::PackedSequence(Tensor data, Tensor batch_sizes, Tensor sorted_in
         throw std::invalid_argument(
             "PackedSequence: needs data and a non-empty int64 batch_sizes of one dimension");
     const std::vector<int64_t> sizes = batch_sizes_.contiguous().to_vector<int64_t>();
+    if (sizes.front() < 1 || sizes.back() < 1 ||
+        !std::is_sorted(sizes.begin(), sizes.end(), std::greater<int64_t>()))
+        throw std::invalid_argument("PackedSequence: batch_sizes " + list_str(sizes) +
+                                    " must be positive and non-increasing");
     const int64_t rows = std::accumulate(sizes.begin(), sizes.end(), int64_t{0});
     if (data_.dim() < 1 || data_.size(0) != rows)
         throw std::invalid_argument("PackedSequence: batch_sizes " + list_str(sizes) +

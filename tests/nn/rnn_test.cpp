@@ -290,6 +290,15 @@ TEST_CASE("RNN, LSTM, GRU: a wrong input feature size names the layer and the sh
         "RNNCell: input has 2 features, expected input_size 4 (input is [3, 2])");
 }
 
+TEST_CASE("RNN, LSTM, GRU: an input of another dtype than the parameters raises") {
+    nn::GRU gru(4, 5);
+    CHECK_THROWS_CONTAINS(gru(zeros({6, 3, 4}, kFloat64)), std::invalid_argument,
+                          "GRU: input is float64 but the parameters are float32");
+    nn::LSTMCell cell(4, 5);
+    CHECK_THROWS_CONTAINS(cell(zeros({3, 4}, kFloat64)), std::invalid_argument,
+                          "LSTMCell: input is float64 but the parameters are float32");
+}
+
 TEST_CASE("RNN, LSTM, GRU: a wrong hx shape names the layer and both shapes") {
     nn::RNN rnn(nn::RNNOptions(4, 5).num_layers(2));
     CHECK_THROWS_CONTAINS(rnn(zeros({6, 3, 4}), zeros({1, 3, 5})), std::invalid_argument,

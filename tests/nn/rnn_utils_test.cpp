@@ -148,6 +148,14 @@ TEST_CASE("pack_padded_sequence: unsorted lengths with enforce_sorted raise, as 
                           std::invalid_argument, "one entry per sequence (3), got [2]");
 }
 
+TEST_CASE("PackedSequence: rejects batch sizes that grow or do not match the data") {
+    CHECK_THROWS_CONTAINS(rnn_utils::PackedSequence(zeros({5, 2}), make_i64({2, 3}, {2})),
+                          std::invalid_argument,
+                          "PackedSequence: batch_sizes [2, 3] must be positive and non-increasing");
+    CHECK_THROWS_CONTAINS(rnn_utils::PackedSequence(zeros({4, 2}), make_i64({3, 2}, {2})),
+                          std::invalid_argument, "batch_sizes [3, 2] add up to 5 rows, data is [4, 2]");
+}
+
 TEST_CASE("LSTM: a packed batch with the wrong feature size or h0 shape raises") {
     nn::LSTM lstm(3, 4);
     auto packed = rnn_utils::pack_padded_sequence(zeros({4, 2, 5}), make_i64({4, 2}, {2}));
