@@ -12,6 +12,7 @@
 #include "nn/loss.hpp"
 #include "nn/module.hpp"
 #include "nn/normalization.hpp"
+#include "nn/rnn.hpp"
 #include "nn/ordered_dict.hpp"
 #include "nn/sequential.hpp"
 #include "nn/serialize.hpp"
