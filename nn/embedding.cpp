@@ -21,8 +21,8 @@ EmbeddingImpl::EmbeddingImpl(const EmbeddingOptions& opts) : options(opts) {
         }
         if (*p < 0) options.padding_idx(*p + n);
     }
-    weight = register_parameter("weight",
-                                empty({options.num_embeddings(), options.embedding_dim()}));
+    weight =
+        register_parameter("weight", empty({options.num_embeddings(), options.embedding_dim()}));
     reset_parameters();
 }
 
@@ -44,10 +44,9 @@ Tensor EmbeddingImpl::forward(const Tensor& indices) {
     const int64_t* ids = indices.data_ptr<int64_t>();
     for (int64_t i = 0; i < indices.numel(); ++i) {
         if (ids[i] < 0 || ids[i] >= n) {
-            throw std::invalid_argument("Embedding: index " + std::to_string(ids[i]) +
-                                        " (at flat position " + std::to_string(i) +
-                                        ") is out of range for " + std::to_string(n) +
-                                        " embeddings");
+            throw std::invalid_argument(
+                "Embedding: index " + std::to_string(ids[i]) + " (at flat position " +
+                std::to_string(i) + ") is out of range for " + std::to_string(n) + " embeddings");
         }
     }
     std::vector<int64_t> out_shape = indices.sizes();

@@ -25,7 +25,9 @@ void LinearImpl::reset_parameters() {
     }
 }
 
-Tensor LinearImpl::forward(const Tensor& input) { return linear(input, weight, bias); }
+Tensor LinearImpl::forward(const Tensor& input) {
+    return linear(input, weight, bias);
+}
 
 void LinearImpl::pretty_print(std::ostream& stream) const {
     stream << "Linear(in_features=" << options.in_features()

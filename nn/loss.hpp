@@ -11,14 +11,14 @@
 namespace tapegrad {
 namespace nn {
 
-#define TAPEGRAD_LOSS_MODULE(Name, Options)                                        \
-    class Name##Impl : public Module {                                             \
-    public:                                                                        \
-        explicit Name##Impl(const Options& opts = {}) : options(opts) {}   \
-        Tensor forward(const Tensor& input, const Tensor& target);                 \
-        void pretty_print(std::ostream& stream) const override;                    \
-        Options options;                                                           \
-    };                                                                             \
+#define TAPEGRAD_LOSS_MODULE(Name, Options)                              \
+    class Name##Impl : public Module {                                   \
+    public:                                                              \
+        explicit Name##Impl(const Options& opts = {}) : options(opts) {} \
+        Tensor forward(const Tensor& input, const Tensor& target);       \
+        void pretty_print(std::ostream& stream) const override;          \
+        Options options;                                                 \
+    };                                                                   \
     TAPEGRAD_MODULE(Name)
 
 /// Mean squared error: functional::mse_loss.

@@ -23,7 +23,8 @@ std::string readable_type_name(const char* mangled) {
         for (size_t at; (at = name.find(ns)) != std::string::npos;) name.erase(at, ns.size());
     }
     const std::string impl = "Impl";
-    if (name.size() > impl.size() && name.compare(name.size() - impl.size(), impl.size(), impl) == 0)
+    if (name.size() > impl.size() &&
+        name.compare(name.size() - impl.size(), impl.size(), impl) == 0)
         name.erase(name.size() - impl.size());
     return name;
 }
@@ -151,9 +152,13 @@ OrderedDict<std::string, Tensor> Module::named_buffers(bool recurse) const {
     return out;
 }
 
-std::vector<Tensor> Module::buffers(bool recurse) const { return named_buffers(recurse).values(); }
+std::vector<Tensor> Module::buffers(bool recurse) const {
+    return named_buffers(recurse).values();
+}
 
-std::vector<std::shared_ptr<Module>> Module::children() const { return children_.values(); }
+std::vector<std::shared_ptr<Module>> Module::children() const {
+    return children_.values();
+}
 
 OrderedDict<std::string, std::shared_ptr<Module>> Module::named_children() const {
     return children_;
@@ -217,7 +222,9 @@ void Module::to(ScalarType dtype, bool /*non_blocking*/) {
     for (Tensor& b : buffers()) convert_in_place(b, dtype);
 }
 
-void Module::pretty_print(std::ostream& stream) const { stream << name(); }
+void Module::pretty_print(std::ostream& stream) const {
+    stream << name();
+}
 
 void Module::check_name(const char* what, const std::string& n) const {
     if (n.empty()) throw std::invalid_argument(std::string(what) + ": the name is empty");
@@ -305,8 +312,10 @@ std::ostream& operator<<(std::ostream& os, const Module& root) {
             const size_t depth = f.depth + 1;
             indent(depth);
             os << '(' << item.key() << "): ";
-            if (open(*item.value(), depth)) stack.push_back({item.value().get(), 0, depth});
-            else os << '\n';
+            if (open(*item.value(), depth))
+                stack.push_back({item.value().get(), 0, depth});
+            else
+                os << '\n';
         } else {
             const size_t depth = f.depth;
             stack.pop_back();

@@ -99,7 +99,8 @@ public:
     /// Registers a submodule; its parameters get dotted names under `name`.
     template <class M>
     std::shared_ptr<M> register_module(std::string name, std::shared_ptr<M> module) {
-        static_assert(std::is_base_of_v<Module, M>, "register_module: M must derive from nn::Module");
+        static_assert(std::is_base_of_v<Module, M>,
+                      "register_module: M must derive from nn::Module");
         register_child(std::move(name), module);
         return module;
     }
@@ -143,11 +144,12 @@ public:
     /// An empty holder, to be assigned later: `nn::Linear fc{nullptr};`.
     ModuleHolder(std::nullptr_t) {}  // NOLINT: implicit, as LibTorch
     /// Constructs the module from its constructor's arguments: `nn::Linear(784, 128)`.
-    template <class Head, class... Tail,
-              class = std::enable_if_t<!(sizeof...(Tail) == 0 &&
-                                         detail::is_handle_arg<Head, Contained>)>>
+    template <
+        class Head, class... Tail,
+        class = std::enable_if_t<!(sizeof...(Tail) == 0 && detail::is_handle_arg<Head, Contained>)>>
     explicit ModuleHolder(Head&& head, Tail&&... tail)
-        : impl_(std::make_shared<Contained>(std::forward<Head>(head), std::forward<Tail>(tail)...)) {}
+        : impl_(
+              std::make_shared<Contained>(std::forward<Head>(head), std::forward<Tail>(tail)...)) {}
     /// Wraps an existing module (what register_module returns).
     ModuleHolder(std::shared_ptr<Contained> module) : impl_(std::move(module)) {}  // NOLINT
 
@@ -200,11 +202,11 @@ std::ostream& operator<<(std::ostream& stream, const ModuleHolder<Contained>& ho
 }  // namespace tapegrad
 
 /// Declares `Name` as the holder of `NameImpl`, as LibTorch's TORCH_MODULE.
-#define TAPEGRAD_MODULE_IMPL(Name, ImplType)                                \
-    class Name : public ::tapegrad::nn::ModuleHolder<ImplType> {           \
-    public:                                                                \
-        using ::tapegrad::nn::ModuleHolder<ImplType>::ModuleHolder;        \
-        using Impl = ImplType;                                             \
+#define TAPEGRAD_MODULE_IMPL(Name, ImplType)                        \
+    class Name : public ::tapegrad::nn::ModuleHolder<ImplType> {    \
+    public:                                                         \
+        using ::tapegrad::nn::ModuleHolder<ImplType>::ModuleHolder; \
+        using Impl = ImplType;                                      \
     }
 
 #define TAPEGRAD_MODULE(Name) TAPEGRAD_MODULE_IMPL(Name, Name##Impl)

@@ -46,19 +46,20 @@ void BatchNorm1dImpl::reset_parameters() {
 Tensor BatchNorm1dImpl::forward(const Tensor& input) {
     const int64_t c = options.num_features();
     if (input.dim() != 2 && input.dim() != 3) {
-        throw std::invalid_argument("BatchNorm1d: expected 2-D [batch, features] or 3-D [batch, "
-                                    "features, length] input, got shape " +
-                                    shape_str(input.sizes()));
+        throw std::invalid_argument(
+            "BatchNorm1d: expected 2-D [batch, features] or 3-D [batch, "
+            "features, length] input, got shape " +
+            shape_str(input.sizes()));
     }
     if (input.size(1) != c) {
         throw std::invalid_argument("BatchNorm1d: expected " + std::to_string(c) +
                                     " features in dim 1, got input of shape " +
                                     shape_str(input.sizes()));
     }
-    const std::vector<int64_t> dims = input.dim() == 2 ? std::vector<int64_t>{0}
-                                                       : std::vector<int64_t>{0, 2};
-    const std::vector<int64_t> stat_shape = input.dim() == 2 ? std::vector<int64_t>{1, c}
-                                                             : std::vector<int64_t>{1, c, 1};
+    const std::vector<int64_t> dims =
+        input.dim() == 2 ? std::vector<int64_t>{0} : std::vector<int64_t>{0, 2};
+    const std::vector<int64_t> stat_shape =
+        input.dim() == 2 ? std::vector<int64_t>{1, c} : std::vector<int64_t>{1, c, 1};
     const bool use_batch_stats = is_training() || !options.track_running_stats();
     Tensor x_hat;
     if (use_batch_stats) {
@@ -94,8 +95,7 @@ void BatchNorm1dImpl::pretty_print(std::ostream& stream) const {
     stream << "BatchNorm1d(" << options.num_features() << ", eps=" << options.eps()
            << ", momentum=" << options.momentum()
            << ", affine=" << (options.affine() ? "true" : "false")
-           << ", track_running_stats=" << (options.track_running_stats() ? "true" : "false")
-           << ")";
+           << ", track_running_stats=" << (options.track_running_stats() ? "true" : "false") << ")";
 }
 
 LayerNormImpl::LayerNormImpl(const LayerNormOptions& opts) : options(opts) {
@@ -118,7 +118,8 @@ Tensor LayerNormImpl::forward(const Tensor& input) {
     const std::vector<int64_t>& shape = options.normalized_shape();
     const int64_t k = static_cast<int64_t>(shape.size());
     bool matches = input.dim() >= k;
-    for (int64_t i = 0; matches && i < k; ++i) matches = input.size(input.dim() - k + i) == shape[i];
+    for (int64_t i = 0; matches && i < k; ++i)
+        matches = input.size(input.dim() - k + i) == shape[i];
     if (!matches) {
         throw std::invalid_argument("LayerNorm: input of shape " + shape_str(input.sizes()) +
                                     " does not end with the normalized shape " + shape_str(shape));

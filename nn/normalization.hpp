@@ -31,7 +31,8 @@ using BatchNorm1dOptions = BatchNormOptions;
 /// running statistics. Then y = x_hat * weight + bias.
 class BatchNorm1dImpl : public Module {
 public:
-    explicit BatchNorm1dImpl(int64_t num_features) : BatchNorm1dImpl(BatchNormOptions(num_features)) {}
+    explicit BatchNorm1dImpl(int64_t num_features)
+        : BatchNorm1dImpl(BatchNormOptions(num_features)) {}
     explicit BatchNorm1dImpl(const BatchNormOptions& options);
 
     /// running_mean = 0, running_var = 1, num_batches_tracked = 0.
@@ -42,7 +43,7 @@ public:
     void pretty_print(std::ostream& stream) const override;
 
     BatchNormOptions options;
-    Tensor weight, bias;                                     // [C], when affine
+    Tensor weight, bias;                                    // [C], when affine
     Tensor running_mean, running_var, num_batches_tracked;  // buffers, when tracking
 
 protected:

@@ -36,7 +36,9 @@ std::shared_ptr<Module> SequentialImpl::operator[](size_t index) const {
     return modules_[index].ptr();
 }
 
-void SequentialImpl::pretty_print(std::ostream& stream) const { stream << "Sequential"; }
+void SequentialImpl::pretty_print(std::ostream& stream) const {
+    stream << "Sequential";
+}
 
 }  // namespace nn
 }  // namespace tapegrad

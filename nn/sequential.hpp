@@ -65,7 +65,9 @@ public:
     explicit SequentialImpl(std::initializer_list<NamedAnyModule> named_modules);
 
     /// Appends a module named after its position.
-    void push_back(AnyModule module) { push_back(std::to_string(modules_.size()), std::move(module)); }
+    void push_back(AnyModule module) {
+        push_back(std::to_string(modules_.size()), std::move(module));
+    }
     /// Appends a module under `name`.
     void push_back(std::string name, AnyModule module);
 

@@ -25,14 +25,18 @@ double clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm, d
             const T* d = g.data_ptr<T>();
             for (int64_t i = 0; i < g.numel(); ++i) {
                 const double a = std::abs(static_cast<double>(d[i]));
-                if (inf_norm) acc = std::isnan(a) || a > acc ? a : acc;
-                else if (norm_type == 2.0) acc += a * a;
-                else acc += std::pow(a, norm_type);
+                if (inf_norm)
+                    acc = std::isnan(a) || a > acc ? a : acc;
+                else if (norm_type == 2.0)
+                    acc += a * a;
+                else
+                    acc += std::pow(a, norm_type);
             }
         });
     }
-    const double total = inf_norm ? acc : norm_type == 2.0 ? std::sqrt(acc)
-                                                           : std::pow(acc, 1.0 / norm_type);
+    const double total = inf_norm           ? acc
+                         : norm_type == 2.0 ? std::sqrt(acc)
+                                            : std::pow(acc, 1.0 / norm_type);
     if (error_if_nonfinite && !std::isfinite(total)) {
         std::ostringstream msg;
         msg << "clip_grad_norm_: the total norm of order " << norm_type
@@ -51,16 +55,15 @@ double clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm, d
     return total;
 }
 
-double clip_grad_norm_(std::initializer_list<Tensor> parameters, double max_norm,
-                       double norm_type, bool error_if_nonfinite) {
+double clip_grad_norm_(std::initializer_list<Tensor> parameters, double max_norm, double norm_type,
+                       bool error_if_nonfinite) {
     return clip_grad_norm_(std::vector<Tensor>(parameters), max_norm, norm_type,
                            error_if_nonfinite);
 }
 
 double clip_grad_norm_(const Tensor& parameter, double max_norm, double norm_type,
                        bool error_if_nonfinite) {
-    return clip_grad_norm_(std::vector<Tensor>{parameter}, max_norm, norm_type,
-                           error_if_nonfinite);
+    return clip_grad_norm_(std::vector<Tensor>{parameter}, max_norm, norm_type, error_if_nonfinite);
 }
 
 void clip_grad_value_(const std::vector<Tensor>& parameters, double clip_value) {

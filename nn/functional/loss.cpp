@@ -22,9 +22,12 @@ namespace {
 
 Tensor reduce(const Tensor& loss, Reduction reduction) {
     switch (reduction) {
-        case Reduction::None: return loss;
-        case Reduction::Sum: return loss.sum();
-        default: return loss.mean();
+        case Reduction::None:
+            return loss;
+        case Reduction::Sum:
+            return loss.sum();
+        default:
+            return loss.mean();
     }
 }
 
@@ -56,9 +59,9 @@ struct ClassTargets {
     int64_t n = 0, classes = 0;
     std::vector<int64_t> index;
     std::vector<char> ignored;
-    std::vector<double> row_weight;   // weight[target], 0 when ignored
-    std::vector<double> class_weight; // weight, or ones
-    double total_weight = 0;          // the kMean denominator
+    std::vector<double> row_weight;    // weight[target], 0 when ignored
+    std::vector<double> class_weight;  // weight, or ones
+    double total_weight = 0;           // the kMean denominator
 };
 
 ClassTargets check_class_targets(const char* op, const Tensor& input, const Tensor& target,
@@ -101,8 +104,8 @@ ClassTargets check_class_targets(const char* op, const Tensor& input, const Tens
         }
         if (t[i] < 0 || t[i] >= ct.classes) {
             fail(op, "target " + std::to_string(t[i]) + " is out of range for " +
-                         std::to_string(ct.classes) + " classes (batch index " +
-                         std::to_string(i) + ")");
+                         std::to_string(ct.classes) + " classes (batch index " + std::to_string(i) +
+                         ")");
         }
         ct.index[k] = t[i];
         ct.row_weight[k] = ct.class_weight[static_cast<size_t>(t[i])];
@@ -160,8 +163,8 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
             Tensor grad_x = grad_out * (input - t) / (input * (1.0 - input)).clamp_min(1e-12);
             Tensor grad_t;
             if (t.requires_grad()) {
-                grad_t = grad_out * ((1.0 - input).log().clamp_min(-100.0) -
-                                     input.log().clamp_min(-100.0));
+                grad_t = grad_out *
+                         ((1.0 - input).log().clamp_min(-100.0) - input.log().clamp_min(-100.0));
             }
             return autograd::Grads{grad_x, grad_t};
         },
@@ -189,16 +192,19 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
 
 // loss_i = -w[t_i] input[i, t_i]; kMean divides by the sum of w[t_i] over counted samples.
 Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossFuncOptions& options) {
-    const ClassTargets ct = check_class_targets("nll_loss", input, target, options.weight(),
-                                                options.ignore_index());
+    const ClassTargets ct =
+        check_class_targets("nll_loss", input, target, options.weight(), options.ignore_index());
     Tensor index = from_blob(ct.index.data(), {ct.n, 1}, kInt64);
     Tensor picked = gather(input, 1, index).squeeze(1);
     Tensor w = filled({ct.n}, input.dtype(), [&](int64_t i) { return ct.row_weight[size_t(i)]; });
     Tensor loss = -(picked * w);
     switch (options.reduction()) {
-        case Reduction::None: return loss;
-        case Reduction::Sum: return loss.sum();
-        default: return loss.sum() / ct.total_weight;
+        case Reduction::None:
+            return loss;
+        case Reduction::Sum:
+            return loss.sum();
+        default:
+            return loss.sum() / ct.total_weight;
     }
 }
 
@@ -292,10 +298,11 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target,
         }
     });
 
-    Tensor out = reduction == Reduction::None
-                     ? losses
-                     : full({}, (1.0 - s) * nll_sum * nll_scale + smooth * smooth_sum * smooth_scale,
-                            input.dtype());
+    Tensor out =
+        reduction == Reduction::None
+            ? losses
+            : full({}, (1.0 - s) * nll_sum * nll_scale + smooth * smooth_sum * smooth_scale,
+                   input.dtype());
     return autograd::record(
         op, out, {input},
         [input, ct, s, smooth, weight_sum, nll_scale, smooth_scale,
@@ -304,7 +311,8 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target,
             Tensor a = filled({n, 1}, input.dtype(), [&](int64_t i) {
                 const size_t k = static_cast<size_t>(i);
                 if (ct->ignored[k]) return 0.0;
-                return (1.0 - s) * ct->row_weight[k] * nll_scale + smooth * weight_sum * smooth_scale;
+                return (1.0 - s) * ct->row_weight[k] * nll_scale +
+                       smooth * weight_sum * smooth_scale;
             });
             Tensor b = filled({n, c}, input.dtype(), [&](int64_t flat) {
                 const size_t k = static_cast<size_t>(flat / c);

@@ -93,8 +93,9 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
                             const BinaryCrossEntropyFuncOptions& options = {});
 /// binary_cross_entropy(sigmoid(x), t) computed stably from logits x:
 /// (1 - t) x + (1 + (pos_weight - 1) t) log(1 + exp(-x)), the log via logsumexp.
-Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
-                                        const BinaryCrossEntropyWithLogitsFuncOptions& options = {});
+Tensor binary_cross_entropy_with_logits(
+    const Tensor& input, const Tensor& target,
+    const BinaryCrossEntropyWithLogitsFuncOptions& options = {});
 /// -w[t_i] input[i, t_i] for log-probabilities input [N, C] and int64 targets [N].
 Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossFuncOptions& options = {});
 /// log_softmax + nll_loss for logits [N, C]. With int64 class targets [N] it is one fused op

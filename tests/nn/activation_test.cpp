@@ -20,38 +20,37 @@ Tensor golden_input(const GoldenCase& c) {
 }  // namespace
 
 TEST_SUITE("nn/activation") {
+    TEST_CASE("ReLU, LeakyReLU, Sigmoid, Tanh, GELU, Softmax: match PyTorch's values") {
+        CHECK_VALUES(nn::ReLU()(golden_input(golden("relu"))), golden("relu").out.values);
+        nn::LeakyReLU leaky(nn::LeakyReLUOptions().negative_slope(0.1));
+        CHECK_VALUES(leaky(golden_input(golden("leaky_relu"))), golden("leaky_relu").out.values);
+        CHECK_VALUES(nn::Sigmoid()(golden_input(golden("sigmoid"))), golden("sigmoid").out.values);
+        CHECK_VALUES(nn::Tanh()(golden_input(golden("tanh"))), golden("tanh").out.values);
+        CHECK_VALUES(nn::GELU()(golden_input(golden("gelu"))), golden("gelu").out.values);
+        CHECK_VALUES(nn::Softmax(1)(golden_input(golden("softmax"))), golden("softmax").out.values);
+        CHECK_VALUES(nn::LogSoftmax(1)(golden_input(golden("log_softmax"))),
+                     golden("log_softmax").out.values);
+    }
 
-TEST_CASE("ReLU, LeakyReLU, Sigmoid, Tanh, GELU, Softmax: match PyTorch's values") {
-    CHECK_VALUES(nn::ReLU()(golden_input(golden("relu"))), golden("relu").out.values);
-    nn::LeakyReLU leaky(nn::LeakyReLUOptions().negative_slope(0.1));
-    CHECK_VALUES(leaky(golden_input(golden("leaky_relu"))), golden("leaky_relu").out.values);
-    CHECK_VALUES(nn::Sigmoid()(golden_input(golden("sigmoid"))), golden("sigmoid").out.values);
-    CHECK_VALUES(nn::Tanh()(golden_input(golden("tanh"))), golden("tanh").out.values);
-    CHECK_VALUES(nn::GELU()(golden_input(golden("gelu"))), golden("gelu").out.values);
-    CHECK_VALUES(nn::Softmax(1)(golden_input(golden("softmax"))), golden("softmax").out.values);
-    CHECK_VALUES(nn::LogSoftmax(1)(golden_input(golden("log_softmax"))),
-                 golden("log_softmax").out.values);
-}
+    TEST_CASE("LeakyReLU: the default slope is 0.01") {
+        CHECK_VALUES(nn::LeakyReLU()(tensor({-2.0, 3.0}, kFloat64)), {-0.02, 3.0});
+    }
 
-TEST_CASE("LeakyReLU: the default slope is 0.01") {
-    CHECK_VALUES(nn::LeakyReLU()(tensor({-2.0, 3.0}, kFloat64)), {-0.02, 3.0});
-}
+    TEST_CASE("Functional: wraps a function as a module") {
+        nn::Functional f(tapegrad::relu);
+        CHECK_VALUES(f(tensor({-1.0, 2.0}, kFloat64)), {0.0, 2.0});
+    }
 
-TEST_CASE("Functional: wraps a function as a module") {
-    nn::Functional f(tapegrad::relu);
-    CHECK_VALUES(f(tensor({-1.0, 2.0}, kFloat64)), {0.0, 2.0});
-}
+    TEST_CASE("Functional: rejects an empty function") {
+        CHECK_THROWS_CONTAINS(nn::Functional(nn::FunctionalImpl::Function()), std::invalid_argument,
+                              "Functional: the function is empty");
+    }
 
-TEST_CASE("Functional: rejects an empty function") {
-    CHECK_THROWS_CONTAINS(nn::Functional(nn::FunctionalImpl::Function()), std::invalid_argument,
-                          "Functional: the function is empty");
-}
-
-TEST_CASE("functional: softmax and log_softmax take LibTorch's options") {
-    namespace F = nn::functional;
-    Tensor x = grid({2, 3});
-    CHECK(F::softmax(x, F::SoftmaxFuncOptions(1)).allclose(softmax(x, 1)));
-    CHECK(F::log_softmax(x, F::LogSoftmaxFuncOptions(0)).allclose(log_softmax(x, 0)));
-}
+    TEST_CASE("functional: softmax and log_softmax take LibTorch's options") {
+        namespace F = nn::functional;
+        Tensor x = grid({2, 3});
+        CHECK(F::softmax(x, F::SoftmaxFuncOptions(1)).allclose(softmax(x, 1)));
+        CHECK(F::log_softmax(x, F::LogSoftmaxFuncOptions(0)).allclose(log_softmax(x, 0)));
+    }
 
 }  // TEST_SUITE
