@@ -1,26 +1,64 @@
 #include "nn/activation.hpp"
 
+#include <cmath>
 #include <ostream>
 #include <stdexcept>
 
+#include "autograd/grad_mode.hpp"
 #include "autograd/ops.hpp"
+#include "nn/functional.hpp"
 
 namespace tapegrad {
 namespace nn {
 
-Tensor ReLUImpl::forward(const Tensor& input) {
-    return relu(input);
+namespace detail {
+Tensor finish_inplace(const Tensor& input, const Tensor& result, bool inplace) {
+    if (!inplace || result.is_same(input) || input.requires_grad()) return result;
+    input.copy_(result);
+    return input;
 }
-void ReLUImpl::pretty_print(std::ostream& stream) const {
-    stream << "ReLU()";
+}  // namespace detail
+
+namespace functional {
+Tensor relu(const Tensor& input, const ReLUFuncOptions& options) {
+    return detail::finish_inplace(input, tapegrad::relu(input), options.inplace());
 }
 
-LeakyReLUImpl::LeakyReLUImpl(const LeakyReLUOptions& opts) : options(opts) {}
+Tensor leaky_relu(const Tensor& input, const LeakyReLUFuncOptions& options) {
+    return detail::finish_inplace(input, tapegrad::leaky_relu(input, options.negative_slope()),
+                                  options.inplace());
+}
+
+// exact:  y = x Phi(x)                                          (tapegrad::gelu)
+// tanh:   y = 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))
+// The tanh form is composed of ops, which give its backward.
+Tensor gelu(const Tensor& input, const GELUFuncOptions& options) {
+    const std::string& approximate = options.approximate();
+    if (approximate == "none") return tapegrad::gelu(input);
+    if (approximate != "tanh") {
+        throw std::invalid_argument("gelu: approximate must be \"none\" or \"tanh\", got \"" +
+                                    approximate + "\"");
+    }
+    const double k = std::sqrt(2.0 / M_PI);
+    return 0.5 * input * (1.0 + tapegrad::tanh(k * (input + 0.044715 * input.pow(3))));
+}
+}  // namespace functional
+
+void ReLUImpl::reset() {}
+Tensor ReLUImpl::forward(const Tensor& input) {
+    return functional::relu(input, options);
+}
+void ReLUImpl::pretty_print(std::ostream& stream) const {
+    stream << "ReLU(" << (options.inplace() ? "inplace=true" : "") << ")";
+}
+
+void LeakyReLUImpl::reset() {}
 Tensor LeakyReLUImpl::forward(const Tensor& input) {
-    return leaky_relu(input, options.negative_slope());
+    return functional::leaky_relu(input, options);
 }
 void LeakyReLUImpl::pretty_print(std::ostream& stream) const {
-    stream << "LeakyReLU(negative_slope=" << options.negative_slope() << ")";
+    stream << "LeakyReLU(negative_slope=" << options.negative_slope()
+           << (options.inplace() ? ", inplace=true" : "") << ")";
 }
 
 Tensor SigmoidImpl::forward(const Tensor& input) {
@@ -37,14 +75,22 @@ void TanhImpl::pretty_print(std::ostream& stream) const {
     stream << "Tanh()";
 }
 
+void GELUImpl::reset() {
+    if (options.approximate() != "none" && options.approximate() != "tanh") {
+        throw std::invalid_argument("GELU: approximate must be \"none\" or \"tanh\", got \"" +
+                                    options.approximate() + "\"");
+    }
+}
 Tensor GELUImpl::forward(const Tensor& input) {
-    return gelu(input);
+    return functional::gelu(input, options);
 }
 void GELUImpl::pretty_print(std::ostream& stream) const {
-    stream << "GELU()";
+    stream << "GELU(";
+    if (options.approximate() != "none") stream << "approximate=" << options.approximate();
+    stream << ")";
 }
 
-SoftmaxImpl::SoftmaxImpl(const SoftmaxOptions& opts) : options(opts) {}
+void SoftmaxImpl::reset() {}
 Tensor SoftmaxImpl::forward(const Tensor& input) {
     return softmax(input, options.dim());
 }
@@ -52,7 +98,7 @@ void SoftmaxImpl::pretty_print(std::ostream& stream) const {
     stream << "Softmax(dim=" << options.dim() << ")";
 }
 
-LogSoftmaxImpl::LogSoftmaxImpl(const LogSoftmaxOptions& opts) : options(opts) {}
+void LogSoftmaxImpl::reset() {}
 Tensor LogSoftmaxImpl::forward(const Tensor& input) {
     return log_softmax(input, options.dim());
 }
@@ -63,8 +109,11 @@ void LogSoftmaxImpl::pretty_print(std::ostream& stream) const {
 FunctionalImpl::FunctionalImpl(Function function) : function_(std::move(function)) {
     if (!function_) throw std::invalid_argument("Functional: the function is empty");
 }
-Tensor FunctionalImpl::forward(const Tensor& input) {
-    return function_(input);
+Tensor FunctionalImpl::forward(Tensor input) {
+    return function_(std::move(input));
+}
+void FunctionalImpl::pretty_print(std::ostream& stream) const {
+    stream << "Functional()";
 }
 
 }  // namespace nn

@@ -24,3 +24,8 @@ public:                                               \
                                                       \
 private:                                              \
     T name##_
+
+// TORCH_ARG survives the rename of torch:: to tapegrad:: (macros have no namespace).
+#if !defined(TAPEGRAD_NO_TORCH_MACROS) && !defined(TORCH_ARG)
+#define TORCH_ARG(T, name) TAPEGRAD_ARG(T, name)
+#endif

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "autograd/ops.hpp"
+#include "nn/functional.hpp"
 
 namespace tapegrad {
 
@@ -31,16 +32,28 @@ Tensor dropout(const Tensor& input, double p, bool train) {
 
 namespace nn {
 
+Tensor functional::dropout(const Tensor& input, const DropoutFuncOptions& options) {
+    return detail::finish_inplace(input, tapegrad::dropout(input, options.p(), options.training()),
+                                  options.inplace());
+}
+
 DropoutImpl::DropoutImpl(const DropoutOptions& opts) : options(opts) {
+    reset();
+}
+
+void DropoutImpl::reset() {
     check_probability("Dropout", options.p());
 }
 
 Tensor DropoutImpl::forward(const Tensor& input) {
-    return tapegrad::dropout(input, options.p(), is_training());
+    return functional::dropout(input, functional::DropoutFuncOptions()
+                                          .p(options.p())
+                                          .training(is_training())
+                                          .inplace(options.inplace()));
 }
 
 void DropoutImpl::pretty_print(std::ostream& stream) const {
-    stream << "Dropout(p=" << options.p() << ")";
+    stream << "Dropout(p=" << options.p() << (options.inplace() ? ", inplace=true" : "") << ")";
 }
 
 }  // namespace nn

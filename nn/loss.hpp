@@ -5,6 +5,7 @@
 #include <iosfwd>
 
 #include "autograd/tensor.hpp"
+#include "nn/cloneable.hpp"
 #include "nn/functional/loss.hpp"
 #include "nn/module.hpp"
 
@@ -12,9 +13,10 @@ namespace tapegrad {
 namespace nn {
 
 #define TAPEGRAD_LOSS_MODULE(Name, Options)                              \
-    class Name##Impl : public Module {                                   \
+    class Name##Impl : public Cloneable<Name##Impl> {                    \
     public:                                                              \
         explicit Name##Impl(const Options& opts = {}) : options(opts) {} \
+        void reset() override {}                                         \
         Tensor forward(const Tensor& input, const Tensor& target);       \
         void pretty_print(std::ostream& stream) const override;          \
         Options options;                                                 \

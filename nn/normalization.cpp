@@ -12,6 +12,10 @@ namespace tapegrad {
 namespace nn {
 
 BatchNorm1dImpl::BatchNorm1dImpl(const BatchNormOptions& opts) : options(opts) {
+    reset();
+}
+
+void BatchNorm1dImpl::reset() {
     const int64_t c = options.num_features();
     if (options.affine()) {
         weight = register_parameter("weight", empty({c}));
@@ -99,6 +103,10 @@ void BatchNorm1dImpl::pretty_print(std::ostream& stream) const {
 }
 
 LayerNormImpl::LayerNormImpl(const LayerNormOptions& opts) : options(opts) {
+    reset();
+}
+
+void LayerNormImpl::reset() {
     if (options.elementwise_affine()) {
         weight = register_parameter("weight", tapegrad::empty(options.normalized_shape()));
         bias = register_parameter("bias", tapegrad::empty(options.normalized_shape()));

@@ -7,6 +7,7 @@
 
 #include "autograd/tensor.hpp"
 #include "nn/arg.hpp"
+#include "nn/cloneable.hpp"
 #include "nn/module.hpp"
 
 namespace tapegrad {
@@ -29,12 +30,14 @@ using BatchNorm1dOptions = BatchNormOptions;
 /// Normalises each feature of [N, C] or [N, C, L] input: in training by the batch's mean and
 /// biased variance (updating running_mean and the unbiased running_var), in eval mode by the
 /// running statistics. Then y = x_hat * weight + bias.
-class BatchNorm1dImpl : public Module {
+class BatchNorm1dImpl : public Cloneable<BatchNorm1dImpl> {
 public:
     explicit BatchNorm1dImpl(int64_t num_features)
         : BatchNorm1dImpl(BatchNormOptions(num_features)) {}
     explicit BatchNorm1dImpl(const BatchNormOptions& options);
 
+    /// Registers the parameters and buffers, initialised.
+    void reset() override;
     /// running_mean = 0, running_var = 1, num_batches_tracked = 0.
     void reset_running_stats();
     /// weight = 1, bias = 0, and the running statistics reset.
@@ -63,12 +66,14 @@ struct LayerNormOptions {
 
 /// Normalises over the trailing dims given by normalized_shape, per sample, by their mean and
 /// biased variance; then y = x_hat * weight + bias.
-class LayerNormImpl : public Module {
+class LayerNormImpl : public Cloneable<LayerNormImpl> {
 public:
     explicit LayerNormImpl(std::vector<int64_t> normalized_shape)
         : LayerNormImpl(LayerNormOptions(std::move(normalized_shape))) {}
     explicit LayerNormImpl(const LayerNormOptions& options);
 
+    /// Registers the weight and bias (when elementwise_affine), initialised.
+    void reset() override;
     void reset_parameters();
     Tensor forward(const Tensor& input);
     void pretty_print(std::ostream& stream) const override;

@@ -7,6 +7,7 @@
 
 using namespace tapegrad;
 using namespace tapegrad::testing;
+namespace F = tapegrad::nn::functional;
 
 namespace {
 const GoldenCase& golden(const std::string& name) {
@@ -53,4 +54,30 @@ TEST_SUITE("nn/activation") {
         CHECK(F::log_softmax(x, F::LogSoftmaxFuncOptions(0)).allclose(log_softmax(x, 0)));
     }
 
-}  // TEST_SUITE
+    TEST_CASE("ReLU and LeakyReLU: inplace writes into an input that is not part of a graph") {
+        Tensor x = tensor({-2.0, 3.0}, kFloat64);
+        Tensor y = nn::ReLU(nn::ReLUOptions().inplace(true))(x);
+        CHECK(y.is_same(x));
+        CHECK_VALUES(x, {0.0, 3.0});
+        Tensor w = tensor({-2.0, 3.0}, kFloat64);
+        CHECK(F::leaky_relu(w, F::LeakyReLUFuncOptions().negative_slope(0.5).inplace(true))
+                  .is_same(w));
+        CHECK_VALUES(w, {-1.0, 3.0});
+        Tensor leaf = tensor({-2.0, 3.0}, kFloat64).requires_grad_();
+        Tensor r = nn::ReLU(true)(leaf);
+        CHECK_FALSE(r.is_same(leaf));
+        CHECK_VALUES(leaf, {-2.0, 3.0});
+        r.sum().backward();
+        CHECK_VALUES(leaf.grad(), {0.0, 1.0});
+    }
+
+    TEST_CASE("GELU: the tanh approximation has gradients that match finite differences") {
+        auto f = [](const std::vector<Tensor>& in) {
+            return F::gelu(in[0], F::GELUFuncOptions().approximate("tanh"));
+        };
+        CHECK_GRADIENTS(f, {grid({2, 3}, 2.0)});
+        CHECK_THROWS_CONTAINS(nn::GELU(nn::GELUOptions().approximate("fast")),
+                              std::invalid_argument,
+                              "GELU: approximate must be \"none\" or \"tanh\", got \"fast\"");
+    }
+}

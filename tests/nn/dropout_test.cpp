@@ -1,12 +1,14 @@
 // Dropout: train/eval behaviour, scaling, reproducibility and gradients.
 
 #include <cmath>
+#include <sstream>
 
 #include "tapegrad.hpp"
 #include "tests/autograd/test_util.hpp"
 
 using namespace tapegrad;
 using namespace tapegrad::testing;
+namespace F = tapegrad::nn::functional;
 
 TEST_SUITE("nn/dropout") {
     TEST_CASE(
@@ -66,4 +68,24 @@ TEST_SUITE("nn/dropout") {
                               "dropout: probability has to be between 0 and 1, got -0.1");
     }
 
-}  // TEST_SUITE
+    TEST_CASE(
+        "Dropout: inplace writes into an input outside a graph, returns a new tensor inside one") {
+        manual_seed(6);
+        Tensor x = ones({1000}, kFloat64);
+        nn::Dropout drop(nn::DropoutOptions(0.5).inplace(true));
+        Tensor y = drop(x);
+        CHECK(y.is_same(x));
+        CHECK(x.eq(0.0).sum().item<int64_t>() > 300);
+        CHECK(x.eq(2.0).sum().item<int64_t>() > 300);
+        // inside a graph tapegrad records no in-place op: same values, the input untouched
+        Tensor leaf = ones({100}, kFloat64).requires_grad_();
+        Tensor z = F::dropout(leaf, F::DropoutFuncOptions().p(0.5).inplace(true));
+        CHECK_FALSE(z.is_same(leaf));
+        CHECK(leaf.eq(1.0).sum().item<int64_t>() == 100);
+        z.sum().backward();
+        CHECK(leaf.grad().allclose(z.detach()));
+        std::ostringstream os;
+        os << *drop;
+        CHECK(os.str() == "Dropout(p=0.5, inplace=true)");
+    }
+}

@@ -57,4 +57,69 @@ TEST_SUITE("nn/embedding") {
                               "Embedding: padding_idx 4 is out of range for 4 embeddings");
     }
 
-}  // TEST_SUITE
+    TEST_CASE("Embedding: max_norm rescales the rows looked up, in the weight, before the lookup") {
+        nn::Embedding emb(nn::EmbeddingOptions(3, 2).max_norm(1.0));
+        emb->to(kFloat64);
+        {
+            NoGradGuard no_grad;
+            emb->weight.copy_(tensor({{3.0, 4.0}, {0.3, 0.4}, {6.0, 8.0}}, kFloat64));
+        }
+        Tensor y = emb(make_i64({0, 1, 0}, {3}));
+        const double s = 1.0 / (5.0 + 1e-7);  // PyTorch's max_norm / (norm + 1e-7)
+        CHECK_VALUES(y, {3.0 * s, 4.0 * s, 0.3, 0.4, 3.0 * s, 4.0 * s});
+        // row 2 was not looked up: unchanged
+        CHECK_VALUES(emb->weight, {3.0 * s, 4.0 * s, 0.3, 0.4, 6.0, 8.0});
+    }
+
+    TEST_CASE(
+        "Embedding: scale_grad_by_freq divides each row's gradient by its count in the batch") {
+        nn::Embedding emb(nn::EmbeddingOptions(3, 2).scale_grad_by_freq(true));
+        emb->to(kFloat64);
+        emb(make_i64({1, 2, 1, 1}, {4})).sum().backward();
+        CHECK_VALUES(emb->weight.grad(), {0.0, 0.0, 1.0, 1.0, 1.0, 1.0});
+        // deliberately not the true gradient (PyTorch's rule); the values are the plain lookup's
+        CHECK(emb(make_i64({2, 2}, {2})).equal(stack({emb->weight[2], emb->weight[2]}, 0)));
+    }
+
+    TEST_CASE("Embedding::from_pretrained uses the tensor as is, frozen unless told otherwise") {
+        Tensor w = tensor({{1.0, 2.0}, {3.0, 4.0}}, kFloat64);
+        auto frozen = nn::Embedding::from_pretrained(w);
+        CHECK(frozen->weight.is_same(w));
+        CHECK_FALSE(frozen->weight.requires_grad());
+        CHECK_VALUES(frozen(make_i64({1}, {1})), {3.0, 4.0});
+        auto trained = nn::Embedding::from_pretrained(
+            tensor({{1.0, 2.0}, {3.0, 4.0}}, kFloat64),
+            nn::EmbeddingFromPretrainedOptions().freeze(false).padding_idx(0));
+        CHECK(trained->weight.requires_grad());
+        // the padding row keeps its pretrained values but gets no gradient
+        Tensor y = trained(make_i64({0, 1}, {2}));
+        CHECK_VALUES(y, {1.0, 2.0, 3.0, 4.0});
+        y.sum().backward();
+        CHECK_VALUES(trained->weight.grad(), {0.0, 0.0, 1.0, 1.0});
+        auto copy = std::dynamic_pointer_cast<nn::EmbeddingImpl>(trained->clone());
+        CHECK(copy->weight.equal(trained->weight));
+        CHECK_FALSE(copy->weight.is_same(trained->weight));
+        CHECK_THROWS_CONTAINS(nn::Embedding::from_pretrained(ones({3})), std::invalid_argument,
+                              "Embedding::from_pretrained: embeddings must be a 2-D tensor");
+    }
+
+    TEST_CASE("Embedding: refuses sparse gradients and a _weight of the wrong shape") {
+        CHECK_THROWS_CONTAINS(nn::Embedding(nn::EmbeddingOptions(3, 2).sparse(true)),
+                              std::invalid_argument,
+                              "Embedding: sparse gradients are not supported");
+        CHECK_THROWS_CONTAINS(nn::Embedding(nn::EmbeddingOptions(3, 2)._weight(ones({2, 2}))),
+                              std::invalid_argument,
+                              "Embedding: _weight has shape [2, 2], expected [3, 2]");
+    }
+
+    TEST_CASE("functional::embedding: looks up rows of any weight") {
+        Tensor w = tensor({{1.0, 2.0}, {3.0, 4.0}}, kFloat64).requires_grad_();
+        Tensor y = nn::functional::embedding(make_i64({1, 1, 0}, {3}), w,
+                                             nn::functional::EmbeddingFuncOptions().padding_idx(1));
+        CHECK_VALUES(y, {3.0, 4.0, 3.0, 4.0, 1.0, 2.0});
+        y.sum().backward();
+        CHECK_VALUES(w.grad(), {1.0, 1.0, 0.0, 0.0});
+        CHECK_THROWS_CONTAINS(nn::functional::embedding(make_i64({0}, {1}), ones({3})),
+                              std::invalid_argument, "embedding: weight must be 2-D");
+    }
+}

@@ -135,17 +135,26 @@ TEST_SUITE("nn/module") {
         for (const auto& m : net->modules()) CHECK(m->is_training());
     }
 
-    TEST_CASE("Module: zero_grad releases or zeroes the gradients of all parameters") {
+    TEST_CASE(
+        "Module: zero_grad fills the gradients with zeros by default (LibTorch 1.13), or releases "
+        "them") {
         Net net;
         net->eval();
         net->forward(ones({2, 3})).sum().backward();
-        for (const Tensor& p : net->parameters()) CHECK(p.grad().defined());
-        net->zero_grad(/*set_to_none=*/false);
+        std::vector<Tensor> before;
+        for (const Tensor& p : net->parameters()) {
+            REQUIRE(p.grad().defined());
+            CHECK(p.grad().abs().sum().item<double>() > 0.0);
+            before.push_back(p.grad());
+        }
+        net->zero_grad();
         for (const Tensor& p : net->parameters()) {
             REQUIRE(p.grad().defined());
             CHECK(p.grad().abs().sum().item<double>() == 0.0);
         }
-        net->zero_grad();
+        // zeroed in place: a handle taken before sees the zeros, as in LibTorch
+        for (const Tensor& g : before) CHECK(g.abs().sum().item<double>() == 0.0);
+        net->zero_grad(/*set_to_none=*/true);
         for (const Tensor& p : net->parameters()) CHECK_FALSE(p.grad().defined());
     }
 
@@ -254,6 +263,191 @@ TEST_SUITE("nn/module") {
         auto m = std::make_shared<nn::Module>("Loop");
         CHECK_THROWS_CONTAINS(m->register_module("self", m), std::invalid_argument,
                               "register_module: cannot register Loop inside itself as 'self'");
+    }
+
+    TEST_CASE("Module: register_module refuses a cycle of two modules, naming both") {
+        auto a = std::make_shared<nn::Module>("A");
+        auto b = std::make_shared<nn::Module>("B");
+        a->register_module("b", b);
+        CHECK_THROWS_WITH_AS(b->register_module("a", a),
+                             "register_module: cannot register A as 'a' inside B: that A already "
+                             "contains this B, so the modules would form a cycle",
+                             std::invalid_argument);
+        REQUIRE(b->children().empty());
+        // nothing was registered: the tree is still walked and printed in finite time
+        CHECK(a->modules().size() == 2);
+    }
+
+    TEST_CASE(
+        "Module: register_module refuses an ancestor several levels up, and accepts a shared "
+        "child") {
+        auto root = std::make_shared<nn::Module>("Root");
+        auto mid = std::make_shared<nn::Module>("Mid");
+        auto leaf = std::make_shared<nn::Module>("Leaf");
+        root->register_module("mid", mid);
+        mid->register_module("leaf", leaf);
+        CHECK_THROWS_CONTAINS(
+            leaf->register_module("up", root), std::invalid_argument,
+            "cannot register Root as 'up' inside Leaf: that Root already contains "
+            "this Leaf");
+        CHECK_THROWS_CONTAINS(leaf->register_module("up", mid), std::invalid_argument,
+                              "cannot register Mid as 'up' inside Leaf");
+        // the same module under two parents is a DAG, not a cycle (weight sharing)
+        auto other = std::make_shared<nn::Module>("Other");
+        other->register_module("leaf", leaf);
+        root->register_module("other", other);
+        CHECK(root->modules().size() == 5);
+    }
+
+    TEST_CASE(
+        "Module: replace_module refuses a cycle too, and unregister_module forgets the parent") {
+        auto a = std::make_shared<nn::Module>("A");
+        auto b = std::make_shared<nn::Module>("B");
+        auto c = std::make_shared<nn::Module>("C");
+        a->register_module("x", b);
+        b->register_module("y", c);
+        CHECK_THROWS_CONTAINS(
+            c->register_module("z", std::make_shared<nn::Module>("D"))->register_module("loop", a),
+            std::invalid_argument, "would form a cycle");
+        CHECK_THROWS_CONTAINS(b->replace_module("y", a), std::invalid_argument,
+                              "replace_module: cannot register A as 'y' inside B");
+        b->unregister_module("y");
+        // b no longer holds c, so c may now hold a's whole tree (c, z, a, a.x)
+        c->register_module("a", a);
+        CHECK(c->named_modules().keys() == std::vector<std::string>{"", "z", "a", "a.x"});
+        CHECK_THROWS_CONTAINS(b->unregister_module("y"), std::out_of_range,
+                              "unregister_module: B has no submodule named 'y'");
+    }
+
+    // A chain of `depth` modules, each with one parameter, built from the leaf up (each new module
+    // registers the chain so far) or from the root down (the tip registers a new module).
+    std::shared_ptr<nn::Module> chain(int depth, bool bottom_up) {
+        auto root = std::make_shared<nn::Module>("Chain");
+        root->register_parameter("w", zeros({1}));
+        std::shared_ptr<nn::Module> tip = root;
+        for (int i = 1; i < depth; ++i) {
+            auto m = std::make_shared<nn::Module>("Chain");
+            m->register_parameter("w", zeros({1}));
+            if (bottom_up) {
+                m->register_module("c", root);
+                root = m;
+            } else {
+                tip->register_module("c", m);
+                tip = m;
+            }
+        }
+        return root;
+    }
+
+    TEST_CASE("Module: nesting 20,000 deep costs work linear in the depth, in either direction") {
+        constexpr int kDepth = 20000;
+        for (bool bottom_up : {true, false}) {
+            CAPTURE(bottom_up);
+            const uint64_t before = nn::detail::module_visits();
+            auto root = chain(kDepth, bottom_up);
+            // each registration checks for a cycle in a few steps, without walking the subtree
+            CHECK(nn::detail::module_visits() - before <= 4 * static_cast<uint64_t>(kDepth));
+            const uint64_t walked = nn::detail::module_visits();
+            CHECK(root->parameters().size() == static_cast<size_t>(kDepth));
+            root->train(false);
+            CHECK(nn::detail::module_visits() - walked == 2 * static_cast<uint64_t>(kDepth));
+            // registration named each parameter one level deep, not with the whole path
+            const Tensor deepest = root->parameters().back();
+            CHECK(deepest.name() == "c.w");
+        }
+    }
+
+    TEST_CASE(
+        "Module: printing a 20,000-deep model is linear in its size, with depths past 32 marked") {
+        auto root = chain(20000, /*bottom_up=*/true);
+        std::ostringstream os;
+        os << *root;
+        const std::string text = os.str();
+        // every module prints an open line, a parameter line and a closing line, each of at most
+        // 64 spaces of indentation plus a depth mark and the text
+        CHECK(text.size() < 20000u * 3u * 100u);
+        CHECK(text.find("\n" + std::string(64, ' ') + "<33> (c): Chain(\n") != std::string::npos);
+        CHECK(text.find("<20000> (w): Parameter([1], float32)\n") != std::string::npos);
+        CHECK(text.find(std::string(66, ' ')) == std::string::npos);
+        std::ostringstream shallow;
+        shallow << *chain(3, true);
+        CHECK(shallow.str() ==
+              "Chain(\n"
+              "  (w): Parameter([1], float32)\n"
+              "  (c): Chain(\n"
+              "    (w): Parameter([1], float32)\n"
+              "    (c): Chain(\n"
+              "      (w): Parameter([1], float32)\n"
+              "    )\n"
+              "  )\n"
+              ")");
+    }
+
+    TEST_CASE("Module: named_parameters on the root gives every tensor its full dotted name") {
+        auto root = chain(4, /*bottom_up=*/true);
+        const auto params = root->parameters();
+        CHECK(params[3].name() == "c.w");  // registration names one level only
+        // a module that is not a root does not rename: its names would be partial
+        root->children()[0]->named_parameters();
+        CHECK(params[3].name() == "c.w");
+        const auto named = root->named_parameters();
+        CHECK(named.keys() == std::vector<std::string>{"w", "c.w", "c.c.w", "c.c.c.w"});
+        for (const auto& item : named) CHECK(item.value().name() == item.key());
+    }
+
+    TEST_CASE(
+        "OrderedDict: named_parameters()[i] gives the i-th item, front() and back() the ends") {
+        Net net;
+        auto params = net->named_parameters();
+        CHECK(params[0].key() == "block.scale");
+        CHECK(params[size_t(3)].value().is_same(net->head->weight));
+        CHECK(params.front().key() == "block.scale");
+        CHECK(params.back().key() == "head.weight");
+        CHECK_THROWS_CONTAINS(params[4], std::out_of_range,
+                              "OrderedDict: index 4 is out of range for 4 parameters");
+        params.erase("block.fc.bias");
+        CHECK(params.keys() ==
+              std::vector<std::string>{"block.scale", "block.fc.weight", "head.weight"});
+        CHECK(params["head.weight"].is_same(net->head->weight));
+    }
+
+    TEST_CASE("Module: as<T>() casts to a module class or a holder's, or gives null") {
+        Net net;
+        nn::Module& head = *net->head;
+        CHECK(head.as<nn::Linear>() == net->head.get());
+        CHECK(head.as<nn::LinearImpl>() == net->head.get());
+        CHECK(head.as<nn::ReLU>() == nullptr);
+        const nn::Module& block = *net->block;
+        CHECK(block.as<Block>() == net->block.get());
+        int linears = 0;
+        net->apply([&](nn::Module& m) {
+            if (auto* fc = m.as<nn::Linear>()) linears += fc->options.in_features() > 0;
+        });
+        CHECK(linears == 2);
+    }
+
+    TEST_CASE("Module: apply with names and with shared pointers visits every module") {
+        Net net;
+        std::vector<std::string> names;
+        net->apply([&](const std::string& name, nn::Module&) { names.push_back(name); }, "net");
+        CHECK(names ==
+              std::vector<std::string>{"net", "net.block", "net.block.fc", "net.head", "net.drop"});
+        size_t count = 0;
+        net->apply([&](const std::shared_ptr<nn::Module>& m) { count += m != nullptr; });
+        CHECK(count == 5);
+    }
+
+    TEST_CASE("TORCH_MODULE: works after a rename, as TAPEGRAD_MODULE") {
+        struct TinyImpl : nn::Module {
+            TinyImpl(int64_t n) { w = register_parameter("w", ones({n})); }
+            Tensor forward(const Tensor& x) { return x * w; }
+            Tensor w;
+        };
+        TORCH_MODULE(Tiny);
+        Tiny tiny(3);
+        CHECK_VALUES(tiny(full({3}, 2.0)), {2.0, 2.0, 2.0});
+        Tiny empty{nullptr};
+        CHECK(empty.is_empty());
     }
 
     TEST_CASE("ModuleHolder: an empty holder throws a logic_error when used") {

@@ -6,6 +6,7 @@ tapegrad_test_suite(nn
   nn/normalization_test.cpp
   nn/embedding_test.cpp
   nn/sequential_test.cpp
+  nn/containers_test.cpp
   nn/init_test.cpp
   nn/loss_test.cpp
   nn/utils_test.cpp
