@@ -13,13 +13,27 @@ namespace tapegrad {
 namespace nn {
 namespace utils {
 
+namespace {
+// A NaN bound would turn every gradient into NaN, a negative one would flip their signs:
+// LibTorch accepts both silently.
+void check_bound(const char* op, const char* what, double value) {
+    if (std::isnan(value) || value < 0) {
+        std::ostringstream msg;
+        msg << op << ": " << what << " must be a non-negative number, got " << value;
+        throw std::invalid_argument(msg.str());
+    }
+}
+}  // namespace
+
 double clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm, double norm_type,
                        bool error_if_nonfinite) {
+    check_bound("clip_grad_norm_", "max_norm", max_norm);
+    check_bound("clip_grad_norm_", "norm_type", norm_type);
     const bool inf_norm = std::isinf(norm_type);
     double acc = 0;  // sum of |g|^p, or max |g| for the infinity norm
     for (const Tensor& p : parameters) {
-        const Tensor& g = p.grad();
-        if (!g.defined()) continue;
+        if (!p.grad().defined()) continue;
+        const Tensor g = p.grad().contiguous();
         tapegrad::detail::dispatch_floating(g.dtype(), [&](auto zero) {
             using T = decltype(zero);
             const T* d = g.data_ptr<T>();
@@ -67,6 +81,7 @@ double clip_grad_norm_(const Tensor& parameter, double max_norm, double norm_typ
 }
 
 void clip_grad_value_(const std::vector<Tensor>& parameters, double clip_value) {
+    check_bound("clip_grad_value_", "clip_value", clip_value);
     NoGradGuard no_grad;
     for (const Tensor& p : parameters) {
         Tensor g = p.grad();

@@ -50,6 +50,35 @@ TEST_SUITE("nn/utils") {
             "clip_grad_norm_: the total norm of order 2 of the gradients is non-finite");
     }
 
+    TEST_CASE(
+        "clip_grad_norm_: refuses a NaN or negative max_norm and leaves the gradients alone") {
+        Tensor p = tensor({1.0, 2.0}, kFloat64).requires_grad_();
+        (p * p).sum().backward();
+        CHECK_THROWS_WITH_AS(nn::utils::clip_grad_norm_({p}, std::nan("")),
+                             "clip_grad_norm_: max_norm must be a non-negative number, got nan",
+                             std::invalid_argument);
+        CHECK_THROWS_WITH_AS(nn::utils::clip_grad_norm_(p, -1.0),
+                             "clip_grad_norm_: max_norm must be a non-negative number, got -1",
+                             std::invalid_argument);
+        CHECK_THROWS_CONTAINS(nn::utils::clip_grad_norm_(p, 1.0, std::nan("")),
+                              std::invalid_argument, "norm_type must be a non-negative number");
+        CHECK_VALUES(p.grad(), {2.0, 4.0});
+        // max_norm 0 is allowed: it zeroes the gradients
+        nn::utils::clip_grad_norm_(p, 0.0);
+        CHECK_VALUES(p.grad(), {0.0, 0.0});
+    }
+
+    TEST_CASE("clip_grad_value_: refuses a NaN or negative clip_value") {
+        Tensor p = tensor({1.0, -2.0}, kFloat64).requires_grad_();
+        (p * p).sum().backward();
+        CHECK_THROWS_WITH_AS(nn::utils::clip_grad_value_(p, -0.5),
+                             "clip_grad_value_: clip_value must be a non-negative number, got -0.5",
+                             std::invalid_argument);
+        CHECK_THROWS_CONTAINS(nn::utils::clip_grad_value_({p}, std::nan("")), std::invalid_argument,
+                              "clip_value must be a non-negative number, got nan");
+        CHECK_VALUES(p.grad(), {2.0, -4.0});
+    }
+
     TEST_CASE("clip_grad_value_: clamps every gradient element") {
         auto ps = params_with_grads();
         U::clip_grad_value_(ps, 1.5);
