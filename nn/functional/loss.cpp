@@ -11,16 +11,14 @@
 #include "autograd/detail.hpp"
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
+#include "nn/functional/loss_util.hpp"
 
 namespace tapegrad {
 namespace nn {
-namespace functional {
 
-using tapegrad::detail::fail;
+namespace detail {
 
-namespace {
-
-Tensor reduce(const Tensor& loss, Reduction reduction) {
+Tensor reduce_loss(const Tensor& loss, Reduction reduction) {
     switch (reduction) {
         case Reduction::None:
             return loss;
@@ -31,15 +29,57 @@ Tensor reduce(const Tensor& loss, Reduction reduction) {
     }
 }
 
-void check_same_shape(const char* op, const Tensor& input, const Tensor& target) {
+void check_loss_shapes(const char* op, const Tensor& input, const Tensor& target) {
     tapegrad::detail::check_defined(op, input, "input");
     tapegrad::detail::check_defined(op, target, "target");
     tapegrad::detail::check_floating(op, input);
     if (input.sizes() != target.sizes()) {
-        fail(op, "target shape " + shape_str(target.sizes()) + " differs from input shape " +
-                     shape_str(input.sizes()));
+        tapegrad::detail::fail(op, "target shape " + shape_str(target.sizes()) +
+                                       " differs from input shape " + shape_str(input.sizes()));
     }
 }
+
+bool broadcasts_to(const std::vector<int64_t>& from, const std::vector<int64_t>& to) {
+    if (from.size() > to.size()) return false;
+    for (size_t i = 1; i <= from.size(); ++i) {
+        const int64_t f = from[from.size() - i];
+        if (f != 1 && f != to[to.size() - i]) return false;
+    }
+    return true;
+}
+
+void check_weight(const char* op, const char* what, const Tensor& weight,
+                  const std::vector<int64_t>& shape) {
+    if (weight.defined() && !broadcasts_to(weight.sizes(), shape)) {
+        tapegrad::detail::fail(op, std::string(what) + " of shape " + shape_str(weight.sizes()) +
+                                       " does not broadcast to the input's shape " +
+                                       shape_str(shape));
+    }
+}
+
+void check_option(const char* op, const char* what, double value, bool ok,
+                  const char* requirement) {
+    if (!ok || std::isnan(value)) {
+        std::ostringstream msg;
+        msg << what << " must be " << requirement << ", got " << value;
+        tapegrad::detail::fail(op, msg.str());
+    }
+}
+
+// log(1 + exp(x)) = logsumexp([0, x]): no overflow for large x, no log(0) for very negative x.
+Tensor softplus(const Tensor& x) {
+    return logsumexp(stack({zeros_like(x), x}, 0), 0);
+}
+
+}  // namespace detail
+
+namespace functional {
+
+using detail::check_loss_shapes;
+using detail::reduce_loss;
+using tapegrad::detail::fail;
+
+namespace {
 
 // A tensor of `sizes` in dtype `dt` whose flat element i is fill(i).
 template <class Fill>
@@ -90,7 +130,8 @@ ClassTargets check_class_targets(const char* op, const Tensor& input, const Tens
         }
         ct.class_weight = weight.to_vector<double>();
     }
-    const int64_t* t = target.data_ptr<int64_t>();
+    const Tensor target_data = target.contiguous();
+    const int64_t* t = target_data.data_ptr<int64_t>();
     ct.index.resize(static_cast<size_t>(ct.n));
     ct.ignored.resize(static_cast<size_t>(ct.n));
     ct.row_weight.resize(static_cast<size_t>(ct.n));
@@ -118,31 +159,32 @@ ClassTargets check_class_targets(const char* op, const Tensor& input, const Tens
 
 // loss = (input - target)^2
 Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossFuncOptions& options) {
-    check_same_shape("mse_loss", input, target);
-    return reduce((input - target).square(), options.reduction());
+    check_loss_shapes("mse_loss", input, target);
+    return reduce_loss((input - target).square(), options.reduction());
 }
 
 // loss = |input - target|
 Tensor l1_loss(const Tensor& input, const Tensor& target, const L1LossFuncOptions& options) {
-    check_same_shape("l1_loss", input, target);
-    return reduce((input - target).abs(), options.reduction());
+    check_loss_shapes("l1_loss", input, target);
+    return reduce_loss((input - target).abs(), options.reduction());
 }
 
+namespace {
 // loss = -(t max(log x, -100) + (1 - t) max(log(1 - x), -100))      (element-wise, fused)
 // grad_x = grad_out (x - t) / max(x (1 - x), 1e-12)
 // grad_t = grad_out (max(log(1 - x), -100) - max(log x, -100))
 // Composing log and clamp would give 0 * inf = NaN gradients where a sigmoid saturates to
-// exactly 0 or 1; PyTorch's fused rule stays finite there.
-Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
-                            const BinaryCrossEntropyFuncOptions& options) {
+// exactly 0 or 1; PyTorch's fused rule stays finite there. Input and target have one shape.
+Tensor bce(const Tensor& input, const Tensor& target, const BCELossOptions& options) {
     const char* op = "binary_cross_entropy";
-    check_same_shape(op, input, target);
+    detail::check_weight(op, "weight", options.weight(), input.sizes());
     const Tensor t = target.dtype() == input.dtype() ? target : target.to(input.dtype());
+    const Tensor xs = input.contiguous(), ts = t.contiguous();
     Tensor loss = empty(input.sizes(), input.dtype());
     tapegrad::detail::dispatch_floating(input.dtype(), [&](auto zero) {
         using T = decltype(zero);
-        const T* x = input.data_ptr<T>();
-        const T* y = t.data_ptr<T>();
+        const T* x = xs.data_ptr<T>();
+        const T* y = ts.data_ptr<T>();
         T* out = loss.data_ptr<T>();
         for (int64_t i = 0; i < input.numel(); ++i) {
             if (!(x[i] >= 0 && x[i] <= 1)) {
@@ -170,16 +212,36 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
         },
         "grad_x = grad_out (x - t) / max(x (1 - x), 1e-12); grad_t = grad_out (log(1-x) - log x)");
     if (options.weight().defined()) loss = loss * options.weight();
-    return reduce(loss, options.reduction());
+    return reduce_loss(loss, options.reduction());
+}
+}  // namespace
+
+// LibTorch's functional (and BCELoss) refuse a target of another size with this message; the
+// ATen function at the top level accepts size-1 dims (below).
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
+                            const BinaryCrossEntropyFuncOptions& options) {
+    const char* op = "binary_cross_entropy";
+    tapegrad::detail::check_defined(op, input, "input");
+    tapegrad::detail::check_defined(op, target, "target");
+    tapegrad::detail::check_floating(op, input);
+    if (target.sizes() != input.sizes()) {
+        fail(op, "Using a target size (" + shape_str(target.sizes()) +
+                     ") that is different to the input size (" + shape_str(input.sizes()) +
+                     ") is deprecated. Please ensure they have the same size.");
+    }
+    return bce(input, target, options);
 }
 
 // loss = (1 - t) x + (1 + (pos_weight - 1) t) log(1 + exp(-x)), with log(1 + exp(-x)) as
 // logsumexp([0, -x]): stable for large |x|, and smooth at x = 0 (unlike relu/abs forms).
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                         const BinaryCrossEntropyWithLogitsFuncOptions& options) {
-    check_same_shape("binary_cross_entropy_with_logits", input, target);
+    const char* op = "binary_cross_entropy_with_logits";
+    check_loss_shapes(op, input, target);
+    detail::check_weight(op, "weight", options.weight(), input.sizes());
+    detail::check_weight(op, "pos_weight", options.pos_weight(), input.sizes());
     const Tensor t = target.dtype() == input.dtype() ? target : target.to(input.dtype());
-    Tensor softplus_neg = logsumexp(stack({zeros_like(input), -input}, 0), 0);
+    Tensor softplus_neg = detail::softplus(-input);
     Tensor loss;
     if (options.pos_weight().defined()) {
         loss = (1.0 - t) * input + (1.0 + (options.pos_weight() - 1.0) * t) * softplus_neg;
@@ -187,7 +249,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
         loss = (1.0 - t) * input + softplus_neg;
     }
     if (options.weight().defined()) loss = loss * options.weight();
-    return reduce(loss, options.reduction());
+    return reduce_loss(loss, options.reduction());
 }
 
 // loss_i = -w[t_i] input[i, t_i]; kMean divides by the sum of w[t_i] over counted samples.
@@ -228,7 +290,7 @@ Tensor cross_entropy_probabilities(const Tensor& input, const Tensor& target,
     if (s > 0) t = t * (1.0 - s) + s / static_cast<double>(input.size(1));
     Tensor prod = t * log_softmax(input, 1);
     if (options.weight().defined()) prod = prod * options.weight();
-    return reduce(-prod.sum(1), options.reduction());
+    return reduce_loss(-prod.sum(1), options.reduction());
 }
 }  // namespace
 
@@ -269,9 +331,10 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target,
 
     Tensor losses = empty({n}, input.dtype());
     double nll_sum = 0, smooth_sum = 0;
+    const Tensor xs = input.contiguous();
     tapegrad::detail::dispatch_floating(input.dtype(), [&](auto zero) {
         using T = decltype(zero);
-        const T* x = input.data_ptr<T>();
+        const T* x = xs.data_ptr<T>();
         T* out = losses.data_ptr<T>();
         for (int64_t i = 0; i < n; ++i) {
             const size_t k = static_cast<size_t>(i);
@@ -330,4 +393,38 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target,
 
 }  // namespace functional
 }  // namespace nn
+
+// ATen's rule: input and target may differ in size-1 dims. Both squeezed, the target must
+// broadcast to the input (so [N, 1] against [N] pairs element i with element i); the loss
+// keeps the input's shape. Never a broadcast to [N, N].
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
+                            const nn::BCELossOptions& options) {
+    const char* op = "binary_cross_entropy";
+    nn::detail::check_loss_shapes(op, input, input);
+    tapegrad::detail::check_defined(op, target, "target");
+    Tensor t = target;
+    if (target.sizes() != input.sizes()) {
+        const Tensor squeezed = target.squeeze();
+        const std::vector<int64_t> shape = input.squeeze().sizes();
+        if (!nn::detail::broadcasts_to(squeezed.sizes(), shape)) {
+            tapegrad::detail::fail(op, "target shape " + shape_str(target.sizes()) +
+                                           " differs from input shape " + shape_str(input.sizes()) +
+                                           ", even with their size-1 dims removed");
+        }
+        t = squeezed.expand(shape).reshape(input.sizes());
+    }
+    return nn::functional::bce(input, t, options);
+}
+
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight,
+                            Reduction reduction) {
+    return binary_cross_entropy(input, target, nn::BCELossOptions(reduction).weight(weight));
+}
+
+Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight,
+                Reduction reduction, int64_t ignore_index) {
+    return nn::functional::nll_loss(
+        input, target, nn::NLLLossOptions(reduction).weight(weight).ignore_index(ignore_index));
+}
+
 }  // namespace tapegrad

@@ -4,6 +4,7 @@
 
 #include "tapegrad.hpp"
 #include "tests/autograd/test_util.hpp"
+#include "tests/nn/golden.hpp"
 
 using namespace tapegrad;
 using namespace tapegrad::testing;
@@ -79,5 +80,10 @@ TEST_SUITE("nn/activation") {
         CHECK_THROWS_CONTAINS(nn::GELU(nn::GELUOptions().approximate("fast")),
                               std::invalid_argument,
                               "GELU: approximate must be \"none\" or \"tanh\", got \"fast\"");
+    }
+    TEST_CASE("GELU: the tanh approximation matches LibTorch") {
+        check_nn_golden("gelu_tanh", [](const auto& in) {
+            return nn::GELU(nn::GELUOptions().approximate("tanh"))(in[0]);
+        });
     }
 }

@@ -2,6 +2,7 @@
 
 #include "tapegrad.hpp"
 #include "tests/autograd/test_util.hpp"
+#include "tests/nn/golden.hpp"
 
 using namespace tapegrad;
 using namespace tapegrad::testing;
@@ -121,5 +122,31 @@ TEST_SUITE("nn/embedding") {
         CHECK_VALUES(w.grad(), {1.0, 1.0, 0.0, 0.0});
         CHECK_THROWS_CONTAINS(nn::functional::embedding(make_i64({0}, {1}), ones({3})),
                               std::invalid_argument, "embedding: weight must be 2-D");
+    }
+    TEST_CASE("Embedding: max_norm, norm_type, padding_idx and scale_grad_by_freq match LibTorch") {
+        using nn::functional::EmbeddingFuncOptions;
+        check_nn_golden("embedding_max_norm",
+                        [](const auto& in) {
+                            return nn::functional::embedding(in[1], in[0],
+                                                             EmbeddingFuncOptions().max_norm(1.5));
+                        },
+                        {1});
+        check_nn_golden("embedding_max_norm_p1_weight",
+                        [](const auto& in) {
+                            nn::functional::embedding(
+                                in[1], in[0], EmbeddingFuncOptions().max_norm(2.0).norm_type(1.0));
+                            return in[0];
+                        },
+                        {1});
+        check_nn_golden("embedding_scale_grad_by_freq_padding",
+                        [](const auto& in) {
+                            auto emb = nn::Embedding::from_pretrained(
+                                in[0], nn::EmbeddingFromPretrainedOptions()
+                                           .freeze(false)
+                                           .padding_idx(0)
+                                           .scale_grad_by_freq(true));
+                            return emb(in[1]);
+                        },
+                        {1});
     }
 }

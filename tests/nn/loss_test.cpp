@@ -3,9 +3,11 @@
 
 #include <cmath>
 #include <limits>
+#include <sstream>
 
 #include "tapegrad.hpp"
 #include "tests/autograd/test_util.hpp"
+#include "tests/nn/golden.hpp"
 
 using namespace tapegrad;
 using namespace tapegrad::testing;
@@ -288,4 +290,85 @@ TEST_SUITE("nn/functional/loss") {
                               "cross_entropy: label_smoothing must be in [0, 1], got 1.5");
     }
 
-}  // TEST_SUITE
+    TEST_CASE(
+        "nll_loss: ATen's argument order (weight, reduction, ignore_index) matches LibTorch") {
+        check_nn_golden(
+            "nll_loss_aten_mean",
+            [](const auto& in) { return nll_loss(in[0], in[1], in[2], kMean, /*ignore_index=*/0); },
+            {1});
+        check_nn_golden("nll_loss_aten_sum",
+                        [](const auto& in) { return nll_loss(in[0], in[1], in[2], kSum); }, {1});
+        check_nn_golden("nll_loss_aten_none",
+                        [](const auto& in) { return nll_loss(in[0], in[1], Tensor(), kNone, 1); },
+                        {1});
+        check_nn_golden("nll_loss_aten_mean",
+                        [](const auto& in) {
+                            return nn::NLLLoss(nn::NLLLossOptions().weight(in[2]).ignore_index(0))(
+                                in[0], in[1]);
+                        },
+                        {1});
+    }
+
+    TEST_CASE("binary_cross_entropy: input [N, 1] against target [N] as LibTorch 1.13 does") {
+        // torch::binary_cross_entropy (ATen) pairs the elements, the loss shaped like the input
+        check_nn_golden("binary_cross_entropy_n1_n_none", [](const auto& in) {
+            return binary_cross_entropy(in[0], in[1], Tensor(), kNone);
+        });
+        check_nn_golden("binary_cross_entropy_n1_n_weight",
+                        [](const auto& in) { return binary_cross_entropy(in[0], in[1], in[2]); });
+        check_nn_golden("binary_cross_entropy_n1_n_weight", [](const auto& in) {
+            return binary_cross_entropy(in[0], in[1],
+                                        F::BinaryCrossEntropyFuncOptions().weight(in[2]));
+        });
+        // ... and so does the other way round, never broadcasting to [N, N]
+        Tensor p = tensor({0.2, 0.7, 0.9}, kFloat64);
+        Tensor t = tensor({0.0, 1.0, 1.0}, kFloat64);
+        CHECK_SHAPE(binary_cross_entropy(p, t.reshape({3, 1}), Tensor(), kNone), {3});
+        CHECK(binary_cross_entropy(p, t.reshape({1, 3})).allclose(binary_cross_entropy(p, t)));
+        // F:: and BCELoss refuse it with LibTorch's message, as LibTorch's do
+        const char* libtorch =
+            "binary_cross_entropy: Using a target size ([3]) that is different to the input size "
+            "([3, 1]) is deprecated. Please ensure they have the same size.";
+        CHECK_THROWS_WITH_AS(F::binary_cross_entropy(p.reshape({3, 1}), t), libtorch,
+                             std::invalid_argument);
+        CHECK_THROWS_WITH_AS(nn::BCELoss()(p.reshape({3, 1}), t), libtorch, std::invalid_argument);
+        CHECK_THROWS_CONTAINS(binary_cross_entropy(ones({2, 2}) * 0.5, ones({4})),
+                              std::invalid_argument,
+                              "binary_cross_entropy: target shape [4] differs from input shape "
+                              "[2, 2], even with their size-1 dims removed");
+    }
+
+    TEST_CASE("binary cross entropy: a weight must broadcast to the input's shape, not beyond") {
+        Tensor p = full({4, 1}, 0.5);
+        CHECK_THROWS_WITH_AS(
+            binary_cross_entropy(p, ones({4, 1}),
+                                 F::BinaryCrossEntropyFuncOptions().weight(ones({4}))),
+            "binary_cross_entropy: weight of shape [4] does not broadcast to the input's shape [4, "
+            "1]",
+            std::invalid_argument);
+        CHECK_THROWS_CONTAINS(
+            binary_cross_entropy_with_logits(
+                p, ones({4, 1}),
+                F::BinaryCrossEntropyWithLogitsFuncOptions().pos_weight(ones({4}))),
+            std::invalid_argument,
+            "binary_cross_entropy_with_logits: pos_weight of shape [4] does not broadcast");
+    }
+
+    TEST_CASE("binary_cross_entropy_with_logits: weight and pos_weight match LibTorch") {
+        check_nn_golden("binary_cross_entropy_with_logits_weights", [](const auto& in) {
+            return nn::BCEWithLogitsLoss(
+                nn::BCEWithLogitsLossOptions().weight(in[2]).pos_weight(in[3]))(in[0], in[1]);
+        });
+    }
+
+    TEST_CASE("loss modules: print as LibTorch's and clone") {
+        std::ostringstream os;
+        os << nn::CrossEntropyLoss(nn::CrossEntropyLossOptions().label_smoothing(0.1)) << ' '
+           << nn::TripletMarginLoss() << ' ' << nn::KLDivLoss(kBatchMean);
+        CHECK(os.str() == "CrossEntropyLoss() TripletMarginLoss() KLDivLoss()");
+        nn::HuberLoss huber(nn::HuberLossOptions().delta(0.3));
+        auto copy = std::dynamic_pointer_cast<nn::HuberLossImpl>(huber->clone());
+        REQUIRE(copy);
+        CHECK(copy->options.delta() == 0.3);
+    }
+}
