@@ -3,8 +3,6 @@
 #include <ostream>
 #include <stdexcept>
 
-#include "autograd/grad_mode.hpp"
-
 namespace tapegrad {
 namespace nn {
 
@@ -16,17 +14,6 @@ std::shared_ptr<Container> empty_like(const Container& original) {
     return copy;
 }
 
-// A parameter container's clone: the same names, each tensor copied with its requires_grad.
-template <class Container>
-std::shared_ptr<Module> clone_parameters(const Container& original) {
-    auto copy = empty_like(original);
-    NoGradGuard no_grad;
-    for (const auto& item : original) {
-        copy->register_parameter(item.key(), item.value().detach().clone(),
-                                 item.value().requires_grad());
-    }
-    return copy;
-}
 }  // namespace
 
 // ---- ModuleList -------------------------------------------------------------------------------
@@ -47,11 +34,6 @@ void ModuleListImpl::insert_at(size_t index, std::shared_ptr<Module> module) {
     for (size_t i = index; i + 1 < modules_.size(); ++i)
         replace_module(std::to_string(i), modules_[i]);
     replace_module(std::to_string(modules_.size() - 1), modules_.back());
-}
-
-std::shared_ptr<Module> ModuleListImpl::ptr(size_t index) const {
-    if (index >= modules_.size()) detail::throw_index("ModuleList", index, modules_.size());
-    return modules_[index];
 }
 
 void ModuleListImpl::pretty_print(std::ostream& stream) const {
@@ -133,10 +115,6 @@ void ParameterListImpl::pretty_print(std::ostream& stream) const {
     stream << "ParameterList";
 }
 
-std::shared_ptr<Module> ParameterListImpl::clone_shallow_() const {
-    return clone_parameters(*this);
-}
-
 ParameterDictImpl::ParameterDictImpl(const OrderedDict<std::string, Tensor>& params) {
     update(params);
 }
@@ -162,10 +140,6 @@ Tensor ParameterDictImpl::pop(const std::string& key) {
 
 void ParameterDictImpl::pretty_print(std::ostream& stream) const {
     stream << "ParameterDict";
-}
-
-std::shared_ptr<Module> ParameterDictImpl::clone_shallow_() const {
-    return clone_parameters(*this);
 }
 
 }  // namespace nn

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "autograd/grad_mode.hpp"
 #include "autograd/tensor.hpp"
 #include "nn/cloneable.hpp"
 #include "nn/module.hpp"
@@ -21,6 +22,34 @@ namespace tapegrad {
 namespace nn {
 
 namespace detail {
+/// What ParameterList and ParameterDict share: this module's own parameters as the contents,
+/// iterated as OrderedDict items, and cloned name by name.
+template <class Derived>
+class ParameterContainer : public Cloneable<Derived> {
+public:
+    using Iterator = OrderedDict<std::string, Tensor>::iterator;
+    using ConstIterator = OrderedDict<std::string, Tensor>::const_iterator;
+
+    void reset() override {}
+    size_t size() const noexcept { return this->parameters_.size(); }
+    Iterator begin() { return this->parameters_.begin(); }
+    Iterator end() { return this->parameters_.end(); }
+    ConstIterator begin() const { return this->parameters_.begin(); }
+    ConstIterator end() const { return this->parameters_.end(); }
+
+private:
+    std::shared_ptr<Module> clone_shallow_() const override {
+        auto copy = std::make_shared<Derived>();
+        copy->train(this->is_training());
+        NoGradGuard no_grad;
+        for (const auto& item : this->parameters_) {
+            copy->register_parameter(item.key(), item.value().detach().clone(),
+                                     item.value().requires_grad());
+        }
+        return copy;
+    }
+};
+
 // A module given as a holder, a std::shared_ptr or an object, as a std::shared_ptr<Module>.
 template <class M>
 std::shared_ptr<Module> to_module_ptr(M&& module) {
@@ -35,16 +64,14 @@ std::shared_ptr<Module> to_module_ptr(M&& module) {
 }  // namespace detail
 
 /// A list of modules, named "0", "1", ... in registration order.
-class ModuleListImpl : public Cloneable<ModuleListImpl> {
+class ModuleListImpl : public Cloneable<ModuleListImpl>,
+                       public detail::ModuleSequence<std::shared_ptr<Module>> {
 public:
-    using Iterator = std::vector<std::shared_ptr<Module>>::iterator;
-    using ConstIterator = std::vector<std::shared_ptr<Module>>::const_iterator;
-
-    ModuleListImpl() = default;
+    ModuleListImpl() : ModuleSequence("ModuleList") {}
     /// `ModuleList(nn::Linear(3, 4), nn::ReLU())`.
     template <class... Modules, class = std::enable_if_t<(sizeof...(Modules) > 0) &&
                                                          (detail::is_module_arg<Modules> && ...)>>
-    explicit ModuleListImpl(Modules&&... modules) {
+    explicit ModuleListImpl(Modules&&... modules) : ModuleListImpl() {
         modules_.reserve(sizeof...(Modules));
         (push_back(std::forward<Modules>(modules)), ...);
     }
@@ -67,28 +94,6 @@ public:
         insert_at(index, detail::to_module_ptr(std::forward<M>(module)));
     }
 
-    size_t size() const noexcept { return modules_.size(); }
-    bool is_empty() const noexcept { return modules_.empty(); }
-    /// The module at `index`; throws std::out_of_range past the end.
-    std::shared_ptr<Module> operator[](size_t index) const { return ptr(index); }
-    std::shared_ptr<Module> ptr(size_t index) const;
-    /// The module at `index` as std::shared_ptr<M>, or null if it is not an M.
-    template <class M>
-    std::shared_ptr<M> ptr(size_t index) const {
-        return std::dynamic_pointer_cast<M>(ptr(index));
-    }
-    /// The module at `index` as an M; throws std::invalid_argument if it is not one.
-    template <class M>
-    M& at(size_t index) const {
-        static_assert(std::is_base_of_v<Module, M>,
-                      "ModuleList::at<M>: M must be a module class (LinearImpl, not Linear)");
-        if (auto* m = dynamic_cast<M*>(ptr(index).get())) return *m;
-        detail::throw_wrong_type("ModuleList", index, *ptr(index), typeid(M));
-    }
-    Iterator begin() { return modules_.begin(); }
-    Iterator end() { return modules_.end(); }
-    ConstIterator begin() const { return modules_.begin(); }
-    ConstIterator end() const { return modules_.end(); }
     void pretty_print(std::ostream& stream) const override;
 
 private:
@@ -97,8 +102,6 @@ private:
     std::shared_ptr<Module> clone_shallow_() const override;
     void clone_adopt_(const Module& source, const std::string& key,
                       std::shared_ptr<Module> child) override;
-
-    std::vector<std::shared_ptr<Module>> modules_;
 };
 TAPEGRAD_MODULE(ModuleList);
 
@@ -168,11 +171,8 @@ private:
 TAPEGRAD_MODULE(ModuleDict);
 
 /// A list of parameters, named "0", "1", ...; each keeps its requires_grad flag.
-class ParameterListImpl : public Cloneable<ParameterListImpl> {
+class ParameterListImpl : public detail::ParameterContainer<ParameterListImpl> {
 public:
-    using Iterator = OrderedDict<std::string, Tensor>::iterator;
-    using ConstIterator = OrderedDict<std::string, Tensor>::const_iterator;
-
     ParameterListImpl() = default;
     /// `ParameterList(torch::randn({3}), torch::randn({4}))`.
     template <class... Tensors,
@@ -182,7 +182,6 @@ public:
         (append(std::forward<Tensors>(params)), ...);
     }
 
-    void reset() override {}
     /// Registers `param` as the next parameter.
     void append(const Tensor& param);
     /// Registers an item of a named_parameters() dict.
@@ -202,29 +201,17 @@ public:
     const Tensor& at(size_t index) const { return parameters_[index].value(); }
     Tensor& operator[](size_t index) { return at(index); }
     const Tensor& operator[](size_t index) const { return at(index); }
-    size_t size() const noexcept { return parameters_.size(); }
     bool is_empty() const noexcept { return parameters_.is_empty(); }
-    Iterator begin() { return parameters_.begin(); }
-    Iterator end() { return parameters_.end(); }
-    ConstIterator begin() const { return parameters_.begin(); }
-    ConstIterator end() const { return parameters_.end(); }
     void pretty_print(std::ostream& stream) const override;
-
-private:
-    std::shared_ptr<Module> clone_shallow_() const override;
 };
 TAPEGRAD_MODULE(ParameterList);
 
 /// Parameters by name, in insertion order; each keeps its requires_grad flag.
-class ParameterDictImpl : public Cloneable<ParameterDictImpl> {
+class ParameterDictImpl : public detail::ParameterContainer<ParameterDictImpl> {
 public:
-    using Iterator = OrderedDict<std::string, Tensor>::iterator;
-    using ConstIterator = OrderedDict<std::string, Tensor>::const_iterator;
-
     ParameterDictImpl() = default;
     explicit ParameterDictImpl(const OrderedDict<std::string, Tensor>& params);
 
-    void reset() override {}
     /// Registers `param` under `key` (replacing the parameter there) and returns it.
     Tensor& insert(const std::string& key, const Tensor& param);
     /// Removes the parameter under `key` and returns it; throws std::out_of_range if none.
@@ -239,7 +226,6 @@ public:
     std::vector<std::string> keys() const { return parameters_.keys(); }
     std::vector<Tensor> values() const { return parameters_.values(); }
     std::vector<std::pair<std::string, Tensor>> items() const { return parameters_.pairs(); }
-    size_t size() const noexcept { return parameters_.size(); }
     bool empty() const noexcept { return parameters_.is_empty(); }
     bool contains(const std::string& key) const noexcept { return parameters_.contains(key); }
     /// The parameter under `key`; throws std::out_of_range naming it when missing.
@@ -247,14 +233,7 @@ public:
     const Tensor& get(const std::string& key) const { return parameters_[key]; }
     Tensor& operator[](const std::string& key) { return get(key); }
     const Tensor& operator[](const std::string& key) const { return get(key); }
-    Iterator begin() { return parameters_.begin(); }
-    Iterator end() { return parameters_.end(); }
-    ConstIterator begin() const { return parameters_.begin(); }
-    ConstIterator end() const { return parameters_.end(); }
     void pretty_print(std::ostream& stream) const override;
-
-private:
-    std::shared_ptr<Module> clone_shallow_() const override;
 };
 TAPEGRAD_MODULE(ParameterDict);
 

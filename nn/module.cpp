@@ -183,65 +183,54 @@ const std::string& Module::name() const {
     return *name_;
 }
 
-OrderedDict<std::string, Tensor> Module::named_parameters(bool recurse) const {
-    OrderedDict<std::string, Tensor> out("parameter");
+// A root (a module nothing registered) also gives every parameter and buffer its full dotted
+// name here: register_module names only one level, so that building a deep model stays linear.
+OrderedDict<std::string, Tensor> Module::named_tensors(
+    const char* what, OrderedDict<std::string, Tensor> Module::*which, bool recurse) const {
+    OrderedDict<std::string, Tensor> out(what);
     if (!recurse) {
-        for (const auto& item : parameters_) out.insert(item.key(), item.value());
+        for (const auto& item : this->*which) out.insert(item.key(), item.value());
         return out;
     }
-    // A root names its tensors fully here: register_module only prefixes one level, so that
-    // building a deep model stays linear (see the README).
     const bool root = parents_.empty();
     walk(*this, "", [&](const auto& path, const Module& m) {
-        if (m.parameters_.is_empty() && (!root || m.buffers_.is_empty())) return;
+        const bool names = root && !(m.parameters_.is_empty() && m.buffers_.is_empty());
+        if ((m.*which).is_empty() && !names) return;
         const std::string prefix = path();
-        for (const auto& item : m.parameters_) {
-            const std::string full = join(prefix, item.key());
-            if (root) name_tensor(item.value(), full);
-            out.insert(full, item.value());
+        for (const auto& item : m.*which) out.insert(join(prefix, item.key()), item.value());
+        if (!names) return;
+        for (const auto* tensors : {&m.parameters_, &m.buffers_}) {
+            for (const auto& item : *tensors) name_tensor(item.value(), join(prefix, item.key()));
         }
-        if (root) {
-            for (const auto& item : m.buffers_) name_tensor(item.value(), join(prefix, item.key()));
-        }
+    });
+    return out;
+}
+
+OrderedDict<std::string, Tensor> Module::named_parameters(bool recurse) const {
+    return named_tensors("parameter", &Module::parameters_, recurse);
+}
+
+OrderedDict<std::string, Tensor> Module::named_buffers(bool recurse) const {
+    return named_tensors("buffer", &Module::buffers_, recurse);
+}
+
+// parameters() and buffers() build no names: linear in the number of modules however deep.
+std::vector<Tensor> Module::tensors(OrderedDict<std::string, Tensor> Module::*which,
+                                    bool recurse) const {
+    if (!recurse) return (this->*which).values();
+    std::vector<Tensor> out;
+    walk(*this, "", [&](const auto&, const Module& m) {
+        for (const auto& item : m.*which) out.push_back(item.value());
     });
     return out;
 }
 
 std::vector<Tensor> Module::parameters(bool recurse) const {
-    std::vector<Tensor> out;
-    if (!recurse) return parameters_.values();
-    walk(*this, "", [&](const auto&, const Module& m) {
-        for (const auto& item : m.parameters_) out.push_back(item.value());
-    });
-    return out;
-}
-
-OrderedDict<std::string, Tensor> Module::named_buffers(bool recurse) const {
-    OrderedDict<std::string, Tensor> out("buffer");
-    if (!recurse) {
-        for (const auto& item : buffers_) out.insert(item.key(), item.value());
-        return out;
-    }
-    const bool root = parents_.empty();
-    walk(*this, "", [&](const auto& path, const Module& m) {
-        if (m.buffers_.is_empty()) return;
-        const std::string prefix = path();
-        for (const auto& item : m.buffers_) {
-            const std::string full = join(prefix, item.key());
-            if (root) name_tensor(item.value(), full);
-            out.insert(full, item.value());
-        }
-    });
-    return out;
+    return tensors(&Module::parameters_, recurse);
 }
 
 std::vector<Tensor> Module::buffers(bool recurse) const {
-    std::vector<Tensor> out;
-    if (!recurse) return buffers_.values();
-    walk(*this, "", [&](const auto&, const Module& m) {
-        for (const auto& item : m.buffers_) out.push_back(item.value());
-    });
-    return out;
+    return tensors(&Module::buffers_, recurse);
 }
 
 std::vector<std::shared_ptr<Module>> Module::children() const {

@@ -194,6 +194,11 @@ protected:
 private:
     friend std::ostream& operator<<(std::ostream& stream, const Module& module);
     friend struct detail::ModuleAccess;
+    std::vector<Tensor> tensors(OrderedDict<std::string, Tensor> Module::*which,
+                                bool recurse) const;
+    OrderedDict<std::string, Tensor> named_tensors(const char* what,
+                                                   OrderedDict<std::string, Tensor> Module::*which,
+                                                   bool recurse) const;
     void register_child(std::string name, std::shared_ptr<Module> module);
     void replace_child(const std::string& name, std::shared_ptr<Module> module);
     void check_name(const char* what, const std::string& name) const;

@@ -19,12 +19,14 @@ void throw_wrong_type(const char* container, size_t index, const Module& m,
 }
 }  // namespace detail
 
-SequentialImpl::SequentialImpl(std::initializer_list<NamedAnyModule> named_modules) {
+SequentialImpl::SequentialImpl(std::initializer_list<NamedAnyModule> named_modules)
+    : SequentialImpl() {
     modules_.reserve(named_modules.size());
     for (const NamedAnyModule& m : named_modules) append(m.name(), m.module());
 }
 
-SequentialImpl::SequentialImpl(const OrderedDict<std::string, AnyModule>& named_modules) {
+SequentialImpl::SequentialImpl(const OrderedDict<std::string, AnyModule>& named_modules)
+    : SequentialImpl() {
     modules_.reserve(named_modules.size());
     for (const auto& item : named_modules) append(item.key(), item.value());
 }
@@ -36,11 +38,6 @@ void SequentialImpl::append(std::string name, AnyModule module) {
     register_module(std::move(name), module.ptr());
     all_tensor_ = all_tensor_ && module.forwards_tensor();
     modules_.push_back(std::move(module));
-}
-
-const AnyModule& SequentialImpl::checked(size_t index) const {
-    if (index >= modules_.size()) detail::throw_index("Sequential", index, modules_.size());
-    return modules_[index];
 }
 
 Tensor SequentialImpl::forward_tensors(const Tensor& input) const {

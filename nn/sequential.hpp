@@ -32,23 +32,72 @@ constexpr bool is_module_arg = std::is_base_of_v<Module, D> || is_module_holder<
 [[noreturn]] void throw_index(const char* container, size_t index, size_t size);
 [[noreturn]] void throw_wrong_type(const char* container, size_t index, const Module& m,
                                    const std::type_info& wanted);
+
+inline const std::shared_ptr<Module>& as_module(const AnyModule& m) {
+    return m.ptr();
+}
+inline const std::shared_ptr<Module>& as_module(const std::shared_ptr<Module>& m) {
+    return m;
+}
+
+/// What Sequential and ModuleList share: modules by position (`Element` is AnyModule or
+/// std::shared_ptr<Module>), reached as modules, as a given class, or by iteration.
+template <class Element>
+class ModuleSequence {
+public:
+    using Iterator = typename std::vector<Element>::iterator;
+    using ConstIterator = typename std::vector<Element>::const_iterator;
+
+    size_t size() const noexcept { return modules_.size(); }
+    bool is_empty() const noexcept { return modules_.empty(); }
+    /// The module at `index`; throws std::out_of_range past the end.
+    std::shared_ptr<Module> operator[](size_t index) const { return ptr(index); }
+    std::shared_ptr<Module> ptr(size_t index) const {
+        if (index >= modules_.size()) throw_index(kind_, index, modules_.size());
+        return as_module(modules_[index]);
+    }
+    /// The module at `index` as std::shared_ptr<M>, or null if it is not an M.
+    template <class M>
+    std::shared_ptr<M> ptr(size_t index) const {
+        static_assert(std::is_base_of_v<Module, M>, "ptr<M>: M must be a module class");
+        return std::dynamic_pointer_cast<M>(ptr(index));
+    }
+    /// The module at `index` as an M; throws std::invalid_argument if it is not one.
+    template <class M>
+    M& at(size_t index) const {
+        static_assert(std::is_base_of_v<Module, M>,
+                      "at<M>: M must be a module class (LinearImpl, not Linear)");
+        const std::shared_ptr<Module> m = ptr(index);
+        if (auto* typed = dynamic_cast<M*>(m.get())) return *typed;
+        throw_wrong_type(kind_, index, *m, typeid(M));
+    }
+    Iterator begin() { return modules_.begin(); }
+    Iterator end() { return modules_.end(); }
+    ConstIterator begin() const { return modules_.begin(); }
+    ConstIterator end() const { return modules_.end(); }
+
+protected:
+    explicit ModuleSequence(const char* kind) : kind_(kind) {}
+
+    std::vector<Element> modules_;
+
+private:
+    const char* kind_;
+};
 }  // namespace detail
 
 /// Calls its modules in order, feeding each one's output to the next. Children are named
 /// "0", "1", ... unless names are given.
-class SequentialImpl : public Cloneable<SequentialImpl> {
+class SequentialImpl : public Cloneable<SequentialImpl>, public detail::ModuleSequence<AnyModule> {
 public:
-    using Iterator = std::vector<AnyModule>::iterator;
-    using ConstIterator = std::vector<AnyModule>::const_iterator;
-
-    SequentialImpl() = default;
+    SequentialImpl() : ModuleSequence("Sequential") {}
     /// `Sequential(nn::Linear(4, 8), nn::ReLU(), nn::Linear(8, 2))`.
     template <
         class First, class... Rest,
         class = std::enable_if_t<
             detail::is_module_arg<First> && (detail::is_module_arg<Rest> && ...) &&
             !(sizeof...(Rest) == 0 && std::is_base_of_v<SequentialImpl, std::decay_t<First>>)>>
-    explicit SequentialImpl(First&& first, Rest&&... rest) {
+    explicit SequentialImpl(First&& first, Rest&&... rest) : SequentialImpl() {
         modules_.reserve(1 + sizeof...(Rest));
         push_back(std::forward<First>(first));
         (push_back(std::forward<Rest>(rest)), ...);
@@ -100,40 +149,15 @@ public:
     /// What AnyModule calls when a Sequential is nested in another container.
     AnyValue chain_forward_(std::vector<AnyValue>& inputs);
 
-    size_t size() const noexcept { return modules_.size(); }
-    bool is_empty() const noexcept { return modules_.empty(); }
-    /// The module at `index`; throws std::out_of_range past the end.
-    std::shared_ptr<Module> operator[](size_t index) const { return ptr(index); }
-    std::shared_ptr<Module> ptr(size_t index) const { return checked(index).ptr(); }
-    /// The module at `index` as std::shared_ptr<M>, or null if it is not an M.
-    template <class M>
-    std::shared_ptr<M> ptr(size_t index) const {
-        static_assert(std::is_base_of_v<Module, M>, "Sequential::ptr<M>: M must be a module class");
-        return checked(index).template ptr<M>();
-    }
-    /// The module at `index` as an M; throws std::invalid_argument if it is not one.
-    template <class M>
-    M& at(size_t index) const {
-        static_assert(std::is_base_of_v<Module, M>,
-                      "Sequential::at<M>: M must be a module class (LinearImpl, not Linear)");
-        if (auto* m = dynamic_cast<M*>(ptr(index).get())) return *m;
-        detail::throw_wrong_type("Sequential", index, *ptr(index), typeid(M));
-    }
-    Iterator begin() { return modules_.begin(); }
-    Iterator end() { return modules_.end(); }
-    ConstIterator begin() const { return modules_.begin(); }
-    ConstIterator end() const { return modules_.end(); }
     void pretty_print(std::ostream& stream) const override;
 
 private:
     void append(std::string name, AnyModule module);
-    const AnyModule& checked(size_t index) const;
     Tensor forward_tensors(const Tensor& input) const;
     std::shared_ptr<Module> clone_shallow_() const override;
     void clone_adopt_(const Module& source, const std::string& key,
                       std::shared_ptr<Module> child) override;
 
-    std::vector<AnyModule> modules_;
     bool all_tensor_ = true;  // every module is `Tensor forward(Tensor)`
 };
 

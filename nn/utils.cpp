@@ -124,22 +124,22 @@ void vector_to_parameters(const Tensor& vec, const std::vector<Tensor>& paramete
     }
 }
 
-Tensor l1_penalty(const std::vector<Tensor>& parameters) {
+namespace {
+// sum over the parameters of term(p), differentiably; a zero scalar for an empty list.
+template <class Term>
+Tensor sum_of(const std::vector<Tensor>& parameters, Term term) {
     Tensor total;
-    for (const Tensor& p : parameters) {
-        Tensor term = p.abs().sum();
-        total = total.defined() ? total + term : term;
-    }
+    for (const Tensor& p : parameters) total = total.defined() ? total + term(p) : term(p);
     return total.defined() ? total : zeros({});
+}
+}  // namespace
+
+Tensor l1_penalty(const std::vector<Tensor>& parameters) {
+    return sum_of(parameters, [](const Tensor& p) { return p.abs().sum(); });
 }
 
 Tensor l2_penalty(const std::vector<Tensor>& parameters) {
-    Tensor total;
-    for (const Tensor& p : parameters) {
-        Tensor term = p.square().sum();
-        total = total.defined() ? total + term : term;
-    }
-    return total.defined() ? total : zeros({});
+    return sum_of(parameters, [](const Tensor& p) { return p.square().sum(); });
 }
 
 }  // namespace utils

@@ -75,8 +75,6 @@ Tensor softplus(const Tensor& x) {
 
 namespace functional {
 
-using detail::check_loss_shapes;
-using detail::reduce_loss;
 using tapegrad::detail::fail;
 
 namespace {

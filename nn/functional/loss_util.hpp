@@ -28,5 +28,13 @@ void check_option(const char* op, const char* what, double value, bool ok, const
 Tensor softplus(const Tensor& x);
 
 }  // namespace detail
+
+namespace functional {
+// the loss files' common vocabulary
+using detail::check_loss_shapes;
+using detail::check_option;
+using detail::reduce_loss;
+}  // namespace functional
+
 }  // namespace nn
 }  // namespace tapegrad

@@ -17,9 +17,6 @@ namespace tapegrad {
 namespace nn {
 namespace functional {
 
-using detail::check_loss_shapes;
-using detail::check_option;
-using detail::reduce_loss;
 using tapegrad::detail::fail;
 
 namespace {

@@ -15,10 +15,6 @@ namespace tapegrad {
 namespace nn {
 namespace functional {
 
-using detail::check_loss_shapes;
-using detail::check_option;
-using detail::reduce_loss;
-
 // a = |x - t|, m = min(a, beta):  loss = 0.5 m^2 / beta + (a - m)
 // which is 0.5 a^2 / beta below beta and a - 0.5 beta above it; beta = 0 gives |x - t|.
 // grad_x = (a < beta ? (x - t) / beta : sign(x - t)), from the ops.
