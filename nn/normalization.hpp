@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <vector>
 
 #include "autograd/tensor.hpp"
@@ -18,8 +19,9 @@ struct BatchNormOptions {
     BatchNormOptions(int64_t num_features) : num_features_(num_features) {}  // NOLINT
     TAPEGRAD_ARG(int64_t, num_features);
     TAPEGRAD_ARG(double, eps) = 1e-5;
-    /// running = (1 - momentum) * running + momentum * batch statistic.
-    TAPEGRAD_ARG(double, momentum) = 0.1;
+    /// running = (1 - momentum) * running + momentum * batch statistic; nullopt gives the
+    /// cumulative average (momentum 1 / batches seen), as LibTorch.
+    TAPEGRAD_ARG(std::optional<double>, momentum) = 0.1;
     /// Whether the layer has a learned scale (weight) and shift (bias).
     TAPEGRAD_ARG(bool, affine) = true;
     /// Whether running statistics are kept (as buffers) and used in eval mode.
@@ -54,6 +56,22 @@ protected:
 };
 TAPEGRAD_MODULE(BatchNorm1d);
 
+namespace functional {
+/// Options of functional::batch_norm: the affine tensors, the mode and the statistics' update.
+struct BatchNormFuncOptions {
+    TAPEGRAD_ARG(Tensor, weight);
+    TAPEGRAD_ARG(Tensor, bias);
+    /// True: normalise by the batch's statistics and update the running ones (when given).
+    TAPEGRAD_ARG(bool, training) = false;
+    TAPEGRAD_ARG(std::optional<double>, momentum) = 0.1;
+    TAPEGRAD_ARG(double, eps) = 1e-5;
+};
+/// Normalises input [N, C, *] per channel, by the batch's statistics (training) or by
+/// running_mean and running_var ([C]); the running statistics are updated in place.
+Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                  const BatchNormFuncOptions& options = {});
+}  // namespace functional
+
 /// Options of LayerNorm: the trailing shape normalised over, e.g. `LayerNormOptions({128})`.
 struct LayerNormOptions {
     LayerNormOptions(std::vector<int64_t> normalized_shape)  // NOLINT: implicit, as LibTorch
@@ -63,6 +81,20 @@ struct LayerNormOptions {
     /// Whether the layer has a learned scale and shift of shape normalized_shape.
     TAPEGRAD_ARG(bool, elementwise_affine) = true;
 };
+
+namespace functional {
+/// Options of functional::layer_norm: `LayerNormFuncOptions({128}).weight(w).bias(b)`.
+struct LayerNormFuncOptions {
+    LayerNormFuncOptions(std::vector<int64_t> normalized_shape)  // NOLINT: implicit, as LibTorch
+        : normalized_shape_(std::move(normalized_shape)) {}
+    TAPEGRAD_ARG(std::vector<int64_t>, normalized_shape);
+    TAPEGRAD_ARG(Tensor, weight);
+    TAPEGRAD_ARG(Tensor, bias);
+    TAPEGRAD_ARG(double, eps) = 1e-5;
+};
+/// Normalises over the trailing normalized_shape dims, per sample; then * weight + bias.
+Tensor layer_norm(const Tensor& input, const LayerNormFuncOptions& options);
+}  // namespace functional
 
 /// Normalises over the trailing dims given by normalized_shape, per sample, by their mean and
 /// biased variance; then y = x_hat * weight + bias.

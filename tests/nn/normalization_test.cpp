@@ -2,6 +2,7 @@
 // gradient checks in float64, and their errors.
 
 #include <cmath>
+#include <sstream>
 
 #include "tapegrad.hpp"
 #include "tests/autograd/test_util.hpp"
@@ -119,4 +120,60 @@ TEST_SUITE("nn/normalization") {
                               "shape [4]");
     }
 
-}  // TEST_SUITE
+    TEST_CASE(
+        "BatchNorm1d: momentum nullopt keeps the cumulative average of the batch statistics") {
+        nn::BatchNorm1d bn(nn::BatchNormOptions(1).momentum(std::nullopt).affine(false));
+        bn->to(kFloat64);
+        bn(tensor({{1.0}, {3.0}}, kFloat64));  // mean 2, unbiased var 2
+        bn(tensor({{4.0}, {8.0}}, kFloat64));  // mean 6, unbiased var 8
+        // running = the plain average of the batches' statistics (the initial 0 and 1 forgotten)
+        CHECK_VALUES(bn->running_mean, {4.0});
+        CHECK_VALUES(bn->running_var, {5.0});
+        CHECK(bn->num_batches_tracked.item<int64_t>() == 2);
+        std::ostringstream os;
+        os << *bn;
+        CHECK(os.str() ==
+              "BatchNorm1d(1, eps=1e-05, momentum=None, affine=false, track_running_stats=true)");
+    }
+
+    TEST_CASE("functional::batch_norm: any [N, C, *] input, running statistics updated in place") {
+        namespace F = nn::functional;
+        Tensor x = grid({2, 3, 2, 2}, 1.5);
+        Tensor mean = zeros({3}, kFloat64), var = ones({3}, kFloat64);
+        auto f = [&](const std::vector<Tensor>& in) {
+            return F::batch_norm(
+                in[0], Tensor(), Tensor(),
+                F::BatchNormFuncOptions().weight(in[1]).bias(in[2]).training(true));
+        };
+        CHECK_GRADIENTS(f, {x, grid({3}, 0.5, 1.0), grid({3}, 0.3)});
+        Tensor y =
+            F::batch_norm(x, mean, var, F::BatchNormFuncOptions().training(true).momentum(0.5));
+        // each channel of the output has mean 0 and biased variance 1 (up to eps)
+        CHECK(y.mean(std::vector<int64_t>{0, 2, 3}).abs().max().item<double>() < 1e-12);
+        const Tensor batch_mean = x.detach().mean(std::vector<int64_t>{0, 2, 3});
+        CHECK(mean.allclose(0.5 * batch_mean, 1e-12, 1e-14));
+        // evaluation uses the running statistics
+        Tensor e = F::batch_norm(x, mean, var, F::BatchNormFuncOptions().eps(0.0));
+        CHECK(
+            e.allclose((x - mean.reshape({1, 3, 1, 1})) / var.reshape({1, 3, 1, 1}).sqrt(), 1e-12));
+        CHECK_THROWS_CONTAINS(F::batch_norm(x, Tensor(), Tensor()), std::invalid_argument,
+                              "batch_norm: evaluation (training false) needs running_mean and "
+                              "running_var");
+        CHECK_THROWS_CONTAINS(F::batch_norm(x, zeros({2}), ones({2})), std::invalid_argument,
+                              "batch_norm: expected per-channel tensors of shape [3]");
+    }
+
+    TEST_CASE("functional::layer_norm: the LayerNorm module's computation with given tensors") {
+        manual_seed(2);
+        nn::LayerNorm ln(std::vector<int64_t>{4});
+        ln->to(kFloat64);
+        Tensor x = randn({3, 4}, kFloat64);
+        CHECK(nn::functional::layer_norm(
+                  x, nn::functional::LayerNormFuncOptions({4}).weight(ln->weight).bias(ln->bias))
+                  .allclose(ln(x), 1e-12));
+        auto f = [](const std::vector<Tensor>& in) {
+            return nn::functional::layer_norm(in[0], nn::functional::LayerNormFuncOptions({2, 2}));
+        };
+        CHECK_GRADIENTS(f, {grid({3, 2, 2}, 1.5)});
+    }
+}
