@@ -2,6 +2,9 @@
 // nn::functional: the stateless forms of the layers and losses, as LibTorch's
 // torch::nn::functional (usually aliased `namespace F = tapegrad::nn::functional;`).
 
+#include <cstdint>
+#include <optional>
+
 #include "autograd/ops.hpp"
 #include "nn/activation.hpp"
 #include "nn/arg.hpp"
@@ -21,8 +24,14 @@ using tapegrad::tanh;
 using ReLUFuncOptions = ReLUOptions;
 using LeakyReLUFuncOptions = LeakyReLUOptions;
 using GELUFuncOptions = GELUOptions;
-using SoftmaxFuncOptions = SoftmaxOptions;
-using LogSoftmaxFuncOptions = LogSoftmaxOptions;
+
+/// Options of functional::softmax: the dim, and a dtype to convert the input to first.
+struct SoftmaxFuncOptions {
+    SoftmaxFuncOptions(int64_t dim) : dim_(dim) {}  // NOLINT: implicit, as LibTorch
+    TAPEGRAD_ARG(int64_t, dim);
+    TAPEGRAD_ARG(std::optional<ScalarType>, dtype) = std::nullopt;
+};
+using LogSoftmaxFuncOptions = SoftmaxFuncOptions;
 
 /// max(x, 0); with options.inplace() written into x when x is not part of a graph.
 Tensor relu(const Tensor& input, const ReLUFuncOptions& options = {});
@@ -36,11 +45,12 @@ Tensor gelu(const Tensor& input, const GELUFuncOptions& options = {});
 
 /// softmax along options.dim(): `F::softmax(x, F::SoftmaxFuncOptions(1))`.
 inline Tensor softmax(const Tensor& input, const SoftmaxFuncOptions& options) {
-    return tapegrad::softmax(input, options.dim());
+    return tapegrad::softmax(options.dtype() ? input.to(*options.dtype()) : input, options.dim());
 }
-/// log_softmax along options.dim().
+/// log_softmax along options.dim(), in options.dtype() when given.
 inline Tensor log_softmax(const Tensor& input, const LogSoftmaxFuncOptions& options) {
-    return tapegrad::log_softmax(input, options.dim());
+    return tapegrad::log_softmax(options.dtype() ? input.to(*options.dtype()) : input,
+                                 options.dim());
 }
 
 /// Options of functional::dropout: `DropoutFuncOptions().p(0.2).training(is_training())`.

@@ -86,4 +86,12 @@ TEST_SUITE("nn/activation") {
             return nn::GELU(nn::GELUOptions().approximate("tanh"))(in[0]);
         });
     }
+    TEST_CASE("functional::softmax and log_softmax: convert to options.dtype() first") {
+        Tensor x = tensor({{1.0, 2.0, 3.0}});
+        Tensor y = F::softmax(x, F::SoftmaxFuncOptions(1).dtype(kFloat64));
+        CHECK(y.dtype() == kFloat64);
+        CHECK(y.allclose(softmax(x.to(kFloat64), 1)));
+        CHECK(F::log_softmax(x, F::LogSoftmaxFuncOptions(-1).dtype(kFloat64)).dtype() == kFloat64);
+        CHECK(F::softmax(x, 1).dtype() == kFloat32);
+    }
 }
