@@ -11,22 +11,24 @@
 namespace tapegrad {
 namespace nn {
 
-namespace detail {
-Tensor finish_inplace(const Tensor& input, const Tensor& result, bool inplace) {
-    if (!inplace || result.is_same(input) || input.requires_grad()) return result;
-    input.copy_(result);
-    return input;
-}
-}  // namespace detail
-
 namespace functional {
+// inplace: relu_ is recorded like any in-place op (on a leaf that requires grad it is refused
+// outside NoGradGuard, as in LibTorch).
 Tensor relu(const Tensor& input, const ReLUFuncOptions& options) {
-    return detail::finish_inplace(input, tapegrad::relu(input), options.inplace());
+    return options.inplace() ? input.relu_() : tapegrad::relu(input);
 }
 
+// inplace: x *= (x > 0 ? 1 : negative_slope), the mask computed first; mul_'s backward,
+// grad_out * mask, is leaky_relu's.
 Tensor leaky_relu(const Tensor& input, const LeakyReLUFuncOptions& options) {
-    return detail::finish_inplace(input, tapegrad::leaky_relu(input, options.negative_slope()),
-                                  options.inplace());
+    const double slope = options.negative_slope();
+    if (!options.inplace()) return tapegrad::leaky_relu(input, slope);
+    Tensor scale;
+    {
+        NoGradGuard no_grad;
+        scale = where(input.gt(0.0), ones_like(input), full_like(input, slope));
+    }
+    return input.mul_(scale);
 }
 
 // exact:  y = x Phi(x)                                          (tapegrad::gelu)

@@ -17,13 +17,6 @@
 namespace tapegrad {
 namespace nn {
 
-namespace detail {
-/// The result of an op with LibTorch's `inplace` option: with inplace, copied into `input` and
-/// `input` returned, unless `input` requires grad: tapegrad records no in-place ops, so inside
-/// a graph the result is a new tensor (same values and gradients; use the returned tensor).
-Tensor finish_inplace(const Tensor& input, const Tensor& result, bool inplace);
-}  // namespace detail
-
 /// Options of ReLU: `ReLUOptions().inplace(true)`.
 struct ReLUOptions {
     ReLUOptions(bool inplace = false) : inplace_(inplace) {}  // NOLINT: implicit, as LibTorch

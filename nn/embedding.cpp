@@ -134,7 +134,7 @@ void EmbeddingImpl::reset() {
         options._weight(Tensor());
         return;
     }
-    weight = register_parameter("weight", empty(shape));
+    weight = register_parameter("weight", tapegrad::empty(shape));
     reset_parameters();
 }
 

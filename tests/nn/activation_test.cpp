@@ -55,7 +55,7 @@ TEST_SUITE("nn/activation") {
         CHECK(F::log_softmax(x, F::LogSoftmaxFuncOptions(0)).allclose(log_softmax(x, 0)));
     }
 
-    TEST_CASE("ReLU and LeakyReLU: inplace writes into an input that is not part of a graph") {
+    TEST_CASE("ReLU and LeakyReLU: inplace works in place, recorded inside a graph") {
         Tensor x = tensor({-2.0, 3.0}, kFloat64);
         Tensor y = nn::ReLU(nn::ReLUOptions().inplace(true))(x);
         CHECK(y.is_same(x));
@@ -64,12 +64,26 @@ TEST_SUITE("nn/activation") {
         CHECK(F::leaky_relu(w, F::LeakyReLUFuncOptions().negative_slope(0.5).inplace(true))
                   .is_same(w));
         CHECK_VALUES(w, {-1.0, 3.0});
+        // inside a graph: same values and gradients as the out-of-place ops
+        for (bool leaky : {false, true}) {
+            Tensor leaf = tensor({-2.0, 3.0, -0.5}, kFloat64).requires_grad_();
+            Tensor h = leaf * 2.0;
+            Tensor r = leaky ? F::leaky_relu(h, F::LeakyReLUFuncOptions().inplace(true))
+                             : nn::ReLU(true)(h);
+            CHECK(r.is_same(h));
+            CHECK_VALUES(r, leaky ? std::vector<double>{-0.04, 6.0, -0.01}
+                                  : std::vector<double>{0.0, 6.0, 0.0});
+            r.sum().backward();
+            CHECK_VALUES(leaf.grad(), leaky ? std::vector<double>{0.02, 2.0, 0.02}
+                                            : std::vector<double>{0.0, 2.0, 0.0});
+        }
+        auto f = [](const std::vector<Tensor>& in) {
+            return F::leaky_relu(in[0] * 1.0, F::LeakyReLUFuncOptions().inplace(true));
+        };
+        CHECK_GRADIENTS(f, {grid({2, 3})});
+        // a leaf that requires grad is refused outside NoGradGuard, as in LibTorch
         Tensor leaf = tensor({-2.0, 3.0}, kFloat64).requires_grad_();
-        Tensor r = nn::ReLU(true)(leaf);
-        CHECK_FALSE(r.is_same(leaf));
-        CHECK_VALUES(leaf, {-2.0, 3.0});
-        r.sum().backward();
-        CHECK_VALUES(leaf.grad(), {0.0, 1.0});
+        CHECK_THROWS_AS(nn::ReLU(true)(leaf), std::logic_error);
     }
 
     TEST_CASE("GELU: the tanh approximation has gradients that match finite differences") {

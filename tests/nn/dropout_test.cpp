@@ -68,8 +68,7 @@ TEST_SUITE("nn/dropout") {
                               "dropout: probability has to be between 0 and 1, got -0.1");
     }
 
-    TEST_CASE(
-        "Dropout: inplace writes into an input outside a graph, returns a new tensor inside one") {
+    TEST_CASE("Dropout: inplace multiplies the input in place, recorded inside a graph") {
         manual_seed(6);
         Tensor x = ones({1000}, kFloat64);
         nn::Dropout drop(nn::DropoutOptions(0.5).inplace(true));
@@ -77,13 +76,17 @@ TEST_SUITE("nn/dropout") {
         CHECK(y.is_same(x));
         CHECK(x.eq(0.0).sum().item<int64_t>() > 300);
         CHECK(x.eq(2.0).sum().item<int64_t>() > 300);
-        // inside a graph tapegrad records no in-place op: same values, the input untouched
+        // on a tensor inside a graph the in-place product is recorded: the gradient is the mask
         Tensor leaf = ones({100}, kFloat64).requires_grad_();
-        Tensor z = F::dropout(leaf, F::DropoutFuncOptions().p(0.5).inplace(true));
-        CHECK_FALSE(z.is_same(leaf));
-        CHECK(leaf.eq(1.0).sum().item<int64_t>() == 100);
+        Tensor h = leaf * 1.0;
+        Tensor z = F::dropout(h, F::DropoutFuncOptions().p(0.5).inplace(true));
+        CHECK(z.is_same(h));
         z.sum().backward();
         CHECK(leaf.grad().allclose(z.detach()));
+        // a leaf that requires grad is refused outside NoGradGuard, as in LibTorch
+        CHECK_THROWS_AS(F::dropout(leaf, F::DropoutFuncOptions().inplace(true)), std::logic_error);
+        drop->eval();
+        CHECK(drop(leaf).is_same(leaf));
         std::ostringstream os;
         os << *drop;
         CHECK(os.str() == "Dropout(p=0.5, inplace=true)");
