@@ -42,7 +42,7 @@ namespace {
 // allocate (and glibc consolidate) a few kilobytes per thousand nodes every time.
 struct PlanArrays {
     std::vector<Node*> nodes;
-    std::vector<int64_t> waiting, first_target, targets, ready, values, todo;
+    std::vector<int64_t> waiting, first_target, targets, ready, values, todo, first_slot;
     std::vector<const Node*> keys;
 };
 thread_local std::vector<PlanArrays> spare_arrays;
@@ -59,6 +59,7 @@ BackwardPlan::BackwardPlan(const std::vector<Node*>& roots) {
         values_.swap(a.values);
         todo_.swap(a.todo);
         keys_.swap(a.keys);
+        first_slot_.swap(a.first_slot);
         spare_arrays.pop_back();
     }
     keys_.assign(std::max<size_t>(64, keys_.size()), nullptr);
@@ -102,6 +103,8 @@ BackwardPlan::~BackwardPlan() {
     targets_.clear();
     ready_.clear();
     todo_.clear();
+    first_slot_.clear();
+    a.first_slot.swap(first_slot_);
     a.nodes.swap(nodes_);
     a.waiting.swap(waiting_);
     a.first_target.swap(first_target_);
@@ -127,6 +130,8 @@ int64_t BackwardPlan::insert(Node* n, bool& fresh) {
     values_[h] = i;
     nodes_.push_back(n);
     waiting_.push_back(0);
+    first_slot_.push_back(num_slots_);
+    num_slots_ += static_cast<int64_t>(n->num_outputs());
     if (nodes_.size() * 2 > keys_.size()) grow();
     return i;
 }
@@ -253,10 +258,14 @@ public:
         std::vector<Node*> root_nodes;
         for (const Tensor& r : roots) root_nodes.push_back(r.grad_fn().get());
         BackwardPlan plan(root_nodes);
-        buffers_.resize(static_cast<size_t>(plan.size()));
+        buffers_.resize(static_cast<size_t>(plan.num_slots()));
         for (size_t i = 0; i < roots.size(); ++i) {
-            if (root_nodes[i]) accumulate(buffer(plan, root_nodes[i]), root_grads[i], create_graph_);
-            else deliver_to_leaf(tapegrad::detail::impl_ptr(roots[i]), root_grads[i]);
+            if (root_nodes[i]) {
+                const int64_t s = plan.slot(plan.index_of(root_nodes[i]), roots[i].output_nr());
+                accumulate(buffers_[static_cast<size_t>(s)], root_grads[i], create_graph_);
+            } else {
+                deliver_to_leaf(tapegrad::detail::impl_ptr(roots[i]), root_grads[i]);
+            }
         }
         plan.seed(root_nodes);
         while (!plan.done()) {
@@ -268,27 +277,32 @@ public:
     }
 
 private:
-    Tensor& buffer(const BackwardPlan& plan, const Node* n) {
-        return buffers_[static_cast<size_t>(plan.index_of(n))];
-    }
-
     void run_node(const BackwardPlan& plan, int64_t index) {
         Node& node = plan.node(index);
-        Tensor grad_out = std::move(buffers_[static_cast<size_t>(index)]);
-        Grads grads;
-        if (grad_out.defined()) {
-            grad_out = run_hooks(node.pre_hooks, std::move(grad_out), node.op());
-            if (auto kept = node.retained.lock()) {
-                Tensor g = create_graph_ ? grad_out : grad_out.detach();
+        // the summed gradient of each output; a node runs when any output received one
+        const size_t n_out = node.num_outputs();
+        grad_outs_.resize(n_out);
+        bool any = false;
+        for (size_t k = 0; k < n_out; ++k) {
+            Tensor& g = grad_outs_[k];
+            g = std::move(buffers_[static_cast<size_t>(plan.slot(index, static_cast<uint32_t>(k)))]);
+            if (!g.defined()) continue;
+            any = true;
+            g = run_hooks(node.hooks(k), std::move(g), node.op());
+            if (auto kept = node.retained(k).lock()) {
+                Tensor r = create_graph_ ? g : g.detach();
                 std::lock_guard<std::mutex> lock(leaf_lock(kept.get()));
-                accumulate(kept->grad, g, create_graph_);
+                accumulate(kept->grad, r, create_graph_);
             }
-            capture_node(node, grad_out);
+            capture_node(node, static_cast<uint32_t>(k), g);
+        }
+        Grads grads;
+        if (any) {
             check_versions(node);
-            grads = node.apply(grad_out);
-            // drop our handle, so a gradient passed through unchanged (add's) stays exclusive
+            grads = node.apply(grad_outs_);
+            // drop our handles, so a gradient passed through unchanged (add's) stays exclusive
             // and is summed in place downstream instead of being copied
-            grad_out = Tensor();
+            for (Tensor& g : grad_outs_) g = Tensor();
             if (grads.size() != node.next_edges().size()) {
                 throw std::logic_error("backward of " + node.name() + ": returned " +
                                        std::to_string(grads.size()) + " gradients for " +
@@ -302,9 +316,10 @@ private:
             if (grads.empty() || !grads[k].defined()) continue;
             Tensor g = std::move(grads[k]);
             if (e.fn) {
-                check_shape(node, k, g, e.fn->output_sizes(), e.fn->output_dtype());
-                accumulate(buffers_[static_cast<size_t>(plan.target(index, k))], std::move(g),
-                           create_graph_);
+                check_shape(node, k, g, e.fn->output_sizes(e.output_nr),
+                            e.fn->output_dtype(e.output_nr));
+                accumulate(buffers_[static_cast<size_t>(plan.slot(plan.target(index, k), e.output_nr))],
+                           std::move(g), create_graph_);
             } else if (auto leaf = e.leaf.lock()) {
                 check_shape(node, k, g, leaf->sizes, leaf->dtype);
                 deliver_to_leaf(leaf, std::move(g));
@@ -327,10 +342,11 @@ private:
         }
     }
 
-    void capture_node(const Node& node, const Tensor& g) {
+    void capture_node(const Node& node, uint32_t output_nr, const Tensor& g) {
         if (!capturing_) return;
         for (size_t i = 0; i < targets_.size(); ++i)
-            if (targets_[i].grad_fn().get() == &node) captured_[i] = g;
+            if (targets_[i].grad_fn().get() == &node && targets_[i].output_nr() == output_nr)
+                captured_[i] = g;
     }
 
     // A leaf with hooks gets its contributions summed first, so that its hooks see the whole
@@ -370,7 +386,8 @@ private:
     bool keep_graph_, create_graph_;
     bool capturing_ = false;
     tensor_list targets_, captured_;
-    std::vector<Tensor> buffers_;  // the summed gradient of each planned node's output
+    std::vector<Tensor> buffers_;  // the summed gradient of each output of each planned node
+    tensor_list grad_outs_;        // the gradients handed to the running node
     std::vector<std::pair<std::shared_ptr<TensorImpl>, Tensor>> hooked_;
 };
 

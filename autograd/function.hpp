@@ -14,13 +14,15 @@
 //   };
 //   Tensor y = Cube::apply(x);
 //
-// apply runs forward with recording off, then records one node (autograd::record) whose
-// backward calls Derived::backward: the engine treats it like any built-in op. Backward is
-// written with tapegrad ops, so with create_graph it is recorded and can be differentiated
-// again (gradgradcheck). A forward that returns a tensor_list gets one node per output; they
-// share the context, and each calls backward with zeros for the other outputs' gradients.
+// apply runs forward with recording off, then records one node whose backward calls
+// Derived::backward: the engine treats it like any built-in op. Backward is written with
+// tapegrad ops, so with create_graph it is recorded and can be differentiated again
+// (gradgradcheck). A forward that returns a tensor_list makes one node with one output per
+// tensor; backward is called once, with the gradient of each output (zeros for an output
+// that got none, unless ctx->set_materialize_grads(false), which passes undefined tensors).
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -80,8 +82,15 @@ private:
 
 namespace autograd {
 
+class AutogradContext;
+namespace detail {
+class FunctionNode;
+void check_forward_writes(const char* name, const AutogradContext& ctx, const tensor_list& inputs,
+                          const std::vector<uint64_t>& versions_before, const tensor_list& raw);
+}
+
 /// What forward hands to backward: tensors saved with save_for_backward, other values in
-/// saved_data, and which inputs need a gradient.
+/// saved_data, which inputs need a gradient, and what forward did to its inputs and outputs.
 class AutogradContext {
 public:
     AutogradContext() = default;
@@ -96,36 +105,47 @@ public:
     tensor_list get_saved_variables() const;
     /// True when the argument at `index` of forward is a tensor that needs a gradient.
     bool needs_input_grad(size_t index) const;
+    /// Declares inputs that forward modified in place (and returns): they take this node's
+    /// history, as with a built-in in-place op.
+    void mark_dirty(const tensor_list& inputs);
+    /// Declares outputs that have no gradient (indices, masks): they do not require grad.
+    void mark_non_differentiable(const tensor_list& outputs);
+    /// Whether backward gets zeros (true, the default) or undefined tensors for the outputs
+    /// that received no gradient.
+    void set_materialize_grads(bool value) { materialize_grads_ = value; }
 
     /// Non-tensor values for backward, e.g. `ctx->saved_data["scale"] = 2.0`.
     std::unordered_map<std::string, IValue> saved_data;
 
-    // ---- used by Function::apply and its node ------------------------------------------
-    /// Before forward: the function's name (for messages) and which arguments need grad.
-    void detail_before_forward(const char* name, std::vector<bool> needs_grad);
-    /// After forward: remembers versions, and which saved tensors are outputs of forward.
-    void detail_after_forward(const tensor_list& raw_outputs);
-    /// True when some saved tensor is an output of forward.
-    bool detail_saves_output() const;
-    /// During one backward: the output rebuilt by the node, given back for the saved slots
-    /// that hold it (reset afterwards, or the context would own its own node).
-    void detail_set_output(const Tensor& out) { output_ = out; }
-
 private:
+    template <class>
+    friend struct Function;
+    friend class detail::FunctionNode;
+    friend void detail::check_forward_writes(const char*, const AutogradContext&,
+                                             const tensor_list&, const std::vector<uint64_t>&,
+                                             const tensor_list&);
+    void before_forward(const char* name, std::vector<bool> needs_grad);
+    void after_forward(const tensor_list& raw_outputs);
+    bool is_dirty(const Tensor& t) const;
+    bool is_non_differentiable(const Tensor& t) const;
+
     tensor_list saved_;
     std::vector<uint64_t> versions_;
-    std::vector<bool> is_output_;  // per saved tensor: is it the output of forward?
+    std::vector<int64_t> output_index_;  // per saved tensor: which output of forward, or -1
     std::vector<bool> needs_grad_;
-    Tensor output_;
+    tensor_list dirty_, non_differentiable_;
+    bool materialize_grads_ = true;
+    const detail::FunctionNode* node_ = nullptr;  // set while its backward runs
     const char* name_ = "Function";
 };
+
+using variable_list = std::vector<Tensor>;
+/// LibTorch's name for a tensor that may require grad: a Tensor.
+using Variable = Tensor;
 
 namespace detail {
 /// "Cube" from the mangled name of a type.
 std::string function_name(const char* mangled);
-/// The error for a backward returning the wrong number of gradients, or a gradient for an
-/// argument that is not a tensor.
-[[noreturn]] void throw_bad_backward(const char* name, const std::string& what);
 
 template <class T>
 constexpr bool is_tensor_arg = std::is_same_v<std::decay_t<T>, Tensor>;
@@ -135,19 +155,46 @@ struct has_backward_rule : std::false_type {};
 template <class D>
 struct has_backward_rule<D, std::void_t<decltype(D::backward_rule)>> : std::true_type {};
 
-/// One backward through a custom function's node: calls `backward` with the gradient of
-/// output `which` (zeros for the others), and returns one gradient per tensor argument.
-template <class Backward>
-Grads run_custom_backward(const char* name, AutogradContext* ctx, Backward backward, size_t which,
-                          const Tensor& grad_out,
-                          const std::vector<std::vector<int64_t>>& out_sizes, ScalarType dtype,
-                          const std::vector<bool>& is_tensor);
+/// The node of a custom function: one output per tensor forward returned; its backward
+/// calls Derived::backward once with every output's gradient.
+class FunctionNode final : public Node {
+public:
+    using Backward = std::function<tensor_list(AutogradContext*, tensor_list)>;
+    FunctionNode(const char* name, std::vector<Edge> next, std::shared_ptr<AutogradContext> ctx,
+                 Backward backward, std::vector<bool> is_tensor, const char* rule);
+    std::string rule() const override { return rule_ ? rule_ : ""; }
+
+    /// Connects forward's outputs to this node (and dirty inputs, whose history it becomes);
+    /// returns what apply hands back.
+    tensor_list connect(const tensor_list& inputs, const tensor_list& raw_outputs);
+    /// Output `k` rebuilt from `raw` (forward's own tensor), with this node as its grad_fn.
+    Tensor output_tensor(const Tensor& raw, size_t k) const;
+
+protected:
+    Grads run(const Tensor& grad_out) override { return run_all({grad_out}); }
+    Grads run_all(const tensor_list& grad_outputs) override;
+    void release_saved() override;
+
+private:
+    std::shared_ptr<AutogradContext> ctx_;
+    Backward backward_;
+    std::vector<bool> is_tensor_;
+    const char* rule_;
+};
+
+/// Outputs of a forward run with nothing to record: dirty inputs come back as themselves.
+tensor_list unrecorded_outputs(const AutogradContext& ctx, const tensor_list& inputs,
+                               const tensor_list& raw_outputs);
+/// Raises unless every input forward changed in place was marked dirty (and returned).
+void check_forward_writes(const char* name, const AutogradContext& ctx, const tensor_list& inputs,
+                          const std::vector<uint64_t>& versions_before, const tensor_list& raw);
 }  // namespace detail
 
 /// Base of a custom differentiable function: Derived defines static forward(ctx, args...)
 /// returning a Tensor or tensor_list, and static backward(ctx, grad_outputs) returning one
-/// gradient per argument of forward (undefined for non-tensor arguments). Optionally,
-/// `static constexpr const char* backward_rule = "..."` is shown by print_tape.
+/// gradient per argument of forward (undefined for non-tensor arguments; extra undefined ones
+/// are ignored). Optionally, `static constexpr const char* backward_rule = "..."` is shown by
+/// print_tape.
 template <class Derived>
 struct Function {
     /// Runs Derived::forward without recording and records its backward on the tape.
@@ -167,20 +214,34 @@ struct Function {
             }
         };
         (collect(args), ...);
-        ctx->detail_before_forward(name(), needs_grad);
+        std::vector<uint64_t> versions;
+        for (const Tensor& t : inputs) versions.push_back(t.defined() ? t._version() : 0);
+        ctx->before_forward(name(), needs_grad);
         using Out = decltype(Derived::forward(ctx.get(), std::forward<Args>(args)...));
         static_assert(std::is_same_v<Out, Tensor> || std::is_same_v<Out, tensor_list>,
                       "Function: forward must return a Tensor or a tensor_list");
-        Out raw;
+        Out result;
         {
             NoGradGuard no_grad;
-            raw = Derived::forward(ctx.get(), std::forward<Args>(args)...);
+            result = Derived::forward(ctx.get(), std::forward<Args>(args)...);
         }
-        if constexpr (std::is_same_v<Out, Tensor>) {
-            return attach_outputs(ctx, inputs, is_tensor, tensor_list{raw})[0];
+        tensor_list raw;
+        if constexpr (std::is_same_v<Out, Tensor>) raw = {result};
+        else raw = result;
+        detail::check_forward_writes(name(), *ctx, inputs, versions, raw);
+        ctx->after_forward(raw);
+        tensor_list outs;
+        if (!detail::needs_graph(inputs)) {
+            outs = detail::unrecorded_outputs(*ctx, inputs, raw);
         } else {
-            return attach_outputs(ctx, inputs, is_tensor, raw);
+            auto node = std::make_shared<detail::FunctionNode>(
+                name(), detail::make_edges(inputs, kSavesNone), ctx,
+                [](AutogradContext* c, tensor_list g) { return Derived::backward(c, std::move(g)); },
+                is_tensor, rule());
+            outs = node->connect(inputs, raw);
         }
+        if constexpr (std::is_same_v<Out, Tensor>) return outs[0];
+        else return outs;
     }
 
     /// The node's name: the class name, e.g. "Cube".
@@ -196,99 +257,7 @@ private:
         else
             return nullptr;
     }
-
-    static tensor_list attach_outputs(const std::shared_ptr<AutogradContext>& ctx,
-                                      const tensor_list& inputs, const std::vector<bool>& is_tensor,
-                                      const tensor_list& raw) {
-        ctx->detail_after_forward(raw);
-        std::vector<std::vector<int64_t>> sizes;
-        for (const Tensor& r : raw) {
-            if (!r.defined()) {
-                throw std::logic_error(std::string(name()) +
-                                       ": forward returned an undefined tensor");
-            }
-            sizes.push_back(r.sizes());
-        }
-        const bool saves_output = ctx->detail_saves_output();
-        if (saves_output && raw.size() > 1) {
-            throw std::logic_error(std::string(name()) +
-                                   ": saving an output of forward is supported only when forward "
-                                   "returns one tensor; save the inputs and recompute it instead");
-        }
-        tensor_list outs;
-        for (size_t i = 0; i < raw.size(); ++i) {
-            // a fresh handle, so the node never becomes the grad_fn of an input (forward may
-            // return one unchanged) and the context never holds its own node's output
-            Tensor out = raw[i].detach();
-            const ScalarType dt = out.dtype();
-            auto backward = [](AutogradContext* c, tensor_list g) {
-                return Derived::backward(c, std::move(g));
-            };
-            if (saves_output) {
-                out = record(
-                    name(), out, inputs,
-                    [ctx, sizes, dt, is_tensor, backward](const Tensor& grad_out,
-                                                          const Tensor& self) {
-                        ctx->detail_set_output(self);
-                        try {
-                            Grads g = detail::run_custom_backward(name(), ctx.get(), backward, 0,
-                                                                  grad_out, sizes, dt, is_tensor);
-                            ctx->detail_set_output(Tensor());
-                            return g;
-                        } catch (...) {
-                            ctx->detail_set_output(Tensor());
-                            throw;
-                        }
-                    },
-                    rule());
-            } else {
-                out = record(
-                    name(), out, inputs,
-                    [ctx, sizes, dt, is_tensor, backward, i](const Tensor& grad_out) {
-                        return detail::run_custom_backward(name(), ctx.get(), backward, i, grad_out,
-                                                           sizes, dt, is_tensor);
-                    },
-                    rule());
-            }
-            outs.push_back(std::move(out));
-        }
-        return outs;
-    }
 };
-
-namespace detail {
-Tensor zeros_for(const std::vector<int64_t>& sizes, ScalarType dtype);
-
-template <class Backward>
-Grads run_custom_backward(const char* name, AutogradContext* ctx, Backward backward, size_t which,
-                          const Tensor& grad_out,
-                          const std::vector<std::vector<int64_t>>& out_sizes, ScalarType dtype,
-                          const std::vector<bool>& is_tensor) {
-    tensor_list grad_outputs(out_sizes.size());
-    for (size_t k = 0; k < out_sizes.size(); ++k)
-        grad_outputs[k] = k == which ? grad_out : zeros_for(out_sizes[k], dtype);
-    const tensor_list grads = backward(ctx, std::move(grad_outputs));
-    size_t n_tensors = 0;
-    for (bool t : is_tensor) n_tensors += t;
-    // LibTorch's rule: one gradient per argument of forward; also accepted: one per tensor
-    if (grads.size() != is_tensor.size() && grads.size() != n_tensors) {
-        throw_bad_backward(name, "returned " + std::to_string(grads.size()) +
-                                     " gradients, expected " + std::to_string(is_tensor.size()) +
-                                     " (one per argument of forward)");
-    }
-    if (grads.size() == n_tensors) return grads;
-    Grads per_tensor;
-    for (size_t k = 0; k < grads.size(); ++k) {
-        if (is_tensor[k])
-            per_tensor.push_back(grads[k]);
-        else if (grads[k].defined()) {
-            throw_bad_backward(name, "returned a gradient for argument " + std::to_string(k) +
-                                         ", which is not a tensor; return an undefined Tensor()");
-        }
-    }
-    return per_tensor;
-}
-}  // namespace detail
 
 }  // namespace autograd
 }  // namespace tapegrad

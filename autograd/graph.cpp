@@ -128,7 +128,7 @@ std::string to_dot(const tensor_list& outputs, const DotOptions& options) {
         std::vector<std::string> lines{g.node_name(n),
                                        type_str(n.output_sizes(), n.output_dtype())};
         if (options.show_rules && !n.rule().empty()) lines.push_back(n.rule());
-        if (auto kept = n.retained.lock()) {
+        if (auto kept = n.retained().lock()) {
             lines.push_back("retain_grad");
             add_values(lines, tapegrad::detail::wrap(kept), options);
         }

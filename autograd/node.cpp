@@ -50,7 +50,7 @@ Node::~Node() {
         if (e.fn) detail::release_node(std::move(e.fn));
 }
 
-Grads Node::apply(const Tensor& grad_out) {
+Grads Node::apply(const tensor_list& grad_outputs) {
     if (state_.fetch_add(kApplying, std::memory_order_acquire) & (kReleased | kReleasePending)) {
         end_apply();
         throw std::logic_error(
@@ -60,7 +60,7 @@ Grads Node::apply(const Tensor& grad_out) {
     }
     Grads grads;
     try {
-        grads = run(grad_out);
+        grads = run_all(grad_outputs);
     } catch (...) {
         end_apply();
         throw;
@@ -106,7 +106,8 @@ void Node::release_now() {
     // A hook may hold a tensor that owns this node (h.register_hook([h] ...)): a cycle. A
     // freed node never runs its hooks again, so each becomes an empty one: what it captured
     // goes, and its handle stays valid for remove_hook.
-    pre_hooks.disarm();
+    first_.hooks.disarm();
+    for (Output& o : more_) o.hooks.disarm();
 }
 
 Tensor Node::saved_output() {
@@ -120,8 +121,8 @@ Tensor Node::saved_output() {
     auto impl = std::make_shared<TensorImpl>();
     impl->storage = out_storage_;
     impl->offset = out_offset_;
-    impl->set_geometry(out_sizes_, out_strides_.data());
-    impl->dtype = out_dtype_;
+    impl->set_geometry(first_.sizes, out_strides_.data());
+    impl->dtype = first_.dtype;
     impl->requires_grad = true;
     impl->grad_fn = shared_from_this();
     return tapegrad::detail::wrap(std::move(impl));
@@ -129,8 +130,8 @@ Tensor Node::saved_output() {
 
 void attach(Tensor& out, const std::shared_ptr<Node>& node, bool save_output, const char* rule) {
     TensorImpl& o = tapegrad::detail::impl(out);
-    node->out_sizes_ = o.sizes;
-    node->out_dtype_ = o.dtype;
+    node->first_.sizes = o.sizes;
+    node->first_.dtype = o.dtype;
     node->rule_ = rule;
     if (save_output) {
         node->out_storage_ = o.storage;
@@ -149,6 +150,19 @@ void attach(Tensor& out, const std::shared_ptr<Node>& node, bool save_output, co
     }
     if (o.grad_fn) detail::release_node(std::move(o.grad_fn));  // a view's old history
     o.grad_fn = node;
+    o.output_nr = 0;
+    o.requires_grad = true;
+}
+
+void attach_output(Tensor& out, const std::shared_ptr<Node>& node, size_t k) {
+    TensorImpl& o = tapegrad::detail::impl(out);
+    Node::Output& slot = node->output(k);
+    slot.sizes = o.sizes;
+    slot.dtype = o.dtype;
+    if (AnomalyMode::is_enabled()) node->context_ = describe_path(node->op_, node->next_);
+    if (o.grad_fn) detail::release_node(std::move(o.grad_fn));
+    o.grad_fn = node;
+    o.output_nr = static_cast<uint32_t>(k);
     o.requires_grad = true;
 }
 
@@ -177,8 +191,12 @@ Edge edge_to(const Tensor& t, bool saved) {
         e.version = tapegrad::detail::impl(t).storage->version;
     }
     if (!t.requires_grad()) return e;
-    if (t.grad_fn()) e.fn = t.grad_fn();
-    else e.leaf = tapegrad::detail::impl_ptr(t);
+    if (t.grad_fn()) {
+        e.fn = t.grad_fn();
+        e.output_nr = tapegrad::detail::impl(t).output_nr;
+    } else {
+        e.leaf = tapegrad::detail::impl_ptr(t);
+    }
     return e;
 }
 

@@ -31,6 +31,7 @@ constexpr uint32_t kSavesNone = 0;
 /// For an input the backward reads, it also remembers the input's storage version.
 struct Edge {
     std::shared_ptr<Node> fn;        // the input's grad_fn, or null for a leaf
+    uint32_t output_nr = 0;          // which output of fn the input is
     std::weak_ptr<TensorImpl> leaf;  // the leaf to accumulate into when fn is null
     std::weak_ptr<Storage> storage;  // the input's data, watched but not kept alive
     uint64_t version = 0;            // storage->version when the op ran
@@ -56,9 +57,12 @@ public:
     const char* op() const { return op_; }
     /// One edge per input of the op, in input order.
     const std::vector<Edge>& next_edges() const { return next_; }
-    /// Shape and dtype of the output this node made.
-    const std::vector<int64_t>& output_sizes() const { return out_sizes_; }
-    ScalarType output_dtype() const { return out_dtype_; }
+    /// How many tensors the op made: 1 for every built-in op; a custom Function has one per
+    /// tensor its forward returns.
+    size_t num_outputs() const { return 1 + more_.size(); }
+    /// Shape and dtype of output `k`.
+    const std::vector<int64_t>& output_sizes(size_t k = 0) const { return output(k).sizes; }
+    ScalarType output_dtype(size_t k = 0) const { return output(k).dtype; }
     /// Creation order: later nodes have larger numbers.
     uint64_t sequence_nr() const { return seq_; }
     /// The ops that led here, recorded only in anomaly mode.
@@ -68,22 +72,35 @@ public:
     /// A one-line statement of this node's backward rule, for print_tape.
     virtual std::string rule() const { return rule_ ? rule_ : ""; }
 
-    /// Gradients for each input given the gradient of the output; throws if released.
-    /// Passes on other threads that reach this node take turns (see release).
-    Grads apply(const Tensor& grad_out);
+    /// Gradients for each input given the gradient of each output (undefined for an output
+    /// that received none); throws if released. Passes on other threads that reach this node
+    /// apply it side by side (see release).
+    Grads apply(const tensor_list& grad_outputs);
     /// Frees the saved values (called by backward unless retain_graph). While the node is
     /// being applied (by a pass on another thread, or by the pass that nests the caller),
     /// freeing waits until the last apply returns.
     void release();
 
-    /// Hooks that see (and may replace) the gradient of this node's output.
-    HookList pre_hooks;
-    /// The output tensor whose .grad() is kept (retain_grad), if any.
-    std::weak_ptr<TensorImpl> retained;
+    /// Hooks that see (and may replace) the gradient of output `k`.
+    HookList& hooks(size_t k = 0) { return output(k).hooks; }
+    /// The output tensor `k` whose .grad() is kept (retain_grad), if any.
+    std::weak_ptr<TensorImpl>& retained(size_t k = 0) { return output(k).retained; }
+    const std::weak_ptr<TensorImpl>& retained(size_t k = 0) const { return output(k).retained; }
 
 protected:
+    /// The backward of a one-output op (every built-in op).
     virtual Grads run(const Tensor& grad_out) = 0;
+    /// The backward given every output's gradient; a one-output op needs only run().
+    virtual Grads run_all(const tensor_list& grad_outputs) { return run(grad_outputs[0]); }
     virtual void release_saved() = 0;
+    /// Makes the node's outputs `n` (one for a new node); each output's shape and dtype is
+    /// then set by attach_output.
+    void set_num_outputs(size_t n) { more_.resize(n > 0 ? n - 1 : 0); }
+    /// Shape and dtype of an output no tensor is attached to (one without a gradient).
+    void set_output_meta(size_t k, std::vector<int64_t> sizes, ScalarType dtype) {
+        output(k).sizes = std::move(sizes);
+        output(k).dtype = dtype;
+    }
     /// The output tensor, rebuilt from the saved storage with this node as its grad_fn, so a
     /// backward written in terms of the output is itself differentiable.
     Tensor saved_output();
@@ -91,11 +108,22 @@ protected:
 private:
     friend void attach(Tensor& out, const std::shared_ptr<Node>& node, bool save_output,
                        const char* rule);
+    friend void attach_output(Tensor& out, const std::shared_ptr<Node>& node, size_t k);
+    // what the engine must know of each output, and the hooks on it; the first is kept
+    // inline, since nearly every node has one output
+    struct Output {
+        std::vector<int64_t> sizes;
+        ScalarType dtype = kFloat32;
+        HookList hooks;
+        std::weak_ptr<TensorImpl> retained;
+    };
+    Output& output(size_t k) { return k == 0 ? first_ : more_[k - 1]; }
+    const Output& output(size_t k) const { return k == 0 ? first_ : more_[k - 1]; }
     const char* op_;
     const char* rule_ = nullptr;
     std::vector<Edge> next_;
-    std::vector<int64_t> out_sizes_;
-    ScalarType out_dtype_ = kFloat32;
+    Output first_;
+    std::vector<Output> more_;
     uint64_t seq_ = 0;
     std::string context_;
     // kReleased, kReleasePending, and 4 times the number of applies running: two atomic
@@ -113,6 +141,8 @@ private:
 
 /// Connects `out` to `node`: sets its grad_fn and the node's output metadata.
 void attach(Tensor& out, const std::shared_ptr<Node>& node, bool save_output, const char* rule);
+/// Connects `out` as output `k` of a node with several outputs.
+void attach_output(Tensor& out, const std::shared_ptr<Node>& node, size_t k);
 
 /// A node whose backward is a lambda: `grad_out -> Grads`, or `(grad_out, out) -> Grads` for
 /// ops whose gradient is cheapest in terms of their output (exp, sigmoid, tanh, softmax).

@@ -36,6 +36,10 @@ public:
     }
     /// Index of `n` in this plan, or -1 when the pass does not reach it.
     int64_t index_of(const Node* n) const;
+    /// Where the gradient of output `k` of node `i` is summed: one slot per output of every
+    /// planned node.
+    int64_t slot(int64_t i, uint32_t k) const { return first_slot_[static_cast<size_t>(i)] + k; }
+    int64_t num_slots() const { return num_slots_; }
 
     /// Makes each root with nothing to wait for ready, once, in the order given.
     void seed(const std::vector<Node*>& roots);
@@ -56,7 +60,8 @@ private:
     std::vector<std::shared_ptr<Node>> roots_;
     std::vector<Node*> nodes_;
     std::vector<int64_t> waiting_;
-    std::vector<int64_t> first_target_, targets_;
+    std::vector<int64_t> first_target_, targets_, first_slot_;
+    int64_t num_slots_ = 0;
     std::vector<int64_t> ready_;
     // open addressing from node address to index: one probe per edge while discovering
     std::vector<const Node*> keys_;

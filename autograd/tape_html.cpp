@@ -121,18 +121,18 @@ public:
     Observer(const std::vector<std::shared_ptr<Node>>& nodes, std::vector<Tensor>& grad_out)
         : nodes_(nodes) {
         for (size_t i = 0; i < nodes.size(); ++i) {
-            handles_.push_back(nodes[i]->pre_hooks.add([&grad_out, i](const Tensor& g) {
+            handles_.push_back(nodes[i]->hooks().add([&grad_out, i](const Tensor& g) {
                 grad_out[i] = g.detach();
                 return Tensor();
             }));
-            retained_.push_back(nodes[i]->retained);
-            nodes[i]->retained.reset();
+            retained_.push_back(nodes[i]->retained());
+            nodes[i]->retained().reset();
         }
     }
     ~Observer() {
         for (size_t i = 0; i < nodes_.size(); ++i) {
-            nodes_[i]->pre_hooks.remove(handles_[i]);
-            nodes_[i]->retained = retained_[i];
+            nodes_[i]->hooks().remove(handles_[i]);
+            nodes_[i]->retained() = retained_[i];
         }
     }
     Observer(const Observer&) = delete;
@@ -153,7 +153,7 @@ Tensor leaf_of(const Edge& e) {
 }
 
 Tensor retained_of(const Node& n) {
-    std::shared_ptr<TensorImpl> kept = n.retained.lock();
+    std::shared_ptr<TensorImpl> kept = n.retained().lock();
     return kept ? tapegrad::detail::wrap(std::move(kept)) : Tensor();
 }
 

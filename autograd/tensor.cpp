@@ -412,6 +412,8 @@ const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const {
 
 bool Tensor::is_leaf() const { return grad_fn() == nullptr; }
 
+uint32_t Tensor::output_nr() const { return grad_fn() ? impl().output_nr : 0; }
+
 Tensor& Tensor::requires_grad_(bool r) {
     TensorImpl& i = impl();
     if (r && !is_floating_point()) {
@@ -476,7 +478,7 @@ void Tensor::retain_grad() const {
         throw std::logic_error("retain_grad: the tensor does not require grad");
     }
     i.retains_grad = true;
-    if (grad_fn()) i.grad_fn->retained = impl_;
+    if (grad_fn()) i.grad_fn->retained(i.output_nr) = impl_;
 }
 
 unsigned Tensor::register_hook(GradHook hook) const {
@@ -485,12 +487,12 @@ unsigned Tensor::register_hook(GradHook hook) const {
                                "require grad");
     }
     TensorImpl& i = impl();
-    return (grad_fn() ? i.grad_fn->pre_hooks : i.hooks).add(std::move(hook));
+    return (grad_fn() ? i.grad_fn->hooks(i.output_nr) : i.hooks).add(std::move(hook));
 }
 
 void Tensor::remove_hook(unsigned handle) const {
     TensorImpl& i = impl();
-    HookList& hooks = grad_fn() ? i.grad_fn->pre_hooks : i.hooks;
+    HookList& hooks = grad_fn() ? i.grad_fn->hooks(i.output_nr) : i.hooks;
     if (!hooks.remove(handle)) {
         throw std::invalid_argument("remove_hook: no hook with handle " + std::to_string(handle) +
                                     " on this tensor (was it removed already?)");

@@ -151,6 +151,8 @@ public:
     void set_grad(const Tensor& g);
     /// The node that made this tensor, or null for a leaf.
     const std::shared_ptr<autograd::Node>& grad_fn() const;
+    /// Which output of grad_fn() this tensor is (0 but for custom Functions with several).
+    uint32_t output_nr() const;
     /// requires_grad_(r) under LibTorch's Variable name.
     void set_requires_grad(bool r) { requires_grad_(r); }
     /// Backpropagates from this tensor into the .grad() of every leaf that requires grad.
@@ -500,6 +502,7 @@ struct TensorImpl {
     bool view_from_no_grad = false;  // made with recording off: no in-place with recording on
     uint64_t view_version = 0;
     std::shared_ptr<autograd::Node> grad_fn;  // null for leaves
+    uint32_t output_nr = 0;                   // which output of grad_fn this tensor is
     Tensor grad;
     HookList hooks;    // leaf hooks; a non-leaf keeps them on its grad_fn
     std::string name;  // shown by graph export (modules name their parameters)

@@ -291,11 +291,12 @@ const Tensor& finish_inplace(const char* op, const Tensor& self, Tensor y) {
     if (!s.base) {
         std::shared_ptr<autograd::Node> node = y.grad_fn();
         if (s.retains_grad) {  // the kept gradient follows the new value, as LibTorch's
-            if (s.grad_fn) s.grad_fn->retained.reset();
-            node->retained = impl_ptr(self);
+            if (s.grad_fn) s.grad_fn->retained(s.output_nr).reset();
+            node->retained(0) = impl_ptr(self);
         }
         if (s.grad_fn) autograd::detail::release_node(std::move(s.grad_fn));
         s.grad_fn = std::move(node);
+        s.output_nr = 0;
         s.requires_grad = true;
         return self;
     }

@@ -61,12 +61,12 @@ int main(int argc, char** argv) {
     tg::manual_seed(seed);
     auto fmnist = tg::data::load_fashion_mnist(data_dir);  // images as [N, 784] in [0, 1]
     auto train = fmnist.train;
-    if (limit > 0 && limit < train.size()) {
+    if (limit > 0 && limit < static_cast<int64_t>(*train.size())) {
         train = tg::data::TensorDataset(train.data().slice(0, 0, limit),
                                         train.targets().slice(0, 0, limit));
     }
     std::printf("Fashion-MNIST: %lld training and %lld test images, %lld epochs, batch %lld, lr %g\n",
-                (long long)train.size(), (long long)fmnist.test.size(), (long long)epochs,
+                (long long)*train.size(), (long long)*fmnist.test.size(), (long long)epochs,
                 (long long)batch_size, lr);
 
     nn::Sequential model(

@@ -56,9 +56,9 @@ void History::write_csv(const std::string& path) const {
 
 std::string find_gnuplot(const PlotOptions& options) {
     const std::string& wanted = options.gnuplot();
-    if (!wanted.empty()) return detail::find_program(wanted);
+    if (!wanted.empty()) return tapegrad::detail::find_program(wanted);
     for (const char* name : {"gnuplot", "gnuplot-nox", "gnuplot-qt", "gnuplot-x11"}) {
-        const std::string found = detail::find_program(name);
+        const std::string found = tapegrad::detail::find_program(name);
         if (!found.empty()) return found;
     }
     return std::string();
@@ -149,7 +149,7 @@ bool draw(const std::string& path, const std::vector<NamedHistory>& runs,
     gp << "unset multiplot\nset output\n";
 
     try {
-        const std::string picture = detail::run_program("plot", {gnuplot}, gp.str());
+        const std::string picture = tapegrad::detail::run_program("plot", {gnuplot}, gp.str());
         if (picture.empty()) {
             std::cerr << "plot: " << gnuplot << " ran but drew nothing for '" << path << "'\n";
             return false;

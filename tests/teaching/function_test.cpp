@@ -104,6 +104,81 @@ struct SumProd : Function<SumProd> {
     }
 };
 
+// (a + b, a * b) where backward reports which output gradients it was given (undefined ones
+// stay undefined: materialize_grads off).
+struct SumProdRaw : Function<SumProdRaw> {
+    static std::vector<bool>& given() {
+        static std::vector<bool> g;
+        return g;
+    }
+    static tensor_list forward(AutogradContext* ctx, const Tensor& a, const Tensor& b) {
+        ctx->set_materialize_grads(false);
+        ctx->save_for_backward({a, b});
+        return {a + b, a * b};
+    }
+    static tensor_list backward(AutogradContext* ctx, tensor_list g) {
+        given() = {g[0].defined(), g[1].defined()};
+        const tensor_list s = ctx->get_saved_variables();
+        Tensor ga = g[0].defined() ? g[0] : Tensor(), gb = ga;
+        if (g[1].defined()) {
+            ga = ga.defined() ? ga + g[1] * s[1] : g[1] * s[1];
+            gb = gb.defined() ? gb + g[1] * s[0] : g[1] * s[0];
+        }
+        return {ga, gb};
+    }
+};
+
+// (exp(x), exp(2x)) with the backward written in terms of both saved outputs:
+// grad_x = e1 * g0 + 2 * e2 * g1.
+struct TwoExps : Function<TwoExps> {
+    static tensor_list forward(AutogradContext* ctx, const Tensor& x) {
+        Tensor e1 = exp(x), e2 = exp(2.0 * x);
+        ctx->save_for_backward({e1, e2});
+        return {e1, e2};
+    }
+    static tensor_list backward(AutogradContext* ctx, tensor_list g) {
+        const tensor_list e = ctx->get_saved_variables();
+        return {e[0] * g[0] + 2.0 * e[1] * g[1]};
+    }
+};
+
+// (the maximum of each row, its column as int64): the index is not differentiable.
+struct RowMax : Function<RowMax> {
+    static tensor_list forward(AutogradContext* ctx, const Tensor& x) {
+        Tensor idx = x.argmax(1, true);
+        Tensor values = x.gather(1, idx);
+        ctx->save_for_backward({idx});
+        ctx->saved_data["shape"] = x.sizes();
+        Tensor idx_as_float = idx.to(kFloat64);  // differentiable dtype, marked as not
+        ctx->mark_non_differentiable({idx_as_float});
+        return {values, idx_as_float};
+    }
+    static tensor_list backward(AutogradContext* ctx, tensor_list g) {
+        const Tensor idx = ctx->get_saved_variables()[0];
+        Tensor gx = zeros(ctx->saved_data["shape"].toIntVector(), TensorOptions(g[0].dtype()));
+        return {gx.scatter(1, idx, g[0])};
+    }
+};
+
+// x *= 2 in place, declared: the returned tensor is x, with this node as its history.
+struct DoubleInPlace : Function<DoubleInPlace> {
+    static Tensor forward(AutogradContext* ctx, Tensor x) {
+        x.mul_(2.0);
+        ctx->mark_dirty({x});
+        return x;
+    }
+    static tensor_list backward(AutogradContext*, tensor_list g) { return {2.0 * g[0]}; }
+};
+
+// The same write, undeclared: LibTorch would compute a wrong gradient; tapegrad raises.
+struct UndeclaredWrite : Function<UndeclaredWrite> {
+    static Tensor forward(AutogradContext*, Tensor x) {
+        x.mul_(2.0);
+        return x * 1.0;
+    }
+    static tensor_list backward(AutogradContext*, tensor_list g) { return {2.0 * g[0]}; }
+};
+
 struct TooFew : Function<TooFew> {
     static Tensor forward(AutogradContext*, const Tensor& a, const Tensor& b) { return a * b; }
     static tensor_list backward(AutogradContext*, tensor_list g) { return {g[0]}; }
@@ -211,13 +286,17 @@ TEST_SUITE("function") {
         CHECK_GRADGRADIENTS(f, {grid({2, 3}, 0.7), grid({3, 2}, 0.5, 0.1)});
     }
 
-    TEST_CASE("Function: a tensor_list forward records one node per output and gradients add up") {
+    TEST_CASE("Function: a tensor_list forward records one node with one output per tensor") {
         Tensor a = make_f64({1, 2}, {2}, true), b = make_f64({3, 4}, {2}, true);
         const tensor_list out = SumProd::apply(a, b);
         REQUIRE(out.size() == 2);
         CHECK_VALUES(out[0], {4, 6});
         CHECK_VALUES(out[1], {3, 8});
-        CHECK(out[0].grad_fn() != out[1].grad_fn());
+        REQUIRE(out[0].grad_fn());
+        CHECK(out[0].grad_fn() == out[1].grad_fn());  // one node, as LibTorch's
+        CHECK(out[0].grad_fn()->num_outputs() == 2);
+        CHECK(out[0].output_nr() == 0);
+        CHECK(out[1].output_nr() == 1);
         (out[0] * 2.0 + out[1]).sum().backward();
         CHECK_VALUES(a.grad(), {2 + 3, 2 + 4});
         CHECK_VALUES(b.grad(), {2 + 1, 2 + 2});
@@ -227,6 +306,80 @@ TEST_SUITE("function") {
         };
         CHECK_GRADIENTS(f, {grid({3}), grid({3}, 1.0, 0.5)});
         CHECK_GRADGRADIENTS(f, {grid({3}), grid({3}, 1.0, 0.5)});
+    }
+
+    TEST_CASE("Function: an output that gets no gradient is given zeros, or undefined on request") {
+        Tensor a = make_f64({1, 2}, {2}, true), b = make_f64({3, 4}, {2}, true);
+        SumProd::apply(a, b)[1].sum().backward();  // only the product: g0 is zeros
+        CHECK_VALUES(a.grad(), {3, 4});
+        CHECK_VALUES(b.grad(), {1, 2});
+        Tensor c = make_f64({1, 2}, {2}, true), d = make_f64({3, 4}, {2}, true);
+        SumProdRaw::apply(c, d)[1].sum().backward();
+        CHECK(SumProdRaw::given() == std::vector<bool>{false, true});
+        CHECK_VALUES(c.grad(), {3, 4});
+        SumProdRaw::apply(c, d)[0].sum().backward();
+        CHECK(SumProdRaw::given() == std::vector<bool>{true, false});
+        CHECK_VALUES(c.grad(), {4, 5});
+    }
+
+    TEST_CASE("Function: hooks and retain_grad see each output's own gradient") {
+        Tensor a = make_f64({1, 2}, {2}, true), b = make_f64({3, 4}, {2}, true);
+        tensor_list out = SumProd::apply(a, b);
+        Tensor seen0, seen1;
+        out[0].register_hook([&](const Tensor& g) { seen0 = g.clone(); });
+        out[1].register_hook([&](const Tensor& g) { seen1 = g.clone(); });
+        out[1].retain_grad();
+        (out[0] * 5.0 + out[1] * 7.0).sum().backward();
+        CHECK_VALUES(seen0, {5, 5});
+        CHECK_VALUES(seen1, {7, 7});
+        CHECK_VALUES(out[1].grad(), {7, 7});
+        CHECK_FALSE(out[0].grad().defined());
+    }
+
+    TEST_CASE("Function: a backward in terms of several saved outputs differentiates twice") {
+        Tensor x = make_f64({0.5, -1}, {2}, true);
+        tensor_list e = TwoExps::apply(x);
+        (e[0] + e[1]).sum().backward();
+        CHECK_VALUES(x.grad(), {std::exp(0.5) + 2 * std::exp(1.0), std::exp(-1.0) + 2 * std::exp(-2.0)});
+        auto f = [](const tensor_list& in) {
+            const tensor_list o = TwoExps::apply(in[0]);
+            return o[0] * 3.0 + o[1];
+        };
+        CHECK_GRADIENTS(f, {grid({3}, -0.5, 0.25)});
+        CHECK_GRADGRADIENTS(f, {grid({3}, -0.5, 0.25)});
+    }
+
+    TEST_CASE("Function: mark_non_differentiable outputs do not require grad") {
+        Tensor x = make_f64({1, 5, 2, 3, 0, 4}, {2, 3}, true);
+        tensor_list out = RowMax::apply(x);
+        CHECK(out[0].requires_grad());
+        CHECK_FALSE(out[1].requires_grad());
+        CHECK_VALUES(out[1], {1, 2});
+        out[0].sum().backward();
+        CHECK_VALUES(x.grad(), {0, 1, 0, 0, 0, 1});
+    }
+
+    TEST_CASE("Function: mark_dirty gives the modified input this node's history") {
+        Tensor a = make_f64({1, 2}, {2}, true);
+        Tensor x = a * 3.0;
+        const uint64_t version = x._version();
+        Tensor y = DoubleInPlace::apply(x);
+        CHECK(y.is_same(x));  // the input itself, as LibTorch returns it
+        CHECK(x._version() > version);
+        CHECK_VALUES(x, {6, 12});
+        REQUIRE(x.grad_fn());
+        CHECK(x.grad_fn()->name() == "DoubleInPlace");
+        y.sum().backward();
+        CHECK_VALUES(a.grad(), {6, 6});
+        CHECK_THROWS_CONTAINS(DoubleInPlace::apply(a), std::logic_error, "DoubleInPlace",
+                              "leaf that requires grad");
+    }
+
+    TEST_CASE("Function: an undeclared in-place write to an input raises, naming the argument") {
+        Tensor a = make_f64({1, 2}, {2}, true);
+        Tensor x = a * 1.0;
+        CHECK_THROWS_CONTAINS(UndeclaredWrite::apply(x), std::logic_error, "UndeclaredWrite",
+                              "modified its tensor argument 0", "mark_dirty");
     }
 
     TEST_CASE("Function: a backward returning the wrong number of gradients raises") {

@@ -22,7 +22,7 @@ std::shared_ptr<std::vector<const Node*>> instrument(const tensor_list& outputs)
     auto ran = std::make_shared<std::vector<const Node*>>();
     for (const auto& n : backward_order(outputs)) {
         const Node* raw = n.get();
-        n->pre_hooks.add([ran, raw](const Tensor&) {
+        n->hooks().add([ran, raw](const Tensor&) {
             ran->push_back(raw);
             return Tensor();
         });
