@@ -8,7 +8,7 @@
 #include "nn/containers.hpp"
 #include "nn/dropout.hpp"
 #include "nn/embedding.hpp"
-#include "nn/expanding_array.hpp"
+#include "autograd/expanding_array.hpp"
 #include "nn/functional.hpp"
 #include "nn/functional/loss.hpp"
 #include "nn/init.hpp"

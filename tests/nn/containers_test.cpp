@@ -262,9 +262,11 @@ TEST_SUITE("nn/containers") {
                               "Functional: the function is empty");
     }
 
-    TEST_CASE("ExpandingArray: one value repeats, a list must have D values") {
+    TEST_CASE("ExpandingArray: one value repeats, a list must have 1 or D values") {
         ExpandingArray<2> k(3);
         CHECK(*k == std::array<int64_t, 2>{3, 3});
+        CHECK(*ExpandingArray<2>({4}) == std::array<int64_t, 2>{4, 4});  // as ATen's int lists
+        CHECK(ExpandingArray<2>().empty());  // a pooling stride of {}: the kernel size
         ExpandingArray<3> s({1, 2, 3});
         CHECK(std::vector<int64_t>(s) == std::vector<int64_t>{1, 2, 3});
         CHECK(s->size() == 3);
@@ -272,6 +274,6 @@ TEST_SUITE("nn/containers") {
         os << s;
         CHECK(os.str() == "[1, 2, 3]");
         CHECK_THROWS_CONTAINS((ExpandingArray<2>({1, 2, 3})), std::invalid_argument,
-                              "ExpandingArray: expected 2 values, got 3");
+                              "ExpandingArray: expected 1 or 2 values, got 3");
     }
 }  // TEST_SUITE
