@@ -8,112 +8,25 @@
 
 #include "autograd/grad_mode.hpp"
 #include "autograd/ops.hpp"
+#include "autograd/ops_conv.hpp"
 #include "nn/init.hpp"
 
 namespace tapegrad {
 namespace nn {
 
-BatchNorm1dImpl::BatchNorm1dImpl(const BatchNormOptions& opts) : options(opts) {
-    reset();
-}
-
-void BatchNorm1dImpl::reset() {
-    const int64_t c = options.num_features();
-    if (options.affine()) {
-        weight = register_parameter("weight", empty({c}));
-        bias = register_parameter("bias", empty({c}));
-    }
-    if (options.track_running_stats()) {
-        running_mean = register_buffer("running_mean", zeros({c}));
-        running_var = register_buffer("running_var", ones({c}));
-        num_batches_tracked = register_buffer("num_batches_tracked", zeros({}, kInt64));
-    }
-    reset_parameters();
-}
-
-void BatchNorm1dImpl::reset_running_stats() {
-    if (!options.track_running_stats()) return;
-    init::zeros_(running_mean);
-    init::ones_(running_var);
-    init::zeros_(num_batches_tracked);
-}
-
-void BatchNorm1dImpl::reset_parameters() {
-    reset_running_stats();
-    if (options.affine()) {
-        init::ones_(weight);
-        init::zeros_(bias);
-    }
-}
-
 namespace functional {
 
-// training:  x_hat = (x - mean_B) / sqrt(var_B + eps), statistics over every dim but 1, and
-//            running = (1 - momentum) running + momentum stat (the variance unbiased), in place
-// otherwise: x_hat = (x - running_mean) / sqrt(running_var + eps)
-// y = x_hat weight + bias. The backward comes from the ops (mean, sub, div, sqrt, ...).
+// y = (x - mean) / sqrt(var + eps) * weight + bias per channel: tapegrad::batch_norm, which
+// also checks the shapes and refuses a single value per channel in training.
 Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
                   const BatchNormFuncOptions& options) {
-    const char* op = "batch_norm";
-    if (input.dim() < 2) {
-        throw std::invalid_argument(std::string(op) +
-                                    ": expected input [batch, channels, ...], "
-                                    "got shape " +
-                                    shape_str(input.sizes()));
+    if (options.training() && running_mean.defined() && !options.momentum()) {
+        throw std::invalid_argument(
+            "batch_norm: momentum is nullopt; updating running_mean and running_var needs one");
     }
-    const int64_t c = input.size(1);
-    std::vector<int64_t> dims{0}, stat_shape(static_cast<size_t>(input.dim()), 1);
-    for (int64_t d = 2; d < input.dim(); ++d) dims.push_back(d);
-    stat_shape[1] = c;
-    for (const Tensor* t : {&running_mean, &running_var, &options.weight(), &options.bias()}) {
-        if (t->defined() && t->sizes() != std::vector<int64_t>{c}) {
-            throw std::invalid_argument(
-                std::string(op) + ": expected per-channel tensors of shape [" + std::to_string(c) +
-                "] for input of shape " + shape_str(input.sizes()) + ", got " +
-                shape_str(t->sizes()));
-        }
-    }
-    Tensor x_hat;
-    if (options.training()) {
-        const int64_t count = input.numel() / std::max<int64_t>(c, 1);
-        if (count <= 1) {
-            throw std::invalid_argument(std::string(op) +
-                                        ": expected more than 1 value per channel when training, "
-                                        "got input of shape " +
-                                        shape_str(input.sizes()));
-        }
-        Tensor mean = input.mean(dims, /*keepdim=*/true);
-        Tensor centered = input - mean;
-        Tensor var = centered.square().mean(dims, /*keepdim=*/true);  // biased, as PyTorch
-        x_hat = centered / (var + options.eps()).sqrt();
-        if (running_mean.defined() || running_var.defined()) {
-            if (!options.momentum()) {
-                throw std::invalid_argument(std::string(op) +
-                                            ": updating running statistics "
-                                            "needs a momentum");
-            }
-            NoGradGuard no_grad;
-            const double m = *options.momentum();
-            const double unbias = static_cast<double>(count) / static_cast<double>(count - 1);
-            if (running_mean.defined())
-                running_mean.mul_(1.0 - m).add_(mean.detach().reshape({c}).to(running_mean.dtype()),
-                                                m);
-            if (running_var.defined())
-                running_var.mul_(1.0 - m).add_(var.detach().reshape({c}).to(running_var.dtype()),
-                                               m * unbias);
-        }
-    } else {
-        if (!running_mean.defined() || !running_var.defined()) {
-            throw std::invalid_argument(std::string(op) +
-                                        ": evaluation (training false) needs "
-                                        "running_mean and running_var");
-        }
-        x_hat = (input - running_mean.reshape(stat_shape)) /
-                (running_var.reshape(stat_shape) + options.eps()).sqrt();
-    }
-    if (options.weight().defined()) x_hat = x_hat * options.weight().reshape(stat_shape);
-    if (options.bias().defined()) x_hat = x_hat + options.bias().reshape(stat_shape);
-    return x_hat;
+    return tapegrad::batch_norm(input, options.weight(), options.bias(), running_mean, running_var,
+                                options.training(), options.momentum().value_or(0.0),
+                                options.eps());
 }
 
 // x_hat = (x - mean) / sqrt(var + eps) over the trailing normalized_shape dims (biased var);
@@ -141,55 +54,54 @@ Tensor layer_norm(const Tensor& input, const LayerNormFuncOptions& options) {
 
 }  // namespace functional
 
-// The running statistics move by momentum, or (momentum nullopt) by 1 / batches seen: the
-// cumulative average, as PyTorch.
-Tensor BatchNorm1dImpl::forward(const Tensor& input) {
-    const int64_t c = options.num_features();
-    if (input.dim() != 2 && input.dim() != 3) {
-        throw std::invalid_argument(
-            "BatchNorm1d: expected 2-D [batch, features] or 3-D [batch, "
-            "features, length] input, got shape " +
-            shape_str(input.sizes()));
-    }
-    if (input.size(1) != c) {
-        throw std::invalid_argument("BatchNorm1d: expected " + std::to_string(c) +
-                                    " features in dim 1, got input of shape " +
-                                    shape_str(input.sizes()));
-    }
-    if ((is_training() || !options.track_running_stats()) && input.numel() / c <= 1) {
-        throw std::invalid_argument(
-            "BatchNorm1d: expected more than 1 value per feature when training, got input "
-            "of shape " +
-            shape_str(input.sizes()));
-    }
-    const bool update = is_training() && options.track_running_stats();
-    std::optional<double> momentum = options.momentum();
+namespace detail {
+
+// Training: the batch's statistics, and the running ones (when tracked) move by momentum, or
+// (momentum nullopt) by 1 / batches seen: the cumulative average, as LibTorch. Eval with
+// tracking: the running statistics. num_batches_tracked counts only the batches that passed.
+template <size_t D, class Derived>
+Tensor BatchNormImplBase<D, Derived>::forward(const Tensor& input) {
+    if constexpr (D == 1)
+        this->check_input(input, {2, 3});
+    else
+        this->check_input(input, {D + 2});
+    const BatchNormOptions& o = this->options;
+    const bool update = this->is_training() && o.track_running_stats();
+    std::optional<double> momentum = o.momentum();
+    if (update && !momentum)
+        momentum =
+            1.0 / static_cast<double>(this->num_batches_tracked.template item<int64_t>() + 1);
+    Tensor y = functional::batch_norm(input, this->running_mean, this->running_var,
+                                      functional::BatchNormFuncOptions()
+                                          .weight(this->weight)
+                                          .bias(this->bias)
+                                          .training(this->is_training() || !o.track_running_stats())
+                                          .momentum(momentum)
+                                          .eps(o.eps()));
     if (update) {
         NoGradGuard no_grad;
-        num_batches_tracked.add_(1);
-        if (!momentum) momentum = 1.0 / static_cast<double>(num_batches_tracked.item<int64_t>());
+        this->num_batches_tracked.add_(1);
     }
-    const bool batch_stats = is_training() || !options.track_running_stats();
-    return functional::batch_norm(input, update || !batch_stats ? running_mean : Tensor(),
-                                  update || !batch_stats ? running_var : Tensor(),
-                                  functional::BatchNormFuncOptions()
-                                      .weight(weight)
-                                      .bias(bias)
-                                      .training(batch_stats)
-                                      .momentum(momentum)
-                                      .eps(options.eps()));
+    return y;
 }
 
-void BatchNorm1dImpl::pretty_print(std::ostream& stream) const {
-    stream << "BatchNorm1d(" << options.num_features() << ", eps=" << options.eps()
-           << ", momentum=";
-    if (options.momentum())
-        stream << *options.momentum();
+template <size_t D, class Derived>
+void BatchNormImplBase<D, Derived>::pretty_print(std::ostream& stream) const {
+    const BatchNormOptions& o = this->options;
+    stream << "BatchNorm" << D << "d(" << o.num_features() << ", eps=" << o.eps() << ", momentum=";
+    if (o.momentum())
+        stream << *o.momentum();
     else
         stream << "None";
-    stream << ", affine=" << (options.affine() ? "true" : "false")
-           << ", track_running_stats=" << (options.track_running_stats() ? "true" : "false") << ")";
+    stream << ", affine=" << (o.affine() ? "true" : "false")
+           << ", track_running_stats=" << (o.track_running_stats() ? "true" : "false") << ")";
 }
+
+template class BatchNormImplBase<1, BatchNorm1dImpl>;
+template class BatchNormImplBase<2, BatchNorm2dImpl>;
+template class BatchNormImplBase<3, BatchNorm3dImpl>;
+
+}  // namespace detail
 
 LayerNormImpl::LayerNormImpl(const LayerNormOptions& opts) : options(opts) {
     reset();

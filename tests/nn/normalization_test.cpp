@@ -67,27 +67,82 @@ TEST_SUITE("nn/normalization") {
 
     TEST_CASE("BatchNorm1d: rejects input that is not 2-D or 3-D") {
         nn::BatchNorm1d bn(3);
-        CHECK_THROWS_CONTAINS(
-            bn(ones({3})), std::invalid_argument,
-            "BatchNorm1d: expected 2-D [batch, features] or 3-D [batch, features, "
-            "length] input, got shape [3]");
+        CHECK_THROWS_WITH_AS(bn(ones({3})),
+                             "BatchNorm1d: expected a 2-d or 3-d input, got shape [3]",
+                             std::invalid_argument);
+        CHECK_THROWS_WITH_AS(bn(ones({2, 3, 4, 4})),
+                             "BatchNorm1d: expected a 2-d or 3-d input, got shape [2, 3, 4, 4]",
+                             std::invalid_argument);
     }
 
     TEST_CASE("BatchNorm1d: rejects input with the wrong number of features") {
         nn::BatchNorm1d bn(3);
-        CHECK_THROWS_CONTAINS(
-            bn(ones({4, 2})), std::invalid_argument,
-            "BatchNorm1d: expected 3 features in dim 1, got input of shape [4, 2]");
+        CHECK_THROWS_WITH_AS(bn(ones({4, 2})),
+                             "BatchNorm1d: expected 3 channels, got input of shape [4, 2]",
+                             std::invalid_argument);
+        // [N, C, L]: the channels are dim 1, never the last
+        CHECK_THROWS_WITH_AS(bn(ones({4, 2, 3})),
+                             "BatchNorm1d: expected 3 channels, got input of shape [4, 2, 3]",
+                             std::invalid_argument);
     }
 
     TEST_CASE("BatchNorm1d: refuses to train on one value per feature") {
         nn::BatchNorm1d bn(3);
-        CHECK_THROWS_CONTAINS(
-            bn(ones({1, 3})), std::invalid_argument,
-            "BatchNorm1d: expected more than 1 value per feature when training, got "
-            "input of shape [1, 3]");
+        CHECK_THROWS_WITH_AS(bn(ones({1, 3})),
+                             "batch_norm: expected more than 1 value per channel when training, "
+                             "got input of shape [1, 3]",
+                             std::invalid_argument);
+        CHECK(bn->num_batches_tracked.item<int64_t>() == 0);  // the refused batch is not counted
         bn->eval();
         CHECK_SHAPE(bn(ones({1, 3})), {1, 3});
+    }
+
+    TEST_CASE(
+        "BatchNorm1d, 2d and 3d: one implementation, F::batch_norm with the layer's tensors") {
+        manual_seed(11);
+        auto check = [](auto bn, const Tensor& x) {
+            bn->to(kFloat64);
+            const Tensor rm = bn->running_mean.clone(), rv = bn->running_var.clone();
+            namespace F = nn::functional;
+            auto options =
+                F::BatchNormFuncOptions().weight(bn->weight).bias(bn->bias).training(true);
+            CHECK(bn(x).allclose(F::batch_norm(x, rm, rv, options), 1e-12, 1e-14));
+            CHECK(bn->running_mean.allclose(rm, 1e-12, 1e-14));
+            CHECK(bn->running_var.allclose(rv, 1e-12, 1e-14));
+            CHECK(bn->num_batches_tracked.template item<int64_t>() == 1);
+            bn->eval();
+            CHECK(bn(x).allclose(F::batch_norm(x, rm, rv, options.training(false)), 1e-12, 1e-14));
+        };
+        check(nn::BatchNorm1d(3), randn({4, 3, 5}, kFloat64));
+        check(nn::BatchNorm2d(3), randn({4, 3, 2, 5}, kFloat64));
+        check(nn::BatchNorm3d(3), randn({2, 3, 2, 2, 3}, kFloat64));
+        CHECK_THROWS_WITH_AS(nn::BatchNorm3d(3)(randn({2, 3, 4, 4})),
+                             "BatchNorm3d: expected a 5-d input, got shape [2, 3, 4, 4]",
+                             std::invalid_argument);
+        CHECK_THROWS_WITH_AS(nn::BatchNorm2d(0),
+                             "BatchNorm2d: num_features must be positive, got 0",
+                             std::invalid_argument);
+    }
+
+    TEST_CASE("BatchNorm2d: momentum nullopt keeps the cumulative average, as BatchNorm1d") {
+        nn::BatchNorm2d bn(nn::BatchNorm2dOptions(1).momentum(std::nullopt));
+        bn->to(kFloat64);
+        bn(tensor({1.0, 3.0}, kFloat64).reshape({2, 1, 1, 1}));  // mean 2, unbiased var 2
+        bn(tensor({4.0, 8.0}, kFloat64).reshape({1, 1, 2, 1}));  // mean 6, unbiased var 8
+        CHECK_VALUES(bn->running_mean, {4.0});
+        CHECK_VALUES(bn->running_var, {5.0});
+        std::ostringstream os;
+        os << *bn;
+        CHECK(os.str() ==
+              "BatchNorm2d(1, eps=1e-05, momentum=None, affine=true, track_running_stats=true)");
+    }
+
+    TEST_CASE("BatchNorm1d: without running statistics it uses the batch's in eval mode too") {
+        nn::BatchNorm1d bn(nn::BatchNormOptions(2).track_running_stats(false).eps(0.0));
+        bn->to(kFloat64);
+        CHECK(bn->buffers().empty());
+        bn->eval();
+        CHECK_VALUES(bn(tensor({{1.0, 2.0}, {3.0, 6.0}}, kFloat64)), {-1.0, -1.0, 1.0, 1.0});
     }
 
     TEST_CASE("LayerNorm: normalises each sample over the trailing shape") {
@@ -157,10 +212,18 @@ TEST_SUITE("nn/normalization") {
         CHECK(
             e.allclose((x - mean.reshape({1, 3, 1, 1})) / var.reshape({1, 3, 1, 1}).sqrt(), 1e-12));
         CHECK_THROWS_CONTAINS(F::batch_norm(x, Tensor(), Tensor()), std::invalid_argument,
-                              "batch_norm: evaluation (training false) needs running_mean and "
-                              "running_var");
-        CHECK_THROWS_CONTAINS(F::batch_norm(x, zeros({2}), ones({2})), std::invalid_argument,
-                              "batch_norm: expected per-channel tensors of shape [3]");
+                              "batch_norm: evaluation mode (training = false) needs running_mean "
+                              "and running_var");
+        CHECK_THROWS_CONTAINS(F::batch_norm(x, zeros({2}, kFloat64), ones({2}, kFloat64)),
+                              std::invalid_argument, "batch_norm: running_mean of shape [2]",
+                              "does not fit input of shape [2, 3, 2, 2]", "(expected [3])");
+        // LibTorch 1.13's momentum is optional here too; updating the statistics needs one
+        CHECK_THROWS_WITH_AS(
+            F::batch_norm(x, mean, var,
+                          F::BatchNormFuncOptions().training(true).momentum(std::nullopt)),
+            "batch_norm: momentum is nullopt; updating running_mean and "
+            "running_var needs one",
+            std::invalid_argument);
     }
 
     TEST_CASE("functional::layer_norm: the LayerNorm module's computation with given tensors") {
