@@ -89,9 +89,21 @@ struct chains<M, std::void_t<decltype(&M::chain_forward_)>> : std::true_type {};
 [[noreturn]] void throw_forward_argument(const Module& m, size_t index,
                                          const std::type_info& expected, const std::type_info& got);
 
-// Calls m.forward with the values in `args`, each converted to its parameter's type.
+// Modules whose forward has default arguments say so with TAPEGRAD_FORWARD_HAS_DEFAULT_ARGS.
+template <class M, class = void>
+struct has_default_args : std::false_type {};
+template <class M>
+struct has_default_args<M, std::void_t<decltype(&M::_forward_populate_default_args)>>
+    : std::true_type {};
+
+// Calls m.forward with the values in `args`, each converted to its parameter's type; missing
+// trailing arguments that have defaults are filled in first.
 template <class M, class... A, size_t... I>
 AnyValue call_forward(M& m, std::vector<AnyValue>& args, std::index_sequence<I...>) {
+    if constexpr (has_default_args<M>::value) {
+        if (args.size() >= M::_forward_num_required_args() && args.size() < sizeof...(A))
+            M::_forward_populate_default_args(args);
+    }
     if (args.size() != sizeof...(A)) throw_forward_arity(m, sizeof...(A), args.size());
     std::tuple<std::decay_t<A>*...> values{args[I].template try_get<std::decay_t<A>>()...};
     ((std::get<I>(values)
@@ -259,3 +271,23 @@ private:
 
 }  // namespace nn
 }  // namespace tapegrad
+
+/// Inside a module class: the default values of forward's trailing arguments, as pairs
+/// {index, AnyValue(default)}, so that AnyModule and Sequential can call forward with fewer
+/// arguments (LibTorch's FORWARD_HAS_DEFAULT_ARGS): `TAPEGRAD_FORWARD_HAS_DEFAULT_ARGS({1,
+/// nn::AnyValue(std::optional<std::vector<int64_t>>())})`.
+#define TAPEGRAD_FORWARD_HAS_DEFAULT_ARGS(...)                                                \
+public:                                                                                       \
+    static size_t _forward_num_required_args() {                                              \
+        std::pair<size_t, ::tapegrad::nn::AnyValue> defaults[] = {__VA_ARGS__};               \
+        return defaults[0].first;                                                             \
+    }                                                                                         \
+    static void _forward_populate_default_args(std::vector<::tapegrad::nn::AnyValue>& args) { \
+        std::pair<size_t, ::tapegrad::nn::AnyValue> defaults[] = {__VA_ARGS__};               \
+        for (auto& d : defaults)                                                              \
+            if (d.first >= args.size()) args.push_back(std::move(d.second));                  \
+    }
+
+#if !defined(TAPEGRAD_NO_TORCH_MACROS) && !defined(FORWARD_HAS_DEFAULT_ARGS)
+#define FORWARD_HAS_DEFAULT_ARGS(...) TAPEGRAD_FORWARD_HAS_DEFAULT_ARGS(__VA_ARGS__)
+#endif

@@ -63,7 +63,8 @@ Tensor DropoutImpl::forward(const Tensor& input) {
 }
 
 void DropoutImpl::pretty_print(std::ostream& stream) const {
-    stream << "Dropout(p=" << options.p() << (options.inplace() ? ", inplace=true" : "") << ")";
+    stream << "Dropout(p=" << options.p() << ", inplace=" << (options.inplace() ? "true" : "false")
+           << ")";
 }
 
 }  // namespace nn

@@ -209,7 +209,7 @@ TEST_SUITE("nn/module") {
               "    (fc): Linear(in_features=3, out_features=4, bias=true)\n"
               "  )\n"
               "  (head): Linear(in_features=4, out_features=2, bias=false)\n"
-              "  (drop): Dropout(p=0.5)\n"
+              "  (drop): Dropout(p=0.5, inplace=false)\n"
               ")");
         std::ostringstream holder;
         holder << nn::Linear(2, 1);
