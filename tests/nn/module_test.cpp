@@ -4,6 +4,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "tapegrad.hpp"
@@ -444,6 +445,7 @@ TEST_SUITE("nn/module") {
             Tensor w;
         };
         TORCH_MODULE(Tiny);
+        static_assert(std::is_same_v<Tiny::Impl, TinyImpl>, "Tiny::Impl names the module class");
         Tiny tiny(3);
         CHECK_VALUES(tiny(full({3}, 2.0)), {2.0, 2.0, 2.0});
         Tiny empty{nullptr};
