@@ -34,6 +34,8 @@ public:
     /// True when no value was given.
     bool empty() const noexcept { return empty_; }
     std::vector<T> vec() const { return std::vector<T>(values_.begin(), values_.end()); }
+    /// The values as a list, as LibTorch's conversion to ArrayRef.
+    operator std::vector<T>() const { return vec(); }  // NOLINT: implicit, as LibTorch
     bool operator==(const ExpandingArray& o) const {
         return empty_ == o.empty_ && values_ == o.values_;
     }

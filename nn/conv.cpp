@@ -1,6 +1,7 @@
 #include "nn/conv.hpp"
 
 #include <array>
+#include <cctype>
 #include <cmath>
 #include <ostream>
 #include <sstream>
@@ -86,13 +87,13 @@ void make_parameters(Module& m, Tensor& weight, Tensor& bias, int64_t a, int64_t
 
 namespace detail {
 
-template <size_t D>
-ConvNdImpl<D>::ConvNdImpl(const ConvOptions<D>& opts) : options(opts) {
+template <size_t D, class Derived>
+ConvNdImpl<D, Derived>::ConvNdImpl(const ConvOptions<D>& opts) : options(opts) {
     reset();
 }
 
-template <size_t D>
-void ConvNdImpl<D>::reset() {
+template <size_t D, class Derived>
+void ConvNdImpl<D, Derived>::reset() {
     const std::string layer = layer_name<D>(false);
     check_channels(layer, options.in_channels(), options.out_channels(), options.groups());
     check_sizes<D>(layer, options.kernel_size(), options.stride(), options.dilation());
@@ -110,15 +111,15 @@ void ConvNdImpl<D>::reset() {
                        options.bias(), options.out_channels());
 }
 
-template <size_t D>
-void ConvNdImpl<D>::reset_parameters() {
+template <size_t D, class Derived>
+void ConvNdImpl<D, Derived>::reset_parameters() {
     default_init(weight, bias);
 }
 
 // y = conv(x, weight) + bias; with padding_mode other than kZeros the input is padded first
 // (reflect, replicate or circular) and convolved without padding, as LibTorch does.
-template <size_t D>
-Tensor ConvNdImpl<D>::forward(const Tensor& input) {
+template <size_t D, class Derived>
+Tensor ConvNdImpl<D, Derived>::forward(const Tensor& input) {
     static const std::string layer = layer_name<D>(false);
     const auto stride = as_pair(options.stride(), 1);
     const auto dilation = as_pair(options.dilation(), 1);
@@ -153,30 +154,34 @@ Tensor ConvNdImpl<D>::forward(const Tensor& input) {
                                          options.groups());
 }
 
-template <size_t D>
-void ConvNdImpl<D>::pretty_print(std::ostream& stream) const {
+template <size_t D, class Derived>
+void ConvNdImpl<D, Derived>::pretty_print(std::ostream& stream) const {
     stream << layer_name<D>(false) << "(" << options.in_channels() << ", " << options.out_channels()
            << ", kernel_size=" << options.kernel_size() << ", stride=" << options.stride();
     const ConvPadding<D>& p = options.padding();
     if (p.is_named())
-        stream << ", padding=" << (p.kind() == kSame ? "kSame" : "kValid");
+        stream << ", padding=" << (p.kind() == kSame ? "'same'" : "'valid'");
     else if (p.sizes() != ExpandingArray<D>(0))
         stream << ", padding=" << p.sizes();
     if (options.dilation() != ExpandingArray<D>(1)) stream << ", dilation=" << options.dilation();
     if (options.groups() != 1) stream << ", groups=" << options.groups();
     if (!options.bias()) stream << ", bias=false";
-    if (options.padding_mode() != kZeros)
-        stream << ", padding_mode=" << to_string(options.padding_mode());
+    if (options.padding_mode() != kZeros) {
+        // LibTorch prints the enum's name: kReflect
+        const std::string mode = to_string(options.padding_mode());
+        stream << ", padding_mode=k" << static_cast<char>(std::toupper(mode[0])) << mode.substr(1);
+    }
     stream << ")";
 }
 
-template <size_t D>
-ConvTransposeNdImpl<D>::ConvTransposeNdImpl(const ConvTransposeOptions<D>& opts) : options(opts) {
+template <size_t D, class Derived>
+ConvTransposeNdImpl<D, Derived>::ConvTransposeNdImpl(const ConvTransposeOptions<D>& opts)
+    : options(opts) {
     reset();
 }
 
-template <size_t D>
-void ConvTransposeNdImpl<D>::reset() {
+template <size_t D, class Derived>
+void ConvTransposeNdImpl<D, Derived>::reset() {
     const std::string layer = layer_name<D>(true);
     check_channels(layer, options.in_channels(), options.out_channels(), options.groups());
     check_sizes<D>(layer, options.kernel_size(), options.stride(), options.dilation());
@@ -188,16 +193,16 @@ void ConvTransposeNdImpl<D>::reset() {
                        options.bias(), options.out_channels());
 }
 
-template <size_t D>
-void ConvTransposeNdImpl<D>::reset_parameters() {
+template <size_t D, class Derived>
+void ConvTransposeNdImpl<D, Derived>::reset_parameters() {
     default_init(weight, bias);
 }
 
 // The output_padding that makes the output output_size: each size must lie in [min, min +
 // stride - 1], min = (in - 1) stride - 2 padding + dilation (k - 1) + 1.
-template <size_t D>
-Tensor ConvTransposeNdImpl<D>::forward(const Tensor& input,
-                                       const std::optional<std::vector<int64_t>>& output_size) {
+template <size_t D, class Derived>
+Tensor ConvTransposeNdImpl<D, Derived>::forward(
+    const Tensor& input, const std::optional<std::vector<int64_t>>& output_size) {
     static const std::string layer = layer_name<D>(true);
     ExpandingArray<D> output_padding = options.output_padding();
     if (output_size && input.defined()) {
@@ -231,8 +236,8 @@ Tensor ConvTransposeNdImpl<D>::forward(const Tensor& input,
         as_pair(options.dilation(), 1));
 }
 
-template <size_t D>
-void ConvTransposeNdImpl<D>::pretty_print(std::ostream& stream) const {
+template <size_t D, class Derived>
+void ConvTransposeNdImpl<D, Derived>::pretty_print(std::ostream& stream) const {
     stream << layer_name<D>(true) << "(" << options.in_channels() << ", " << options.out_channels()
            << ", kernel_size=" << options.kernel_size() << ", stride=" << options.stride();
     if (options.padding() != ExpandingArray<D>(0)) stream << ", padding=" << options.padding();
@@ -244,10 +249,10 @@ void ConvTransposeNdImpl<D>::pretty_print(std::ostream& stream) const {
     stream << ")";
 }
 
-template class ConvNdImpl<1>;
-template class ConvNdImpl<2>;
-template class ConvTransposeNdImpl<1>;
-template class ConvTransposeNdImpl<2>;
+template class ConvNdImpl<1, Conv1dImpl>;
+template class ConvNdImpl<2, Conv2dImpl>;
+template class ConvTransposeNdImpl<1, ConvTranspose1dImpl>;
+template class ConvTransposeNdImpl<2, ConvTranspose2dImpl>;
 
 }  // namespace detail
 

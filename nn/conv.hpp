@@ -10,7 +10,9 @@
 
 #include "autograd/ops_conv.hpp"
 #include "autograd/tensor.hpp"
+#include "nn/any.hpp"
 #include "nn/arg.hpp"
+#include "nn/cloneable.hpp"
 #include "nn/module.hpp"
 
 namespace tapegrad {
@@ -66,12 +68,12 @@ namespace detail {
 /// The shared body of Conv1d and Conv2d: weight [out, in / groups, k...], bias [out],
 /// initialised as PyTorch (Kaiming-uniform with a = sqrt(5); bias U(-1/sqrt(fan_in),
 /// 1/sqrt(fan_in)) with fan_in = in / groups * prod(k)).
-template <size_t D>
-class ConvNdImpl : public Module {
+template <size_t D, class Derived>
+class ConvNdImpl : public Cloneable<Derived> {
 public:
     explicit ConvNdImpl(const ConvOptions<D>& options);
-    /// Re-creates weight and bias from the options and draws them again.
-    void reset();
+    /// Checks the options, registers weight and bias, and draws them.
+    void reset() override;
     void reset_parameters();
     /// [N, in, *spatial] (or unbatched [in, *spatial]) -> [N, out, *spatial_out].
     Tensor forward(const Tensor& input);
@@ -87,17 +89,18 @@ protected:
 };
 
 /// The shared body of ConvTranspose1d and ConvTranspose2d: weight [in, out / groups, k...].
-template <size_t D>
-class ConvTransposeNdImpl : public Module {
+template <size_t D, class Derived>
+class ConvTransposeNdImpl : public Cloneable<Derived> {
 public:
     explicit ConvTransposeNdImpl(const ConvTransposeOptions<D>& options);
-    void reset();
+    void reset() override;
     void reset_parameters();
     /// output_size (the spatial sizes, or with batch and channels) picks the output_padding
     /// that gives that size, as LibTorch's forward(input, output_size).
     Tensor forward(const Tensor& input,
                    const std::optional<std::vector<int64_t>>& output_size = std::nullopt);
     void pretty_print(std::ostream& stream) const override;
+    TAPEGRAD_FORWARD_HAS_DEFAULT_ARGS({1, AnyValue(std::optional<std::vector<int64_t>>())})
 
     ConvTransposeOptions<D> options;
     Tensor weight;
@@ -110,7 +113,7 @@ protected:
 }  // namespace detail
 
 /// 1-d convolution over [N, C, L].
-class Conv1dImpl : public detail::ConvNdImpl<1> {
+class Conv1dImpl : public detail::ConvNdImpl<1, Conv1dImpl> {
 public:
     Conv1dImpl(int64_t in_channels, int64_t out_channels, ExpandingArray<1> kernel_size)
         : Conv1dImpl(Conv1dOptions(in_channels, out_channels, kernel_size)) {}
@@ -119,7 +122,7 @@ public:
 TAPEGRAD_MODULE(Conv1d);
 
 /// 2-d convolution over [N, C, H, W]: `nn::Conv2d(nn::Conv2dOptions(1, 32, 3).padding(1))`.
-class Conv2dImpl : public detail::ConvNdImpl<2> {
+class Conv2dImpl : public detail::ConvNdImpl<2, Conv2dImpl> {
 public:
     Conv2dImpl(int64_t in_channels, int64_t out_channels, ExpandingArray<2> kernel_size)
         : Conv2dImpl(Conv2dOptions(in_channels, out_channels, kernel_size)) {}
@@ -128,7 +131,7 @@ public:
 TAPEGRAD_MODULE(Conv2d);
 
 /// Transposed 1-d convolution.
-class ConvTranspose1dImpl : public detail::ConvTransposeNdImpl<1> {
+class ConvTranspose1dImpl : public detail::ConvTransposeNdImpl<1, ConvTranspose1dImpl> {
 public:
     ConvTranspose1dImpl(int64_t in_channels, int64_t out_channels, ExpandingArray<1> kernel_size)
         : ConvTranspose1dImpl(ConvTranspose1dOptions(in_channels, out_channels, kernel_size)) {}
@@ -138,7 +141,7 @@ public:
 TAPEGRAD_MODULE(ConvTranspose1d);
 
 /// Transposed 2-d convolution (upsampling by a learned kernel).
-class ConvTranspose2dImpl : public detail::ConvTransposeNdImpl<2> {
+class ConvTranspose2dImpl : public detail::ConvTransposeNdImpl<2, ConvTranspose2dImpl> {
 public:
     ConvTranspose2dImpl(int64_t in_channels, int64_t out_channels, ExpandingArray<2> kernel_size)
         : ConvTranspose2dImpl(ConvTranspose2dOptions(in_channels, out_channels, kernel_size)) {}

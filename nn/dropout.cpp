@@ -6,6 +6,7 @@
 #include <string>
 
 #include "autograd/ops.hpp"
+#include "nn/functional.hpp"
 
 namespace tapegrad {
 
@@ -19,28 +20,51 @@ void check_probability(const char* op, double p) {
 }
 }  // namespace
 
+namespace {
+// m / (1 - p) with m ~ Bernoulli(1 - p): the factor dropout multiplies by (0 when p = 1).
+Tensor dropout_scale(const Tensor& input, double p) {
+    if (p == 1.0) return zeros_like(input);
+    Tensor mask = bernoulli(input.sizes(), 1.0 - p, input.dtype());
+    mask.mul_(1.0 / (1.0 - p));
+    return mask;
+}
+}  // namespace
+
 // y = x * m / (1 - p), m ~ Bernoulli(1 - p)       grad_x = grad_out * m / (1 - p) (via mul)
 Tensor dropout(const Tensor& input, double p, bool train) {
     check_probability("dropout", p);
     if (!train || p == 0.0) return input;
-    if (p == 1.0) return input * zeros_like(input);
-    Tensor mask = bernoulli(input.sizes(), 1.0 - p, input.dtype());
-    mask.mul_(1.0 / (1.0 - p));
-    return input * mask;
+    return input * dropout_scale(input, p);
 }
 
 namespace nn {
 
+// inplace: x *= m / (1 - p), recorded (mul_'s backward is dropout's).
+Tensor functional::dropout(const Tensor& input, const DropoutFuncOptions& options) {
+    if (!options.inplace()) return tapegrad::dropout(input, options.p(), options.training());
+    check_probability("dropout", options.p());
+    if (!options.training() || options.p() == 0.0) return input;
+    return input.mul_(dropout_scale(input, options.p()));
+}
+
 DropoutImpl::DropoutImpl(const DropoutOptions& opts) : options(opts) {
+    reset();
+}
+
+void DropoutImpl::reset() {
     check_probability("Dropout", options.p());
 }
 
 Tensor DropoutImpl::forward(const Tensor& input) {
-    return tapegrad::dropout(input, options.p(), is_training());
+    return functional::dropout(input, functional::DropoutFuncOptions()
+                                          .p(options.p())
+                                          .training(is_training())
+                                          .inplace(options.inplace()));
 }
 
 void DropoutImpl::pretty_print(std::ostream& stream) const {
-    stream << "Dropout(p=" << options.p() << ")";
+    stream << "Dropout(p=" << options.p() << ", inplace=" << (options.inplace() ? "true" : "false")
+           << ")";
 }
 
 }  // namespace nn

@@ -6,6 +6,7 @@
 
 #include "autograd/tensor.hpp"
 #include "nn/arg.hpp"
+#include "nn/cloneable.hpp"
 #include "nn/module.hpp"
 
 namespace tapegrad {
@@ -21,13 +22,17 @@ struct DropoutOptions {
     DropoutOptions(double p = 0.5) : p_(p) {}  // NOLINT: implicit, as LibTorch
     /// Probability of zeroing an element, in [0, 1].
     TAPEGRAD_ARG(double, p);
+    /// Write the result into the input (when it is not part of a graph; see nn::ReLUOptions).
+    TAPEGRAD_ARG(bool, inplace) = false;
 };
 
 /// Dropout while training, the identity in eval mode.
-class DropoutImpl : public Module {
+class DropoutImpl : public Cloneable<DropoutImpl> {
 public:
     explicit DropoutImpl(double p) : DropoutImpl(DropoutOptions(p)) {}
     explicit DropoutImpl(const DropoutOptions& options = {});
+    /// Checks the options (there is nothing to register).
+    void reset() override;
     Tensor forward(const Tensor& input);
     void pretty_print(std::ostream& stream) const override;
 

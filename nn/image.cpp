@@ -5,6 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "autograd/ops.hpp"
 
@@ -25,8 +26,8 @@ void check_probability(const char* op, double p) {
 }
 
 // x * m / (1 - p) with one m ~ Bernoulli(1 - p) per (sample, channel), broadcast over pixels;
-// grad_x = grad_out * m / (1 - p) (through mul)
-Tensor channel_dropout(const char* op, const Tensor& input, double p, bool training) {
+// grad_x = grad_out * m / (1 - p) (through mul, or mul_ written into x with inplace)
+Tensor channel_dropout(const char* op, const Tensor& input, double p, bool training, bool inplace) {
     check_probability(op, p);
     if (!input.defined() || (input.dim() != 3 && input.dim() != 4)) {
         fail(op, "expected a 4-d input [N, C, H, W] (or 3-d unbatched [C, H, W]), got " +
@@ -39,6 +40,7 @@ Tensor channel_dropout(const char* op, const Tensor& input, double p, bool train
     Tensor mask = p == 1.0 ? zeros({x.size(0), x.size(1), 1, 1}, x.dtype())
                            : bernoulli({x.size(0), x.size(1), 1, 1}, 1.0 - p, x.dtype());
     if (p < 1.0) mask.mul_(1.0 / (1.0 - p));
+    if (inplace) return input.mul_(batched ? mask : mask.squeeze(0));
     const Tensor y = x * mask;
     return batched ? y : y.squeeze(0);
 }
@@ -90,15 +92,20 @@ Tensor interpolate_impl(const Tensor& input, const std::optional<std::vector<int
 }  // namespace
 
 Dropout2dImpl::Dropout2dImpl(const Dropout2dOptions& opts) : options(opts) {
+    reset();
+}
+
+void Dropout2dImpl::reset() {
     check_probability("Dropout2d", options.p());
 }
 
 Tensor Dropout2dImpl::forward(const Tensor& input) {
-    return channel_dropout("Dropout2d", input, options.p(), is_training());
+    return channel_dropout("Dropout2d", input, options.p(), is_training(), options.inplace());
 }
 
 void Dropout2dImpl::pretty_print(std::ostream& stream) const {
-    stream << "Dropout2d(p=" << options.p() << ")";
+    stream << "Dropout2d(p=" << options.p()
+           << ", inplace=" << (options.inplace() ? "true" : "false") << ")";
 }
 
 UnflattenImpl::UnflattenImpl(const UnflattenOptions& opts) : options(opts) {}
@@ -133,8 +140,10 @@ Tensor UnflattenImpl::forward(const Tensor& input) {
 }
 
 void UnflattenImpl::pretty_print(std::ostream& stream) const {
-    stream << "Unflatten(dim=" << options.dim()
-           << ", unflattened_size=" << shape_str(options.sizes()) << ")";
+    stream << "Unflatten(dim=" << options.dim() << ", unflattened_size={";
+    for (size_t i = 0; i < options.sizes().size(); ++i)
+        stream << (i ? ", " : "") << options.sizes()[i];
+    stream << "})";
 }
 
 UpsampleImpl::UpsampleImpl(const UpsampleOptions& opts) : options(opts) {}
@@ -171,28 +180,32 @@ void PixelUnshuffleImpl::pretty_print(std::ostream& stream) const {
 }
 
 namespace detail {
-Pad2dImpl::Pad2dImpl(ExpandingArray<4> padding_, PaddingMode mode_, double value_)
-    : padding(padding_), mode(mode_), value(value_) {}
-
-Tensor Pad2dImpl::forward(const Tensor& input) {
+template <class Derived>
+Tensor Pad2dImpl<Derived>::forward(const Tensor& input) {
     if (input.defined() && input.dim() != 3 && input.dim() != 4) {
-        throw std::invalid_argument(name() + ": expected a 4-d input [N, C, H, W] (or 3-d " +
+        throw std::invalid_argument(this->name() + ": expected a 4-d input [N, C, H, W] (or 3-d " +
                                     "unbatched), got shape " + shape_str(input.sizes()));
     }
     return tapegrad::pad(input, padding.vec(), mode, value);
 }
 
-void Pad2dImpl::pretty_print(std::ostream& stream) const {
-    stream << name() << "(padding=" << padding;
-    if (name() == "ConstantPad2d") stream << ", value=" << value;
+template <class Derived>
+void Pad2dImpl<Derived>::pretty_print(std::ostream& stream) const {
+    stream << this->name() << "(padding=" << padding;
+    if (std::is_same_v<Derived, ConstantPad2dImpl>) stream << ", value=" << value;
     stream << ")";
 }
+
+template class Pad2dImpl<ZeroPad2dImpl>;
+template class Pad2dImpl<ConstantPad2dImpl>;
+template class Pad2dImpl<ReflectionPad2dImpl>;
+template class Pad2dImpl<ReplicationPad2dImpl>;
 }  // namespace detail
 
 namespace functional {
 
 Tensor dropout2d(const Tensor& input, const Dropout2dFuncOptions& o) {
-    return channel_dropout("dropout2d", input, o.p(), o.training());
+    return channel_dropout("dropout2d", input, o.p(), o.training(), o.inplace());
 }
 
 Tensor pad(const Tensor& input, const PadFuncOptions& o) {

@@ -11,6 +11,7 @@
 #include "autograd/ops_conv.hpp"
 #include "autograd/tensor.hpp"
 #include "nn/arg.hpp"
+#include "nn/cloneable.hpp"
 #include "nn/dropout.hpp"
 #include "nn/functional.hpp"
 #include "nn/module.hpp"
@@ -22,10 +23,12 @@ using Dropout2dOptions = DropoutOptions;
 
 /// Zeroes whole channels of [N, C, H, W] (or unbatched [C, H, W]) with probability p while
 /// training, scaling the kept ones by 1 / (1 - p); the identity in eval mode.
-class Dropout2dImpl : public Module {
+class Dropout2dImpl : public Cloneable<Dropout2dImpl> {
 public:
     explicit Dropout2dImpl(double p) : Dropout2dImpl(Dropout2dOptions(p)) {}
     explicit Dropout2dImpl(const Dropout2dOptions& options = {});
+    /// Checks the options (there is nothing to register).
+    void reset() override;
     Tensor forward(const Tensor& input);
     void pretty_print(std::ostream& stream) const override;
 
@@ -43,11 +46,12 @@ struct UnflattenOptions {
 
 /// Splits one dim into several: Unflatten(1, {1, 28, 28}) maps [N, 784] to [N, 1, 28, 28]
 /// (a view).
-class UnflattenImpl : public Module {
+class UnflattenImpl : public Cloneable<UnflattenImpl> {
 public:
     UnflattenImpl(int64_t dim, std::vector<int64_t> sizes)
         : UnflattenImpl(UnflattenOptions(dim, std::move(sizes))) {}
     explicit UnflattenImpl(const UnflattenOptions& options);
+    void reset() override {}
     Tensor forward(const Tensor& input);
     void pretty_print(std::ostream& stream) const override;
 
@@ -66,9 +70,10 @@ struct UpsampleOptions {
 };
 
 /// Resizes [N, C, H, W] by nearest or bilinear interpolation.
-class UpsampleImpl : public Module {
+class UpsampleImpl : public Cloneable<UpsampleImpl> {
 public:
     explicit UpsampleImpl(const UpsampleOptions& options = {});
+    void reset() override {}
     Tensor forward(const Tensor& input);
     void pretty_print(std::ostream& stream) const override;
 
@@ -89,10 +94,11 @@ struct PixelUnshuffleOptions {
 };
 
 /// [N, C r^2, H, W] -> [N, C, H r, W r]: channels become sub-pixels.
-class PixelShuffleImpl : public Module {
+class PixelShuffleImpl : public Cloneable<PixelShuffleImpl> {
 public:
     explicit PixelShuffleImpl(int64_t upscale_factor) : options(upscale_factor) {}
     explicit PixelShuffleImpl(const PixelShuffleOptions& options) : options(options) {}
+    void reset() override {}
     Tensor forward(const Tensor& input);
     void pretty_print(std::ostream& stream) const override;
     PixelShuffleOptions options;
@@ -100,10 +106,11 @@ public:
 TAPEGRAD_MODULE(PixelShuffle);
 
 /// [N, C, H r, W r] -> [N, C r^2, H, W], the inverse of PixelShuffle.
-class PixelUnshuffleImpl : public Module {
+class PixelUnshuffleImpl : public Cloneable<PixelUnshuffleImpl> {
 public:
     explicit PixelUnshuffleImpl(int64_t downscale_factor) : options(downscale_factor) {}
     explicit PixelUnshuffleImpl(const PixelUnshuffleOptions& options) : options(options) {}
+    void reset() override {}
     Tensor forward(const Tensor& input);
     void pretty_print(std::ostream& stream) const override;
     PixelUnshuffleOptions options;
@@ -128,9 +135,12 @@ struct ConstantPad2dOptions {
 
 namespace detail {
 /// A 2-d padding layer of a fixed mode (kConstant for ZeroPad2d and ConstantPad2d).
-class Pad2dImpl : public Module {
+template <class Derived>
+class Pad2dImpl : public Cloneable<Derived> {
 public:
-    Pad2dImpl(ExpandingArray<4> padding, PaddingMode mode, double value);
+    Pad2dImpl(ExpandingArray<4> padding, PaddingMode mode, double value)
+        : padding(padding), mode(mode), value(value) {}
+    void reset() override {}
     Tensor forward(const Tensor& input);
     void pretty_print(std::ostream& stream) const override;
     ExpandingArray<4> padding;
@@ -140,7 +150,7 @@ public:
 }  // namespace detail
 
 /// Pads [N, C, H, W] with zeros: ZeroPad2d(1) or ZeroPad2d({left, right, top, bottom}).
-class ZeroPad2dImpl : public detail::Pad2dImpl {
+class ZeroPad2dImpl : public detail::Pad2dImpl<ZeroPad2dImpl> {
 public:
     explicit ZeroPad2dImpl(ExpandingArray<4> padding) : ZeroPad2dImpl(ZeroPad2dOptions(padding)) {}
     explicit ZeroPad2dImpl(const ZeroPad2dOptions& options)
@@ -149,7 +159,7 @@ public:
 };
 TAPEGRAD_MODULE(ZeroPad2d);
 /// Pads with a constant.
-class ConstantPad2dImpl : public detail::Pad2dImpl {
+class ConstantPad2dImpl : public detail::Pad2dImpl<ConstantPad2dImpl> {
 public:
     ConstantPad2dImpl(ExpandingArray<4> padding, double value)
         : ConstantPad2dImpl(ConstantPad2dOptions(padding, value)) {}
@@ -159,7 +169,7 @@ public:
 };
 TAPEGRAD_MODULE(ConstantPad2d);
 /// Pads with the mirror image of the border (the edge pixel not repeated).
-class ReflectionPad2dImpl : public detail::Pad2dImpl {
+class ReflectionPad2dImpl : public detail::Pad2dImpl<ReflectionPad2dImpl> {
 public:
     explicit ReflectionPad2dImpl(ExpandingArray<4> padding)
         : ReflectionPad2dImpl(ReflectionPad2dOptions(padding)) {}
@@ -169,7 +179,7 @@ public:
 };
 TAPEGRAD_MODULE(ReflectionPad2d);
 /// Pads by repeating the edge pixels.
-class ReplicationPad2dImpl : public detail::Pad2dImpl {
+class ReplicationPad2dImpl : public detail::Pad2dImpl<ReplicationPad2dImpl> {
 public:
     explicit ReplicationPad2dImpl(ExpandingArray<4> padding)
         : ReplicationPad2dImpl(ReplicationPad2dOptions(padding)) {}

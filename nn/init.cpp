@@ -30,11 +30,16 @@ int64_t fan(const char* op, const Tensor& t, FanModeType mode) {
 
 double calculate_gain(NonlinearityType nonlinearity, double param) {
     switch (nonlinearity) {
-        case NonlinearityType::Tanh: return 5.0 / 3.0;
-        case NonlinearityType::ReLU: return std::sqrt(2.0);
-        case NonlinearityType::LeakyReLU: return std::sqrt(2.0 / (1.0 + param * param));
-        case NonlinearityType::SELU: return 3.0 / 4.0;
-        default: return 1.0;
+        case NonlinearityType::Tanh:
+            return 5.0 / 3.0;
+        case NonlinearityType::ReLU:
+            return std::sqrt(2.0);
+        case NonlinearityType::LeakyReLU:
+            return std::sqrt(2.0 / (1.0 + param * param));
+        case NonlinearityType::SELU:
+            return 3.0 / 4.0;
+        default:
+            return 1.0;
     }
 }
 
@@ -71,8 +76,12 @@ Tensor constant_(Tensor tensor, Scalar value) {
     return tensor;
 }
 
-Tensor ones_(Tensor tensor) { return constant_(std::move(tensor), 1); }
-Tensor zeros_(Tensor tensor) { return constant_(std::move(tensor), 0); }
+Tensor ones_(Tensor tensor) {
+    return constant_(std::move(tensor), 1);
+}
+Tensor zeros_(Tensor tensor) {
+    return constant_(std::move(tensor), 0);
+}
 
 Tensor xavier_uniform_(Tensor tensor, double gain) {
     const int64_t fan_in = fan("xavier_uniform_", tensor, kFanIn);

@@ -14,7 +14,17 @@ namespace init {
 /// Which fan the Kaiming initialisers scale by.
 enum class FanModeType { FanIn, FanOut };
 /// The nonlinearity a layer feeds, for calculate_gain and the Kaiming initialisers.
-enum class NonlinearityType { Linear, Conv1D, Conv2D, Conv3D, Sigmoid, Tanh, ReLU, LeakyReLU, SELU };
+enum class NonlinearityType {
+    Linear,
+    Conv1D,
+    Conv2D,
+    Conv3D,
+    Sigmoid,
+    Tanh,
+    ReLU,
+    LeakyReLU,
+    SELU
+};
 
 }  // namespace init
 }  // namespace nn

@@ -10,8 +10,12 @@ namespace tapegrad {
 namespace nn {
 
 LinearImpl::LinearImpl(const LinearOptions& opts) : options(opts) {
+    reset();
+}
+
+void LinearImpl::reset() {
     weight = register_parameter("weight", empty({options.out_features(), options.in_features()}));
-    if (options.bias()) bias = register_parameter("bias", empty({options.out_features()}));
+    bias = options.bias() ? register_parameter("bias", empty({options.out_features()})) : Tensor();
     reset_parameters();
 }
 
@@ -25,12 +29,18 @@ void LinearImpl::reset_parameters() {
     }
 }
 
-Tensor LinearImpl::forward(const Tensor& input) { return linear(input, weight, bias); }
+Tensor LinearImpl::forward(const Tensor& input) {
+    return linear(input, weight, bias);
+}
 
 void LinearImpl::pretty_print(std::ostream& stream) const {
     stream << "Linear(in_features=" << options.in_features()
            << ", out_features=" << options.out_features()
            << ", bias=" << (options.bias() ? "true" : "false") << ")";
+}
+
+void IdentityImpl::pretty_print(std::ostream& stream) const {
+    stream << "Identity()";
 }
 
 FlattenImpl::FlattenImpl(const FlattenOptions& opts) : options(opts) {}

@@ -2,9 +2,13 @@
 // tapegrad::nn: modules, layers, losses, initialisation, save and load.
 
 #include "nn/activation.hpp"
+#include "nn/any.hpp"
+#include "nn/cloneable.hpp"
 #include "nn/cnn.hpp"
+#include "nn/containers.hpp"
 #include "nn/dropout.hpp"
 #include "nn/embedding.hpp"
+#include "autograd/expanding_array.hpp"
 #include "nn/functional.hpp"
 #include "nn/functional/loss.hpp"
 #include "nn/init.hpp"

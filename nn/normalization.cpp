@@ -1,104 +1,113 @@
 #include "nn/normalization.hpp"
 
+#include <algorithm>
+#include <optional>
 #include <ostream>
 #include <stdexcept>
 #include <string>
 
 #include "autograd/grad_mode.hpp"
 #include "autograd/ops.hpp"
+#include "autograd/ops_conv.hpp"
 #include "nn/init.hpp"
 
 namespace tapegrad {
 namespace nn {
 
-BatchNorm1dImpl::BatchNorm1dImpl(const BatchNormOptions& opts) : options(opts) {
-    const int64_t c = options.num_features();
-    if (options.affine()) {
-        weight = register_parameter("weight", empty({c}));
-        bias = register_parameter("bias", empty({c}));
+namespace functional {
+
+// y = (x - mean) / sqrt(var + eps) * weight + bias per channel: tapegrad::batch_norm, which
+// also checks the shapes and refuses a single value per channel in training.
+Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                  const BatchNormFuncOptions& options) {
+    if (options.training() && running_mean.defined() && !options.momentum()) {
+        throw std::invalid_argument(
+            "batch_norm: momentum is nullopt; updating running_mean and running_var needs one");
     }
-    if (options.track_running_stats()) {
-        running_mean = register_buffer("running_mean", zeros({c}));
-        running_var = register_buffer("running_var", ones({c}));
-        num_batches_tracked = register_buffer("num_batches_tracked", zeros({}, kInt64));
-    }
-    reset_parameters();
+    return tapegrad::batch_norm(input, options.weight(), options.bias(), running_mean, running_var,
+                                options.training(), options.momentum().value_or(0.0),
+                                options.eps());
 }
 
-void BatchNorm1dImpl::reset_running_stats() {
-    if (!options.track_running_stats()) return;
-    init::zeros_(running_mean);
-    init::ones_(running_var);
-    init::zeros_(num_batches_tracked);
+// x_hat = (x - mean) / sqrt(var + eps) over the trailing normalized_shape dims (biased var);
+// y = x_hat weight + bias. The backward comes from the ops.
+Tensor layer_norm(const Tensor& input, const LayerNormFuncOptions& options) {
+    const std::vector<int64_t>& shape = options.normalized_shape();
+    const int64_t k = static_cast<int64_t>(shape.size());
+    bool matches = input.dim() >= k;
+    for (int64_t i = 0; matches && i < k; ++i)
+        matches = input.size(input.dim() - k + i) == shape[i];
+    if (!matches) {
+        throw std::invalid_argument("LayerNorm: input of shape " + shape_str(input.sizes()) +
+                                    " does not end with the normalized shape " + shape_str(shape));
+    }
+    std::vector<int64_t> dims;
+    for (int64_t i = 0; i < k; ++i) dims.push_back(input.dim() - k + i);
+    Tensor mean = input.mean(dims, /*keepdim=*/true);
+    Tensor centered = input - mean;
+    Tensor var = centered.square().mean(dims, /*keepdim=*/true);
+    Tensor x_hat = centered / (var + options.eps()).sqrt();
+    if (options.weight().defined()) x_hat = x_hat * options.weight();
+    if (options.bias().defined()) x_hat = x_hat + options.bias();
+    return x_hat;
 }
 
-void BatchNorm1dImpl::reset_parameters() {
-    reset_running_stats();
-    if (options.affine()) {
-        init::ones_(weight);
-        init::zeros_(bias);
+}  // namespace functional
+
+namespace detail {
+
+// Training: the batch's statistics, and the running ones (when tracked) move by momentum, or
+// (momentum nullopt) by 1 / batches seen: the cumulative average, as LibTorch. Eval with
+// tracking: the running statistics. num_batches_tracked counts only the batches that passed.
+template <size_t D, class Derived>
+Tensor BatchNormImplBase<D, Derived>::forward(const Tensor& input) {
+    if constexpr (D == 1)
+        this->check_input(input, {2, 3});
+    else
+        this->check_input(input, {D + 2});
+    const BatchNormOptions& o = this->options;
+    const bool update = this->is_training() && o.track_running_stats();
+    std::optional<double> momentum = o.momentum();
+    if (update && !momentum)
+        momentum =
+            1.0 / static_cast<double>(this->num_batches_tracked.template item<int64_t>() + 1);
+    Tensor y = functional::batch_norm(input, this->running_mean, this->running_var,
+                                      functional::BatchNormFuncOptions()
+                                          .weight(this->weight)
+                                          .bias(this->bias)
+                                          .training(this->is_training() || !o.track_running_stats())
+                                          .momentum(momentum)
+                                          .eps(o.eps()));
+    if (update) {
+        NoGradGuard no_grad;
+        this->num_batches_tracked.add_(1);
     }
+    return y;
 }
 
-// Training:  x_hat = (x - mean_B) / sqrt(var_B + eps), statistics over every dim but 1.
-// Eval:      x_hat = (x - running_mean) / sqrt(running_var + eps).
-// y = x_hat * weight + bias. The backward comes from the ops (mean, sub, div, sqrt, ...).
-Tensor BatchNorm1dImpl::forward(const Tensor& input) {
-    const int64_t c = options.num_features();
-    if (input.dim() != 2 && input.dim() != 3) {
-        throw std::invalid_argument("BatchNorm1d: expected 2-D [batch, features] or 3-D [batch, "
-                                    "features, length] input, got shape " +
-                                    shape_str(input.sizes()));
-    }
-    if (input.size(1) != c) {
-        throw std::invalid_argument("BatchNorm1d: expected " + std::to_string(c) +
-                                    " features in dim 1, got input of shape " +
-                                    shape_str(input.sizes()));
-    }
-    const std::vector<int64_t> dims = input.dim() == 2 ? std::vector<int64_t>{0}
-                                                       : std::vector<int64_t>{0, 2};
-    const std::vector<int64_t> stat_shape = input.dim() == 2 ? std::vector<int64_t>{1, c}
-                                                             : std::vector<int64_t>{1, c, 1};
-    const bool use_batch_stats = is_training() || !options.track_running_stats();
-    Tensor x_hat;
-    if (use_batch_stats) {
-        const int64_t count = input.numel() / c;
-        if (count <= 1) {
-            throw std::invalid_argument(
-                "BatchNorm1d: expected more than 1 value per feature when training, got input "
-                "of shape " +
-                shape_str(input.sizes()));
-        }
-        Tensor mean = input.mean(dims, /*keepdim=*/true);
-        Tensor centered = input - mean;
-        Tensor var = centered.square().mean(dims, /*keepdim=*/true);  // biased, as PyTorch
-        x_hat = centered / (var + options.eps()).sqrt();
-        if (is_training() && options.track_running_stats()) {
-            NoGradGuard no_grad;
-            const double m = options.momentum();
-            const double unbias = static_cast<double>(count) / static_cast<double>(count - 1);
-            running_mean.mul_(1.0 - m).add_(mean.detach().reshape({c}).to(running_mean.dtype()), m);
-            running_var.mul_(1.0 - m).add_(var.detach().reshape({c}).to(running_var.dtype()),
-                                           m * unbias);
-            num_batches_tracked.add_(1);
-        }
-    } else {
-        x_hat = (input - running_mean.reshape(stat_shape)) /
-                (running_var.reshape(stat_shape) + options.eps()).sqrt();
-    }
-    if (!options.affine()) return x_hat;
-    return x_hat * weight.reshape(stat_shape) + bias.reshape(stat_shape);
+template <size_t D, class Derived>
+void BatchNormImplBase<D, Derived>::pretty_print(std::ostream& stream) const {
+    const BatchNormOptions& o = this->options;
+    stream << "BatchNorm" << D << "d(" << o.num_features() << ", eps=" << o.eps() << ", momentum=";
+    if (o.momentum())
+        stream << *o.momentum();
+    else
+        stream << "None";
+    stream << ", affine=" << (o.affine() ? "true" : "false")
+           << ", track_running_stats=" << (o.track_running_stats() ? "true" : "false") << ")";
 }
 
-void BatchNorm1dImpl::pretty_print(std::ostream& stream) const {
-    stream << "BatchNorm1d(" << options.num_features() << ", eps=" << options.eps()
-           << ", momentum=" << options.momentum()
-           << ", affine=" << (options.affine() ? "true" : "false")
-           << ", track_running_stats=" << (options.track_running_stats() ? "true" : "false")
-           << ")";
-}
+template class BatchNormImplBase<1, BatchNorm1dImpl>;
+template class BatchNormImplBase<2, BatchNorm2dImpl>;
+template class BatchNormImplBase<3, BatchNorm3dImpl>;
+
+}  // namespace detail
 
 LayerNormImpl::LayerNormImpl(const LayerNormOptions& opts) : options(opts) {
+    reset();
+}
+
+void LayerNormImpl::reset() {
     if (options.elementwise_affine()) {
         weight = register_parameter("weight", tapegrad::empty(options.normalized_shape()));
         bias = register_parameter("bias", tapegrad::empty(options.normalized_shape()));
@@ -112,25 +121,12 @@ void LayerNormImpl::reset_parameters() {
     init::zeros_(bias);
 }
 
-// x_hat = (x - mean) / sqrt(var + eps) over the trailing normalized_shape dims (biased var);
-// y = x_hat * weight + bias. The backward comes from the ops.
 Tensor LayerNormImpl::forward(const Tensor& input) {
-    const std::vector<int64_t>& shape = options.normalized_shape();
-    const int64_t k = static_cast<int64_t>(shape.size());
-    bool matches = input.dim() >= k;
-    for (int64_t i = 0; matches && i < k; ++i) matches = input.size(input.dim() - k + i) == shape[i];
-    if (!matches) {
-        throw std::invalid_argument("LayerNorm: input of shape " + shape_str(input.sizes()) +
-                                    " does not end with the normalized shape " + shape_str(shape));
-    }
-    std::vector<int64_t> dims;
-    for (int64_t i = 0; i < k; ++i) dims.push_back(input.dim() - k + i);
-    Tensor mean = input.mean(dims, /*keepdim=*/true);
-    Tensor centered = input - mean;
-    Tensor var = centered.square().mean(dims, /*keepdim=*/true);
-    Tensor x_hat = centered / (var + options.eps()).sqrt();
-    if (!options.elementwise_affine()) return x_hat;
-    return x_hat * weight + bias;
+    return functional::layer_norm(input,
+                                  functional::LayerNormFuncOptions(options.normalized_shape())
+                                      .weight(weight)
+                                      .bias(bias)
+                                      .eps(options.eps()));
 }
 
 void LayerNormImpl::pretty_print(std::ostream& stream) const {

@@ -84,79 +84,81 @@ Tensor max_unpool(const char* op, const Tensor& x, const Tensor& indices,
 
 namespace detail {
 
-template <size_t D>
-Tensor MaxPoolNdImpl<D>::forward(const Tensor& input) {
+template <size_t D, class Derived>
+Tensor MaxPoolNdImpl<D, Derived>::forward(const Tensor& input) {
     return std::get<0>(
         max_pool_with_indices<D>(D == 1 ? "MaxPool1d" : "MaxPool2d", input, options));
 }
-template <size_t D>
-std::tuple<Tensor, Tensor> MaxPoolNdImpl<D>::forward_with_indices(const Tensor& input) {
+template <size_t D, class Derived>
+std::tuple<Tensor, Tensor> MaxPoolNdImpl<D, Derived>::forward_with_indices(const Tensor& input) {
     return max_pool_with_indices<D>(D == 1 ? "MaxPool1d" : "MaxPool2d", input, options);
 }
-template <size_t D>
-void MaxPoolNdImpl<D>::pretty_print(std::ostream& s) const {
+template <size_t D, class Derived>
+void MaxPoolNdImpl<D, Derived>::pretty_print(std::ostream& s) const {
     s << "MaxPool" << D << "d(kernel_size=" << options.kernel_size()
       << ", stride=" << options.stride() << ", padding=" << options.padding()
       << ", dilation=" << options.dilation()
       << ", ceil_mode=" << (options.ceil_mode() ? "true" : "false") << ")";
 }
 
-template <size_t D>
-Tensor AvgPoolNdImpl<D>::forward(const Tensor& input) {
+template <size_t D, class Derived>
+Tensor AvgPoolNdImpl<D, Derived>::forward(const Tensor& input) {
     return avg_pool<D>(D == 1 ? "AvgPool1d" : "AvgPool2d", input, options);
 }
-template <size_t D>
-void AvgPoolNdImpl<D>::pretty_print(std::ostream& s) const {
+template <size_t D, class Derived>
+void AvgPoolNdImpl<D, Derived>::pretty_print(std::ostream& s) const {
     s << "AvgPool" << D << "d(kernel_size=" << options.kernel_size()
       << ", stride=" << options.stride() << ", padding=" << options.padding() << ")";
 }
 
-template <size_t D>
-Tensor AdaptiveAvgPoolNdImpl<D>::forward(const Tensor& input) {
+template <size_t D, class Derived>
+Tensor AdaptiveAvgPoolNdImpl<D, Derived>::forward(const Tensor& input) {
     return adaptive_avg<D>(D == 1 ? "AdaptiveAvgPool1d" : "AdaptiveAvgPool2d", input,
                            options.output_size());
 }
-template <size_t D>
-void AdaptiveAvgPoolNdImpl<D>::pretty_print(std::ostream& s) const {
+template <size_t D, class Derived>
+void AdaptiveAvgPoolNdImpl<D, Derived>::pretty_print(std::ostream& s) const {
     s << "AdaptiveAvgPool" << D << "d(output_size=" << options.output_size() << ")";
 }
 
-template <size_t D>
-Tensor AdaptiveMaxPoolNdImpl<D>::forward(const Tensor& input) {
+template <size_t D, class Derived>
+Tensor AdaptiveMaxPoolNdImpl<D, Derived>::forward(const Tensor& input) {
     return std::get<0>(forward_with_indices(input));
 }
-template <size_t D>
-std::tuple<Tensor, Tensor> AdaptiveMaxPoolNdImpl<D>::forward_with_indices(const Tensor& input) {
+template <size_t D, class Derived>
+std::tuple<Tensor, Tensor> AdaptiveMaxPoolNdImpl<D, Derived>::forward_with_indices(
+    const Tensor& input) {
     return adaptive_max<D>(D == 1 ? "AdaptiveMaxPool1d" : "AdaptiveMaxPool2d", input,
                            options.output_size());
 }
-template <size_t D>
-void AdaptiveMaxPoolNdImpl<D>::pretty_print(std::ostream& s) const {
+template <size_t D, class Derived>
+void AdaptiveMaxPoolNdImpl<D, Derived>::pretty_print(std::ostream& s) const {
     s << "AdaptiveMaxPool" << D << "d(output_size=" << options.output_size() << ")";
 }
 
-template <size_t D>
-Tensor MaxUnpoolNdImpl<D>::forward(const Tensor& input, const Tensor& indices,
-                                   const std::optional<std::vector<int64_t>>& output_size) {
+template <size_t D, class Derived>
+Tensor MaxUnpoolNdImpl<D, Derived>::forward(
+    const Tensor& input, const Tensor& indices,
+    const std::optional<std::vector<int64_t>>& output_size) {
     return max_unpool<D>(D == 1 ? "MaxUnpool1d" : "MaxUnpool2d", input, indices,
                          options.kernel_size(), options.stride(), options.padding(), output_size);
 }
-template <size_t D>
-void MaxUnpoolNdImpl<D>::pretty_print(std::ostream& s) const {
+template <size_t D, class Derived>
+void MaxUnpoolNdImpl<D, Derived>::pretty_print(std::ostream& s) const {
     s << "MaxUnpool" << D << "d(kernel_size=" << options.kernel_size()
       << ", stride=" << options.stride() << ", padding=" << options.padding() << ")";
 }
 
-template class MaxPoolNdImpl<1>;
-template class MaxPoolNdImpl<2>;
-template class AvgPoolNdImpl<1>;
-template class AvgPoolNdImpl<2>;
-template class AdaptiveAvgPoolNdImpl<1>;
-template class AdaptiveAvgPoolNdImpl<2>;
-template class AdaptiveMaxPoolNdImpl<1>;
-template class AdaptiveMaxPoolNdImpl<2>;
-template class MaxUnpoolNdImpl<1>;
-template class MaxUnpoolNdImpl<2>;
+template class MaxPoolNdImpl<1, MaxPool1dImpl>;
+template class MaxPoolNdImpl<2, MaxPool2dImpl>;
+template class AvgPoolNdImpl<1, AvgPool1dImpl>;
+template class AvgPoolNdImpl<2, AvgPool2dImpl>;
+template class AdaptiveAvgPoolNdImpl<1, AdaptiveAvgPool1dImpl>;
+template class AdaptiveAvgPoolNdImpl<2, AdaptiveAvgPool2dImpl>;
+template class AdaptiveMaxPoolNdImpl<1, AdaptiveMaxPool1dImpl>;
+template class AdaptiveMaxPoolNdImpl<2, AdaptiveMaxPool2dImpl>;
+template class MaxUnpoolNdImpl<1, MaxUnpool1dImpl>;
+template class MaxUnpoolNdImpl<2, MaxUnpool2dImpl>;
 
 }  // namespace detail
 

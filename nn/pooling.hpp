@@ -11,7 +11,9 @@
 
 #include "autograd/ops_conv.hpp"
 #include "autograd/tensor.hpp"
+#include "nn/any.hpp"
 #include "nn/arg.hpp"
+#include "nn/cloneable.hpp"
 #include "nn/module.hpp"
 
 namespace tapegrad {
@@ -77,10 +79,12 @@ using MaxUnpool2dOptions = MaxUnpoolOptions<2>;
 
 namespace detail {
 
-template <size_t D>
-class MaxPoolNdImpl : public Module {
+template <size_t D, class Derived>
+class MaxPoolNdImpl : public Cloneable<Derived> {
 public:
     explicit MaxPoolNdImpl(const MaxPoolOptions<D>& options) : options(options) {}
+    /// Nothing to register.
+    void reset() override {}
     Tensor forward(const Tensor& input);
     /// The output and the int64 position of each max within its plane (for MaxUnpool).
     std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
@@ -88,43 +92,52 @@ public:
     MaxPoolOptions<D> options;
 };
 
-template <size_t D>
-class AvgPoolNdImpl : public Module {
+template <size_t D, class Derived>
+class AvgPoolNdImpl : public Cloneable<Derived> {
 public:
     explicit AvgPoolNdImpl(const AvgPoolOptions<D>& options) : options(options) {}
+    /// Nothing to register.
+    void reset() override {}
     Tensor forward(const Tensor& input);
     void pretty_print(std::ostream& stream) const override;
     AvgPoolOptions<D> options;
 };
 
-template <size_t D>
-class AdaptiveAvgPoolNdImpl : public Module {
+template <size_t D, class Derived>
+class AdaptiveAvgPoolNdImpl : public Cloneable<Derived> {
 public:
     explicit AdaptiveAvgPoolNdImpl(const AdaptivePoolOptions<D>& options) : options(options) {}
+    /// Nothing to register.
+    void reset() override {}
     Tensor forward(const Tensor& input);
     void pretty_print(std::ostream& stream) const override;
     AdaptivePoolOptions<D> options;
 };
 
-template <size_t D>
-class AdaptiveMaxPoolNdImpl : public Module {
+template <size_t D, class Derived>
+class AdaptiveMaxPoolNdImpl : public Cloneable<Derived> {
 public:
     explicit AdaptiveMaxPoolNdImpl(const AdaptivePoolOptions<D>& options) : options(options) {}
+    /// Nothing to register.
+    void reset() override {}
     Tensor forward(const Tensor& input);
     std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
     void pretty_print(std::ostream& stream) const override;
     AdaptivePoolOptions<D> options;
 };
 
-template <size_t D>
-class MaxUnpoolNdImpl : public Module {
+template <size_t D, class Derived>
+class MaxUnpoolNdImpl : public Cloneable<Derived> {
 public:
     explicit MaxUnpoolNdImpl(const MaxUnpoolOptions<D>& options) : options(options) {}
+    /// Nothing to register.
+    void reset() override {}
     /// Places each value at its index in a zero image of output_size (spatial sizes, or with
     /// batch and channels); by default (in - 1) * stride - 2 * padding + kernel_size.
     Tensor forward(const Tensor& input, const Tensor& indices,
                    const std::optional<std::vector<int64_t>>& output_size = std::nullopt);
     void pretty_print(std::ostream& stream) const override;
+    TAPEGRAD_FORWARD_HAS_DEFAULT_ARGS({2, AnyValue(std::optional<std::vector<int64_t>>())})
     MaxUnpoolOptions<D> options;
 };
 
@@ -132,12 +145,13 @@ public:
 
 // Each layer is the shared body above under LibTorch's name; the constructors take the options
 // or just the kernel (output) size.
-#define TAPEGRAD_POOL_LAYER(Name, Base, D, Options)                                            \
-    class Name##Impl : public detail::Base<D> {                                                \
-    public:                                                                                    \
-        Name##Impl(ExpandingArray<D> size) : detail::Base<D>(Options<D>(size)) {} /* NOLINT */ \
-        explicit Name##Impl(const Options<D>& options) : detail::Base<D>(options) {}           \
-    };                                                                                         \
+#define TAPEGRAD_POOL_LAYER(Name, Base, D, Options)                                              \
+    class Name##Impl : public detail::Base<D, Name##Impl> {                                      \
+    public:                                                                                      \
+        Name##Impl(ExpandingArray<D> size) /* NOLINT: implicit, as LibTorch */                   \
+            : detail::Base<D, Name##Impl>(Options<D>(size)) {}                                   \
+        explicit Name##Impl(const Options<D>& options) : detail::Base<D, Name##Impl>(options) {} \
+    };                                                                                           \
     TAPEGRAD_MODULE(Name)
 
 /// Max over windows of [N, C, L]: `nn::MaxPool1d(2)`.

@@ -13,7 +13,8 @@ namespace utils {
 
 /// Scales all gradients together so that their joint norm of order norm_type (INFINITY for
 /// the max-norm) is at most max_norm; returns the norm before clipping. Parameters without a
-/// gradient are skipped. With error_if_nonfinite a NaN or infinite norm throws.
+/// gradient are skipped. With error_if_nonfinite a NaN or infinite norm throws; a NaN or
+/// negative max_norm or norm_type throws std::invalid_argument.
 double clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm,
                        double norm_type = 2.0, bool error_if_nonfinite = false);
 double clip_grad_norm_(std::initializer_list<Tensor> parameters, double max_norm,
@@ -21,7 +22,8 @@ double clip_grad_norm_(std::initializer_list<Tensor> parameters, double max_norm
 double clip_grad_norm_(const Tensor& parameter, double max_norm, double norm_type = 2.0,
                        bool error_if_nonfinite = false);
 
-/// Clamps every gradient element to [-clip_value, clip_value].
+/// Clamps every gradient element to [-clip_value, clip_value]; a NaN or negative clip_value
+/// throws std::invalid_argument.
 void clip_grad_value_(const std::vector<Tensor>& parameters, double clip_value);
 void clip_grad_value_(std::initializer_list<Tensor> parameters, double clip_value);
 void clip_grad_value_(const Tensor& parameter, double clip_value);

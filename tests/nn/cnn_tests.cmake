@@ -5,4 +5,5 @@ tapegrad_test_suite(cnn
   nn/normalization2d_test.cpp
   nn/image_test.cpp
   nn/cnn_training_test.cpp
+  nn/cnn_print_test.cpp
 )

@@ -215,6 +215,19 @@ TEST_SUITE("nn/conv") {
                               "range from [9, 9] to [10, 10]");
         nn::ConvTranspose1d t1(3, 2, 4);
         CHECK_SHAPE(t1(randn({2, 3, 5})), {2, 2, 8});
+        // output_size has a default for AnyModule and Sequential too, as LibTorch's
+        nn::AnyModule any(up);
+        CHECK(any.forward(x).equal(up(x)));
+        CHECK_SHAPE(any.forward(x, std::optional<std::vector<int64_t>>({10, 10})), {1, 2, 10, 10});
+        CHECK_THROWS_WITH_AS(any.forward(),
+                             "AnyModule: forward of ConvTranspose2d takes 2 arguments, got 0",
+                             std::invalid_argument);
+        nn::Sequential seq(up, nn::MaxPool2d(2));
+        CHECK_SHAPE(seq->forward(x), {1, 2, 4, 4});
+        nn::AnyModule unpool(nn::MaxUnpool2d(2));
+        const Tensor x4 = randn({1, 4, 4, 4});
+        const auto [pooled, indices] = nn::MaxPool2d(2)->forward_with_indices(x4);
+        CHECK(unpool.forward(pooled, indices).equal(nn::MaxUnpool2d(2)(pooled, indices)));
     }
 
     TEST_CASE("F::conv2d and F::conv_transpose2d: take LibTorch's functional options") {

@@ -114,6 +114,31 @@ TEST_SUITE("nn/image") {
                               "Dropout2d: probability has to be between 0 and 1, got 1.5");
     }
 
+    TEST_CASE("Dropout2d: inplace(true) writes into the input, and the gradient still flows") {
+        manual_seed(4);
+        nn::Dropout2d drop(nn::Dropout2dOptions(0.5).inplace(true));
+        const Tensor x = ones({4, 6, 2, 2});
+        const Tensor y = drop(x);
+        CHECK(y.is_same(x));
+        int kept = 0;
+        for (float v : x.to_vector<float>()) {
+            CHECK((v == 0.0f || v == 2.0f));
+            kept += v == 2.0f;
+        }
+        CHECK(kept % 4 == 0);  // whole channels of 2 x 2
+        CHECK(kept > 0);
+        CHECK(kept < 96);
+        const Tensor u = ones({3, 2, 2});  // unbatched [C, H, W] too
+        CHECK(F::dropout2d(u, F::Dropout2dFuncOptions().p(1.0).inplace(true)).is_same(u));
+        CHECK(u.abs().sum().item<double>() == 0.0);
+        const Tensor leaf = ones({2, 3, 2, 2}, TensorOptions().requires_grad(true));
+        const Tensor z = leaf * 3.0;  // not a leaf: mul_ is recorded on it
+        drop(z).sum().backward();
+        const std::vector<float> g = leaf.grad().to_vector<float>(), zv = z.to_vector<float>();
+        // z now holds 3 * mask / (1 - p), which is also d sum(z) / d leaf
+        for (size_t i = 0; i < g.size(); ++i) CHECK(g[i] == zv[i]);
+    }
+
     TEST_CASE("Unflatten: splits a dim into several, as LibTorch") {
         nn::Unflatten unflatten(nn::UnflattenOptions(1, {1, 28, 28}));
         CHECK_SHAPE(unflatten(randn({5, 784})), {5, 1, 28, 28});
@@ -121,7 +146,7 @@ TEST_SUITE("nn/image") {
                     {3, 4, 2, 3});
         std::ostringstream os;
         os << *unflatten;
-        CHECK(os.str() == "Unflatten(dim=1, unflattened_size=[1, 28, 28])");
+        CHECK(os.str() == "Unflatten(dim=1, unflattened_size={1, 28, 28})");
         CHECK_THROWS_WITH_AS(
             unflatten(randn({5, 700})),
             "Unflatten: sizes [1, 28, 28] do not multiply to the size 700 of dim 1 of "

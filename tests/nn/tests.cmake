@@ -6,8 +6,11 @@ tapegrad_test_suite(nn
   nn/normalization_test.cpp
   nn/embedding_test.cpp
   nn/sequential_test.cpp
+  nn/containers_test.cpp
   nn/init_test.cpp
   nn/loss_test.cpp
+  nn/regression_loss_test.cpp
+  nn/margin_loss_test.cpp
   nn/utils_test.cpp
   nn/serialize_test.cpp
   nn/training_test.cpp

@@ -43,34 +43,33 @@ void make_blobs(int64_t n, Tensor& x, Tensor& y) {
 }  // namespace
 
 TEST_SUITE("nn/training") {
-
-TEST_CASE("Module: a custom Net trained with cross_entropy and SGD learns three blobs") {
-    manual_seed(42);
-    auto net = std::make_shared<Net>();
-    Tensor x, y;
-    make_blobs(256, x, y);
-    const double lr = 0.1;
-    double first = 0, last = 0;
-    for (int step = 0; step < 200; ++step) {
-        net->zero_grad();
-        Tensor loss = cross_entropy(net->forward(x), y);
-        loss.backward();
-        {
-            NoGradGuard no_grad;
-            for (Tensor& p : net->parameters()) p.sub_(p.grad(), lr);
+    TEST_CASE("Module: a custom Net trained with cross_entropy and SGD learns three blobs") {
+        manual_seed(42);
+        auto net = std::make_shared<Net>();
+        Tensor x, y;
+        make_blobs(256, x, y);
+        const double lr = 0.1;
+        double first = 0, last = 0;
+        for (int step = 0; step < 200; ++step) {
+            net->zero_grad();
+            Tensor loss = cross_entropy(net->forward(x), y);
+            loss.backward();
+            {
+                NoGradGuard no_grad;
+                for (Tensor& p : net->parameters()) p.sub_(p.grad(), lr);
+            }
+            if (step == 0) first = loss.item<double>();
+            last = loss.item<double>();
         }
-        if (step == 0) first = loss.item<double>();
-        last = loss.item<double>();
+        CHECK(first > 0.8);
+        CHECK(last < 0.2);
+        net->eval();
+        Tensor xt, yt;
+        make_blobs(256, xt, yt);
+        NoGradGuard no_grad;
+        const double accuracy =
+            net->forward(xt).argmax(1).eq(yt).to(kFloat64).mean().item<double>();
+        CHECK(accuracy > 0.95);
     }
-    CHECK(first > 0.8);
-    CHECK(last < 0.2);
-    net->eval();
-    Tensor xt, yt;
-    make_blobs(256, xt, yt);
-    NoGradGuard no_grad;
-    const double accuracy =
-        net->forward(xt).argmax(1).eq(yt).to(kFloat64).mean().item<double>();
-    CHECK(accuracy > 0.95);
-}
 
 }  // TEST_SUITE
