@@ -209,7 +209,7 @@ DirectionResult run_direction(RNNMode mode, const Tensor& xw, const Steps& steps
 
 template <class Derived>
 RNNImplBase<Derived>::RNNImplBase(const RNNOptionsBase& options)
-    : Module(mode_name(options.mode)), options_base(options) {
+    : options_base(options) {  // the name comes from the type (LSTMImpl: "LSTM")
     const char* name = mode_name(options.mode);
     check_sizes(name, options.input_size, options.hidden_size);
     if (options.num_layers < 1)
@@ -239,14 +239,14 @@ void RNNImplBase<Derived>::reset() {
         for (int64_t d = 0; d < D; ++d) {
             const std::string sfx = std::to_string(layer) + (d == 1 ? "_reverse" : "");
             const int64_t in = layer == 0 ? o.input_size : out_size * D;
-            weights_.push_back(register_parameter("weight_ih_l" + sfx, empty({G, in})));
-            weights_.push_back(register_parameter("weight_hh_l" + sfx, empty({G, out_size})));
-            weights_.push_back(o.bias ? register_parameter("bias_ih_l" + sfx, empty({G}))
+            weights_.push_back(this->register_parameter("weight_ih_l" + sfx, empty({G, in})));
+            weights_.push_back(this->register_parameter("weight_hh_l" + sfx, empty({G, out_size})));
+            weights_.push_back(o.bias ? this->register_parameter("bias_ih_l" + sfx, empty({G}))
                                       : Tensor());
-            weights_.push_back(o.bias ? register_parameter("bias_hh_l" + sfx, empty({G}))
+            weights_.push_back(o.bias ? this->register_parameter("bias_hh_l" + sfx, empty({G}))
                                       : Tensor());
             weights_.push_back(
-                o.proj_size > 0 ? register_parameter("weight_hr_l" + sfx, empty({o.proj_size, H}))
+                o.proj_size > 0 ? this->register_parameter("weight_hr_l" + sfx, empty({o.proj_size, H}))
                                 : Tensor());
         }
     }
@@ -346,7 +346,7 @@ std::tuple<Tensor, Tensor, Tensor> RNNImplBase<Derived>::run(const Tensor& input
     const Tensor c = o.mode == RNNMode::LSTM ? state(c0, "c0", o.hidden_size) : Tensor();
     auto [out, h_n, c_n] = run_layers(o, weights_, x.reshape({T * B, o.input_size}),
                                       make_steps(std::vector<int64_t>(static_cast<size_t>(T), B)),
-                                      h, c, is_training());
+                                      h, c, this->is_training());
     out = out.reshape({T, B, D * out_size});
     if (!batched) return {out.squeeze(1), h_n.squeeze(1), c_n.defined() ? c_n.squeeze(1) : c_n};
     if (o.batch_first) out = out.transpose(0, 1);
@@ -377,7 +377,7 @@ std::tuple<PackedSequence, Tensor, Tensor> RNNImplBase<Derived>::run_packed(
     };
     const Tensor h = state(h0, "h0", out_size);
     const Tensor c = o.mode == RNNMode::LSTM ? state(c0, "c0", o.hidden_size) : Tensor();
-    auto [out, h_n, c_n] = run_layers(o, weights_, data, steps, h, c, is_training());
+    auto [out, h_n, c_n] = run_layers(o, weights_, data, steps, h, c, this->is_training());
     if (input.unsorted_indices().defined()) {
         h_n = h_n.index_select(1, input.unsorted_indices());
         if (c_n.defined()) c_n = c_n.index_select(1, input.unsorted_indices());
@@ -406,18 +406,20 @@ template class RNNImplBase<GRUImpl>;
 
 template <class Derived>
 RNNCellImplBase<Derived>::RNNCellImplBase(const RNNOptionsBase& options)
-    : Module(std::string(mode_name(options.mode)) + "Cell"), options_base(options) {
-    check_sizes(name().c_str(), options.input_size, options.hidden_size);
+    : options_base(options) {  // the name comes from the type (GRUCellImpl: "GRUCell")
+    // not this->name(): while the base is being built, the type is not yet the cell's
+    check_sizes((std::string(mode_name(options.mode)) + "Cell").c_str(), options.input_size,
+                options.hidden_size);
     reset();
 }
 
 template <class Derived>
 void RNNCellImplBase<Derived>::reset() {
     const int64_t G = gate_count(options_base.mode) * options_base.hidden_size;
-    weight_ih = register_parameter("weight_ih", empty({G, options_base.input_size}));
-    weight_hh = register_parameter("weight_hh", empty({G, options_base.hidden_size}));
-    bias_ih = options_base.bias ? register_parameter("bias_ih", empty({G})) : Tensor();
-    bias_hh = options_base.bias ? register_parameter("bias_hh", empty({G})) : Tensor();
+    weight_ih = this->register_parameter("weight_ih", empty({G, options_base.input_size}));
+    weight_hh = this->register_parameter("weight_hh", empty({G, options_base.hidden_size}));
+    bias_ih = options_base.bias ? this->register_parameter("bias_ih", empty({G})) : Tensor();
+    bias_hh = options_base.bias ? this->register_parameter("bias_hh", empty({G})) : Tensor();
     reset_parameters();
 }
 
@@ -430,7 +432,7 @@ void RNNCellImplBase<Derived>::reset_parameters() {
 
 template <class Derived>
 void RNNCellImplBase<Derived>::pretty_print(std::ostream& stream) const {
-    stream << name() << "(" << options_base.input_size << ", " << options_base.hidden_size;
+    stream << this->name() << "(" << options_base.input_size << ", " << options_base.hidden_size;
     if (!options_base.bias) stream << ", bias=false";
     if (options_base.mode == RNNMode::RNN_RELU) stream << ", nonlinearity=relu";
     stream << ")";
@@ -439,7 +441,7 @@ void RNNCellImplBase<Derived>::pretty_print(std::ostream& stream) const {
 template <class Derived>
 std::tuple<Tensor, Tensor> RNNCellImplBase<Derived>::step(const Tensor& input, const Tensor& h,
                                                           const Tensor& c) {
-    const std::string& n = name();
+    const std::string& n = this->name();
     check_input(n, input, 2, "[B, input_size] or [input_size] unbatched", options_base.input_size,
                 weight_ih);
     const bool batched = input.dim() == 2;

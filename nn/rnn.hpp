@@ -21,6 +21,7 @@
 
 #include "autograd/tensor.hpp"
 #include "nn/arg.hpp"
+#include "nn/cloneable.hpp"
 #include "nn/init.hpp"
 #include "nn/module.hpp"
 #include "nn/rnn_utils.hpp"
@@ -124,13 +125,13 @@ struct RNNOptionsBase {
 /// What RNN, LSTM and GRU share: the parameters of every layer and direction, and the loop
 /// over layers, directions and time steps.
 template <class Derived>
-class RNNImplBase : public Module {
+class RNNImplBase : public Cloneable<Derived> {
 public:
     explicit RNNImplBase(const RNNOptionsBase& options_base);
 
     /// Registers weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} (and weight_hr_l{k}
     /// with proj_size; "_reverse" for the backward direction) and initialises them.
-    void reset();
+    void reset() override;
     /// Re-draws every parameter from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)).
     void reset_parameters();
     /// Every parameter, in registration order.
@@ -163,12 +164,12 @@ private:
 /// What the three cells share: weight_ih [G * H, input_size], weight_hh [G * H, H], bias_ih
 /// and bias_hh [G * H], with G gates (1 for RNNCell, 4 for LSTMCell, 3 for GRUCell).
 template <class Derived>
-class RNNCellImplBase : public Module {
+class RNNCellImplBase : public Cloneable<Derived> {
 public:
     explicit RNNCellImplBase(const RNNOptionsBase& options_base);
 
     /// Registers weight_ih, weight_hh, bias_ih, bias_hh and initialises them.
-    void reset();
+    void reset() override;
     /// Re-draws every parameter from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)).
     void reset_parameters();
     void pretty_print(std::ostream& stream) const override;

@@ -329,3 +329,25 @@ TEST_CASE("RNN, LSTM, GRU: print their options") {
     CHECK(os.str() == "LSTM(input_size=3, hidden_size=4, num_layers=2, bidirectional=true)");
 }
 }
+
+TEST_CASE("LSTM, GRUCell: clone() copies the weights deeply, and the copy runs on its own") {
+    manual_seed(3);
+    nn::LSTM lstm(nn::LSTMOptions(3, 4).num_layers(2).bidirectional(true));
+    nn::GRUCell cell(3, 4);
+    auto lstm_copy = std::dynamic_pointer_cast<nn::LSTMImpl>(lstm->clone());
+    auto cell_copy = std::dynamic_pointer_cast<nn::GRUCellImpl>(cell->clone());
+    REQUIRE(lstm_copy);
+    REQUIRE(cell_copy);
+    const Tensor x = randn({5, 2, 3});
+    CHECK(std::get<0>(lstm->forward(x)).equal(std::get<0>(lstm_copy->forward(x))));
+    CHECK(cell->forward(x[0]).equal(cell_copy->forward(x[0])));
+    // the copy's parameters are its own: changing them leaves the original alone, and the
+    // layer's forward reads the copy's changed weights
+    {
+        NoGradGuard no_grad;
+        for (Tensor& p : lstm_copy->parameters()) p.add_(1.0);
+    }
+    CHECK_FALSE(std::get<0>(lstm->forward(x)).equal(std::get<0>(lstm_copy->forward(x))));
+    CHECK(lstm_copy->named_parameters()["weight_ih_l1_reverse"].equal(
+        lstm->named_parameters()["weight_ih_l1_reverse"] + 1.0));
+}
