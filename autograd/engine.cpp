@@ -267,6 +267,7 @@ public:
                 deliver_to_leaf(tapegrad::detail::impl_ptr(roots[i]), root_grads[i]);
             }
         }
+        count_hooked_leaves(plan);
         plan.seed(root_nodes);
         while (!plan.done()) {
             const int64_t i = plan.pop();
@@ -313,16 +314,20 @@ private:
         const std::vector<Edge>& edges = node.next_edges();
         for (size_t k = 0; k < edges.size(); ++k) {
             const Edge& e = edges[k];
-            if (grads.empty() || !grads[k].defined()) continue;
-            Tensor g = std::move(grads[k]);
+            const bool has_grad = !grads.empty() && grads[k].defined();
             if (e.fn) {
+                if (!has_grad) continue;
+                Tensor g = std::move(grads[k]);
                 check_shape(node, k, g, e.fn->output_sizes(e.output_nr),
                             e.fn->output_dtype(e.output_nr));
                 accumulate(buffers_[static_cast<size_t>(plan.slot(plan.target(index, k), e.output_nr))],
                            std::move(g), create_graph_);
             } else if (auto leaf = e.leaf.lock()) {
-                check_shape(node, k, g, leaf->sizes, leaf->dtype);
-                deliver_to_leaf(leaf, std::move(g));
+                if (has_grad) {
+                    check_shape(node, k, grads[k], leaf->sizes, leaf->dtype);
+                    deliver_to_leaf(leaf, std::move(grads[k]));
+                }
+                contribution_done(leaf.get());
             }
         }
     }
@@ -350,19 +355,58 @@ private:
     }
 
     // A leaf with hooks gets its contributions summed first, so that its hooks see the whole
-    // gradient of this pass once (as LibTorch's AccumulateGrad); other leaves add directly.
-    void deliver_to_leaf(const std::shared_ptr<TensorImpl>& leaf, Tensor g) {
-        if (leaf->hooks.empty()) return accumulate_leaf(*leaf, std::move(g));
-        for (auto& [held, sum] : hooked_) {
-            if (held == leaf) return accumulate(sum, std::move(g), create_graph_);
+    // gradient of this pass once; they run as soon as the last node that feeds the leaf has run
+    // (as LibTorch's AccumulateGrad), so a hook may start work on a finished gradient while the
+    // rest of backward goes on (DistributedDataParallel's all-reduce). Other leaves add directly.
+    struct HookedLeaf {
+        std::shared_ptr<TensorImpl> leaf;  // null once flushed
+        Tensor sum;
+        int64_t pending = 0;  // edges into the leaf from nodes that have not run yet
+    };
+
+    HookedLeaf* find_hooked(const TensorImpl* leaf) {
+        for (HookedLeaf& h : hooked_)
+            if (h.leaf.get() == leaf) return &h;
+        return nullptr;
+    }
+
+    void count_hooked_leaves(const BackwardPlan& plan) {
+        for (int64_t i = 0; i < plan.size(); ++i) {
+            for (const Edge& e : plan.node(i).next_edges()) {
+                if (e.fn) continue;
+                std::shared_ptr<TensorImpl> leaf = e.leaf.lock();
+                if (!leaf || leaf->hooks.empty()) continue;
+                HookedLeaf* h = find_hooked(leaf.get());
+                if (!h) h = &hooked_.emplace_back(HookedLeaf{std::move(leaf), Tensor(), 0});
+                ++h->pending;
+            }
         }
-        hooked_.emplace_back(leaf, Tensor());
-        accumulate(hooked_.back().second, std::move(g), create_graph_);
+    }
+
+    void deliver_to_leaf(const std::shared_ptr<TensorImpl>& leaf, Tensor g) {
+        HookedLeaf* h = find_hooked(leaf.get());
+        if (!h) {
+            if (leaf->hooks.empty()) return accumulate_leaf(*leaf, std::move(g));
+            // a root, or a hook added during this pass: its hooks run at the end
+            h = &hooked_.emplace_back(HookedLeaf{leaf, Tensor(), 0});
+        }
+        accumulate(h->sum, std::move(g), create_graph_);
+    }
+
+    void contribution_done(const TensorImpl* leaf) {
+        HookedLeaf* h = find_hooked(leaf);
+        if (h && h->pending > 0 && --h->pending == 0) flush(*h);
+    }
+
+    void flush(HookedLeaf& h) {
+        std::shared_ptr<TensorImpl> leaf = std::move(h.leaf);
+        if (h.sum.defined())
+            accumulate_leaf(*leaf, run_hooks(leaf->hooks, std::move(h.sum), "a leaf"));
     }
 
     void flush_hooked_leaves() {
-        for (auto& [leaf, sum] : hooked_)
-            accumulate_leaf(*leaf, run_hooks(leaf->hooks, std::move(sum), "a leaf"));
+        for (size_t i = 0; i < hooked_.size(); ++i)  // a hook may add entries: index, not iterator
+            if (hooked_[i].leaf) flush(hooked_[i]);
         hooked_.clear();
     }
 
@@ -388,7 +432,7 @@ private:
     tensor_list targets_, captured_;
     std::vector<Tensor> buffers_;  // the summed gradient of each output of each planned node
     tensor_list grad_outs_;        // the gradients handed to the running node
-    std::vector<std::pair<std::shared_ptr<TensorImpl>, Tensor>> hooked_;
+    std::vector<HookedLeaf> hooked_;
 };
 
 // The seed gradient of each output: the given one, checked, or ones for a scalar.

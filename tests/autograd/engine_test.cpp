@@ -491,3 +491,33 @@ TEST_CASE("backward: an inner pass that frees shared nodes makes the outer one r
 }
 
 }  // TEST_SUITE
+
+TEST_CASE("backward: a leaf's hooks run once its last contribution has arrived, not at the end") {
+    // d = 3x feeds both e = exp(d) and w * d; w's only contribution comes from w * d, which
+    // must run before d's node (it feeds d), so w's hook runs before d's hook
+    Tensor x = make_f64({0.5, 1}, {2}, true), w = make_f64({2, -1}, {2}, true);
+    std::vector<std::string> order;
+    Tensor d = x * 3.0;
+    d.register_hook([&](const Tensor&) { order.push_back("d"); });
+    w.register_hook([&](const Tensor&) { order.push_back("w"); });
+    x.register_hook([&](const Tensor&) { order.push_back("x"); });
+    (exp(d).sum() + (w * d).sum()).backward();
+    CHECK(order == std::vector<std::string>{"w", "d", "x"});
+    // each hook ran once, on the whole gradient of the pass
+    CHECK_VALUES(w.grad(), {1.5, 3});
+    CHECK_VALUES(x.grad(), {3 * (std::exp(1.5) + 2), 3 * (std::exp(3.0) - 1)});
+}
+
+TEST_CASE("backward: a leaf used at two depths has its hook run once, on the summed gradient") {
+    Tensor x = make_f64({0.5, 2}, {2}, true);
+    int calls = 0;
+    Tensor seen;
+    x.register_hook([&](const Tensor& g) {
+        ++calls;
+        seen = g.clone();
+    });
+    ((x * 2.0) + log(exp(x * 3.0))).sum().backward();
+    CHECK(calls == 1);
+    CHECK_VALUES(seen, {5, 5});
+    CHECK_VALUES(x.grad(), {5, 5});
+}
