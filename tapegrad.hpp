@@ -4,6 +4,7 @@
 
 #include "autograd/engine.hpp"
 #include "autograd/function.hpp"
+#include "autograd/functional.hpp"
 #include "autograd/gradcheck.hpp"
 #include "autograd/grad_mode.hpp"
 #include "autograd/graph.hpp"
@@ -12,6 +13,7 @@
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
 #include "autograd/ops_conv.hpp"
+#include "autograd/print.hpp"
 #include "autograd/serialize.hpp"
 #include "autograd/tensor.hpp"
 #include "nn/nn.hpp"

@@ -13,6 +13,12 @@ tapegrad_test_suite(autograd
   autograd/gradcheck_test.cpp
   autograd/platform_test.cpp
 )
+# LibTorch vocabulary for ports (issue 16): the added ops, printing, autograd::functional
+tapegrad_test_suite(porting
+  autograd/porting_test.cpp
+  autograd/print_test.cpp
+  autograd/functional_test.cpp
+)
 # tapegrad::linalg (LAPACK through xtensor-blas): its own binary, as its gradient checks are
 # the slowest cases
 tapegrad_test_suite(linalg autograd/linalg_decomp_test.cpp)
