@@ -2,6 +2,9 @@
 // tapegrad: reverse-mode automatic differentiation with LibTorch's vocabulary.
 // The one header a user includes: `#include <tapegrad.hpp>`.
 
+/// Defined by this header: one source can build against tapegrad and LibTorch (`#ifdef TAPEGRAD`).
+#define TAPEGRAD 1
+
 #include "autograd/engine.hpp"
 #include "autograd/function.hpp"
 #include "autograd/functional.hpp"

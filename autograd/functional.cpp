@@ -79,6 +79,19 @@ Tensor finish(const Tensor& t, bool create_graph) {
     return create_graph ? t : t.detach();
 }
 
+// y = func(xg) for a single-element y, and its gradient, recorded so that it can be
+// differentiated again (the first half of a Hessian).
+Tensor recorded_gradient(const char* op, const Func& func, const Tensor& xg, Tensor& y,
+                         bool strict) {
+    y = func(xg);
+    if (y.numel() != 1) {
+        throw std::invalid_argument(std::string(op) +
+                                    ": func must return a single element, got shape " +
+                                    shape_str(y.sizes()));
+    }
+    return grad_or_zeros(op, y, xg, Tensor(), /*create_graph=*/true, strict);
+}
+
 }  // namespace
 
 Tensor jacobian(const Func& func, const Tensor& x, bool create_graph, bool strict) {
@@ -103,12 +116,8 @@ std::vector<tensor_list> jacobian(const std::function<tensor_list(const tensor_l
 Tensor hessian(const Func& func, const Tensor& x, bool create_graph, bool strict) {
     AutoGradMode enable(true);
     const Tensor xg = prepare(x, create_graph);
-    const Tensor y = func(xg);
-    if (y.numel() != 1) {
-        throw std::invalid_argument("hessian: func must return a single element, got shape " +
-                                    shape_str(y.sizes()));
-    }
-    const Tensor g = grad_or_zeros("hessian", y, xg, Tensor(), /*create_graph=*/true, strict);
+    Tensor y;
+    const Tensor g = recorded_gradient("hessian", func, xg, y, strict);
     return jacobian_of("hessian", g, xg, create_graph, strict);
 }
 
@@ -140,13 +149,9 @@ std::pair<Tensor, Tensor> hvp(const Func& func, const Tensor& x, const Tensor& v
                               bool strict) {
     AutoGradMode enable(true);
     const Tensor xg = prepare(x, create_graph);
-    const Tensor y = func(xg);
-    if (y.numel() != 1) {
-        throw std::invalid_argument("hvp: func must return a single element, got shape " +
-                                    shape_str(y.sizes()));
-    }
     check_v("hvp", v, xg, "the input");
-    const Tensor g = grad_or_zeros("hvp", y, xg, Tensor(), /*create_graph=*/true, strict);
+    Tensor y;
+    const Tensor g = recorded_gradient("hvp", func, xg, y, strict);
     const Tensor hv = grad_or_zeros("hvp", g, xg, ones_if_undefined(v, xg), create_graph, strict);
     return {finish(y, create_graph), hv};
 }

@@ -4,11 +4,9 @@
 // its output in tests/golden/print_golden.txt.
 
 #include <cmath>
-#include <cstdio>
 #include <iomanip>
 #include <ios>
 #include <ostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
