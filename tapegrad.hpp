@@ -2,8 +2,12 @@
 // tapegrad: reverse-mode automatic differentiation with LibTorch's vocabulary.
 // The one header a user includes: `#include <tapegrad.hpp>`.
 
+/// Defined by this header: one source can build against tapegrad and LibTorch (`#ifdef TAPEGRAD`).
+#define TAPEGRAD 1
+
 #include "autograd/engine.hpp"
 #include "autograd/function.hpp"
+#include "autograd/functional.hpp"
 #include "autograd/gradcheck.hpp"
 #include "autograd/grad_mode.hpp"
 #include "autograd/graph.hpp"
@@ -12,6 +16,7 @@
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
 #include "autograd/ops_conv.hpp"
+#include "autograd/print.hpp"
 #include "autograd/serialize.hpp"
 #include "autograd/tensor.hpp"
 #include "nn/nn.hpp"

@@ -237,6 +237,17 @@ std::mutex& leaf_lock(const TensorImpl* leaf) {
     return locks[(reinterpret_cast<uintptr_t>(leaf) >> 6) % 64];
 }
 
+// t.grad += g, as LibTorch's AccumulateGrad: detached unless create_graph, laid out as a fresh
+// tensor (so optimizers may read it flat), under the tensor's lock (parallel passes may meet).
+void accumulate_grad(TensorImpl& t, Tensor g, bool create_graph) {
+    // g = g.detach() drops the old handle, so a gradient nobody else holds stays exclusive
+    // and becomes .grad without a copy (a detached view beside it would force a clone)
+    if (!create_graph) g = g.detach();
+    std::lock_guard<std::mutex> lock(leaf_lock(&t));
+    accumulate(t.grad, std::move(g), create_graph);
+    if (!t.grad.is_contiguous()) t.grad = t.grad.contiguous();
+}
+
 // One backward pass. It owns everything the pass needs besides the graph (its plan, the
 // gradient buffer of every node it will run, the leaves whose hooks it defers), so passes
 // nest and run side by side. In capture mode (autograd::grad) gradients for the requested
@@ -418,13 +429,7 @@ private:
             return;
         }
         if (!leaf.requires_grad) return;
-        // g = g.detach() drops the old handle, so a gradient nobody else holds stays exclusive
-        // and becomes .grad without a copy (a detached view beside it would force a clone)
-        if (!create_graph_) g = g.detach();
-        std::lock_guard<std::mutex> lock(leaf_lock(&leaf));
-        accumulate(leaf.grad, std::move(g), create_graph_);
-        // .grad is laid out as a fresh tensor, so optimizers may read it flat
-        if (!leaf.grad.is_contiguous()) leaf.grad = leaf.grad.contiguous();
+        accumulate_grad(leaf, std::move(g), create_graph_);
     }
 
     bool keep_graph_, create_graph_;
@@ -475,10 +480,24 @@ tensor_list seed_grads(const char* api, const tensor_list& outputs, const tensor
 }  // namespace
 
 void backward(const tensor_list& outputs, const tensor_list& grad_outputs,
-              std::optional<bool> retain_graph, bool create_graph) {
+              std::optional<bool> retain_graph, bool create_graph, const tensor_list& inputs) {
     const tensor_list seeds = seed_grads("backward", outputs, grad_outputs);
     GraphTask task(retain_graph.value_or(create_graph), create_graph);
+    if (inputs.empty()) return task.execute(outputs, seeds);
+    // with `inputs`, only they receive gradients: collect them, then accumulate as leaves do
+    for (size_t i = 0; i < inputs.size(); ++i) {
+        tapegrad::detail::check_defined("backward", inputs[i], "input");
+        if (!inputs[i].requires_grad()) {
+            throw std::invalid_argument("backward: input " + std::to_string(i) + " of shape " +
+                                        shape_str(inputs[i].sizes()) + " does not require grad");
+        }
+    }
+    task.capture(inputs);
     task.execute(outputs, seeds);
+    tensor_list grads = task.take_captured();
+    for (size_t i = 0; i < inputs.size(); ++i) {
+        if (grads[i].defined()) accumulate_grad(tapegrad::detail::impl(inputs[i]), grads[i], create_graph);
+    }
 }
 
 tensor_list grad(const tensor_list& outputs, const tensor_list& inputs,

@@ -140,6 +140,8 @@ private:
 };
 
 using variable_list = std::vector<Tensor>;
+using tapegrad::tensor_list;
+using tapegrad::TensorList;
 /// LibTorch's name for a tensor that may require grad: a Tensor.
 using Variable = Tensor;
 

@@ -35,25 +35,47 @@ private:
     bool prev_;
 };
 
-namespace autograd {
+/// LibTorch's InferenceMode guard: recording off for its lifetime in this thread, as
+/// NoGradGuard (InferenceMode(false) leaves grad mode as it is). Unlike LibTorch, tensors made
+/// under it are ordinary tensors: they may be used in autograd later, and nothing is faster.
+class InferenceMode {
+public:
+    explicit InferenceMode(bool enabled = true) : prev_(GradMode::is_enabled()) {
+        if (enabled) GradMode::set_enabled(false);
+    }
+    ~InferenceMode() { GradMode::set_enabled(prev_); }
+    InferenceMode(const InferenceMode&) = delete;
+    InferenceMode& operator=(const InferenceMode&) = delete;
 
-/// Anomaly mode: nodes remember the ops that led to them, and a NaN or Inf produced by a
-/// forward or backward raises an exception naming the op.
-struct AnomalyMode {
-    static bool is_enabled();
-    static void set_enabled(bool enabled);
+private:
+    bool prev_;
 };
 
-/// Turns anomaly mode on for its lifetime in this thread.
+namespace autograd {
+
+/// Anomaly mode: nodes remember the ops that led to them, and (unless check_nan is off) a NaN
+/// or Inf produced by a forward or backward raises an exception naming the op.
+struct AnomalyMode {
+    static bool is_enabled();
+    static void set_enabled(bool enabled, bool check_nan = true);
+    /// Whether anomaly mode checks outputs and gradients for NaN and Inf.
+    static bool should_check_nan();
+};
+
+/// Turns anomaly mode on for its lifetime in this thread; with check_nan false it only records
+/// where each node came from (for error messages), as LibTorch's.
 class DetectAnomalyGuard {
 public:
-    DetectAnomalyGuard() : prev_(AnomalyMode::is_enabled()) { AnomalyMode::set_enabled(true); }
-    ~DetectAnomalyGuard() { AnomalyMode::set_enabled(prev_); }
+    explicit DetectAnomalyGuard(bool check_nan = true)
+        : prev_(AnomalyMode::is_enabled()), prev_check_nan_(AnomalyMode::should_check_nan()) {
+        AnomalyMode::set_enabled(true, check_nan);
+    }
+    ~DetectAnomalyGuard() { AnomalyMode::set_enabled(prev_, prev_check_nan_); }
     DetectAnomalyGuard(const DetectAnomalyGuard&) = delete;
     DetectAnomalyGuard& operator=(const DetectAnomalyGuard&) = delete;
 
 private:
-    bool prev_;
+    bool prev_, prev_check_nan_;
 };
 
 }  // namespace autograd

@@ -66,7 +66,7 @@ Grads Node::apply(const tensor_list& grad_outputs) {
         throw;
     }
     end_apply();
-    if (AnomalyMode::is_enabled()) {
+    if (AnomalyMode::is_enabled() && AnomalyMode::should_check_nan()) {
         for (size_t i = 0; i < grads.size(); ++i) {
             if (has_non_finite(grads[i])) {
                 throw std::runtime_error(
@@ -141,7 +141,7 @@ void attach(Tensor& out, const std::shared_ptr<Node>& node, bool save_output, co
     }
     if (AnomalyMode::is_enabled()) {
         node->context_ = describe_path(node->op_, node->next_);
-        if (has_non_finite(out)) {
+        if (AnomalyMode::should_check_nan() && has_non_finite(out)) {
             throw std::runtime_error(std::string("anomaly: the forward of '") + node->op_ +
                                      "' produced NaN or Inf in its output of shape " +
                                      shape_str(o.sizes) + "; the op was reached by " +

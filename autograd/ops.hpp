@@ -39,6 +39,10 @@ Tensor sqrt(const Tensor& a);
 Tensor abs(const Tensor& a);
 Tensor sin(const Tensor& a);
 Tensor cos(const Tensor& a);
+/// log(1 + a), accurate for small a (ops/unary_math.cpp).
+Tensor log1p(const Tensor& a);
+/// exp(a) - 1, accurate for small a (ops/unary_math.cpp).
+Tensor expm1(const Tensor& a);
 /// Clamps to [min, max]; the gradient passes only where the input was inside.
 Tensor clamp(const Tensor& a, Scalar min, Scalar max);
 Tensor clamp_min(const Tensor& a, Scalar min);
@@ -90,6 +94,8 @@ Tensor operator>=(const Tensor& a, Scalar b);
 Tensor operator<=(const Tensor& a, Scalar b);
 /// True when both have the same shape and all elements are within atol + rtol * |b|.
 bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8);
+/// True when both have the same shape and dtype and equal elements, as a.equal(b).
+bool equal(const Tensor& a, const Tensor& b);
 
 // ---- activations (ops/activation.cpp) ---------------------------------------------------------
 Tensor relu(const Tensor& a);
@@ -113,6 +119,13 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 Tensor mm(const Tensor& a, const Tensor& b);
 /// Batched [B, n, k] x [B, k, m] -> [B, n, m].
 Tensor bmm(const Tensor& a, const Tensor& b);
+/// beta * self + alpha * (mat1 @ mat2): self broadcasts to [n, m]; with beta = 0, self is
+/// ignored (its NaNs too), as in LibTorch.
+Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, Scalar beta = 1,
+             Scalar alpha = 1);
+/// beta * self + alpha * bmm(batch1, batch2): self broadcasts to [B, n, m].
+Tensor baddbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, Scalar beta = 1,
+               Scalar alpha = 1);
 /// x @ weight^T + bias, as nn::Linear computes it; x is [..., in], weight [out, in], bias
 /// [out] or undefined. One gemm with the transpose passed as a flag.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
@@ -281,6 +294,29 @@ Tensor argmin(const Tensor& a);
 Tensor argmin(const Tensor& a, int64_t dim, bool keepdim = false);
 /// Euclidean norm of all elements.
 Tensor norm(const Tensor& a);
+/// The p-norm of all elements, or over `dim` (as linalg::vector_norm).
+Tensor norm(const Tensor& a, Scalar p);
+Tensor norm(const Tensor& a, Scalar p, IntArrayRef dim, bool keepdim = false);
+/// Variance: sum((a - mean)^2) / (N - correction) over `dim` (all elements without one);
+/// `unbiased` is correction 1 (Bessel's), else 0. N - correction <= 0 gives inf or NaN, as in
+/// LibTorch. As there, var(a, 1) reduces dim 1: only a bool is the unbiased flag.
+Tensor var(const Tensor& a, std::optional<IntArrayRef> dim, std::optional<int64_t> correction,
+           bool keepdim = false);
+Tensor var(const Tensor& a, IntArrayRef dim, bool unbiased = true, bool keepdim = false);
+inline Tensor var(const Tensor& a) { return a.var(); }
+template <class B, std::enable_if_t<std::is_same_v<B, bool>, int> = 0>
+Tensor var(const Tensor& a, B unbiased) {
+    return a.var(unbiased);
+}
+/// Standard deviation: sqrt(var) with the same arguments.
+Tensor std(const Tensor& a, std::optional<IntArrayRef> dim, std::optional<int64_t> correction,
+           bool keepdim = false);
+Tensor std(const Tensor& a, IntArrayRef dim, bool unbiased = true, bool keepdim = false);
+inline Tensor std(const Tensor& a) { return a.std(); }
+template <class B, std::enable_if_t<std::is_same_v<B, bool>, int> = 0>
+Tensor std(const Tensor& a, B unbiased) {
+    return a.std(unbiased);
+}
 
 // ---- factories (factories.cpp) -----------------------------------------------------------------
 /// Nested initializer lists or vectors of numbers, as accepted by tensor(): integers give

@@ -130,12 +130,20 @@ public:
     const int64_t* data() const { return v_.data(); }
     std::vector<int64_t>::const_iterator begin() const { return v_.begin(); }
     std::vector<int64_t>::const_iterator end() const { return v_.end(); }
-    bool operator==(const IntArrayRef& o) const { return v_ == o.v_; }
-    bool operator!=(const IntArrayRef& o) const { return v_ != o.v_; }
+    int64_t front() const { return v_.front(); }
+    int64_t back() const { return v_.back(); }
+    /// The entries from `start` on (and, with `length`, only that many), as LibTorch's slice.
+    IntArrayRef slice(size_t start) const { return slice(start, v_.size() - start); }
+    IntArrayRef slice(size_t start, size_t length) const;
+    bool equals(const IntArrayRef& o) const { return v_ == o.v_; }
+    friend bool operator==(const IntArrayRef& a, const IntArrayRef& b) { return a.v_ == b.v_; }
+    friend bool operator!=(const IntArrayRef& a, const IntArrayRef& b) { return a.v_ != b.v_; }
 
 private:
     std::vector<int64_t> v_;
 };
+/// "[2, 3]", as LibTorch prints an IntArrayRef.
+std::ostream& operator<<(std::ostream& os, const IntArrayRef& sizes);
 
 /// Where a tensor lives. tapegrad computes on the CPU; CUDA can be named (so that LibTorch's
 /// device boilerplate compiles) but asking for a CUDA tensor raises.

@@ -1,7 +1,9 @@
 #include "autograd/tensor.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -95,6 +97,23 @@ std::string shape_str(const std::vector<int64_t>& sizes) {
         s += std::to_string(sizes[i]);
     }
     return s + "]";
+}
+
+namespace detail {
+std::ostream& operator<<(std::ostream& os, const Sizes& sizes) { return os << shape_str(sizes); }
+}  // namespace detail
+
+std::ostream& operator<<(std::ostream& os, const IntArrayRef& sizes) { return os << shape_str(sizes); }
+
+IntArrayRef IntArrayRef::slice(size_t start, size_t length) const {
+    if (start > v_.size() || length > v_.size() - start) {
+        throw std::invalid_argument("IntArrayRef::slice: [" + std::to_string(start) + ", " +
+                                    std::to_string(start) + " + " + std::to_string(length) +
+                                    ") is out of range for " + std::to_string(v_.size()) +
+                                    " entries");
+    }
+    return IntArrayRef(std::vector<int64_t>(v_.begin() + static_cast<std::ptrdiff_t>(start),
+                                            v_.begin() + static_cast<std::ptrdiff_t>(start + length)));
 }
 
 // ---- storage and hooks --------------------------------------------------------------------------
@@ -442,8 +461,30 @@ void Tensor::set_grad(const Tensor& g) {
     impl().grad = g;
 }
 
-void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_graph) const {
-    autograd::backward({*this}, {gradient}, retain_graph, create_graph);
+void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph,
+                      const std::optional<std::vector<Tensor>>& inputs) const {
+    if (inputs && inputs->empty()) {
+        throw std::invalid_argument("backward: 'inputs' argument to backward cannot be empty");
+    }
+    autograd::backward({*this}, {gradient}, retain_graph, create_graph, inputs.value_or(tensor_list{}));
+}
+
+// LibTorch warns on every read; once per process is enough to point at the mistake.
+const Tensor& Tensor::grad() const {
+    const TensorImpl& i = impl();
+    if (i.grad_fn && !i.retains_grad && !i.grad.defined()) {
+        static std::atomic<bool> warned{false};
+        if (!warned.exchange(true)) {
+            std::fprintf(stderr,
+                         "[W tapegrad] Warning: The .grad attribute of a Tensor that is not a leaf "
+                         "Tensor is being accessed. Its .grad attribute won't be populated during "
+                         "autograd.backward(). If you indeed want the .grad field to be populated "
+                         "for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
+                         "access the non-leaf Tensor by mistake, make sure you access the leaf "
+                         "Tensor instead. (function grad)\n");
+        }
+    }
+    return i.grad;
 }
 
 // A detached alias: same storage (and so the same version counter), no history, no base.
@@ -576,11 +617,15 @@ Tensor Tensor::cuda() const {
     return *this;
 }
 
-bool Tensor::equal(const Tensor& other) const {
-    if (sizes() != other.sizes() || dtype() != other.dtype()) return false;
-    const Tensor a = contiguous(), b = other.contiguous();
-    return std::memcmp(a.raw_data(), b.raw_data(),
-                       static_cast<size_t>(numel() * tapegrad::element_size(dtype()))) == 0;
+bool Tensor::equal(const Tensor& other) const { return tapegrad::equal(*this, other); }
+
+// As LibTorch 1.13: the same shape and equal values, compared after type promotion (so NaN
+// differs from itself and -0.0 equals 0.0)
+bool equal(const Tensor& a, const Tensor& b) {
+    detail::check_defined("equal", a, "a");
+    detail::check_defined("equal", b, "b");
+    if (a.sizes() != b.sizes()) return false;
+    return a.numel() == 0 || eq(a, b).all().item<bool>();
 }
 
 bool Tensor::allclose(const Tensor& other, double rtol, double atol) const {

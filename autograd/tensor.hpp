@@ -72,6 +72,31 @@ struct Storage {
 struct TensorImpl;
 
 namespace detail {
+/// A tensor's shape as sizes() returns it: a std::vector<int64_t> that also speaks LibTorch's
+/// IntArrayRef (`x.sizes().vec()`, `slice`, `equals`, printing as "[2, 3]").
+class Sizes : public std::vector<int64_t> {
+public:
+    Sizes() = default;
+    explicit Sizes(std::vector<int64_t> v) : std::vector<int64_t>(std::move(v)) {}
+    Sizes& operator=(const std::vector<int64_t>& v) {
+        std::vector<int64_t>::operator=(v);
+        return *this;
+    }
+    Sizes& operator=(std::vector<int64_t>&& v) {
+        std::vector<int64_t>::operator=(std::move(v));
+        return *this;
+    }
+    /// A copy as a plain std::vector, as IntArrayRef::vec().
+    std::vector<int64_t> vec() const { return *this; }
+    IntArrayRef slice(size_t start) const { return IntArrayRef(vec()).slice(start); }
+    IntArrayRef slice(size_t start, size_t length) const {
+        return IntArrayRef(vec()).slice(start, length);
+    }
+    bool equals(const IntArrayRef& o) const { return IntArrayRef(vec()) == o; }
+};
+/// "[2, 3]", as LibTorch prints x.sizes().
+std::ostream& operator<<(std::ostream& os, const Sizes& sizes);
+
 // The library's own access to a tensor's insides (users hold handles only).
 TensorImpl& impl(const Tensor& t);
 const std::shared_ptr<TensorImpl>& impl_ptr(const Tensor& t);
@@ -88,7 +113,8 @@ public:
     // ---- shape and type -------------------------------------------------------------------
     /// False for an empty handle, such as the grad of a tensor that has none yet.
     bool defined() const { return impl_ != nullptr; }
-    const std::vector<int64_t>& sizes() const;
+    /// The shape: a std::vector<int64_t> with IntArrayRef's `vec()`.
+    const detail::Sizes& sizes() const;
     /// Size of dimension `d`; negative `d` counts from the end.
     int64_t size(int64_t d) const;
     int64_t dim() const;
@@ -144,7 +170,8 @@ public:
     /// Marks a leaf as needing gradients (floating dtypes only); returns *this.
     Tensor& requires_grad_(bool requires_grad = true);
     bool is_leaf() const;
-    /// The accumulated gradient; undefined until a backward reaches this tensor.
+    /// The accumulated gradient; undefined until a backward reaches this tensor. Reading the
+    /// (undefined) grad of a non-leaf that does not retain it warns once, as LibTorch does.
     const Tensor& grad() const;
     /// Writable gradient slot, e.g. `p.mutable_grad() = Tensor()` to release it.
     Tensor& mutable_grad();
@@ -154,10 +181,16 @@ public:
     /// Which output of grad_fn() this tensor is (0 but for custom Functions with several).
     uint32_t output_nr() const;
     /// requires_grad_(r) under LibTorch's Variable name.
-    void set_requires_grad(bool r) { requires_grad_(r); }
-    /// Backpropagates from this tensor into the .grad() of every leaf that requires grad.
-    void backward(const Tensor& gradient = Tensor(), bool retain_graph = false,
-                  bool create_graph = false) const;
+    const Tensor& set_requires_grad(bool r) {
+        requires_grad_(r);
+        return *this;
+    }
+    /// Backpropagates from this tensor into the .grad() of every leaf that requires grad, or,
+    /// when `inputs` is given, of those tensors only (leaves or not). retain_graph defaults to
+    /// create_graph, as in LibTorch.
+    void backward(const Tensor& gradient = Tensor(), std::optional<bool> retain_graph = std::nullopt,
+                  bool create_graph = false,
+                  const std::optional<std::vector<Tensor>>& inputs = std::nullopt) const;
     /// A tensor sharing this one's data, cut from the graph.
     Tensor detach() const;
     /// detach(), under LibTorch's Variable::data() name.
@@ -287,12 +320,19 @@ public:
     Tensor sigmoid() const;
     Tensor relu() const;
     Tensor square() const;
+    Tensor log1p() const;
+    Tensor expm1() const;
     Tensor clamp(Scalar min, Scalar max) const;
     Tensor clamp_min(Scalar min) const;
     Tensor clamp_max(Scalar max) const;
 
     Tensor matmul(const Tensor& o) const;
     Tensor mm(const Tensor& o) const;
+    /// beta * *this + alpha * (mat1 @ mat2).
+    Tensor addmm(const Tensor& mat1, const Tensor& mat2, Scalar beta = 1, Scalar alpha = 1) const;
+    /// beta * *this + alpha * bmm(batch1, batch2).
+    Tensor baddbmm(const Tensor& batch1, const Tensor& batch2, Scalar beta = 1,
+                   Scalar alpha = 1) const;
 
     // views (share this tensor's storage; see ops.hpp)
     Tensor t() const;
@@ -339,6 +379,31 @@ public:
     Tensor argmin() const;
     Tensor argmin(int64_t dim, bool keepdim = false) const;
     Tensor norm() const;
+    /// The p-norm of all elements (p = inf, -inf, 0 or any real).
+    Tensor norm(Scalar p) const;
+    /// The p-norm over `dim`.
+    Tensor norm(Scalar p, IntArrayRef dim, bool keepdim = false) const;
+    /// Variance over `dim` (every dim when nullopt) dividing by N - correction.
+    Tensor var(std::optional<IntArrayRef> dim, std::optional<int64_t> correction,
+               bool keepdim = false) const;
+    /// Variance over `dim`, with Bessel's correction when `unbiased`: `x.var(1)` reduces dim
+    /// 1, as in LibTorch (an integer is a dim, never the unbiased flag).
+    Tensor var(IntArrayRef dim, bool unbiased = true, bool keepdim = false) const;
+    /// Variance of all elements (unbiased); var(false) divides by N.
+    Tensor var() const { return var(std::nullopt, std::optional<int64_t>(1)); }
+    template <class B, std::enable_if_t<std::is_same_v<B, bool>, int> = 0>
+    Tensor var(B unbiased) const {
+        return var(std::nullopt, std::optional<int64_t>(unbiased ? 1 : 0));
+    }
+    /// Standard deviation: sqrt of var, with the same arguments.
+    Tensor std(std::optional<IntArrayRef> dim, std::optional<int64_t> correction,
+               bool keepdim = false) const;
+    Tensor std(IntArrayRef dim, bool unbiased = true, bool keepdim = false) const;
+    Tensor std() const { return std(std::nullopt, std::optional<int64_t>(1)); }
+    template <class B, std::enable_if_t<std::is_same_v<B, bool>, int> = 0>
+    Tensor std(B unbiased) const {
+        return std(std::nullopt, std::optional<int64_t>(unbiased ? 1 : 0));
+    }
 
     Tensor softmax(int64_t dim) const;
     Tensor log_softmax(int64_t dim) const;
@@ -355,6 +420,20 @@ public:
     Tensor lt(Scalar o) const;
     Tensor ge(Scalar o) const;
     Tensor le(Scalar o) const;
+    /// In-place comparisons: each element becomes 1 where the comparison holds, 0 elsewhere,
+    /// in this tensor's dtype; `o` must broadcast to this tensor's shape.
+    Tensor& eq_(const Tensor& o) const;
+    Tensor& ne_(const Tensor& o) const;
+    Tensor& gt_(const Tensor& o) const;
+    Tensor& lt_(const Tensor& o) const;
+    Tensor& ge_(const Tensor& o) const;
+    Tensor& le_(const Tensor& o) const;
+    Tensor& eq_(Scalar o) const;
+    Tensor& ne_(Scalar o) const;
+    Tensor& gt_(Scalar o) const;
+    Tensor& lt_(Scalar o) const;
+    Tensor& ge_(Scalar o) const;
+    Tensor& le_(Scalar o) const;
 
     // ---- indexing and ordering (autograd/indexing.hpp; ops.hpp has the free functions) -------
     /// Python's `x[...]`: a view for integers, Slice, None and Ellipsis (basic indexing), a copy
@@ -488,7 +567,7 @@ private:
 struct TensorImpl {
     std::shared_ptr<Storage> storage;
     int64_t offset = 0;  // of the first element, in elements, into storage
-    std::vector<int64_t> sizes;
+    detail::Sizes sizes;
     detail::DimVector strides;  // in elements, one per dim
     int64_t numel = 0;
     ScalarType dtype = kFloat32;
@@ -517,7 +596,7 @@ struct TensorImpl {
 };
 
 // ---- inline accessors (here, where TensorImpl is complete) ------------------------------------
-inline const std::vector<int64_t>& Tensor::sizes() const { return impl().sizes; }
+inline const detail::Sizes& Tensor::sizes() const { return impl().sizes; }
 inline int64_t Tensor::dim() const { return static_cast<int64_t>(impl().sizes.size()); }
 inline int64_t Tensor::numel() const { return impl().numel; }
 inline ScalarType Tensor::dtype() const { return impl().dtype; }
@@ -527,7 +606,6 @@ inline int64_t Tensor::storage_offset() const { return impl().offset; }
 inline bool Tensor::retains_grad() const { return impl().retains_grad; }
 inline const std::string& Tensor::name() const { return impl().name; }
 inline uint64_t Tensor::_version() const { return impl().storage->version; }
-inline const Tensor& Tensor::grad() const { return impl().grad; }
 inline Tensor& Tensor::mutable_grad() { return impl().grad; }
 inline TensorImpl& Tensor::impl() const {
     if (!impl_) throw_undefined();
@@ -539,13 +617,16 @@ inline const std::shared_ptr<TensorImpl>& impl_ptr(const Tensor& t) { return t.i
 inline Tensor wrap(std::shared_ptr<TensorImpl> impl) { return Tensor(std::move(impl)); }
 }  // namespace detail
 
-/// Prints values (summarised when large), shape, dtype and the grad_fn.
+/// Prints as LibTorch does: the values (a "(1,.,.) = " block per matrix beyond 2-D, a common
+/// "0.01 *" factor for mixed magnitudes), then "[ CPUFloatType{2,3} ]".
 std::ostream& operator<<(std::ostream& os, const Tensor& t);
 
 /// "[2, 3]": how shapes appear in every message.
 std::string shape_str(const std::vector<int64_t>& sizes);
 
 using tensor_list = std::vector<Tensor>;
+/// LibTorch's TensorList (an ArrayRef<Tensor> there): a list of tensors as a parameter.
+using TensorList = std::vector<Tensor>;
 
 /// A handle that does not keep its tensor alive: what a hook should capture to refer to the
 /// tensor it is registered on (capturing the Tensor itself makes a cycle that is never freed).

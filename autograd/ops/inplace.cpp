@@ -338,6 +338,43 @@ Tensor& Tensor::tanh_() const {
 }
 
 // x[i] = y: writes into the elements the temporary shows
+// ---- comparisons in place: self = (self OP other) as 0 / 1 in self's dtype ------------------
+// grad_self = 0: copy_ of a comparison, which is a constant
+
+namespace {
+// Checks that `other` broadcasts to self's shape (the result is written into self), then
+// writes the comparison computed by `compare`.
+template <class Compare>
+Tensor& compare_inplace(const char* op, const Tensor& self, const Tensor& other, Compare compare) {
+    detail::check_defined(op, self, "self");
+    detail::check_defined(op, other, "other");
+    if (broadcast_shapes(op, self.sizes(), other.sizes()) != self.sizes()) {
+        detail::fail(op, "output with shape " + shape_str(self.sizes()) +
+                             " doesn't match the broadcast shape " +
+                             shape_str(broadcast_shapes(op, self.sizes(), other.sizes())));
+    }
+    return self.copy_(compare(self, other));
+}
+template <class Compare>
+Tensor& compare_inplace(const char* op, const Tensor& self, const Scalar& other, Compare compare) {
+    detail::check_defined(op, self, "self");
+    return self.copy_(compare(self, other));
+}
+}  // namespace
+
+Tensor& Tensor::eq_(const Tensor& o) const { return compare_inplace("eq_", *this, o, [](auto& a, auto& b) { return a.eq(b); }); }
+Tensor& Tensor::ne_(const Tensor& o) const { return compare_inplace("ne_", *this, o, [](auto& a, auto& b) { return a.ne(b); }); }
+Tensor& Tensor::gt_(const Tensor& o) const { return compare_inplace("gt_", *this, o, [](auto& a, auto& b) { return a.gt(b); }); }
+Tensor& Tensor::lt_(const Tensor& o) const { return compare_inplace("lt_", *this, o, [](auto& a, auto& b) { return a.lt(b); }); }
+Tensor& Tensor::ge_(const Tensor& o) const { return compare_inplace("ge_", *this, o, [](auto& a, auto& b) { return a.ge(b); }); }
+Tensor& Tensor::le_(const Tensor& o) const { return compare_inplace("le_", *this, o, [](auto& a, auto& b) { return a.le(b); }); }
+Tensor& Tensor::eq_(Scalar o) const { return compare_inplace("eq_", *this, o, [](auto& a, auto& b) { return a.eq(b); }); }
+Tensor& Tensor::ne_(Scalar o) const { return compare_inplace("ne_", *this, o, [](auto& a, auto& b) { return a.ne(b); }); }
+Tensor& Tensor::gt_(Scalar o) const { return compare_inplace("gt_", *this, o, [](auto& a, auto& b) { return a.gt(b); }); }
+Tensor& Tensor::lt_(Scalar o) const { return compare_inplace("lt_", *this, o, [](auto& a, auto& b) { return a.lt(b); }); }
+Tensor& Tensor::ge_(Scalar o) const { return compare_inplace("ge_", *this, o, [](auto& a, auto& b) { return a.ge(b); }); }
+Tensor& Tensor::le_(Scalar o) const { return compare_inplace("le_", *this, o, [](auto& a, auto& b) { return a.le(b); }); }
+
 Tensor& Tensor::operator=(const Tensor& src) && { return copy_(src); }
 Tensor& Tensor::operator=(Tensor&& src) && { return copy_(src); }
 Tensor& Tensor::operator=(Scalar v) && { return fill_(v); }

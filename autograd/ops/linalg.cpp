@@ -211,6 +211,62 @@ Tensor dot(const Tensor& a, const Tensor& b) {
                   "grad_a = grad_out * b, grad_b = grad_out * a");
 }
 
+// ---- products added to a tensor, composed of the ops above (so their backward is too) -----
+
+namespace {
+// beta * self + alpha * product, with self broadcast to the product's shape. beta = 0 drops
+// self (its NaNs too), as LibTorch does.
+Tensor scaled_sum_with(const char* op, const Tensor& self, const Tensor& product, Scalar beta,
+                       Scalar alpha) {
+    detail::check_defined(op, self, "self");
+    bool fits = self.dim() <= product.dim();
+    for (int64_t d = 1; fits && d <= self.dim(); ++d)
+        fits = self.size(-d) == 1 || self.size(-d) == product.size(-d);
+    if (!fits) {
+        detail::fail(op, "self of shape " + shape_str(self.sizes()) +
+                             " does not broadcast to the product's shape " + shape_str(product.sizes()));
+    }
+    const Tensor scaled = alpha.to_double() == 1.0 ? product : product * alpha;
+    if (beta.to_double() == 0.0) return scaled;
+    return (beta.to_double() == 1.0 ? self : self * beta) + scaled;
+}
+}  // namespace
+
+// y = beta * self + alpha * (mat1 @ mat2)     mat1: [n, k], mat2: [k, m], self broadcasts to [n, m]
+// grad_self = sum_to(beta * grad_out)   grad_mat1 = alpha * grad_out @ mat2^T   (by composition)
+Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, Scalar beta, Scalar alpha) {
+    check_float_pair("addmm", mat1, mat2);
+    if (mat1.dim() != 2 || mat2.dim() != 2) {
+        detail::fail("addmm", "mat1 and mat2 must be matrices, got mat1 of shape " +
+                                  shape_str(mat1.sizes()) + " and mat2 of shape " + shape_str(mat2.sizes()));
+    }
+    if (mat1.size(1) != mat2.size(0)) {
+        detail::fail("addmm", "mat1 and mat2 shapes cannot be multiplied: mat1 is " +
+                                  shape_str(mat1.sizes()) + ", mat2 is " + shape_str(mat2.sizes()));
+    }
+    return scaled_sum_with("addmm", self, mm(mat1, mat2), beta, alpha);
+}
+
+// y = beta * self + alpha * bmm(batch1, batch2)   batch1: [B, n, k], batch2: [B, k, m]
+// grad_batch1 = alpha * grad_out @ batch2^T per batch item (by composition)
+Tensor baddbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, Scalar beta,
+               Scalar alpha) {
+    check_float_pair("baddbmm", batch1, batch2);
+    if (batch1.dim() != 3 || batch2.dim() != 3 || batch1.size(0) != batch2.size(0) ||
+        batch1.size(2) != batch2.size(1)) {
+        detail::fail("baddbmm", "expected batch1 [B, n, k] and batch2 [B, k, m], got batch1 of shape " +
+                                    shape_str(batch1.sizes()) + " and batch2 of shape " +
+                                    shape_str(batch2.sizes()));
+    }
+    return scaled_sum_with("baddbmm", self, bmm(batch1, batch2), beta, alpha);
+}
+
+Tensor Tensor::addmm(const Tensor& mat1, const Tensor& mat2, Scalar beta, Scalar alpha) const {
+    return tapegrad::addmm(*this, mat1, mat2, beta, alpha);
+}
+Tensor Tensor::baddbmm(const Tensor& batch1, const Tensor& batch2, Scalar beta, Scalar alpha) const {
+    return tapegrad::baddbmm(*this, batch1, batch2, beta, alpha);
+}
 Tensor Tensor::matmul(const Tensor& o) const { return tapegrad::matmul(*this, o); }
 Tensor Tensor::mm(const Tensor& o) const { return tapegrad::mm(*this, o); }
 

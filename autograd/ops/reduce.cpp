@@ -1,10 +1,11 @@
-// Reductions: sum, mean, max, min, argmax, argmin, norm.
+// Reductions: sum, mean, max, min, argmax, argmin, norm, var, std.
 
 #include <algorithm>
 #include <cmath>
 
 #include "autograd/detail.hpp"
 #include "autograd/kernels/broadcast.hpp"
+#include "autograd/linalg.hpp"
 
 namespace tapegrad {
 
@@ -221,6 +222,61 @@ Tensor norm(const Tensor& a) {
                       return Grads{grad_out * a / out};
                   },
                   "grad_a = grad_out * a / norm(a)");
+}
+
+Tensor norm(const Tensor& a, Scalar p) { return linalg::vector_norm(a, p); }
+Tensor norm(const Tensor& a, Scalar p, IntArrayRef dim, bool keepdim) {
+    return linalg::vector_norm(a, p, dim, keepdim);
+}
+
+// y = sum((a - mean(a))^2) / max(0, N - correction) over dims (N elements each), composed of
+// mean, sub, mul, sum and div, so that its backward is theirs:
+// grad_a = grad_out * 2 (a - mean(a)) / (N - correction)
+Tensor var(const Tensor& a, std::optional<IntArrayRef> dim, std::optional<int64_t> correction,
+           bool keepdim) {
+    detail::check_floating("var", a);
+    const std::vector<int64_t> dims = reduce_dims("var", a, dim ? dim->vec() : std::vector<int64_t>{});
+    int64_t n = 1;
+    for (int64_t d : dims) n *= a.size(d);
+    const Tensor centred = a - a.mean(dims, /*keepdim=*/true);
+    const double denominator = static_cast<double>(std::max<int64_t>(0, n - correction.value_or(1)));
+    return (centred * centred).sum(dims, keepdim) / denominator;
+}
+Tensor var(const Tensor& a, IntArrayRef dim, bool unbiased, bool keepdim) {
+    return var(a, std::optional<IntArrayRef>(dim), std::optional<int64_t>(unbiased ? 1 : 0), keepdim);
+}
+
+// y = sqrt(var(a));  grad_var = grad_out / (2 y), and 0 where y = 0 (a constant slice), as
+// LibTorch: the composed sqrt would give NaN there
+Tensor std(const Tensor& a, std::optional<IntArrayRef> dim, std::optional<int64_t> correction,
+           bool keepdim) {
+    const Tensor v = var(a, std::move(dim), correction, keepdim);
+    Tensor y = v.detach().sqrt();
+    return record("std", y, {v},
+                  [](const Tensor& grad_out, const Tensor& out) {
+                      return Grads{(grad_out / (out * 2.0)).masked_fill(out == 0.0, 0.0)};
+                  },
+                  "grad_var = grad_out / (2 std), 0 where std = 0");
+}
+Tensor std(const Tensor& a, IntArrayRef dim, bool unbiased, bool keepdim) {
+    return std(a, std::optional<IntArrayRef>(dim), std::optional<int64_t>(unbiased ? 1 : 0), keepdim);
+}
+
+Tensor Tensor::norm(Scalar p) const { return tapegrad::norm(*this, p); }
+Tensor Tensor::norm(Scalar p, IntArrayRef dim, bool keepdim) const {
+    return tapegrad::norm(*this, p, std::move(dim), keepdim);
+}
+Tensor Tensor::var(IntArrayRef dim, bool unbiased, bool keepdim) const {
+    return tapegrad::var(*this, std::move(dim), unbiased, keepdim);
+}
+Tensor Tensor::var(std::optional<IntArrayRef> dim, std::optional<int64_t> correction, bool keepdim) const {
+    return tapegrad::var(*this, std::move(dim), correction, keepdim);
+}
+Tensor Tensor::std(IntArrayRef dim, bool unbiased, bool keepdim) const {
+    return tapegrad::std(*this, std::move(dim), unbiased, keepdim);
+}
+Tensor Tensor::std(std::optional<IntArrayRef> dim, std::optional<int64_t> correction, bool keepdim) const {
+    return tapegrad::std(*this, std::move(dim), correction, keepdim);
 }
 
 Tensor Tensor::sum() const { return tapegrad::sum(*this); }
