@@ -105,7 +105,7 @@ FunctionNode::FunctionNode(const char* name, std::vector<Edge> next,
       is_tensor_(std::move(is_tensor)),
       rule_(rule) {}
 
-tensor_list FunctionNode::connect(const tensor_list& inputs, const tensor_list& raw) {
+tensor_list FunctionNode::connect(const tensor_list& /*inputs*/, const tensor_list& raw) {
     set_num_outputs(raw.size());
     auto self = std::static_pointer_cast<FunctionNode>(shared_from_this());
     tensor_list outs;

@@ -318,6 +318,15 @@ void Module::to(ScalarType dtype, bool /*non_blocking*/) {
     for (Tensor& b : buffers()) convert_in_place(b, dtype);
 }
 
+void Module::to(Device device, bool /*non_blocking*/) {
+    tapegrad::detail::check_cpu("Module::to", device);
+}
+
+void Module::to(Device device, ScalarType dtype, bool non_blocking) {
+    tapegrad::detail::check_cpu("Module::to", device);
+    to(dtype, non_blocking);
+}
+
 void Module::pretty_print(std::ostream& stream) const {
     stream << name();
 }

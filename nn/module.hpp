@@ -114,6 +114,11 @@ public:
     /// Converts floating parameters and buffers to `dtype` in place: handles taken before the
     /// call (an optimizer's parameter list) see the converted tensors.
     virtual void to(ScalarType dtype, bool non_blocking = false);
+    /// LibTorch's `module->to(device)`: a no-op for the CPU; any other device raises (tapegrad
+    /// computes on the CPU only), naming the device.
+    virtual void to(Device device, bool non_blocking = false);
+    /// `module->to(device, dtype)`: the device checked, then the dtype as to(dtype).
+    virtual void to(Device device, ScalarType dtype, bool non_blocking = false);
     /// Calls fn on this module and every descendant, in pre-order.
     void apply(const std::function<void(Module&)>& fn);
     /// Calls fn with the dotted name (after name_prefix) of this module and every descendant.

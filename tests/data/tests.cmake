@@ -33,3 +33,18 @@ tapegrad_renamed_program(data_mnist_loop_renamed
   data/libtorch_style_mnist_loop_renamed)
 set_tests_properties(data/libtorch_style_mnist_loop_renamed PROPERTIES
   ENVIRONMENT "OPENBLAS_NUM_THREADS=1" SKIP_RETURN_CODE 77 TIMEOUT 600)
+
+# A custom CRTP dataset over image files (libtorch_style/image_folder.cpp: it writes its own
+# PGM images, reads one per get(), batches with Stack<> over 2 workers and trains), built from a
+# renamed copy and run; with LibTorch installed, also built and run against it as it is.
+tapegrad_renamed_program(data_image_folder_renamed
+  ${CMAKE_CURRENT_SOURCE_DIR}/data/libtorch_style/image_folder.cpp
+  data/libtorch_style_image_folder_renamed)
+find_package(Torch QUIET)
+if(Torch_FOUND AND NOT TAPEGRAD_SANITIZE)
+  add_executable(data_image_folder_libtorch data/libtorch_style/image_folder.cpp)
+  target_link_libraries(data_image_folder_libtorch PRIVATE ${TORCH_LIBRARIES})
+  add_test(NAME data/libtorch_style_image_folder_libtorch COMMAND data_image_folder_libtorch)
+  set_tests_properties(data/libtorch_style_image_folder_libtorch PROPERTIES
+    ENVIRONMENT "OPENBLAS_NUM_THREADS=1")
+endif()

@@ -72,6 +72,20 @@ TEST_SUITE("nn/module") {
         CHECK_FALSE(net->block->count.requires_grad());
     }
 
+    TEST_CASE("Module: to(device) keeps a CPU module as it is and refuses CUDA, naming it") {
+        nn::Linear fc(3, 2);
+        const Tensor w = fc->weight;
+        fc->to(Device(kCPU));
+        fc->to(kCPU, kFloat64);
+        CHECK(fc->weight.is_same(w));  // the same parameter, converted in place
+        CHECK(fc->weight.dtype() == kFloat64);
+        CHECK_THROWS_CONTAINS(fc->to(Device(kCUDA)), std::invalid_argument, "Module::to",
+                              "cuda", "CPU only");
+        CHECK_THROWS_CONTAINS(fc->to(Device("cuda:0"), kFloat32), std::invalid_argument,
+                              "cuda:0");
+        CHECK(fc->weight.dtype() == kFloat64);  // a refused move changes nothing
+    }
+
     TEST_CASE("Module: parameters share storage with the module's members") {
         Net net;
         CHECK(net->parameters()[3].is_same(net->head->weight));
