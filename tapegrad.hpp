@@ -12,6 +12,7 @@
 #include "autograd/grad_mode.hpp"
 #include "autograd/graph.hpp"
 #include "autograd/linalg.hpp"
+#include "autograd/macros.hpp"
 #include "autograd/tape_html.hpp"
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
@@ -23,3 +24,7 @@
 #include "optim/optim.hpp"
 #include "data/data.hpp"
 #include "train/train.hpp"
+
+// LibTorch makes at::Reduction visible unqualified (`nll_loss(x, t, {}, Reduction::Sum)` in
+// LibTorch programs); so does tapegrad, with its own enum.
+using tapegrad::Reduction;

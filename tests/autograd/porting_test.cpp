@@ -278,4 +278,19 @@ TEST_CASE("var: one element with Bessel's correction gives NaN, as LibTorch") {
         CHECK_FALSE(o.has_value());
         CHECK(c10::str("n = ", 3, ", x = ", 1.5) == "n = 3, x = 1.5");
     }
+
+    TEST_CASE("TORCH_CHECK, AT_ASSERT and an unqualified Reduction compile and act as LibTorch's") {
+        TORCH_CHECK(1 + 1 == 2, "never shown");
+        AT_ASSERT(true);
+        CHECK_THROWS_CONTAINS([] { TORCH_CHECK(2 < 1, "expected ", 2, " < ", 1); }(), std::runtime_error,
+                              "TORCH_CHECK failed: 2 < 1", "expected 2 < 1");
+        CHECK_THROWS_CONTAINS([] { AT_ASSERT(!std::isnan(std::nan(""))); }(), std::runtime_error,
+                              "failed: !std::isnan");
+        // pytorch/examples' mnist writes Reduction::Sum without a namespace
+        Tensor logp = log_softmax(make_f64({1, 2, 3, 1, 1, 1}, {2, 3}), 1);
+        Tensor target = tensor({2, 0}, kLong);
+        const double sum = nll_loss(logp, target, {}, ::Reduction::Sum).item<double>();
+        const double mean = nll_loss(logp, target).item<double>();
+        CHECK(sum == doctest::Approx(2 * mean));
+    }
 }

@@ -6,9 +6,16 @@ if(NOT TARGET tapegrad_distributed)
   return()
 endif()
 set(tapegrad_mpirun ${TAPEGRAD_MPIRUN})  # distributed/CMakeLists.txt
-# LeakSanitizer: Open MPI keeps allocations it never frees (suppressed for its libraries only)
+# LeakSanitizer: Open MPI keeps allocations it never frees, many of them in its plugins, which it
+# unloads before exit, so LeakSanitizer sees them as "<unknown module>" and no suppression by
+# library name can match them. Under sanitizers these tests therefore run with leak detection
+# off (address and undefined-behaviour checks stay on); the rest of the suite checks tapegrad's
+# own code for leaks.
 set(tapegrad_mpi_env "OPENBLAS_NUM_THREADS=1" "TAPEGRAD_DISTRIBUTED_TIMEOUT=60"
     "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/distributed/lsan_mpi.supp")
+if(TAPEGRAD_SANITIZE)
+  list(APPEND tapegrad_mpi_env "ASAN_OPTIONS=detect_leaks=0:abort_on_error=1")
+endif()
 
 add_executable(test_distributed $<TARGET_OBJECTS:tapegrad_test_main>
   distributed/test_process_group.cpp
