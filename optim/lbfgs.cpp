@@ -308,7 +308,8 @@ Tensor LBFGS::step(LossClosure closure) {
             }
             // two-loop recursion: d = -H g
             const size_t num_old = old_dirs.size();
-            if (!state.al()) state.al(std::vector<Tensor>(static_cast<size_t>(history_size)));
+            // sized by the pairs held, never by history_size (a loaded file may ask for 2^60)
+            if (!state.al()) state.al(std::vector<Tensor>());
             auto& al = *state.al();
             if (al.size() < num_old) al.resize(num_old);
             Tensor q = neg(flat_grad);
