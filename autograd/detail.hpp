@@ -23,8 +23,8 @@ Tensor make_tensor(const std::vector<int64_t>& sizes, ScalarType dtype);
 /// A view of `self`: its storage with new sizes, strides and (absolute) storage offset. Made
 /// with recording on, it remembers its base so that in-place ops through it rewrite the
 /// base's history. The caller records the view op (autograd::record) on it.
-Tensor make_view(const Tensor& self, std::vector<int64_t> sizes, const std::vector<int64_t>& strides,
-                 int64_t offset);
+Tensor make_view(const Tensor& self, std::vector<int64_t> sizes,
+                 const std::vector<int64_t>& strides, int64_t offset);
 /// `t`'s strides as seen from `out_sizes` (t broadcasts to them): 0 along new leading dims and
 /// along dims where t has size 1.
 std::vector<int64_t> expanded_strides(const Tensor& t, const std::vector<int64_t>& out_sizes);
@@ -64,28 +64,42 @@ Tensor cast(const Tensor& t, ScalarType dt);
 template <class F>
 decltype(auto) dispatch(ScalarType dt, F&& f) {
     switch (dt) {
-        case kFloat32: return f(float{});
-        case kFloat64: return f(double{});
-        case kInt64: return f(int64_t{});
-        default: unsupported_dtype(dt);
+        case kFloat32:
+            return f(float{});
+        case kFloat64:
+            return f(double{});
+        case kInt64:
+            return f(int64_t{});
+        default:
+            unsupported_dtype(dt);
     }
 }
 /// As dispatch, over every dtype (copies, conversions, comparisons).
 template <class F>
 decltype(auto) dispatch_all(ScalarType dt, F&& f) {
     switch (dt) {
-        case kFloat32: return f(float{});
-        case kFloat64: return f(double{});
-        case kInt64: return f(int64_t{});
-        case kInt32: return f(int32_t{});
-        case kInt16: return f(int16_t{});
-        case kInt8: return f(int8_t{});
-        case kUInt8: return f(uint8_t{});
-        default: return f(bool{});
+        case kFloat32:
+            return f(float{});
+        case kFloat64:
+            return f(double{});
+        case kInt64:
+            return f(int64_t{});
+        case kInt32:
+            return f(int32_t{});
+        case kInt16:
+            return f(int16_t{});
+        case kInt8:
+            return f(int8_t{});
+        case kUInt8:
+            return f(uint8_t{});
+        default:
+            return f(bool{});
     }
 }
 /// The dtype arithmetic on `dt` runs in: itself for float32, float64 and int64, else int64.
-inline ScalarType compute_type(ScalarType dt) { return is_floating_point(dt) ? dt : kInt64; }
+inline ScalarType compute_type(ScalarType dt) {
+    return is_floating_point(dt) ? dt : kInt64;
+}
 /// As dispatch, for ops defined only on floating types (checked by the caller).
 template <class F>
 decltype(auto) dispatch_floating(ScalarType dt, F&& f) {

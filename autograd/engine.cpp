@@ -33,7 +33,8 @@ namespace autograd {
 namespace {
 // Where a node's address starts probing in the plan's table (Fibonacci hashing).
 size_t home_slot(const Node* n, size_t mask) {
-    return static_cast<size_t>((reinterpret_cast<uintptr_t>(n) * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+    return static_cast<size_t>((reinterpret_cast<uintptr_t>(n) * 0x9E3779B97F4A7C15ull) >> 32) &
+           mask;
 }
 }  // namespace
 
@@ -180,7 +181,8 @@ namespace {
 
 // True when nobody else can see `t`'s buffer, so adding into it in place is safe.
 bool exclusive(const Tensor& t) {
-    return tapegrad::detail::impl_ptr(t).use_count() == 1 && tapegrad::detail::impl(t).storage.use_count() == 1;
+    return tapegrad::detail::impl_ptr(t).use_count() == 1 &&
+           tapegrad::detail::impl(t).storage.use_count() == 1;
 }
 
 // slot += g, recorded when create_graph (grad mode is then on), in place when it is safe: the
@@ -188,8 +190,10 @@ bool exclusive(const Tensor& t) {
 // a view, e.g. an expand with stride 0, which must not be written into or kept as a sum).
 void accumulate(Tensor& slot, Tensor g, bool create_graph) {
     if (!slot.defined()) {
-        if (create_graph || (exclusive(g) && g.is_contiguous())) slot = std::move(g);
-        else slot = g.detach().clone();
+        if (create_graph || (exclusive(g) && g.is_contiguous()))
+            slot = std::move(g);
+        else
+            slot = g.detach().clone();
     } else if (create_graph || !exclusive(slot) || !slot.is_contiguous()) {
         slot = slot + g;
     } else {
@@ -216,14 +220,16 @@ Tensor run_hooks(const HookList& hooks, Tensor g, const char* where) {
         Tensor r = hook(g);
         if (!r.defined()) return;
         if (r.sizes() != g.sizes()) {
-            throw std::logic_error(std::string("hook on ") + where + ": returned a gradient of "
-                                   "shape " + shape_str(r.sizes()) + ", expected " +
-                                   shape_str(g.sizes()));
+            throw std::logic_error(std::string("hook on ") + where +
+                                   ": returned a gradient of "
+                                   "shape " +
+                                   shape_str(r.sizes()) + ", expected " + shape_str(g.sizes()));
         }
         if (r.dtype() != g.dtype()) {
-            throw std::logic_error(std::string("hook on ") + where + ": returned a gradient of "
-                                   "dtype " + to_string(r.dtype()) + ", expected " +
-                                   to_string(g.dtype()));
+            throw std::logic_error(std::string("hook on ") + where +
+                                   ": returned a gradient of "
+                                   "dtype " +
+                                   to_string(r.dtype()) + ", expected " + to_string(g.dtype()));
         }
         g = std::move(r);
     });
@@ -297,7 +303,8 @@ private:
         bool any = false;
         for (size_t k = 0; k < n_out; ++k) {
             Tensor& g = grad_outs_[k];
-            g = std::move(buffers_[static_cast<size_t>(plan.slot(index, static_cast<uint32_t>(k)))]);
+            g = std::move(
+                buffers_[static_cast<size_t>(plan.slot(index, static_cast<uint32_t>(k)))]);
             if (!g.defined()) continue;
             any = true;
             g = run_hooks(node.hooks(k), std::move(g), node.op());
@@ -331,8 +338,9 @@ private:
                 Tensor g = std::move(grads[k]);
                 check_shape(node, k, g, e.fn->output_sizes(e.output_nr),
                             e.fn->output_dtype(e.output_nr));
-                accumulate(buffers_[static_cast<size_t>(plan.slot(plan.target(index, k), e.output_nr))],
-                           std::move(g), create_graph_);
+                accumulate(
+                    buffers_[static_cast<size_t>(plan.slot(plan.target(index, k), e.output_nr))],
+                    std::move(g), create_graph_);
             } else if (auto leaf = e.leaf.lock()) {
                 if (has_grad) {
                     check_shape(node, k, grads[k], leaf->sizes, leaf->dtype);
@@ -496,7 +504,8 @@ void backward(const tensor_list& outputs, const tensor_list& grad_outputs,
     task.execute(outputs, seeds);
     tensor_list grads = task.take_captured();
     for (size_t i = 0; i < inputs.size(); ++i) {
-        if (grads[i].defined()) accumulate_grad(tapegrad::detail::impl(inputs[i]), grads[i], create_graph);
+        if (grads[i].defined())
+            accumulate_grad(tapegrad::detail::impl(inputs[i]), grads[i], create_graph);
     }
 }
 

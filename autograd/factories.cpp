@@ -52,9 +52,10 @@ TensorData::TensorData(std::initializer_list<TensorData> list) {
     const TensorData* first = list.size() ? list.begin() : nullptr;
     for (const TensorData& item : list) {
         if (item.sizes_ != first->sizes_) {
-            throw std::invalid_argument("tensor: nested lists are ragged: expected every item of "
-                                        "shape " + shape_str(first->sizes_) + ", got " +
-                                        shape_str(item.sizes_));
+            throw std::invalid_argument(
+                "tensor: nested lists are ragged: expected every item of "
+                "shape " +
+                shape_str(first->sizes_) + ", got " + shape_str(item.sizes_));
         }
         values_.insert(values_.end(), item.values_.begin(), item.values_.end());
         floating_ = floating_ || item.floating_;
@@ -72,7 +73,8 @@ TensorData::TensorData(const std::vector<int64_t>& v)
     : values_(to_doubles(v)), sizes_{static_cast<int64_t>(v.size())} {}
 
 Tensor tensor(const TensorData& data, TensorOptions o) {
-    Tensor t = fresh("tensor", data.sizes(), dtype_or(o, data.is_floating() ? kFloat32 : kInt64), o);
+    Tensor t =
+        fresh("tensor", data.sizes(), dtype_or(o, data.is_floating() ? kFloat32 : kInt64), o);
     fill_from(t, data.values());
     return finish(t, o);
 }
@@ -100,7 +102,9 @@ Tensor filled(const char* op, const std::vector<int64_t>& sizes, const Scalar& v
 }
 }  // namespace
 
-Tensor full(IntArrayRef sizes, Scalar value, TensorOptions o) { return filled("full", sizes, value, o); }
+Tensor full(IntArrayRef sizes, Scalar value, TensorOptions o) {
+    return filled("full", sizes, value, o);
+}
 
 Tensor zeros(IntArrayRef sizes, TensorOptions o) {
     Tensor t = fresh("zeros", sizes, dtype_or(o, kFloat32), o);
@@ -112,17 +116,27 @@ Tensor ones(IntArrayRef sizes, TensorOptions o) {
     return filled("ones", sizes, 1, o.dtype(dtype_or(o, kFloat32)));
 }
 
-Tensor empty_like(const Tensor& t, TensorOptions o) { return empty(t.sizes(), o.dtype(dtype_or(o, t.dtype()))); }
-Tensor zeros_like(const Tensor& t, TensorOptions o) { return zeros(t.sizes(), o.dtype(dtype_or(o, t.dtype()))); }
-Tensor ones_like(const Tensor& t, TensorOptions o) { return ones(t.sizes(), o.dtype(dtype_or(o, t.dtype()))); }
+Tensor empty_like(const Tensor& t, TensorOptions o) {
+    return empty(t.sizes(), o.dtype(dtype_or(o, t.dtype())));
+}
+Tensor zeros_like(const Tensor& t, TensorOptions o) {
+    return zeros(t.sizes(), o.dtype(dtype_or(o, t.dtype())));
+}
+Tensor ones_like(const Tensor& t, TensorOptions o) {
+    return ones(t.sizes(), o.dtype(dtype_or(o, t.dtype())));
+}
 Tensor full_like(const Tensor& t, Scalar value, TensorOptions o) {
     return full(t.sizes(), value, o.dtype(dtype_or(o, t.dtype())));
 }
 
 // ---- ranges ---------------------------------------------------------------------------------
 
-Tensor arange(Scalar end, TensorOptions o) { return arange(0, end, 1, o); }
-Tensor arange(Scalar start, Scalar end, TensorOptions o) { return arange(start, end, 1, o); }
+Tensor arange(Scalar end, TensorOptions o) {
+    return arange(0, end, 1, o);
+}
+Tensor arange(Scalar start, Scalar end, TensorOptions o) {
+    return arange(start, end, 1, o);
+}
 
 Tensor arange(Scalar start, Scalar end, Scalar step, TensorOptions o) {
     const double a = start.to_double(), b = end.to_double(), s = step.to_double();
@@ -153,21 +167,27 @@ Tensor arange(Scalar start, Scalar end, Scalar step, TensorOptions o) {
 }
 
 Tensor linspace(Scalar start, Scalar end, int64_t steps, TensorOptions o) {
-    if (steps < 0) detail::fail("linspace", "steps must be non-negative, got " + std::to_string(steps));
+    if (steps < 0)
+        detail::fail("linspace", "steps must be non-negative, got " + std::to_string(steps));
     const double a = start.to_double(), b = end.to_double();
     detail::checked_numel("linspace", {steps});
     std::vector<double> v(static_cast<size_t>(steps));
     for (int64_t i = 0; i < steps; ++i)
-        v[i] = steps == 1 ? a : a + (b - a) * static_cast<double>(i) / static_cast<double>(steps - 1);
+        v[i] =
+            steps == 1 ? a : a + (b - a) * static_cast<double>(i) / static_cast<double>(steps - 1);
     Tensor t = fresh("linspace", {steps}, dtype_or(o, kFloat32), o);
     fill_from(t, v);
     return finish(t, o);
 }
 
-Tensor eye(int64_t n, TensorOptions o) { return eye(n, n, o); }
+Tensor eye(int64_t n, TensorOptions o) {
+    return eye(n, n, o);
+}
 
 Tensor eye(int64_t n, int64_t m, TensorOptions o) {
-    if (n < 0 || m < 0) detail::fail("eye", "sizes must be non-negative, got " + std::to_string(n) + " and " + std::to_string(m));
+    if (n < 0 || m < 0)
+        detail::fail("eye", "sizes must be non-negative, got " + std::to_string(n) + " and " +
+                                std::to_string(m));
     Tensor t = zeros({n, m}, o.requires_grad(false));
     detail::dispatch_all(t.dtype(), [&](auto zero) {
         using T = decltype(zero);

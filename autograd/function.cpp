@@ -192,7 +192,9 @@ Grads FunctionNode::run_all(const tensor_list& grad_outputs) {
     return per_tensor;
 }
 
-void FunctionNode::release_saved() { ctx_.reset(); }
+void FunctionNode::release_saved() {
+    ctx_.reset();
+}
 
 tensor_list unrecorded_outputs(const AutogradContext&, const tensor_list&, const tensor_list& raw) {
     return raw;  // dirty inputs are returned as themselves already

@@ -87,7 +87,7 @@ namespace detail {
 class FunctionNode;
 void check_forward_writes(const char* name, const AutogradContext& ctx, const tensor_list& inputs,
                           const std::vector<uint64_t>& versions_before, const tensor_list& raw);
-}
+}  // namespace detail
 
 /// What forward hands to backward: tensors saved with save_for_backward, other values in
 /// saved_data, which inputs need a gradient, and what forward did to its inputs and outputs.
@@ -228,8 +228,10 @@ struct Function {
             result = Derived::forward(ctx.get(), std::forward<Args>(args)...);
         }
         tensor_list raw;
-        if constexpr (std::is_same_v<Out, Tensor>) raw = {result};
-        else raw = result;
+        if constexpr (std::is_same_v<Out, Tensor>)
+            raw = {result};
+        else
+            raw = result;
         detail::check_forward_writes(name(), *ctx, inputs, versions, raw);
         ctx->after_forward(raw);
         tensor_list outs;
@@ -238,12 +240,16 @@ struct Function {
         } else {
             auto node = std::make_shared<detail::FunctionNode>(
                 name(), detail::make_edges(inputs, kSavesNone), ctx,
-                [](AutogradContext* c, tensor_list g) { return Derived::backward(c, std::move(g)); },
+                [](AutogradContext* c, tensor_list g) {
+                    return Derived::backward(c, std::move(g));
+                },
                 is_tensor, rule());
             outs = node->connect(inputs, raw);
         }
-        if constexpr (std::is_same_v<Out, Tensor>) return outs[0];
-        else return outs;
+        if constexpr (std::is_same_v<Out, Tensor>)
+            return outs[0];
+        else
+            return outs;
     }
 
     /// The node's name: the class name, e.g. "Cube".

@@ -11,8 +11,8 @@
 namespace tapegrad {
 namespace detail {
 template <class... Parts>
-[[noreturn]] void check_failed(const char* kind, const char* condition, const char* file,
-                               int line, const Parts&... parts) {
+[[noreturn]] void check_failed(const char* kind, const char* condition, const char* file, int line,
+                               const Parts&... parts) {
     std::ostringstream out;
     out << kind << " failed: " << condition << " at " << file << ":" << line;
     if constexpr (sizeof...(parts) > 0) {
@@ -25,19 +25,19 @@ template <class... Parts>
 }  // namespace tapegrad
 
 #ifndef TORCH_CHECK
-#define TORCH_CHECK(cond, ...)                                                                \
-    do {                                                                                      \
-        if (!(cond))                                                                          \
-            ::tapegrad::detail::check_failed("TORCH_CHECK", #cond, __FILE__,                  \
-                                             __LINE__ __VA_OPT__(, ) __VA_ARGS__);            \
+#define TORCH_CHECK(cond, ...)                                                     \
+    do {                                                                           \
+        if (!(cond))                                                               \
+            ::tapegrad::detail::check_failed("TORCH_CHECK", #cond, __FILE__,       \
+                                             __LINE__ __VA_OPT__(, ) __VA_ARGS__); \
     } while (false)
 #endif
 #ifndef TORCH_INTERNAL_ASSERT
-#define TORCH_INTERNAL_ASSERT(cond, ...)                                                      \
-    do {                                                                                      \
-        if (!(cond))                                                                          \
-            ::tapegrad::detail::check_failed("TORCH_INTERNAL_ASSERT", #cond, __FILE__,        \
-                                             __LINE__ __VA_OPT__(, ) __VA_ARGS__);            \
+#define TORCH_INTERNAL_ASSERT(cond, ...)                                               \
+    do {                                                                               \
+        if (!(cond))                                                                   \
+            ::tapegrad::detail::check_failed("TORCH_INTERNAL_ASSERT", #cond, __FILE__, \
+                                             __LINE__ __VA_OPT__(, ) __VA_ARGS__);     \
     } while (false)
 #endif
 #ifndef AT_ASSERT

@@ -69,11 +69,13 @@ Grads Node::apply(const tensor_list& grad_outputs) {
     if (AnomalyMode::is_enabled() && AnomalyMode::should_check_nan()) {
         for (size_t i = 0; i < grads.size(); ++i) {
             if (has_non_finite(grads[i])) {
-                throw std::runtime_error(
-                    std::string("anomaly: the backward of '") + op_ + "' produced NaN or Inf in "
-                    "the gradient for input " + std::to_string(i) + " (shape " +
-                    shape_str(grads[i].sizes()) + "); the node was created by " +
-                    (context_.empty() ? std::string(op_) : context_));
+                throw std::runtime_error(std::string("anomaly: the backward of '") + op_ +
+                                         "' produced NaN or Inf in "
+                                         "the gradient for input " +
+                                         std::to_string(i) + " (shape " +
+                                         shape_str(grads[i].sizes()) +
+                                         "); the node was created by " +
+                                         (context_.empty() ? std::string(op_) : context_));
             }
         }
     }
@@ -112,11 +114,11 @@ void Node::release_now() {
 
 Tensor Node::saved_output() {
     if (out_storage_->version != out_version_) {
-        throw std::logic_error(std::string("backward: a tensor needed for the gradient of '") +
-                               op_ + "' (its output) was modified in place by " +
-                               (out_storage_->last_inplace ? out_storage_->last_inplace
-                                                           : "an in-place op") +
-                               " after it was computed");
+        throw std::logic_error(
+            std::string("backward: a tensor needed for the gradient of '") + op_ +
+            "' (its output) was modified in place by " +
+            (out_storage_->last_inplace ? out_storage_->last_inplace : "an in-place op") +
+            " after it was computed");
     }
     auto impl = std::make_shared<TensorImpl>();
     impl->storage = out_storage_;

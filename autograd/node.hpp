@@ -155,8 +155,10 @@ public:
 
 protected:
     Grads run(const Tensor& grad_out) override {
-        if constexpr (kSavesOutput) return (*fn_)(grad_out, saved_output());
-        else return (*fn_)(grad_out);
+        if constexpr (kSavesOutput)
+            return (*fn_)(grad_out, saved_output());
+        else
+            return (*fn_)(grad_out);
     }
     void release_saved() override { fn_.reset(); }
 
@@ -176,12 +178,12 @@ std::vector<Edge> make_edges(const std::vector<Tensor>& inputs, uint32_t saved =
 void release_node(std::shared_ptr<Node>&& node);
 
 template <class F, class Inputs>
-Tensor record_node(const char* op, Tensor out, const Inputs& inputs, F&& backward,
-                   const char* rule, uint32_t saved) {
+Tensor record_node(const char* op, Tensor out, const Inputs& inputs, F&& backward, const char* rule,
+                   uint32_t saved) {
     if (!needs_graph(inputs)) return out;
     using Fn = std::decay_t<F>;
-    auto node = std::make_shared<LambdaNode<Fn>>(op, make_edges(inputs, saved),
-                                                 std::forward<F>(backward));
+    auto node =
+        std::make_shared<LambdaNode<Fn>>(op, make_edges(inputs, saved), std::forward<F>(backward));
     attach(out, node, LambdaNode<Fn>::kSavesOutput, rule);
     return out;
 }

@@ -191,7 +191,8 @@ std::vector<int64_t> broadcast_shapes(const char* op, const std::vector<int64_t>
                                       const std::vector<int64_t>& b);
 
 // ---- indexing and ordering (ops/indexing.cpp, mask.cpp, scatter.cpp, sort.cpp, scan.cpp,
-//      rearrange.cpp, einsum.cpp) -------------------------------------------------------------------
+//      rearrange.cpp, einsum.cpp)
+//      -------------------------------------------------------------------
 // Positions are int64 (any integer type is accepted); masks are bool (uint8 too, as LibTorch's
 // deprecated form). Where LibTorch accepts negative positions (index, index_put_, take) they
 // count from the end; an index out of range raises std::invalid_argument naming the op, the
@@ -303,7 +304,9 @@ Tensor norm(const Tensor& a, Scalar p, IntArrayRef dim, bool keepdim = false);
 Tensor var(const Tensor& a, std::optional<IntArrayRef> dim, std::optional<int64_t> correction,
            bool keepdim = false);
 Tensor var(const Tensor& a, IntArrayRef dim, bool unbiased = true, bool keepdim = false);
-inline Tensor var(const Tensor& a) { return a.var(); }
+inline Tensor var(const Tensor& a) {
+    return a.var();
+}
 template <class B, std::enable_if_t<std::is_same_v<B, bool>, int> = 0>
 Tensor var(const Tensor& a, B unbiased) {
     return a.var(unbiased);
@@ -312,7 +315,9 @@ Tensor var(const Tensor& a, B unbiased) {
 Tensor std(const Tensor& a, std::optional<IntArrayRef> dim, std::optional<int64_t> correction,
            bool keepdim = false);
 Tensor std(const Tensor& a, IntArrayRef dim, bool unbiased = true, bool keepdim = false);
-inline Tensor std(const Tensor& a) { return a.std(); }
+inline Tensor std(const Tensor& a) {
+    return a.std();
+}
 template <class B, std::enable_if_t<std::is_same_v<B, bool>, int> = 0>
 Tensor std(const Tensor& a, B unbiased) {
     return a.std(unbiased);

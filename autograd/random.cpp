@@ -16,7 +16,9 @@ std::mt19937_64& generator() {
     static std::mt19937_64 rng(67280421310721ULL);  // LibTorch's default seed
     return rng;
 }
-double uniform01(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+double uniform01(std::mt19937_64& rng) {
+    return static_cast<double>(rng() >> 11) * 0x1.0p-53;
+}
 
 // Fills `t` with draw(rng) under the generator's lock (one lock per tensor, not per element).
 template <class Draw>
@@ -135,11 +137,16 @@ Tensor randperm(int64_t n, TensorOptions o) {
     return o.has_dtype() ? t.to(o.dtype()) : t;
 }
 
-Tensor rand_like(const Tensor& t) { return rand(t.sizes(), t.dtype()); }
-Tensor randn_like(const Tensor& t) { return randn(t.sizes(), t.dtype()); }
+Tensor rand_like(const Tensor& t) {
+    return rand(t.sizes(), t.dtype());
+}
+Tensor randn_like(const Tensor& t) {
+    return randn(t.sizes(), t.dtype());
+}
 
 Tensor bernoulli(IntArrayRef sizes, double p, TensorOptions o) {
-    if (!(p >= 0 && p <= 1)) detail::fail("bernoulli", "p must be in [0, 1], got " + std::to_string(p));
+    if (!(p >= 0 && p <= 1))
+        detail::fail("bernoulli", "p must be in [0, 1], got " + std::to_string(p));
     detail::check_cpu("bernoulli", o.device());
     detail::checked_numel("bernoulli", sizes);
     Tensor t = detail::make_tensor(sizes, o.has_dtype() ? o.dtype() : kFloat32);
@@ -148,8 +155,9 @@ Tensor bernoulli(IntArrayRef sizes, double p, TensorOptions o) {
 }
 
 Tensor& Tensor::uniform_(double from, double to) const {
-    return random_inplace("uniform_", *this,
-                          [=](std::mt19937_64& rng) { return from + (to - from) * uniform01(rng); });
+    return random_inplace("uniform_", *this, [=](std::mt19937_64& rng) {
+        return from + (to - from) * uniform01(rng);
+    });
 }
 
 Tensor& Tensor::normal_(double mean, double std) const {
@@ -158,7 +166,8 @@ Tensor& Tensor::normal_(double mean, double std) const {
 }
 
 Tensor& Tensor::bernoulli_(double p) const {
-    if (!(p >= 0 && p <= 1)) detail::fail("bernoulli_", "p must be in [0, 1], got " + std::to_string(p));
+    if (!(p >= 0 && p <= 1))
+        detail::fail("bernoulli_", "p must be in [0, 1], got " + std::to_string(p));
     return random_inplace("bernoulli_", *this,
                           [p](std::mt19937_64& rng) { return uniform01(rng) < p ? 1.0 : 0.0; });
 }

@@ -37,19 +37,27 @@ constexpr ScalarType kBool = ScalarType::Bool;
 inline int64_t element_size(ScalarType t) {
     switch (t) {
         case ScalarType::Float64:
-        case ScalarType::Int64: return 8;
+        case ScalarType::Int64:
+            return 8;
         case ScalarType::Float32:
-        case ScalarType::Int32: return 4;
-        case ScalarType::Int16: return 2;
-        default: return 1;
+        case ScalarType::Int32:
+            return 4;
+        case ScalarType::Int16:
+            return 2;
+        default:
+            return 1;
     }
 }
 
 /// True for the types that can carry gradients.
-inline bool is_floating_point(ScalarType t) { return t == kFloat32 || t == kFloat64; }
+inline bool is_floating_point(ScalarType t) {
+    return t == kFloat32 || t == kFloat64;
+}
 
 /// True for the integer types (Bool excluded), as LibTorch's isIntegralType(t, false).
-inline bool is_integral(ScalarType t) { return !is_floating_point(t) && t != kBool; }
+inline bool is_integral(ScalarType t) {
+    return !is_floating_point(t) && t != kBool;
+}
 
 /// "float32", "float64", "int64", "int32", "int16", "int8", "uint8" or "bool".
 const char* to_string(ScalarType t);
@@ -87,11 +95,16 @@ public:
     /// The value as T (an arithmetic type).
     template <class T>
     T to() const {
-        if constexpr (std::is_same_v<T, bool>) return toBool();
-        else if constexpr (std::is_floating_point_v<T>) return static_cast<T>(d_);
-        else return static_cast<T>(toLong());
+        if constexpr (std::is_same_v<T, bool>)
+            return toBool();
+        else if constexpr (std::is_floating_point_v<T>)
+            return static_cast<T>(d_);
+        else
+            return static_cast<T>(toLong());
     }
-    bool isIntegral(bool include_bool = false) const { return integral_ && (include_bool || !bool_); }
+    bool isIntegral(bool include_bool = false) const {
+        return integral_ && (include_bool || !bool_);
+    }
     bool isFloatingPoint() const { return !integral_; }
     bool isBoolean() const { return bool_; }
 
@@ -117,11 +130,11 @@ std::ostream& operator<<(std::ostream& os, const Scalar& s);
 class IntArrayRef {
 public:
     IntArrayRef() = default;
-    IntArrayRef(std::initializer_list<int64_t> v) : v_(v) {}  // NOLINT: implicit, as LibTorch's
-    IntArrayRef(const std::vector<int64_t>& v) : v_(v) {}     // NOLINT
+    IntArrayRef(std::initializer_list<int64_t> v) : v_(v) {}     // NOLINT: implicit, as LibTorch's
+    IntArrayRef(const std::vector<int64_t>& v) : v_(v) {}        // NOLINT
     IntArrayRef(std::vector<int64_t>&& v) : v_(std::move(v)) {}  // NOLINT
-    IntArrayRef(int64_t one) : v_{one} {}                     // NOLINT
-    IntArrayRef(int one) : v_{one} {}                         // NOLINT
+    IntArrayRef(int64_t one) : v_{one} {}                        // NOLINT
+    IntArrayRef(int one) : v_{one} {}                            // NOLINT
     operator const std::vector<int64_t>&() const { return v_; }  // NOLINT
     const std::vector<int64_t>& vec() const { return v_; }
     size_t size() const { return v_.size(); }
@@ -156,7 +169,7 @@ class Device {
 public:
     Device(DeviceType type, int index = -1);  // NOLINT: implicit, as LibTorch's
     /// Parses "cpu", "cuda" or "cuda:<index>".
-    Device(const std::string& spec);  // NOLINT
+    Device(const std::string& spec);                         // NOLINT
     Device(const char* spec) : Device(std::string(spec)) {}  // NOLINT
     DeviceType type() const { return type_; }
     int index() const { return index_; }
@@ -177,11 +190,17 @@ std::ostream& operator<<(std::ostream& os, DeviceType t);
 
 namespace cuda {
 /// Always false: tapegrad has no CUDA backend.
-inline bool is_available() { return false; }
+inline bool is_available() {
+    return false;
+}
 /// Always 0.
-inline int64_t device_count() { return 0; }
+inline int64_t device_count() {
+    return 0;
+}
 /// Always false.
-inline bool cudnn_is_available() { return false; }
+inline bool cudnn_is_available() {
+    return false;
+}
 }  // namespace cuda
 
 namespace detail {
@@ -195,8 +214,8 @@ class TensorOptions {
 public:
     TensorOptions() = default;
     TensorOptions(ScalarType t) : dtype_(t), has_dtype_(true) {}  // NOLINT: implicit, as LibTorch
-    TensorOptions(Device d) : device_(d) {}                        // NOLINT: implicit, as LibTorch
-    TensorOptions(DeviceType d) : device_(d) {}                    // NOLINT: implicit, as LibTorch
+    TensorOptions(Device d) : device_(d) {}                       // NOLINT: implicit, as LibTorch
+    TensorOptions(DeviceType d) : device_(d) {}                   // NOLINT: implicit, as LibTorch
 
     TensorOptions dtype(ScalarType t) const {
         TensorOptions o = *this;
@@ -234,13 +253,20 @@ namespace detail {
 /// The ScalarType of a C++ element type.
 template <class T>
 constexpr ScalarType scalar_type_of() {
-    if constexpr (std::is_same_v<T, float>) return kFloat32;
-    else if constexpr (std::is_same_v<T, double>) return kFloat64;
-    else if constexpr (std::is_same_v<T, int64_t>) return kInt64;
-    else if constexpr (std::is_same_v<T, int32_t>) return kInt32;
-    else if constexpr (std::is_same_v<T, int16_t>) return kInt16;
-    else if constexpr (std::is_same_v<T, int8_t>) return kInt8;
-    else if constexpr (std::is_same_v<T, uint8_t>) return kUInt8;
+    if constexpr (std::is_same_v<T, float>)
+        return kFloat32;
+    else if constexpr (std::is_same_v<T, double>)
+        return kFloat64;
+    else if constexpr (std::is_same_v<T, int64_t>)
+        return kInt64;
+    else if constexpr (std::is_same_v<T, int32_t>)
+        return kInt32;
+    else if constexpr (std::is_same_v<T, int16_t>)
+        return kInt16;
+    else if constexpr (std::is_same_v<T, int8_t>)
+        return kInt8;
+    else if constexpr (std::is_same_v<T, uint8_t>)
+        return kUInt8;
     else {
         static_assert(std::is_same_v<T, bool>,
                       "tensor elements are float, double, int64_t, int32_t, int16_t, int8_t, "
@@ -256,12 +282,18 @@ TensorOptions TensorOptions::dtype() const {
 }
 
 /// `tapegrad::device(kCPU)`: options with only the device set.
-inline TensorOptions device(Device d) { return TensorOptions().device(d); }
+inline TensorOptions device(Device d) {
+    return TensorOptions().device(d);
+}
 
 /// `tapegrad::dtype(kFloat64)`: options with only the dtype set.
-inline TensorOptions dtype(ScalarType t) { return TensorOptions().dtype(t); }
+inline TensorOptions dtype(ScalarType t) {
+    return TensorOptions().dtype(t);
+}
 
 /// `tapegrad::requires_grad()`: options with only requires_grad set.
-inline TensorOptions requires_grad(bool r = true) { return TensorOptions().requires_grad(r); }
+inline TensorOptions requires_grad(bool r = true) {
+    return TensorOptions().requires_grad(r);
+}
 
 }  // namespace tapegrad

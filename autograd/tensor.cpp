@@ -19,18 +19,28 @@ namespace tapegrad {
 
 const char* to_string(ScalarType t) {
     switch (t) {
-        case kFloat32: return "float32";
-        case kFloat64: return "float64";
-        case kInt64: return "int64";
-        case kInt32: return "int32";
-        case kInt16: return "int16";
-        case kInt8: return "int8";
-        case kUInt8: return "uint8";
-        default: return "bool";
+        case kFloat32:
+            return "float32";
+        case kFloat64:
+            return "float64";
+        case kInt64:
+            return "int64";
+        case kInt32:
+            return "int32";
+        case kInt16:
+            return "int16";
+        case kInt8:
+            return "int8";
+        case kUInt8:
+            return "uint8";
+        default:
+            return "bool";
     }
 }
 
-std::ostream& operator<<(std::ostream& os, ScalarType t) { return os << to_string(t); }
+std::ostream& operator<<(std::ostream& os, ScalarType t) {
+    return os << to_string(t);
+}
 
 void Scalar::throw_too_large(unsigned long long v) {
     throw std::invalid_argument("Scalar: " + std::to_string(v) + " does not fit in an int64");
@@ -48,15 +58,18 @@ Device::Device(DeviceType type, int index) : type_(type), index_(index) {
                                     std::to_string(index));
     }
     if (type == kCPU && index > 0) {
-        throw std::invalid_argument("Device: the CPU has index 0 only, got " + std::to_string(index));
+        throw std::invalid_argument("Device: the CPU has index 0 only, got " +
+                                    std::to_string(index));
     }
 }
 
 Device::Device(const std::string& spec) : type_(kCPU), index_(-1) {
     const size_t colon = spec.find(':');
     const std::string kind = spec.substr(0, colon);
-    if (kind == "cpu") type_ = kCPU;
-    else if (kind == "cuda") type_ = kCUDA;
+    if (kind == "cpu")
+        type_ = kCPU;
+    else if (kind == "cuda")
+        type_ = kCUDA;
     else {
         throw std::invalid_argument("Device: expected 'cpu', 'cuda' or 'cuda:<index>', got '" +
                                     spec + "'");
@@ -64,7 +77,8 @@ Device::Device(const std::string& spec) : type_(kCPU), index_(-1) {
     if (colon != std::string::npos) {
         const std::string digits = spec.substr(colon + 1);
         if (digits.empty() || digits.size() > 9 ||
-            !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+            !std::all_of(digits.begin(), digits.end(),
+                         [](char c) { return c >= '0' && c <= '9'; })) {
             throw std::invalid_argument("Device: bad device index in '" + spec + "'");
         }
         *this = Device(type_, std::stoi(digits));
@@ -77,8 +91,12 @@ std::string Device::str() const {
     return s;
 }
 
-std::ostream& operator<<(std::ostream& os, const Device& d) { return os << d.str(); }
-std::ostream& operator<<(std::ostream& os, DeviceType t) { return os << (t == kCPU ? "cpu" : "cuda"); }
+std::ostream& operator<<(std::ostream& os, const Device& d) {
+    return os << d.str();
+}
+std::ostream& operator<<(std::ostream& os, DeviceType t) {
+    return os << (t == kCPU ? "cpu" : "cuda");
+}
 
 namespace detail {
 void check_cpu(const char* op, const Device& d) {
@@ -100,10 +118,14 @@ std::string shape_str(const std::vector<int64_t>& sizes) {
 }
 
 namespace detail {
-std::ostream& operator<<(std::ostream& os, const Sizes& sizes) { return os << shape_str(sizes); }
+std::ostream& operator<<(std::ostream& os, const Sizes& sizes) {
+    return os << shape_str(sizes);
+}
 }  // namespace detail
 
-std::ostream& operator<<(std::ostream& os, const IntArrayRef& sizes) { return os << shape_str(sizes); }
+std::ostream& operator<<(std::ostream& os, const IntArrayRef& sizes) {
+    return os << shape_str(sizes);
+}
 
 IntArrayRef IntArrayRef::slice(size_t start, size_t length) const {
     if (start > v_.size() || length > v_.size() - start) {
@@ -112,8 +134,9 @@ IntArrayRef IntArrayRef::slice(size_t start, size_t length) const {
                                     ") is out of range for " + std::to_string(v_.size()) +
                                     " entries");
     }
-    return IntArrayRef(std::vector<int64_t>(v_.begin() + static_cast<std::ptrdiff_t>(start),
-                                            v_.begin() + static_cast<std::ptrdiff_t>(start + length)));
+    return IntArrayRef(
+        std::vector<int64_t>(v_.begin() + static_cast<std::ptrdiff_t>(start),
+                             v_.begin() + static_cast<std::ptrdiff_t>(start + length)));
 }
 
 // ---- storage and hooks --------------------------------------------------------------------------
@@ -126,7 +149,9 @@ Storage::Storage(int64_t n) : nbytes(n) {
     }
 }
 
-Storage::~Storage() { std::free(data); }
+Storage::~Storage() {
+    std::free(data);
+}
 
 unsigned HookList::add(GradHook hook) {
     hooks_.emplace_back(next_, std::move(hook));
@@ -242,8 +267,7 @@ std::vector<int64_t> expanded_strides(const Tensor& t, const std::vector<int64_t
     const TensorImpl& i = impl(t);
     const size_t nd = out_sizes.size(), td = i.sizes.size();
     std::vector<int64_t> s(nd, 0);
-    for (size_t d = 0; d < td; ++d)
-        s[nd - td + d] = i.sizes[d] == 1 ? 0 : i.strides[d];
+    for (size_t d = 0; d < td; ++d) s[nd - td + d] = i.sizes[d] == 1 ? 0 : i.strides[d];
     return s;
 }
 
@@ -251,7 +275,8 @@ void copy_into(const Tensor& dst, const Tensor& src) {
     const TensorImpl& d = impl(dst);
     const TensorImpl& s = impl(src);
     if (d.dtype == s.dtype && d.contiguous && s.contiguous && d.sizes == s.sizes) {
-        std::memcpy(dst.raw_data(), src.raw_data(), static_cast<size_t>(d.numel * tapegrad::element_size(d.dtype)));
+        std::memcpy(dst.raw_data(), src.raw_data(),
+                    static_cast<size_t>(d.numel * tapegrad::element_size(d.dtype)));
         return;
     }
     const std::vector<int64_t> ss = expanded_strides(src, d.sizes);
@@ -307,14 +332,21 @@ namespace {
 // Rank of a dtype in LibTorch's promotion lattice for one kind (Bool < integers < floats).
 int width(ScalarType t) {
     switch (t) {
-        case kBool: return 0;
+        case kBool:
+            return 0;
         case kUInt8:
-        case kInt8: return 1;
-        case kInt16: return 2;
-        case kInt32: return 3;
-        case kInt64: return 4;
-        case kFloat32: return 5;
-        default: return 6;
+        case kInt8:
+            return 1;
+        case kInt16:
+            return 2;
+        case kInt32:
+            return 3;
+        case kInt64:
+            return 4;
+        case kFloat32:
+            return 5;
+        default:
+            return 6;
     }
 }
 }  // namespace
@@ -336,14 +368,19 @@ ScalarType promote(ScalarType a, const Scalar& s) {
 DimSplit split_at(const std::vector<int64_t>& sizes, int64_t dim) {
     DimSplit s;
     for (int64_t d = 0; d < static_cast<int64_t>(sizes.size()); ++d) {
-        if (d < dim) s.outer *= sizes[d];
-        else if (d == dim) s.n = sizes[d];
-        else s.inner *= sizes[d];
+        if (d < dim)
+            s.outer *= sizes[d];
+        else if (d == dim)
+            s.n = sizes[d];
+        else
+            s.inner *= sizes[d];
     }
     return s;
 }
 
-Tensor cast(const Tensor& t, ScalarType dt) { return t.to(dt); }
+Tensor cast(const Tensor& t, ScalarType dt) {
+    return t.to(dt);
+}
 
 }  // namespace detail
 
@@ -370,7 +407,9 @@ bool Tensor::is_alias_of(const Tensor& other) const {
     return impl().storage == other.impl().storage;
 }
 
-bool Tensor::is_view() const { return impl().base != nullptr; }
+bool Tensor::is_view() const {
+    return impl().base != nullptr;
+}
 
 void* Tensor::raw_data() const {
     const TensorImpl& i = impl();
@@ -387,14 +426,18 @@ void Tensor::check_access(ScalarType wanted, const char* what) const {
 Scalar Tensor::item() const {
     if (numel() != 1) {
         detail::fail("item", "only a one-element tensor converts to a number; this one has " +
-                                 std::to_string(numel()) + " elements, shape " + shape_str(sizes()));
+                                 std::to_string(numel()) + " elements, shape " +
+                                 shape_str(sizes()));
     }
     return detail::dispatch_all(dtype(), [&](auto zero) -> Scalar {
         using T = decltype(zero);
         const T v = *static_cast<const T*>(raw_data());
-        if constexpr (std::is_same_v<T, bool>) return Scalar(v);
-        else if constexpr (std::is_floating_point_v<T>) return Scalar(static_cast<double>(v));
-        else return Scalar(static_cast<long long>(v));
+        if constexpr (std::is_same_v<T, bool>)
+            return Scalar(v);
+        else if constexpr (std::is_floating_point_v<T>)
+            return Scalar(static_cast<double>(v));
+        else
+            return Scalar(static_cast<long long>(v));
     });
 }
 
@@ -429,9 +472,13 @@ const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const {
     return i.grad_fn;
 }
 
-bool Tensor::is_leaf() const { return grad_fn() == nullptr; }
+bool Tensor::is_leaf() const {
+    return grad_fn() == nullptr;
+}
 
-uint32_t Tensor::output_nr() const { return grad_fn() ? impl().output_nr : 0; }
+uint32_t Tensor::output_nr() const {
+    return grad_fn() ? impl().output_nr : 0;
+}
 
 Tensor& Tensor::requires_grad_(bool r) {
     TensorImpl& i = impl();
@@ -466,7 +513,8 @@ void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, 
     if (inputs && inputs->empty()) {
         throw std::invalid_argument("backward: 'inputs' argument to backward cannot be empty");
     }
-    autograd::backward({*this}, {gradient}, retain_graph, create_graph, inputs.value_or(tensor_list{}));
+    autograd::backward({*this}, {gradient}, retain_graph, create_graph,
+                       inputs.value_or(tensor_list{}));
 }
 
 // LibTorch warns on every read; once per process is enough to point at the mistake.
@@ -504,8 +552,9 @@ Tensor Tensor::detach() const {
 Tensor& Tensor::detach_() {
     TensorImpl& i = impl();
     if (i.base) {
-        throw std::logic_error("detach_: cannot detach a view in place (it shares its base's "
-                               "history); use detach() instead");
+        throw std::logic_error(
+            "detach_: cannot detach a view in place (it shares its base's "
+            "history); use detach() instead");
     }
     if (i.grad_fn) autograd::detail::release_node(std::move(i.grad_fn));
     i.grad_fn = nullptr;
@@ -524,8 +573,9 @@ void Tensor::retain_grad() const {
 
 unsigned Tensor::register_hook(GradHook hook) const {
     if (!requires_grad()) {
-        throw std::logic_error("register_hook: cannot register a hook on a tensor that does not "
-                               "require grad");
+        throw std::logic_error(
+            "register_hook: cannot register a hook on a tensor that does not "
+            "require grad");
     }
     TensorImpl& i = impl();
     return (grad_fn() ? i.grad_fn->hooks(i.output_nr) : i.hooks).add(std::move(hook));
@@ -568,9 +618,9 @@ Tensor& Tensor::set_name(std::string n) {
 Tensor Tensor::clone() const {
     Tensor y = detail::make_tensor(sizes(), dtype());
     detail::copy_into(y, *this);
-    return autograd::record("clone", y, {*this},
-                            [](const Tensor& grad_out) { return detail::Grads{grad_out}; },
-                            "grad_x = grad_out", autograd::kSavesNone);
+    return autograd::record(
+        "clone", y, {*this}, [](const Tensor& grad_out) { return detail::Grads{grad_out}; },
+        "grad_x = grad_out", autograd::kSavesNone);
 }
 
 // y = x laid out row-major (x itself when it is already);  grad_x = grad_out
@@ -578,9 +628,9 @@ Tensor Tensor::contiguous() const {
     if (is_contiguous()) return *this;
     Tensor y = detail::make_tensor(sizes(), dtype());
     detail::copy_into(y, *this);
-    return autograd::record("contiguous", y, {*this},
-                            [](const Tensor& grad_out) { return detail::Grads{grad_out}; },
-                            "grad_x = grad_out", autograd::kSavesNone);
+    return autograd::record(
+        "contiguous", y, {*this}, [](const Tensor& grad_out) { return detail::Grads{grad_out}; },
+        "grad_x = grad_out", autograd::kSavesNone);
 }
 
 // y = cast(x); grad_x = cast(grad_out) back to x's dtype
@@ -590,11 +640,10 @@ Tensor Tensor::to(ScalarType t, bool, bool copy) const {
     detail::copy_into(y, *this);
     if (!is_floating_point() || !tapegrad::is_floating_point(t)) return y;
     const ScalarType from = dtype();
-    return autograd::record("to", y, {*this},
-                            [from](const Tensor& grad_out) {
-                                return detail::Grads{grad_out.to(from)};
-                            },
-                            "grad_x = grad_out converted back to x's dtype", autograd::kSavesNone);
+    return autograd::record(
+        "to", y, {*this},
+        [from](const Tensor& grad_out) { return detail::Grads{grad_out.to(from)}; },
+        "grad_x = grad_out converted back to x's dtype", autograd::kSavesNone);
 }
 
 Tensor Tensor::to(TensorOptions o, bool non_blocking, bool copy) const {
@@ -617,7 +666,9 @@ Tensor Tensor::cuda() const {
     return *this;
 }
 
-bool Tensor::equal(const Tensor& other) const { return tapegrad::equal(*this, other); }
+bool Tensor::equal(const Tensor& other) const {
+    return tapegrad::equal(*this, other);
+}
 
 // As LibTorch 1.13: the same shape and equal values, compared after type promotion (so NaN
 // differs from itself and -0.0 equals 0.0)

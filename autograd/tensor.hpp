@@ -61,7 +61,7 @@ private:
 struct Storage {
     void* data = nullptr;
     int64_t nbytes = 0;
-    uint64_t version = 0;                 // bumped by every in-place op
+    uint64_t version = 0;                // bumped by every in-place op
     const char* last_inplace = nullptr;  // the op that bumped it last, for error messages
     explicit Storage(int64_t nbytes);
     ~Storage();
@@ -188,8 +188,8 @@ public:
     /// Backpropagates from this tensor into the .grad() of every leaf that requires grad, or,
     /// when `inputs` is given, of those tensors only (leaves or not). retain_graph defaults to
     /// create_graph, as in LibTorch.
-    void backward(const Tensor& gradient = Tensor(), std::optional<bool> retain_graph = std::nullopt,
-                  bool create_graph = false,
+    void backward(const Tensor& gradient = Tensor(),
+                  std::optional<bool> retain_graph = std::nullopt, bool create_graph = false,
                   const std::optional<std::vector<Tensor>>& inputs = std::nullopt) const;
     /// A tensor sharing this one's data, cut from the graph.
     Tensor detach() const;
@@ -202,7 +202,8 @@ public:
     /// Calls `hook(grad)` whenever a gradient for this tensor is computed; a defined return
     /// value replaces the gradient. Returns a handle for remove_hook, as LibTorch does.
     unsigned register_hook(GradHook hook) const;
-    template <class F, class = std::enable_if_t<std::is_void_v<std::invoke_result_t<F, const Tensor&>>>>
+    template <class F,
+              class = std::enable_if_t<std::is_void_v<std::invoke_result_t<F, const Tensor&>>>>
     unsigned register_hook(F f) const {
         return register_hook(GradHook([f](const Tensor& g) {
             f(g);
@@ -344,7 +345,8 @@ public:
     Tensor as_strided(std::vector<int64_t> size, std::vector<int64_t> stride,
                       std::optional<int64_t> storage_offset = std::nullopt) const;
     std::vector<Tensor> split(int64_t split_size, int64_t dim = 0) const;
-    std::vector<Tensor> split_with_sizes(const std::vector<int64_t>& split_sizes, int64_t dim = 0) const;
+    std::vector<Tensor> split_with_sizes(const std::vector<int64_t>& split_sizes,
+                                         int64_t dim = 0) const;
     std::vector<Tensor> chunk(int64_t chunks, int64_t dim = 0) const;
     std::vector<Tensor> unbind(int64_t dim = 0) const;
 
@@ -355,7 +357,8 @@ public:
     Tensor squeeze() const;
     Tensor squeeze(int64_t dim) const;
     Tensor unsqueeze(int64_t dim) const;
-    Tensor slice(int64_t dim = 0, int64_t start = 0, int64_t end = INT64_MAX, int64_t step = 1) const;
+    Tensor slice(int64_t dim = 0, int64_t start = 0, int64_t end = INT64_MAX,
+                 int64_t step = 1) const;
     Tensor select(int64_t dim, int64_t index) const;
     Tensor narrow(int64_t dim, int64_t start, int64_t length) const;
     Tensor index_select(int64_t dim, const Tensor& index) const;
@@ -461,8 +464,10 @@ public:
     Tensor& masked_fill_(const Tensor& mask, Scalar value) const;
     Tensor& masked_fill_(const Tensor& mask, const Tensor& value) const;
     Tensor masked_select(const Tensor& mask) const;
-    Tensor index_add(int64_t dim, const Tensor& index, const Tensor& source, Scalar alpha = 1) const;
-    Tensor& index_add_(int64_t dim, const Tensor& index, const Tensor& source, Scalar alpha = 1) const;
+    Tensor index_add(int64_t dim, const Tensor& index, const Tensor& source,
+                     Scalar alpha = 1) const;
+    Tensor& index_add_(int64_t dim, const Tensor& index, const Tensor& source,
+                       Scalar alpha = 1) const;
     Tensor index_copy(int64_t dim, const Tensor& index, const Tensor& source) const;
     Tensor& index_copy_(int64_t dim, const Tensor& index, const Tensor& source) const;
     Tensor index_fill(int64_t dim, const Tensor& index, Scalar value) const;
@@ -490,7 +495,8 @@ public:
     Tensor roll(IntArrayRef shifts, IntArrayRef dims = {}) const;
     Tensor repeat(IntArrayRef repeats) const;
     Tensor repeat_interleave(int64_t repeats, std::optional<int64_t> dim = std::nullopt) const;
-    Tensor repeat_interleave(const Tensor& repeats, std::optional<int64_t> dim = std::nullopt) const;
+    Tensor repeat_interleave(const Tensor& repeats,
+                             std::optional<int64_t> dim = std::nullopt) const;
     Tensor tril(int64_t diagonal = 0) const;
     Tensor triu(int64_t diagonal = 0) const;
     Tensor any() const;
@@ -596,25 +602,53 @@ struct TensorImpl {
 };
 
 // ---- inline accessors (here, where TensorImpl is complete) ------------------------------------
-inline const detail::Sizes& Tensor::sizes() const { return impl().sizes; }
-inline int64_t Tensor::dim() const { return static_cast<int64_t>(impl().sizes.size()); }
-inline int64_t Tensor::numel() const { return impl().numel; }
-inline ScalarType Tensor::dtype() const { return impl().dtype; }
-inline ScalarType Tensor::scalar_type() const { return impl().dtype; }
-inline bool Tensor::is_contiguous() const { return impl().contiguous; }
-inline int64_t Tensor::storage_offset() const { return impl().offset; }
-inline bool Tensor::retains_grad() const { return impl().retains_grad; }
-inline const std::string& Tensor::name() const { return impl().name; }
-inline uint64_t Tensor::_version() const { return impl().storage->version; }
-inline Tensor& Tensor::mutable_grad() { return impl().grad; }
+inline const detail::Sizes& Tensor::sizes() const {
+    return impl().sizes;
+}
+inline int64_t Tensor::dim() const {
+    return static_cast<int64_t>(impl().sizes.size());
+}
+inline int64_t Tensor::numel() const {
+    return impl().numel;
+}
+inline ScalarType Tensor::dtype() const {
+    return impl().dtype;
+}
+inline ScalarType Tensor::scalar_type() const {
+    return impl().dtype;
+}
+inline bool Tensor::is_contiguous() const {
+    return impl().contiguous;
+}
+inline int64_t Tensor::storage_offset() const {
+    return impl().offset;
+}
+inline bool Tensor::retains_grad() const {
+    return impl().retains_grad;
+}
+inline const std::string& Tensor::name() const {
+    return impl().name;
+}
+inline uint64_t Tensor::_version() const {
+    return impl().storage->version;
+}
+inline Tensor& Tensor::mutable_grad() {
+    return impl().grad;
+}
 inline TensorImpl& Tensor::impl() const {
     if (!impl_) throw_undefined();
     return *impl_;
 }
 namespace detail {
-inline TensorImpl& impl(const Tensor& t) { return t.impl(); }
-inline const std::shared_ptr<TensorImpl>& impl_ptr(const Tensor& t) { return t.impl_; }
-inline Tensor wrap(std::shared_ptr<TensorImpl> impl) { return Tensor(std::move(impl)); }
+inline TensorImpl& impl(const Tensor& t) {
+    return t.impl();
+}
+inline const std::shared_ptr<TensorImpl>& impl_ptr(const Tensor& t) {
+    return t.impl_;
+}
+inline Tensor wrap(std::shared_ptr<TensorImpl> impl) {
+    return Tensor(std::move(impl));
+}
 }  // namespace detail
 
 /// Prints as LibTorch does: the values (a "(1,.,.) = " block per matrix beyond 2-D, a common
@@ -645,7 +679,9 @@ private:
     std::weak_ptr<TensorImpl> impl_;
 };
 
-inline WeakTensor Tensor::weak() const { return WeakTensor(impl_); }
+inline WeakTensor Tensor::weak() const {
+    return WeakTensor(impl_);
+}
 
 /// Raised when a tensor's memory cannot be allocated; says how much and for which shape.
 class OutOfMemory : public std::bad_alloc {

@@ -70,9 +70,10 @@ Tensor zero_region(const Tensor& g, const Layout& base, const Region& r) {
     Tensor zero = zeros({}, g.dtype());
     detail::copy_into(region_of(y, r), zero);
     y = y.detach().contiguous();
-    return record("copy_slices_rest", y, {g},
-                  [base, r](const Tensor& gg) { return Grads{zero_region(gg, base, r)}; },
-                  "grad = grad_out with the region zeroed", autograd::kSavesNone);
+    return record(
+        "copy_slices_rest", y, {g},
+        [base, r](const Tensor& gg) { return Grads{zero_region(gg, base, r)}; },
+        "grad = grad_out with the region zeroed", autograd::kSavesNone);
 }
 
 // y = the region of g, g laid out as the base
@@ -81,9 +82,10 @@ Tensor take_region(const Tensor& g, const Layout& base, const Region& r) {
     Tensor laid = zeros_in_layout(base, g.dtype());
     detail::copy_into(laid, g);
     Tensor y = region_of(laid, r).contiguous();
-    return record("copy_slices_region", y, {g},
-                  [base, r](const Tensor& gg) { return Grads{as_strided_backward(gg, base, r)}; },
-                  "grad = zeros with grad_out added over the region", autograd::kSavesNone);
+    return record(
+        "copy_slices_region", y, {g},
+        [base, r](const Tensor& gg) { return Grads{as_strided_backward(gg, base, r)}; },
+        "grad = zeros with grad_out added over the region", autograd::kSavesNone);
 }
 
 // y = zeros laid out as the base, g added over the region (repeated positions add up);
@@ -103,9 +105,10 @@ Tensor as_strided_backward(const Tensor& g, const Layout& base, const Region& r)
     });
     Tensor y = laid.contiguous();
     if (y.is_same(laid)) y = laid.detach();
-    return record("as_strided_backward", y, {g},
-                  [base, r](const Tensor& gg) { return Grads{take_region(gg, base, r)}; },
-                  "grad_g = grad_out over the region", autograd::kSavesNone);
+    return record(
+        "as_strided_backward", y, {g},
+        [base, r](const Tensor& gg) { return Grads{take_region(gg, base, r)}; },
+        "grad_g = grad_out over the region", autograd::kSavesNone);
 }
 
 Layout layout_of(const TensorImpl& t) {
@@ -119,12 +122,13 @@ Region region_in(const TensorImpl& view, const TensorImpl& base) {
 
 }  // namespace
 
-// ---- making views ---------------------------------------------------------------------------------
+// ---- making views
+// ---------------------------------------------------------------------------------
 
 namespace detail {
 
-Tensor make_view(const Tensor& self, std::vector<int64_t> sizes, const std::vector<int64_t>& strides,
-                 int64_t offset) {
+Tensor make_view(const Tensor& self, std::vector<int64_t> sizes,
+                 const std::vector<int64_t>& strides, int64_t offset) {
     const TensorImpl& s = impl(self);
     auto v = std::make_shared<TensorImpl>();
     v->storage = s.storage;
@@ -143,9 +147,10 @@ Tensor record_view(const char* op, const Tensor& self, std::vector<int64_t> size
     const Layout base = layout_of(s);
     Region r{sizes, strides, offset - s.offset};
     Tensor v = make_view(self, std::move(sizes), strides, offset);
-    return record(op, v, {self},
-                  [base, r](const Tensor& g) { return Grads{as_strided_backward(g, base, r)}; },
-                  rule, autograd::kSavesNone);
+    return record(
+        op, v, {self},
+        [base, r](const Tensor& g) { return Grads{as_strided_backward(g, base, r)}; }, rule,
+        autograd::kSavesNone);
 }
 
 }  // namespace detail
@@ -162,7 +167,9 @@ Tensor as_strided(const Tensor& a, std::vector<int64_t> size, std::vector<int64_
     }
     const int64_t n = detail::checked_numel("as_strided", size);
     for (int64_t st : stride)
-        if (st < 0) detail::fail("as_strided", "negative strides are not supported, got " + shape_str(stride));
+        if (st < 0)
+            detail::fail("as_strided",
+                         "negative strides are not supported, got " + shape_str(stride));
     const int64_t offset = storage_offset.value_or(ai.offset);
     if (offset < 0) detail::fail("as_strided", "negative storage offset " + std::to_string(offset));
     int64_t last = offset;
@@ -179,8 +186,9 @@ Tensor as_strided(const Tensor& a, std::vector<int64_t> size, std::vector<int64_
     const int64_t lo = ai.offset, hi = ai.offset + extent(ai.sizes, as);
     if (n > 0 && (offset < lo || last >= hi)) {
         detail::fail("as_strided", "the view spans storage elements " + std::to_string(offset) +
-                                       " to " + std::to_string(last) + ", outside the tensor's own " +
-                                       std::to_string(lo) + " to " + std::to_string(hi - 1));
+                                       " to " + std::to_string(last) +
+                                       ", outside the tensor's own " + std::to_string(lo) + " to " +
+                                       std::to_string(hi - 1));
     }
     return detail::record_view("as_strided", a, size, stride, offset,
                                "grad_a = zeros with grad_out added at the viewed elements");
@@ -202,12 +210,10 @@ void refresh_view(const Tensor& view) {
     const Tensor b = tapegrad::detail::wrap(base);
     const Region r = region_in(v, *base);
     const Layout layout = layout_of(*base);
-    auto node_src = record("as_strided", view, {b},
-                           [layout, r](const Tensor& g) {
-                               return Grads{as_strided_backward(g, layout, r)};
-                           },
-                           "grad_base = zeros with grad_out added over the view's elements",
-                           kSavesNone);
+    auto node_src = record(
+        "as_strided", view, {b},
+        [layout, r](const Tensor& g) { return Grads{as_strided_backward(g, layout, r)}; },
+        "grad_base = zeros with grad_out added over the view's elements", kSavesNone);
     (void)node_src;
 }
 
@@ -269,8 +275,10 @@ const Tensor& finish_inplace(const char* op, const Tensor& self, Tensor y) {
                                "recording on, or clone() it");
     }
     if (y.sizes() != s.sizes) {
-        fail(op, "the result has shape " + shape_str(y.sizes()) + ", cannot write it into self of "
-                 "shape " + shape_str(s.sizes));
+        fail(op, "the result has shape " + shape_str(y.sizes()) +
+                     ", cannot write it into self of "
+                     "shape " +
+                     shape_str(s.sizes));
     }
     if (y.dtype() != s.dtype) {
         if (!is_floating_point(s.dtype) && is_floating_point(y.dtype())) {
@@ -282,8 +290,9 @@ const Tensor& finish_inplace(const char* op, const Tensor& self, Tensor y) {
     // a result that does not depend on self (fill_, zero_) still gives self a history, whose
     // gradient for the old value is zero
     if (!y.requires_grad() && self.requires_grad()) {
-        y = record(op, y.detach(), {self}, [](const Tensor&) { return Grads{Tensor()}; },
-                   "grad_self = 0 (overwritten)", autograd::kSavesNone);
+        y = record(
+            op, y.detach(), {self}, [](const Tensor&) { return Grads{Tensor()}; },
+            "grad_self = 0 (overwritten)", autograd::kSavesNone);
     }
     begin_inplace(op, self);
     copy_into(self, y);
@@ -305,12 +314,13 @@ const Tensor& finish_inplace(const char* op, const Tensor& self, Tensor y) {
     const Tensor base = wrap(base_impl);
     const Layout layout = layout_of(*base_impl);
     const Region r = region_in(s, *base_impl);
-    record("copy_slices", base, {base, y},
-           [layout, r](const Tensor& g) {
-               return Grads{zero_region(g, layout, r), take_region(g, layout, r)};
-           },
-           "grad_base = grad_out outside the view's elements, grad_y = grad_out at them",
-           autograd::kSavesNone);
+    record(
+        "copy_slices", base, {base, y},
+        [layout, r](const Tensor& g) {
+            return Grads{zero_region(g, layout, r), take_region(g, layout, r)};
+        },
+        "grad_base = grad_out outside the view's elements, grad_y = grad_out at them",
+        autograd::kSavesNone);
     autograd::detail::refresh_view(self);
     return self;
 }

@@ -35,8 +35,8 @@ struct MLPImpl : torch::nn::Module {
     MLPImpl(const std::vector<int64_t>& sizes, uint64_t seed, Act act) : act_(act) {
         const auto init = bench::init_mlp(sizes, seed);
         for (size_t l = 0; l < init.size(); ++l) {
-            auto fc = register_module("fc" + std::to_string(l),
-                                      tg::nn::Linear(init[l].in, init[l].out));
+            auto fc =
+                register_module("fc" + std::to_string(l), tg::nn::Linear(init[l].in, init[l].out));
             tg::NoGradGuard no_grad;
             std::copy(init[l].weight.begin(), init[l].weight.end(), fc->weight.data_ptr<float>());
             std::copy(init[l].bias.begin(), init[l].bias.end(), fc->bias.data_ptr<float>());
@@ -60,7 +60,8 @@ tg::Tensor float_tensor(const std::vector<float>& v, std::vector<int64_t> sizes)
     return torch::from_blob(const_cast<float*>(v.data()), sizes, torch::kFloat32).clone();
 }
 tg::Tensor long_tensor(const std::vector<int64_t>& v) {
-    return torch::from_blob(const_cast<int64_t*>(v.data()), {int64_t(v.size())}, torch::kInt64).clone();
+    return torch::from_blob(const_cast<int64_t*>(v.data()), {int64_t(v.size())}, torch::kInt64)
+        .clone();
 }
 
 // An IDX file read through zlib, as tapegrad's data::read_idx_images / read_idx_labels do:
@@ -80,7 +81,8 @@ std::vector<uint8_t> read_idx_bytes(const std::string& path, std::vector<int64_t
         count *= dims.back();
     }
     std::vector<uint8_t> bytes(static_cast<size_t>(count));
-    if (gzread(f, bytes.data(), unsigned(count)) != int(count)) throw std::runtime_error("short read " + path);
+    if (gzread(f, bytes.data(), unsigned(count)) != int(count))
+        throw std::runtime_error("short read " + path);
     gzclose(f);
     return bytes;
 }
@@ -128,7 +130,8 @@ void w1(const bench::Args& args) {
             const auto y = train_y.index_select(0, index);
             opt.zero_grad();
             auto loss = torch::nn::functional::cross_entropy(net->forward(x), y);
-            if (epoch == 1 && start == 0) bench::print_check("w1_run0_first_batch_loss", loss.item<double>());
+            if (epoch == 1 && start == 0)
+                bench::print_check("w1_run0_first_batch_loss", loss.item<double>());
             loss.backward();
             opt.step();
         }
@@ -142,7 +145,8 @@ void w1(const bench::Args& args) {
             for (int64_t i = 0; i < test_y.numel(); ++i) correct += p[i] == t[i];
             accuracy = double(correct) / double(test_y.numel());
         }
-        std::printf("# epoch %d  %.3f s  test accuracy %.4f\n", epoch, epoch_seconds.back(), accuracy);
+        std::printf("# epoch %d  %.3f s  test accuracy %.4f\n", epoch, epoch_seconds.back(),
+                    accuracy);
     }
     double mean = 0;
     for (double s : epoch_seconds) mean += s;
@@ -166,7 +170,8 @@ void w2_one(int64_t batch, const bench::Args& args) {
         loss.backward();
         opt.step();
         const double s = seconds_between(t0, Clock::now());
-        if (print_loss) bench::print_check("w2_b" + std::to_string(batch) + "_loss_step1", loss.item<double>());
+        if (print_loss)
+            bench::print_check("w2_b" + std::to_string(batch) + "_loss_step1", loss.item<double>());
         return s;
     };
     double warm = 0;
@@ -189,9 +194,12 @@ void w2(const bench::Args& args) {
 // ---- W3: per-node cost of a 1000-op chain ---------------------------------------------------
 tg::Tensor chain(tg::Tensor x) {
     for (int k = 0; k < 1000; ++k) {
-        if (k % 3 == 0) x = x * 1.0001;
-        else if (k % 3 == 1) x = x + 0.0001;
-        else x = tg::tanh(x);
+        if (k % 3 == 0)
+            x = x * 1.0001;
+        else if (k % 3 == 1)
+            x = x + 0.0001;
+        else
+            x = tg::tanh(x);
     }
     return x;
 }
@@ -271,7 +279,8 @@ void w4(const bench::Args& args) {
     };
     std::vector<double> step_ms, fwd_ms, bwd_ms, opt_ms;
     {  // the model lives in this scope only: the peak RSS is the training's, not the reference's
-        auto net = std::make_shared<MLPImpl>(std::vector<int64_t>{1024, 4096, 4096, 10}, 4, Act::ReLU);
+        auto net =
+            std::make_shared<MLPImpl>(std::vector<int64_t>{1024, 4096, 4096, 10}, 4, Act::ReLU);
         tg::optim::SGD opt(net->parameters(), tg::optim::SGDOptions(0.01).momentum(0.9));
         const auto x = float_tensor(bench::uniform_matrix(512, 1024, 5), {512, 1024});
         const auto y = long_tensor(bench::cyclic_labels(512));
@@ -286,7 +295,8 @@ void w4(const bench::Args& args) {
             const auto t2 = Clock::now();
             opt.step();
             const auto t3 = Clock::now();
-            if (s == 1 || s == total) bench::print_check("w4_loss_step" + std::to_string(s), loss.item<double>());
+            if (s == 1 || s == total)
+                bench::print_check("w4_loss_step" + std::to_string(s), loss.item<double>());
             if (s <= 2) continue;
             step_ms.push_back(seconds_between(t0, t3) * 1e3);
             fwd_ms.push_back(seconds_between(t0, t1) * 1e3);
@@ -371,11 +381,16 @@ int main(int argc, char** argv) {
     openblas_set_num_threads(args.threads);
     std::printf("# libtorch %s threads=%d blas_threads=%d\n", args.workload.c_str(),
                 torch::get_num_threads(), openblas_get_num_threads());
-    if (args.workload == "W1") w1(args);
-    else if (args.workload == "W2") w2(args);
-    else if (args.workload == "W3") w3(args);
-    else if (args.workload == "W4") w4(args);
-    else if (args.workload == "W5") w5(args);
+    if (args.workload == "W1")
+        w1(args);
+    else if (args.workload == "W2")
+        w2(args);
+    else if (args.workload == "W3")
+        w3(args);
+    else if (args.workload == "W4")
+        w4(args);
+    else if (args.workload == "W5")
+        w5(args);
     else {
         std::fprintf(stderr, "unknown workload %s\n", args.workload.c_str());
         return 2;

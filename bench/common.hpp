@@ -28,7 +28,9 @@ inline double seconds_between(Clock::time_point a, Clock::time_point b) {
 }
 
 /// u in [0, 1): the top 53 bits of one mt19937_64 draw.
-inline double uniform(std::mt19937_64& rng) { return double(rng() >> 11) * 0x1.0p-53; }
+inline double uniform(std::mt19937_64& rng) {
+    return double(rng() >> 11) * 0x1.0p-53;
+}
 
 /// The weights of one Linear layer as WORKLOADS.md draws them: weight [out, in], bias [out].
 struct LayerInit {
@@ -149,11 +151,16 @@ inline Args parse_args(int argc, char** argv) {
     for (int i = 2; i + 1 < argc; i += 2) {
         const std::string k = argv[i];
         const long v = std::atol(argv[i + 1]);
-        if (k == "--threads") a.threads = int(v);
-        else if (k == "--batch") a.batch = v;
-        else if (k == "--epochs") a.epochs = int(v);
-        else if (k == "--runs") a.runs = int(v);
-        else if (k == "--w4-steps") a.w4_steps = int(v);
+        if (k == "--threads")
+            a.threads = int(v);
+        else if (k == "--batch")
+            a.batch = v;
+        else if (k == "--epochs")
+            a.epochs = int(v);
+        else if (k == "--runs")
+            a.runs = int(v);
+        else if (k == "--w4-steps")
+            a.w4_steps = int(v);
         else {
             std::fprintf(stderr, "unknown option %s\n", k.c_str());
             std::exit(2);

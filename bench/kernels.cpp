@@ -54,8 +54,10 @@ int main(int argc, char** argv) {
     int reps = 200;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
-        if (a == "--n") cols = std::max<size_t>(1, std::strtoull(argv[i + 1], nullptr, 10) / rows);
-        else if (a == "--reps") reps = std::atoi(argv[i + 1]);
+        if (a == "--n")
+            cols = std::max<size_t>(1, std::strtoull(argv[i + 1], nullptr, 10) / rows);
+        else if (a == "--reps")
+            reps = std::atoi(argv[i + 1]);
     }
     const size_t n = rows * cols;
     std::printf("# %zu x %zu float32, median of %d runs, one thread\n", rows, cols, reps);
@@ -77,61 +79,92 @@ int main(int argc, char** argv) {
     auto xcol = xt::adapt(col.data(), cols, xt::no_ownership(), A1{cols});
 
     report("add (contiguous)",
-           median_us([&] { for (size_t i = 0; i < n; ++i) o[i] = a[i] + b[i]; }, reps),
+           median_us(
+               [&] {
+                   for (size_t i = 0; i < n; ++i) o[i] = a[i] + b[i];
+               },
+               reps),
            median_us([&] { xt::noalias(xo) = xa + xb; }, reps));
     report("add (row broadcast)",
-           median_us([&] {
-               for (size_t r = 0; r < rows; ++r)
-                   for (size_t c = 0; c < cols; ++c) o[r * cols + c] = a[r * cols + c] + row[c];
-           }, reps),
+           median_us(
+               [&] {
+                   for (size_t r = 0; r < rows; ++r)
+                       for (size_t c = 0; c < cols; ++c) o[r * cols + c] = a[r * cols + c] + row[c];
+               },
+               reps),
            median_us([&] { xt::noalias(xo2) = xa2 + xrow; }, reps));
     report("copy (transposed)",
-           median_us([&] {
-               for (size_t c = 0; c < cols; ++c)
-                   for (size_t r = 0; r < rows; ++r) o[c * rows + r] = a[r * cols + c];
-           }, reps),
+           median_us(
+               [&] {
+                   for (size_t c = 0; c < cols; ++c)
+                       for (size_t r = 0; r < rows; ++r) o[c * rows + r] = a[r * cols + c];
+               },
+               reps),
            median_us([&] { xt::noalias(xot) = xt::transpose(xa2); }, reps));
     report("exp",
-           median_us([&] { for (size_t i = 0; i < n; ++i) o[i] = std::exp(a[i]); }, reps),
+           median_us(
+               [&] {
+                   for (size_t i = 0; i < n; ++i) o[i] = std::exp(a[i]);
+               },
+               reps),
            median_us([&] { xt::noalias(xo) = xt::exp(xa); }, reps));
     report("log",
-           median_us([&] { for (size_t i = 0; i < n; ++i) o[i] = std::log(b[i]); }, reps),
+           median_us(
+               [&] {
+                   for (size_t i = 0; i < n; ++i) o[i] = std::log(b[i]);
+               },
+               reps),
            median_us([&] { xt::noalias(xo) = xt::log(xb); }, reps));
     report("tanh (tapegrad's kernel)",
-           median_us([&] { tapegrad::kernels::tanh(a.data(), o.data(), static_cast<int64_t>(n)); }, reps),
+           median_us([&] { tapegrad::kernels::tanh(a.data(), o.data(), static_cast<int64_t>(n)); },
+                     reps),
            median_us([&] { xt::noalias(xo) = xt::tanh(xa); }, reps));
     report("tanh (std::tanh)",
-           median_us([&] { for (size_t i = 0; i < n; ++i) o[i] = std::tanh(a[i]); }, reps),
+           median_us(
+               [&] {
+                   for (size_t i = 0; i < n; ++i) o[i] = std::tanh(a[i]);
+               },
+               reps),
            median_us([&] { xt::noalias(xo) = xt::tanh(xa); }, reps));
     report("sigmoid",
-           median_us([&] {
-               for (size_t i = 0; i < n; ++i) {
-                   const float x = a[i];
-                   o[i] = x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x));
-               }
-           }, reps),
+           median_us(
+               [&] {
+                   for (size_t i = 0; i < n; ++i) {
+                       const float x = a[i];
+                       o[i] = x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x));
+                   }
+               },
+               reps),
            median_us([&] { xt::noalias(xo) = 1.0f / (1.0f + xt::exp(-xa)); }, reps));
     report("sqrt",
-           median_us([&] { for (size_t i = 0; i < n; ++i) o[i] = std::sqrt(b[i]); }, reps),
+           median_us(
+               [&] {
+                   for (size_t i = 0; i < n; ++i) o[i] = std::sqrt(b[i]);
+               },
+               reps),
            median_us([&] { xt::noalias(xo) = xt::sqrt(xb); }, reps));
     report("sum (all)",
-           median_us([&] {
-               double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-               for (size_t i = 0; i + 4 <= n; i += 4) {
-                   s0 += a[i];
-                   s1 += a[i + 1];
-                   s2 += a[i + 2];
-                   s3 += a[i + 3];
-               }
-               sink = static_cast<float>((s0 + s1) + (s2 + s3));
-           }, reps),
+           median_us(
+               [&] {
+                   double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                   for (size_t i = 0; i + 4 <= n; i += 4) {
+                       s0 += a[i];
+                       s1 += a[i + 1];
+                       s2 += a[i + 2];
+                       s3 += a[i + 3];
+                   }
+                   sink = static_cast<float>((s0 + s1) + (s2 + s3));
+               },
+               reps),
            median_us([&] { sink = xt::sum(xa)(); }, reps));
     report("sum (axis 0)",
-           median_us([&] {
-               std::fill(col.begin(), col.end(), 0.0f);
-               for (size_t r = 0; r < rows; ++r)
-                   for (size_t c = 0; c < cols; ++c) col[c] += a[r * cols + c];
-           }, reps),
+           median_us(
+               [&] {
+                   std::fill(col.begin(), col.end(), 0.0f);
+                   for (size_t r = 0; r < rows; ++r)
+                       for (size_t c = 0; c < cols; ++c) col[c] += a[r * cols + c];
+               },
+               reps),
            median_us([&] { xt::noalias(xcol) = xt::sum(xa2, {0}); }, reps));
     std::printf("# %g\n", static_cast<double>(o[n / 2] + col[0] + sink));
 }

@@ -33,9 +33,12 @@ static std::vector<double> chain(int64_t n, int reps) {
         {
             tg::Tensor x = x0;
             for (int k = 0; k < 1000; ++k) {
-                if (k % 3 == 0) x = x * 1.0001;
-                else if (k % 3 == 1) x = x + 0.0001;
-                else x = tg::tanh(x);
+                if (k % 3 == 0)
+                    x = x * 1.0001;
+                else if (k % 3 == 1)
+                    x = x + 0.0001;
+                else
+                    x = tg::tanh(x);
             }
             t_fwd = seconds_since(t0);
             x.sum().backward();
@@ -86,8 +89,9 @@ static double mlp_step_us(int64_t batch, int reps) {
 int main(int argc, char** argv) {
     const int reps = argc > 1 ? std::atoi(argv[1]) : 50;
     const char* threads = std::getenv("OPENBLAS_NUM_THREADS");
-    std::printf("tapegrad overhead benchmark (medians of %d repetitions, OPENBLAS_NUM_THREADS=%s)\n\n",
-                reps, threads ? threads : "default");
+    std::printf(
+        "tapegrad overhead benchmark (medians of %d repetitions, OPENBLAS_NUM_THREADS=%s)\n\n",
+        reps, threads ? threads : "default");
     std::printf("%-34s %12s\n", "figure", "value");
     for (int64_t n : {1, 64}) {
         const auto c = chain(n, reps);

@@ -20,7 +20,8 @@ int main() {
     auto y = f(a, b);
     y.backward();
     std::printf("a = %.4f, b = %.4f\n", a.item<double>(), b.item<double>());
-    std::printf("y = f(a, b) = %.6f   (made by '%s')\n", y.item<double>(), y.grad_fn()->name().c_str());
+    std::printf("y = f(a, b) = %.6f   (made by '%s')\n", y.item<double>(),
+                y.grad_fn()->name().c_str());
     std::printf("dy/da = %.6f\ndy/db = %.6f\n", a.grad().item<double>(), b.grad().item<double>());
 
     // the same derivatives by central differences, outside the graph
@@ -34,8 +35,9 @@ int main() {
     std::printf("finite differences: dy/da = %.6f, dy/db = %.6f\n", da, db);
 
     // the library's checker does the same for every element of every input
-    auto check = tg::autograd::gradcheck(
-        [](const std::vector<tg::Tensor>& in) { return f(in[0], in[1]); }, {a.detach().requires_grad_(), b.detach().requires_grad_()});
+    auto check =
+        tg::autograd::gradcheck([](const std::vector<tg::Tensor>& in) { return f(in[0], in[1]); },
+                                {a.detach().requires_grad_(), b.detach().requires_grad_()});
     std::printf("gradcheck: %s\n", check ? "passed" : check.message.c_str());
 
     const bool ok = check && std::abs(da - a.grad().item<double>()) < 1e-6 &&

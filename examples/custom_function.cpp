@@ -59,8 +59,8 @@ int main(int argc, char** argv) {
     std::printf("gradgradcheck  Softplus: %s\n", second ? "ok" : second.message.c_str());
     auto broken = [](const std::vector<tg::Tensor>& in) { return BrokenSoftplus::apply(in[0]); };
     const auto caught = tg::autograd::gradcheck(broken, {x});
-    std::printf("gradcheck      BrokenSoftplus: %s\n", caught ? "ok (should have failed!)"
-                                                              : caught.message.c_str());
+    std::printf("gradcheck      BrokenSoftplus: %s\n",
+                caught ? "ok (should have failed!)" : caught.message.c_str());
 
     // on the tape the op is one node, named after the class, with its rule
     tg::autograd::print_tape(Softplus::apply(x).sum());

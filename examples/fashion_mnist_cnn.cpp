@@ -53,7 +53,8 @@ int main(int argc, char** argv) {
     const double min_accuracy = args.real("--min-accuracy", 0.91);
     args.done();
     if (!std::filesystem::exists(data_dir)) {
-        std::fprintf(stderr, "no Fashion-MNIST in %s (apt-get install dataset-fashion-mnist): skipped\n",
+        std::fprintf(stderr,
+                     "no Fashion-MNIST in %s (apt-get install dataset-fashion-mnist): skipped\n",
                      data_dir.c_str());
         return 77;  // CTest's SKIP_RETURN_CODE for this example
     }
@@ -65,16 +66,17 @@ int main(int argc, char** argv) {
         train = tg::data::TensorDataset(train.data().slice(0, 0, limit),
                                         train.targets().slice(0, 0, limit));
     }
-    std::printf("Fashion-MNIST: %lld training and %lld test images, %lld epochs, batch %lld, lr %g\n",
-                (long long)*train.size(), (long long)*fmnist.test.size(), (long long)epochs,
-                (long long)batch_size, lr);
+    std::printf(
+        "Fashion-MNIST: %lld training and %lld test images, %lld epochs, batch %lld, lr %g\n",
+        (long long)*train.size(), (long long)*fmnist.test.size(), (long long)epochs,
+        (long long)batch_size, lr);
 
     nn::Sequential model(
-        nn::Unflatten(nn::UnflattenOptions(1, {1, 28, 28})),                       // [N, 1, 28, 28]
+        nn::Unflatten(nn::UnflattenOptions(1, {1, 28, 28})),  // [N, 1, 28, 28]
         nn::Conv2d(nn::Conv2dOptions(1, 32, 3).padding(1)), nn::BatchNorm2d(32), nn::ReLU(),
-        nn::MaxPool2d(2),                                                           // [N, 32, 14, 14]
+        nn::MaxPool2d(2),  // [N, 32, 14, 14]
         nn::Conv2d(nn::Conv2dOptions(32, 64, 3).padding(1)), nn::BatchNorm2d(64), nn::ReLU(),
-        nn::MaxPool2d(2),                                                           // [N, 64, 7, 7]
+        nn::MaxPool2d(2),  // [N, 64, 7, 7]
         nn::Flatten(), nn::Dropout(0.25), nn::Linear(64 * 7 * 7, 128), nn::ReLU(),
         nn::Dropout(0.25), nn::Linear(128, 10));
     tg::optim::Adam optimizer(model->parameters(), tg::optim::AdamOptions(lr));

@@ -245,9 +245,9 @@ void RNNImplBase<Derived>::reset() {
                                       : Tensor());
             weights_.push_back(o.bias ? this->register_parameter("bias_hh_l" + sfx, empty({G}))
                                       : Tensor());
-            weights_.push_back(
-                o.proj_size > 0 ? this->register_parameter("weight_hr_l" + sfx, empty({o.proj_size, H}))
-                                : Tensor());
+            weights_.push_back(o.proj_size > 0 ? this->register_parameter("weight_hr_l" + sfx,
+                                                                          empty({o.proj_size, H}))
+                                               : Tensor());
         }
     }
     reset_parameters();

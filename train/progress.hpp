@@ -13,7 +13,7 @@ namespace train {
 /// terminal, redrawing it in place (a carriage return) at most ten times a second. Does
 /// nothing unless `enabled`.
 class ProgressBar {
-  public:
+public:
     /// `stream` is where the bar goes; fit() passes stderr, and enables the bar only when
     /// stderr is a terminal and verbose is on.
     ProgressBar(std::FILE* stream, bool enabled, int64_t epoch, int64_t epochs, int64_t batches);
@@ -26,7 +26,7 @@ class ProgressBar {
     /// True when fit() should draw a bar: verbose is on and stderr is a terminal.
     static bool stderr_is_terminal();
 
-  private:
+private:
     std::FILE* stream_;
     bool enabled_;
     int64_t epoch_;

@@ -14,8 +14,12 @@ namespace kernels {
 
 namespace {
 // Leading dimension of a row-major operand as stored (before the transpose flag applies).
-int64_t ld(bool trans, int64_t rows, int64_t cols) { return std::max<int64_t>(1, trans ? rows : cols); }
-CBLAS_TRANSPOSE flag(bool trans) { return trans ? CblasTrans : CblasNoTrans; }
+int64_t ld(bool trans, int64_t rows, int64_t cols) {
+    return std::max<int64_t>(1, trans ? rows : cols);
+}
+CBLAS_TRANSPOSE flag(bool trans) {
+    return trans ? CblasTrans : CblasNoTrans;
+}
 // An empty inner dimension leaves C = beta * C (BLAS rejects a leading dimension of 0).
 template <class T>
 void scale(T* c, int64_t n, T beta) {
@@ -29,8 +33,8 @@ void scale(T* c, int64_t n, T beta) {
 //   (a batch-1 Linear); gemv reads it once. The summation order differs from gemm's.
 // A is stored row-major as [m, k] (or [k, m] when trans_a) with row stride lda; B likewise.
 template <class T, class Gemv>
-bool gemm_special(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha,
-                  const T* a, int64_t lda, const T* b, int64_t ldb, T beta, T* c, Gemv gemv) {
+bool gemm_special(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
+                  int64_t lda, const T* b, int64_t ldb, T beta, T* c, Gemv gemv) {
     const auto i = [](int64_t v) { return static_cast<int>(v); };
     if (k == 1 && beta == 0) {
         const int64_t sa = trans_a ? 1 : lda, sb = trans_b ? ldb : 1;  // steps along m and n
@@ -49,7 +53,8 @@ bool gemm_special(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T
     if (m == 1) {  // c[n] = alpha * op(B)^T a + beta * c; a's k elements step by inc_a
         const int64_t inc_a = trans_a ? lda : 1;
         if (trans_b)
-            gemv(CblasRowMajor, CblasNoTrans, i(n), i(k), alpha, b, i(ldb), a, i(inc_a), beta, c, 1);
+            gemv(CblasRowMajor, CblasNoTrans, i(n), i(k), alpha, b, i(ldb), a, i(inc_a), beta, c,
+                 1);
         else
             gemv(CblasRowMajor, CblasTrans, i(k), i(n), alpha, b, i(ldb), a, i(inc_a), beta, c, 1);
     } else {  // n = 1: c[m] = alpha * op(A) b + beta * c; b's k elements step by inc_b
@@ -57,17 +62,19 @@ bool gemm_special(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T
         if (trans_a)
             gemv(CblasRowMajor, CblasTrans, i(k), i(m), alpha, a, i(lda), b, i(inc_b), beta, c, 1);
         else
-            gemv(CblasRowMajor, CblasNoTrans, i(m), i(k), alpha, a, i(lda), b, i(inc_b), beta, c, 1);
+            gemv(CblasRowMajor, CblasNoTrans, i(m), i(k), alpha, a, i(lda), b, i(inc_b), beta, c,
+                 1);
     }
     return true;
 }
 }  // namespace
 
-void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-          const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c) {
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+          int64_t lda, const float* b, int64_t ldb, float beta, float* c) {
     if (m == 0 || n == 0) return;
     if (k == 0) return scale(c, m * n, beta);
-    if (gemm_special(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, cblas_sgemv)) return;
+    if (gemm_special(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, cblas_sgemv))
+        return;
     cblas_sgemm(CblasRowMajor, flag(trans_a), flag(trans_b), static_cast<int>(m),
                 static_cast<int>(n), static_cast<int>(k), alpha, a, static_cast<int>(lda), b,
                 static_cast<int>(ldb), beta, c, static_cast<int>(n));
@@ -77,14 +84,15 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double al
           const double* a, int64_t lda, const double* b, int64_t ldb, double beta, double* c) {
     if (m == 0 || n == 0) return;
     if (k == 0) return scale(c, m * n, beta);
-    if (gemm_special(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, cblas_dgemv)) return;
+    if (gemm_special(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, cblas_dgemv))
+        return;
     cblas_dgemm(CblasRowMajor, flag(trans_a), flag(trans_b), static_cast<int>(m),
                 static_cast<int>(n), static_cast<int>(k), alpha, a, static_cast<int>(lda), b,
                 static_cast<int>(ldb), beta, c, static_cast<int>(n));
 }
 
-void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-          const float* a, const float* b, float beta, float* c) {
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+          const float* b, float beta, float* c) {
     gemm(trans_a, trans_b, m, n, k, alpha, a, ld(trans_a, m, k), b, ld(trans_b, k, n), beta, c);
 }
 
@@ -116,10 +124,16 @@ void set_blas_threads(int n) {
     }
     openblas_set_num_threads(n);
 }
-int blas_threads() { return openblas_get_num_threads(); }
+int blas_threads() {
+    return openblas_get_num_threads();
+}
 
 }  // namespace kernels
 
-void set_num_threads(int n) { kernels::set_blas_threads(n); }
-int get_num_threads() { return kernels::blas_threads(); }
+void set_num_threads(int n) {
+    kernels::set_blas_threads(n);
+}
+int get_num_threads() {
+    return kernels::blas_threads();
+}
 }  // namespace tapegrad

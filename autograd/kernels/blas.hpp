@@ -8,14 +8,14 @@ namespace kernels {
 
 /// C[m, n] = alpha * op(A) @ op(B) + beta * C for row-major buffers; op transposes when asked.
 /// A is [m, k] (or [k, m] when trans_a), B is [k, n] (or [n, k] when trans_b).
-void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-          const float* a, const float* b, float beta, float* c);
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+          const float* b, float beta, float* c);
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha,
           const double* a, const double* b, double beta, double* c);
 /// The same with explicit leading dimensions (the row stride of A and B as stored, >= their
 /// stored width), so that a row-sliced or transposed view goes to BLAS without a copy.
-void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-          const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c);
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+          int64_t lda, const float* b, int64_t ldb, float beta, float* c);
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha,
           const double* a, int64_t lda, const double* b, int64_t ldb, double beta, double* c);
 /// Integer product by plain loops (BLAS has none).

@@ -300,10 +300,11 @@ void im2col_forward(const ConvGeometry& g, const T* x, const T* w, const T* bias
             for (int64_t j = 0; j < b; ++j) {
                 T* yj = y + (n0 + j) * g.c_out * p;
                 if (bias)
-                    for (int64_t o = 0; o < g.c_out; ++o) std::fill(yj + o * p, yj + (o + 1) * p, bias[o]);
+                    for (int64_t o = 0; o < g.c_out; ++o)
+                        std::fill(yj + o * p, yj + (o + 1) * p, bias[o]);
                 for (int64_t gi = 0; gi < g.groups; ++gi) {
-                    gemm(false, false, co, p, k, T(1), w + gi * co * k, col + j * L.sample + gi * k * p,
-                         bias ? T(1) : T(0), yj + gi * co * p);
+                    gemm(false, false, co, p, k, T(1), w + gi * co * k,
+                         col + j * L.sample + gi * k * p, bias ? T(1) : T(0), yj + gi * co * p);
                 }
             }
             continue;
@@ -381,8 +382,9 @@ void im2col_weight_grad(const ConvGeometry& g, const T* x, const T* grad, T* dw)
             for (int64_t j = 0; j < b; ++j) {
                 const T* gj = grad + (n0 + j) * g.c_out * p;
                 for (int64_t gi = 0; gi < g.groups; ++gi) {
-                    gemm(false, true, co, k, p, T(1), gj + gi * co * p, col + j * L.sample + gi * k * p,
-                         n0 + j == 0 ? T(0) : T(1), dw + gi * co * k);
+                    gemm(false, true, co, k, p, T(1), gj + gi * co * p,
+                         col + j * L.sample + gi * k * p, n0 + j == 0 ? T(0) : T(1),
+                         dw + gi * co * k);
                 }
             }
             continue;

@@ -72,8 +72,8 @@ bool max_pool2x2_row(const T* top, const T* bottom, int64_t w, int64_t wo, int64
 }
 
 template <class T>
-void max_pool2x2(int64_t planes, int64_t h, int64_t w, const PoolWindows& wh,
-                 const PoolWindows& ww, const T* x, T* y, int64_t* idx) {
+void max_pool2x2(int64_t planes, int64_t h, int64_t w, const PoolWindows& wh, const PoolWindows& ww,
+                 const T* x, T* y, int64_t* idx) {
     const int64_t ho = wh.out(), wo = ww.out();
     bool stride2 = true;  // windows side by side along the row: the row kernel applies
     for (int64_t j = 0; j < wo; ++j) stride2 = stride2 && ww.start[j] == ww.start[0] + 2 * j;

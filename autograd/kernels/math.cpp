@@ -36,14 +36,30 @@ void sigmoid_loop(const T* x, T* y, int64_t n) {
 }
 }  // namespace
 
-void exp(const float* x, float* y, int64_t n) { exp_loop(x, y, n); }
-void exp(const double* x, double* y, int64_t n) { exp_loop(x, y, n); }
-void log(const float* x, float* y, int64_t n) { log_loop(x, y, n); }
-void log(const double* x, double* y, int64_t n) { log_loop(x, y, n); }
-void sqrt(const float* x, float* y, int64_t n) { sqrt_loop(x, y, n); }
-void sqrt(const double* x, double* y, int64_t n) { sqrt_loop(x, y, n); }
-void sigmoid(const float* x, float* y, int64_t n) { sigmoid_loop(x, y, n); }
-void sigmoid(const double* x, double* y, int64_t n) { sigmoid_loop(x, y, n); }
+void exp(const float* x, float* y, int64_t n) {
+    exp_loop(x, y, n);
+}
+void exp(const double* x, double* y, int64_t n) {
+    exp_loop(x, y, n);
+}
+void log(const float* x, float* y, int64_t n) {
+    log_loop(x, y, n);
+}
+void log(const double* x, double* y, int64_t n) {
+    log_loop(x, y, n);
+}
+void sqrt(const float* x, float* y, int64_t n) {
+    sqrt_loop(x, y, n);
+}
+void sqrt(const double* x, double* y, int64_t n) {
+    sqrt_loop(x, y, n);
+}
+void sigmoid(const float* x, float* y, int64_t n) {
+    sigmoid_loop(x, y, n);
+}
+void sigmoid(const double* x, double* y, int64_t n) {
+    sigmoid_loop(x, y, n);
+}
 
 }  // namespace kernels
 }  // namespace tapegrad

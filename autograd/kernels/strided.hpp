@@ -36,7 +36,8 @@ struct LoopPlan {
 /// Plans a loop over `sizes` for N operands whose strides (in elements, one per dim of
 /// `sizes`) are given.
 template <int N>
-LoopPlan<N> plan_loop(const std::vector<int64_t>& sizes, const std::array<const int64_t*, N>& strides) {
+LoopPlan<N> plan_loop(const std::vector<int64_t>& sizes,
+                      const std::array<const int64_t*, N>& strides) {
     LoopPlan<N> p;
     for (size_t d = 0; d < sizes.size(); ++d) {
         if (sizes[d] == 1) continue;
@@ -52,7 +53,8 @@ LoopPlan<N> plan_loop(const std::vector<int64_t>& sizes, const std::array<const 
             }
         }
         if (p.ndim == LoopPlan<N>::kMaxDims) {
-            throw std::invalid_argument("strided loop: more than 64 dims of size > 1 after merging");
+            throw std::invalid_argument(
+                "strided loop: more than 64 dims of size > 1 after merging");
         }
         p.sizes[p.ndim] = sizes[d];
         for (int k = 0; k < N; ++k) p.strides[k][p.ndim] = strides[k][d];
@@ -96,23 +98,24 @@ void for_each_run(const LoopPlan<N>& p, const std::array<char*, N>& base,
 
 /// out[i] = f(a[i]) over `sizes`, operands typed.
 template <class TO, class TA, class F>
-void unary_loop(const std::vector<int64_t>& sizes, TO* out, const int64_t* out_strides,
-                const TA* a, const int64_t* a_strides, F f) {
+void unary_loop(const std::vector<int64_t>& sizes, TO* out, const int64_t* out_strides, const TA* a,
+                const int64_t* a_strides, F f) {
     const LoopPlan<2> p = plan_loop<2>(sizes, {out_strides, a_strides});
-    for_each_run<2>(p, {reinterpret_cast<char*>(out), reinterpret_cast<char*>(const_cast<TA*>(a))},
-                    {int64_t(sizeof(TO)), int64_t(sizeof(TA))},
-                    [&](int64_t n, const std::array<char*, 2>& ptr, const std::array<int64_t, 2>& s) {
-                        TO* y = reinterpret_cast<TO*>(ptr[0]);
-                        const TA* x = reinterpret_cast<const TA*>(ptr[1]);
-                        if (s[0] == 1 && s[1] == 1) {
-                            for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
-                        } else if (s[0] == 1 && s[1] == 0) {
-                            const TO v = f(x[0]);
-                            for (int64_t i = 0; i < n; ++i) y[i] = v;
-                        } else {
-                            for (int64_t i = 0; i < n; ++i) y[i * s[0]] = f(x[i * s[1]]);
-                        }
-                    });
+    for_each_run<2>(
+        p, {reinterpret_cast<char*>(out), reinterpret_cast<char*>(const_cast<TA*>(a))},
+        {int64_t(sizeof(TO)), int64_t(sizeof(TA))},
+        [&](int64_t n, const std::array<char*, 2>& ptr, const std::array<int64_t, 2>& s) {
+            TO* y = reinterpret_cast<TO*>(ptr[0]);
+            const TA* x = reinterpret_cast<const TA*>(ptr[1]);
+            if (s[0] == 1 && s[1] == 1) {
+                for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
+            } else if (s[0] == 1 && s[1] == 0) {
+                const TO v = f(x[0]);
+                for (int64_t i = 0; i < n; ++i) y[i] = v;
+            } else {
+                for (int64_t i = 0; i < n; ++i) y[i * s[0]] = f(x[i * s[1]]);
+            }
+        });
 }
 
 /// out[i] = f(a[i], b[i]) over `sizes`, operands typed (a broadcast operand has stride 0).

@@ -40,31 +40,33 @@ Tensor relu(const Tensor& a_in) {
     detail::check_defined("relu", a_in);
     const Tensor a = detail::as_floating(a_in);
     Tensor y = detail::map_floating(a, [](auto x) { return x <= 0 ? decltype(x)(0) : x; });
-    return record("relu", y, {a},
-                  [](const Tensor& grad_out, const Tensor& out) {
-                      if (can_fuse(grad_out, out))
-                          return Grads{fused_backward(grad_out, out, [](auto... args) {
-                              kernels::relu_backward(args...);
-                          })};
-                      return Grads{grad_out * detail::map_floating(out, [](auto v) {
-                                       return v > 0 ? decltype(v)(1) : decltype(v)(0);
-                                   })};
-                  },
-                  "grad_a = grad_out * (a > 0)");
+    return record(
+        "relu", y, {a},
+        [](const Tensor& grad_out, const Tensor& out) {
+            if (can_fuse(grad_out, out))
+                return Grads{fused_backward(grad_out, out,
+                                            [](auto... args) { kernels::relu_backward(args...); })};
+            return Grads{grad_out * detail::map_floating(out, [](auto v) {
+                             return v > 0 ? decltype(v)(1) : decltype(v)(0);
+                         })};
+        },
+        "grad_a = grad_out * (a > 0)");
 }
 
 // y = a > 0 ? a : slope * a;  grad_a = grad_out * (a > 0 ? 1 : slope)
 Tensor leaky_relu(const Tensor& a_in, double slope) {
     detail::check_defined("leaky_relu", a_in);
     const Tensor a = detail::as_floating(a_in);
-    Tensor y = detail::map_floating(a, [slope](auto x) { return x > 0 ? x : decltype(x)(slope) * x; });
-    return record("leaky_relu", y, {a},
-                  [a, slope](const Tensor& grad_out) {
-                      return Grads{grad_out * detail::map_floating(a, [slope](auto v) {
-                                       return v > 0 ? decltype(v)(1) : decltype(v)(slope);
-                                   })};
-                  },
-                  "grad_a = grad_out * (a > 0 ? 1 : slope)");
+    Tensor y =
+        detail::map_floating(a, [slope](auto x) { return x > 0 ? x : decltype(x)(slope) * x; });
+    return record(
+        "leaky_relu", y, {a},
+        [a, slope](const Tensor& grad_out) {
+            return Grads{grad_out * detail::map_floating(a, [slope](auto v) {
+                             return v > 0 ? decltype(v)(1) : decltype(v)(slope);
+                         })};
+        },
+        "grad_a = grad_out * (a > 0 ? 1 : slope)");
 }
 
 // y = 1 / (1 + exp(-a));  grad_a = grad_out * y * (1 - y)
@@ -72,15 +74,15 @@ Tensor sigmoid(const Tensor& a_in) {
     detail::check_defined("sigmoid", a_in);
     const Tensor a = detail::as_floating(a_in);
     Tensor y = detail::map_kernel(a, [](auto... args) { kernels::sigmoid(args...); });
-    return record("sigmoid", y, {a},
-                  [](const Tensor& grad_out, const Tensor& out) {
-                      if (can_fuse(grad_out, out))
-                          return Grads{fused_backward(grad_out, out, [](auto... args) {
-                              kernels::sigmoid_backward(args...);
-                          })};
-                      return Grads{grad_out * out * (1.0 - out)};
-                  },
-                  "grad_a = grad_out * y * (1 - y)");
+    return record(
+        "sigmoid", y, {a},
+        [](const Tensor& grad_out, const Tensor& out) {
+            if (can_fuse(grad_out, out))
+                return Grads{fused_backward(
+                    grad_out, out, [](auto... args) { kernels::sigmoid_backward(args...); })};
+            return Grads{grad_out * out * (1.0 - out)};
+        },
+        "grad_a = grad_out * y * (1 - y)");
 }
 
 // y = tanh(a);  grad_a = grad_out * (1 - y^2)
@@ -93,15 +95,15 @@ Tensor tanh(const Tensor& a_in) {
         using T = decltype(zero);
         kernels::tanh(ad.data_ptr<T>(), y.data_ptr<T>(), a.numel());
     });
-    return record("tanh", y, {a},
-                  [](const Tensor& grad_out, const Tensor& out) {
-                      if (can_fuse(grad_out, out))
-                          return Grads{fused_backward(grad_out, out, [](auto... args) {
-                              kernels::tanh_backward(args...);
-                          })};
-                      return Grads{grad_out * (1.0 - out * out)};
-                  },
-                  "grad_a = grad_out * (1 - y^2)");
+    return record(
+        "tanh", y, {a},
+        [](const Tensor& grad_out, const Tensor& out) {
+            if (can_fuse(grad_out, out))
+                return Grads{fused_backward(grad_out, out,
+                                            [](auto... args) { kernels::tanh_backward(args...); })};
+            return Grads{grad_out * (1.0 - out * out)};
+        },
+        "grad_a = grad_out * (1 - y^2)");
 }
 
 namespace {
@@ -117,15 +119,16 @@ Tensor gelu_backward(const Tensor& grad_out, const Tensor& a) {
         return cdf + x * T(kInvSqrt2Pi) * std::exp(T(-0.5) * x * x);
     });
     Tensor y = grad_out.detach() * d;
-    return record("gelu_backward", y, {grad_out, a},
-                  [grad_out, a, d](const Tensor& gg) {
-                      Tensor d2 = detail::map_floating(a, [](auto x) {
-                          using T = decltype(x);
-                          return T(kInvSqrt2Pi) * std::exp(T(-0.5) * x * x) * (T(2) - x * x);
-                      });
-                      return Grads{gg * d, gg * grad_out * d2};
-                  },
-                  "grad_g = gg * gelu'(a), grad_a = gg * g * gelu''(a)");
+    return record(
+        "gelu_backward", y, {grad_out, a},
+        [grad_out, a, d](const Tensor& gg) {
+            Tensor d2 = detail::map_floating(a, [](auto x) {
+                using T = decltype(x);
+                return T(kInvSqrt2Pi) * std::exp(T(-0.5) * x * x) * (T(2) - x * x);
+            });
+            return Grads{gg * d, gg * grad_out * d2};
+        },
+        "grad_g = gg * gelu'(a), grad_a = gg * g * gelu''(a)");
 }
 }  // namespace
 
@@ -137,9 +140,9 @@ Tensor gelu(const Tensor& a_in) {
         using T = decltype(x);
         return T(0.5) * x * (T(1) + std::erf(x * T(kInvSqrt2)));
     });
-    return record("gelu", y, {a},
-                  [a](const Tensor& grad_out) { return Grads{gelu_backward(grad_out, a)}; },
-                  "grad_a = grad_out * (Phi(a) + a * phi(a))");
+    return record(
+        "gelu", y, {a}, [a](const Tensor& grad_out) { return Grads{gelu_backward(grad_out, a)}; },
+        "grad_a = grad_out * (Phi(a) + a * phi(a))");
 }
 
 // ---- softmax family --------------------------------------------------------------------------
@@ -189,11 +192,12 @@ Tensor softmax(const Tensor& a_in, int64_t dim) {
     const Tensor a = detail::as_floating(a_in);
     dim = detail::wrap_dim("softmax", dim, a.dim());
     Tensor y = softmax_kernel(a, dim, SoftKind::Softmax);
-    return record("softmax", y, {a},
-                  [dim](const Tensor& grad_out, const Tensor& out) {
-                      return Grads{out * (grad_out - (grad_out * out).sum(dim, true))};
-                  },
-                  "grad_a = y * (grad_out - sum(grad_out * y, dim))");
+    return record(
+        "softmax", y, {a},
+        [dim](const Tensor& grad_out, const Tensor& out) {
+            return Grads{out * (grad_out - (grad_out * out).sum(dim, true))};
+        },
+        "grad_a = y * (grad_out - sum(grad_out * y, dim))");
 }
 
 // y = a - logsumexp(a);  grad_a = grad_out - exp(y) * sum(grad_out, dim)
@@ -202,11 +206,12 @@ Tensor log_softmax(const Tensor& a_in, int64_t dim) {
     const Tensor a = detail::as_floating(a_in);
     dim = detail::wrap_dim("log_softmax", dim, a.dim());
     Tensor y = softmax_kernel(a, dim, SoftKind::LogSoftmax);
-    return record("log_softmax", y, {a},
-                  [dim](const Tensor& grad_out, const Tensor& out) {
-                      return Grads{grad_out - exp(out) * grad_out.sum(dim, true)};
-                  },
-                  "grad_a = grad_out - softmax(a) * sum(grad_out, dim)");
+    return record(
+        "log_softmax", y, {a},
+        [dim](const Tensor& grad_out, const Tensor& out) {
+            return Grads{grad_out - exp(out) * grad_out.sum(dim, true)};
+        },
+        "grad_a = grad_out - softmax(a) * sum(grad_out, dim)");
 }
 
 // y = log(sum(exp(a), dim));  grad_a = grad_out * exp(a - y)
@@ -215,18 +220,27 @@ Tensor logsumexp(const Tensor& a_in, int64_t dim, bool keepdim) {
     const Tensor a = detail::as_floating(a_in);
     dim = detail::wrap_dim("logsumexp", dim, a.dim());
     Tensor y = softmax_kernel(a, dim, SoftKind::LogSumExp);
-    y = record("logsumexp", y, {a},
-               [a](const Tensor& grad_out, const Tensor& out) {
-                   return Grads{grad_out * exp(a - out)};
-               },
-               "grad_a = grad_out * softmax(a)");
+    y = record(
+        "logsumexp", y, {a},
+        [a](const Tensor& grad_out, const Tensor& out) { return Grads{grad_out * exp(a - out)}; },
+        "grad_a = grad_out * softmax(a)");
     return keepdim || a.dim() == 0 ? y : y.squeeze(dim);
 }
 
-Tensor Tensor::relu() const { return tapegrad::relu(*this); }
-Tensor Tensor::sigmoid() const { return tapegrad::sigmoid(*this); }
-Tensor Tensor::tanh() const { return tapegrad::tanh(*this); }
-Tensor Tensor::softmax(int64_t dim) const { return tapegrad::softmax(*this, dim); }
-Tensor Tensor::log_softmax(int64_t dim) const { return tapegrad::log_softmax(*this, dim); }
+Tensor Tensor::relu() const {
+    return tapegrad::relu(*this);
+}
+Tensor Tensor::sigmoid() const {
+    return tapegrad::sigmoid(*this);
+}
+Tensor Tensor::tanh() const {
+    return tapegrad::tanh(*this);
+}
+Tensor Tensor::softmax(int64_t dim) const {
+    return tapegrad::softmax(*this, dim);
+}
+Tensor Tensor::log_softmax(int64_t dim) const {
+    return tapegrad::log_softmax(*this, dim);
+}
 
 }  // namespace tapegrad

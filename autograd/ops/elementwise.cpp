@@ -55,7 +55,8 @@ Tensor map_any(const Tensor& x, F f) {
         if (xi.contiguous) {
             for (int64_t i = 0, n = xi.numel; i < n; ++i) py[i] = f(px[i]);
         } else {
-            kernels::unary_loop(xi.sizes, py, detail::impl(y).strides.data(), px, xi.strides.data(), f);
+            kernels::unary_loop(xi.sizes, py, detail::impl(y).strides.data(), px, xi.strides.data(),
+                                f);
         }
     });
     return y;
@@ -64,7 +65,8 @@ Tensor map_any(const Tensor& x, F f) {
 // A constant 0/1 mask (in x's dtype) where pred(x) holds; its own derivative is zero.
 template <class P>
 Tensor mask_where(const Tensor& x, P pred) {
-    return detail::map_floating(x, [&](auto v) { return pred(v) ? decltype(v)(1) : decltype(v)(0); });
+    return detail::map_floating(x,
+                                [&](auto v) { return pred(v) ? decltype(v)(1) : decltype(v)(0); });
 }
 
 }  // namespace
@@ -77,8 +79,8 @@ std::vector<int64_t> broadcast_shapes(const char* op, const std::vector<int64_t>
         const int64_t sa = i < nd - a.size() ? 1 : a[i - (nd - a.size())];
         const int64_t sb = i < nd - b.size() ? 1 : b[i - (nd - b.size())];
         if (sa != sb && sa != 1 && sb != 1) {
-            detail::fail(op, "shapes do not broadcast: a is " + shape_str(a) + ", b is " +
-                                 shape_str(b));
+            detail::fail(
+                op, "shapes do not broadcast: a is " + shape_str(a) + ", b is " + shape_str(b));
         }
         out[i] = sa == 1 ? sb : sa;
     }
@@ -94,22 +96,24 @@ Tensor add_scaled(const char* op, const Tensor& a_in, const Tensor& b_in, Scalar
     check_broadcast(op, a_in, b_in);
     auto [a, b] = promoted(op, a_in, b_in);
     const double al = alpha.to_double();
-    Tensor y = al == 1  // the common case, kept free of the multiply
-                   ? detail::map_binary(a, b, a.dtype(), a.dtype(), [](auto u, auto v) { return u + v; })
-                   : detail::map_binary(a, b, a.dtype(), a.dtype(),
-                                        [al](auto u, auto v) { return u + decltype(u)(al) * v; });
+    Tensor y =
+        al == 1  // the common case, kept free of the multiply
+            ? detail::map_binary(a, b, a.dtype(), a.dtype(), [](auto u, auto v) { return u + v; })
+            : detail::map_binary(a, b, a.dtype(), a.dtype(),
+                                 [al](auto u, auto v) { return u + decltype(u)(al) * v; });
     y = result_type_of(y, a_in, b_in);
-    return record(op, y, {a, b},
-                  [sa = a.sizes(), sb = b.sizes(), al](const Tensor& grad_out) {
-                      return Grads{sum_to(grad_out, sa),
-                                   sum_to(al == 1 ? grad_out : grad_out * al, sb)};
-                  },
-                  "grad_a = sum_to(grad_out), grad_b = sum_to(alpha * grad_out)",
-                  autograd::kSavesNone);
+    return record(
+        op, y, {a, b},
+        [sa = a.sizes(), sb = b.sizes(), al](const Tensor& grad_out) {
+            return Grads{sum_to(grad_out, sa), sum_to(al == 1 ? grad_out : grad_out * al, sb)};
+        },
+        "grad_a = sum_to(grad_out), grad_b = sum_to(alpha * grad_out)", autograd::kSavesNone);
 }
 }  // namespace
 
-Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) { return add_scaled("add", a, b, alpha); }
+Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) {
+    return add_scaled("add", a, b, alpha);
+}
 
 // y = a - alpha * b: add with -alpha, recorded under its own name
 Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
@@ -127,12 +131,13 @@ Tensor mul(const Tensor& a_in, const Tensor& b_in) {
     std::tie(a, b) = promoted("mul", a_in, b_in);
     Tensor y = detail::map_binary(a, b, a.dtype(), a.dtype(), [](auto u, auto v) { return u * v; });
     y = result_type_of(y, a_in, b_in);
-    return record("mul", y, {a, b},
-                  [a, b](const Tensor& grad_out) {
-                      return Grads{a.requires_grad() ? sum_to(grad_out * b, a.sizes()) : Tensor(),
-                                   b.requires_grad() ? sum_to(grad_out * a, b.sizes()) : Tensor()};
-                  },
-                  "grad_a = sum_to(grad_out * b), grad_b = sum_to(grad_out * a)");
+    return record(
+        "mul", y, {a, b},
+        [a, b](const Tensor& grad_out) {
+            return Grads{a.requires_grad() ? sum_to(grad_out * b, a.sizes()) : Tensor(),
+                         b.requires_grad() ? sum_to(grad_out * a, b.sizes()) : Tensor()};
+        },
+        "grad_a = sum_to(grad_out * b), grad_b = sum_to(grad_out * a)");
 }
 
 // y = a / b (true division: int64 operands give float32)
@@ -144,13 +149,13 @@ Tensor div(const Tensor& a_in, const Tensor& b_in) {
     std::tie(a, b) = promoted("div", a_in, b_in);
     if (!a.is_floating_point()) return div(a.to(kFloat32), b.to(kFloat32));
     Tensor y = detail::map_binary(a, b, a.dtype(), a.dtype(), [](auto u, auto v) { return u / v; });
-    return record("div", y, {a, b},
-                  [a, b](const Tensor& grad_out) {
-                      return Grads{
-                          a.requires_grad() ? sum_to(grad_out / b, a.sizes()) : Tensor(),
-                          b.requires_grad() ? sum_to(-grad_out * a / (b * b), b.sizes()) : Tensor()};
-                  },
-                  "grad_a = sum_to(grad_out / b), grad_b = sum_to(-grad_out * a / b^2)");
+    return record(
+        "div", y, {a, b},
+        [a, b](const Tensor& grad_out) {
+            return Grads{a.requires_grad() ? sum_to(grad_out / b, a.sizes()) : Tensor(),
+                         b.requires_grad() ? sum_to(-grad_out * a / (b * b), b.sizes()) : Tensor()};
+        },
+        "grad_a = sum_to(grad_out / b), grad_b = sum_to(-grad_out * a / b^2)");
 }
 
 // y = sqrt(a^2 + b^2)
@@ -162,12 +167,13 @@ Tensor hypot(const Tensor& a_in, const Tensor& b_in) {
     if (!a.is_floating_point()) return hypot(a.to(kFloat32), b.to(kFloat32));
     Tensor y = detail::map_binary(a, b, a.dtype(), a.dtype(),
                                   [](auto u, auto v) { return std::hypot(u, v); });
-    return record("hypot", y, {a, b},
-                  [a, b](const Tensor& grad_out, const Tensor& out) {
-                      return Grads{sum_to(grad_out * a / out, a.sizes()),
-                                   sum_to(grad_out * b / out, b.sizes())};
-                  },
-                  "grad_a = grad_out * a / y, grad_b = grad_out * b / y");
+    return record(
+        "hypot", y, {a, b},
+        [a, b](const Tensor& grad_out, const Tensor& out) {
+            return Grads{sum_to(grad_out * a / out, a.sizes()),
+                         sum_to(grad_out * b / out, b.sizes())};
+        },
+        "grad_a = grad_out * a / y, grad_b = grad_out * b / y");
 }
 
 // ---- arithmetic with a scalar ----------------------------------------------------------------
@@ -179,8 +185,9 @@ Tensor add(const Tensor& a_in, Scalar s) {
     const int64_t iv = s.to_long();
     Tensor y = a.dtype() == kInt64 ? map_any(a, [iv](auto x) { return x + decltype(x)(iv); })
                                    : map_any(a, [v](auto x) { return x + decltype(x)(v); });
-    return record("add", y, {a}, [](const Tensor& grad_out) { return Grads{grad_out}; },
-                  "grad_a = grad_out", autograd::kSavesNone);
+    return record(
+        "add", y, {a}, [](const Tensor& grad_out) { return Grads{grad_out}; }, "grad_a = grad_out",
+        autograd::kSavesNone);
 }
 
 // y = a - s;  grad_a = grad_out
@@ -190,8 +197,9 @@ Tensor sub(const Tensor& a_in, Scalar s) {
     const int64_t iv = s.to_long();
     Tensor y = a.dtype() == kInt64 ? map_any(a, [iv](auto x) { return x - decltype(x)(iv); })
                                    : map_any(a, [v](auto x) { return x - decltype(x)(v); });
-    return record("sub", y, {a}, [](const Tensor& grad_out) { return Grads{grad_out}; },
-                  "grad_a = grad_out", autograd::kSavesNone);
+    return record(
+        "sub", y, {a}, [](const Tensor& grad_out) { return Grads{grad_out}; }, "grad_a = grad_out",
+        autograd::kSavesNone);
 }
 
 // y = a * s;  grad_a = grad_out * s
@@ -201,8 +209,9 @@ Tensor mul(const Tensor& a_in, Scalar s) {
     const int64_t iv = s.to_long();
     Tensor y = a.dtype() == kInt64 ? map_any(a, [iv](auto x) { return x * decltype(x)(iv); })
                                    : map_any(a, [v](auto x) { return x * decltype(x)(v); });
-    return record("mul", y, {a}, [s](const Tensor& grad_out) { return Grads{grad_out * s}; },
-                  "grad_a = grad_out * s", autograd::kSavesNone);
+    return record(
+        "mul", y, {a}, [s](const Tensor& grad_out) { return Grads{grad_out * s}; },
+        "grad_a = grad_out * s", autograd::kSavesNone);
 }
 
 // y = a / s;  grad_a = grad_out / s
@@ -210,8 +219,9 @@ Tensor div(const Tensor& a_in, Scalar s) {
     const Tensor a = detail::as_floating(for_scalar("div", a_in, s));
     const double v = s.to_double();
     Tensor y = map_any(a, [v](auto x) { return x / decltype(x)(v); });
-    return record("div", y, {a}, [s](const Tensor& grad_out) { return Grads{grad_out / s}; },
-                  "grad_a = grad_out / s", autograd::kSavesNone);
+    return record(
+        "div", y, {a}, [s](const Tensor& grad_out) { return Grads{grad_out / s}; },
+        "grad_a = grad_out / s", autograd::kSavesNone);
 }
 
 // y = s - a;  grad_a = -grad_out
@@ -221,8 +231,9 @@ Tensor rsub(const Tensor& a_in, Scalar s) {
     const int64_t iv = s.to_long();
     Tensor y = a.dtype() == kInt64 ? map_any(a, [iv](auto x) { return decltype(x)(iv) - x; })
                                    : map_any(a, [v](auto x) { return decltype(x)(v) - x; });
-    return record("rsub", y, {a}, [](const Tensor& grad_out) { return Grads{-grad_out}; },
-                  "grad_a = -grad_out", autograd::kSavesNone);
+    return record(
+        "rsub", y, {a}, [](const Tensor& grad_out) { return Grads{-grad_out}; },
+        "grad_a = -grad_out", autograd::kSavesNone);
 }
 
 // y = s / a;  grad_a = -grad_out * s / a^2
@@ -230,20 +241,22 @@ Tensor rdiv(const Tensor& a_in, Scalar s) {
     const Tensor a = detail::as_floating(for_scalar("rdiv", a_in, s));
     const double v = s.to_double();
     Tensor y = map_any(a, [v](auto x) { return decltype(x)(v) / x; });
-    return record("rdiv", y, {a},
-                  [a, s](const Tensor& grad_out) { return Grads{-grad_out * s / (a * a)}; },
-                  "grad_a = -grad_out * s / a^2");
+    return record(
+        "rdiv", y, {a}, [a, s](const Tensor& grad_out) { return Grads{-grad_out * s / (a * a)}; },
+        "grad_a = -grad_out * s / a^2");
 }
 
 // y = -a;  grad_a = -grad_out
 Tensor neg(const Tensor& a_in) {
     detail::check_defined("neg", a_in);
-    if (a_in.dtype() == kBool) detail::fail("neg", "negation of a bool tensor is not defined (use logical_not)");
+    if (a_in.dtype() == kBool)
+        detail::fail("neg", "negation of a bool tensor is not defined (use logical_not)");
     const Tensor a = detail::cast(a_in, detail::compute_type(a_in.dtype()));
     Tensor y = map_any(a, [](auto x) { return -x; });
     if (y.dtype() != a_in.dtype()) y = y.to(a_in.dtype());
-    return record("neg", y, {a}, [](const Tensor& grad_out) { return Grads{-grad_out}; },
-                  "grad_a = -grad_out", autograd::kSavesNone);
+    return record(
+        "neg", y, {a}, [](const Tensor& grad_out) { return Grads{-grad_out}; },
+        "grad_a = -grad_out", autograd::kSavesNone);
 }
 
 // ---- math ------------------------------------------------------------------------------------
@@ -257,27 +270,31 @@ Tensor pow(const Tensor& a_in, Scalar exponent) {
         if (e == 2) return x * x;
         return static_cast<T>(std::pow(x, static_cast<T>(e)));
     });
-    return record("pow", y, {a},
-                  [a, e](const Tensor& grad_out) {
-                      if (e == 0) return Grads{zeros_like(a)};
-                      if (e == 1) return Grads{grad_out};
-                      if (e == 2) return Grads{grad_out * a * 2.0};
-                      return Grads{grad_out * pow(a, e - 1) * e};
-                  },
-                  "grad_a = grad_out * e * a^(e-1)");
+    return record(
+        "pow", y, {a},
+        [a, e](const Tensor& grad_out) {
+            if (e == 0) return Grads{zeros_like(a)};
+            if (e == 1) return Grads{grad_out};
+            if (e == 2) return Grads{grad_out * a * 2.0};
+            return Grads{grad_out * pow(a, e - 1) * e};
+        },
+        "grad_a = grad_out * e * a^(e-1)");
 }
 
 // y = a^2;  grad_a = 2 * a * grad_out
-Tensor square(const Tensor& a) { return pow(a, 2.0); }
+Tensor square(const Tensor& a) {
+    return pow(a, 2.0);
+}
 
 // y = exp(a);  grad_a = grad_out * y
 Tensor exp(const Tensor& a_in) {
     detail::check_defined("exp", a_in);
     const Tensor a = detail::as_floating(a_in);
     Tensor y = detail::map_kernel(a, [](auto... args) { kernels::exp(args...); });
-    return record("exp", y, {a},
-                  [](const Tensor& grad_out, const Tensor& out) { return Grads{grad_out * out}; },
-                  "grad_a = grad_out * exp(a)");
+    return record(
+        "exp", y, {a},
+        [](const Tensor& grad_out, const Tensor& out) { return Grads{grad_out * out}; },
+        "grad_a = grad_out * exp(a)");
 }
 
 // y = log(a);  grad_a = grad_out / a
@@ -285,8 +302,9 @@ Tensor log(const Tensor& a_in) {
     detail::check_defined("log", a_in);
     const Tensor a = detail::as_floating(a_in);
     Tensor y = detail::map_kernel(a, [](auto... args) { kernels::log(args...); });
-    return record("log", y, {a}, [a](const Tensor& grad_out) { return Grads{grad_out / a}; },
-                  "grad_a = grad_out / a");
+    return record(
+        "log", y, {a}, [a](const Tensor& grad_out) { return Grads{grad_out / a}; },
+        "grad_a = grad_out / a");
 }
 
 // y = sqrt(a);  grad_a = grad_out / (2 * y)
@@ -294,11 +312,10 @@ Tensor sqrt(const Tensor& a_in) {
     detail::check_defined("sqrt", a_in);
     const Tensor a = detail::as_floating(a_in);
     Tensor y = detail::map_kernel(a, [](auto... args) { kernels::sqrt(args...); });
-    return record("sqrt", y, {a},
-                  [](const Tensor& grad_out, const Tensor& out) {
-                      return Grads{grad_out / (out * 2.0)};
-                  },
-                  "grad_a = grad_out / (2 * sqrt(a))");
+    return record(
+        "sqrt", y, {a},
+        [](const Tensor& grad_out, const Tensor& out) { return Grads{grad_out / (out * 2.0)}; },
+        "grad_a = grad_out / (2 * sqrt(a))");
 }
 
 // y = |a|;  grad_a = grad_out * sign(a)  (sign(0) = 0)
@@ -306,15 +323,16 @@ Tensor abs(const Tensor& a_in) {
     detail::check_defined("abs", a_in);
     const Tensor a = detail::cast(a_in, detail::compute_type(a_in.dtype()));
     Tensor y = map_any(a, [](auto x) { return x < 0 ? -x : x; });
-    return record("abs", y, {a},
-                  [a](const Tensor& grad_out) {
-                      Tensor sign = detail::map_floating(a, [](auto x) {
-                          using T = decltype(x);
-                          return x > 0 ? T(1) : (x < 0 ? T(-1) : T(0));
-                      });
-                      return Grads{grad_out * sign};
-                  },
-                  "grad_a = grad_out * sign(a)");
+    return record(
+        "abs", y, {a},
+        [a](const Tensor& grad_out) {
+            Tensor sign = detail::map_floating(a, [](auto x) {
+                using T = decltype(x);
+                return x > 0 ? T(1) : (x < 0 ? T(-1) : T(0));
+            });
+            return Grads{grad_out * sign};
+        },
+        "grad_a = grad_out * sign(a)");
 }
 
 // y = sin(a);  grad_a = grad_out * cos(a)
@@ -322,8 +340,9 @@ Tensor sin(const Tensor& a_in) {
     detail::check_defined("sin", a_in);
     const Tensor a = detail::as_floating(a_in);
     Tensor y = detail::map_floating(a, [](auto x) { return std::sin(x); });
-    return record("sin", y, {a}, [a](const Tensor& grad_out) { return Grads{grad_out * cos(a)}; },
-                  "grad_a = grad_out * cos(a)");
+    return record(
+        "sin", y, {a}, [a](const Tensor& grad_out) { return Grads{grad_out * cos(a)}; },
+        "grad_a = grad_out * cos(a)");
 }
 
 // y = cos(a);  grad_a = -grad_out * sin(a)
@@ -331,8 +350,9 @@ Tensor cos(const Tensor& a_in) {
     detail::check_defined("cos", a_in);
     const Tensor a = detail::as_floating(a_in);
     Tensor y = detail::map_floating(a, [](auto x) { return std::cos(x); });
-    return record("cos", y, {a}, [a](const Tensor& grad_out) { return Grads{-grad_out * sin(a)}; },
-                  "grad_a = -grad_out * sin(a)");
+    return record(
+        "cos", y, {a}, [a](const Tensor& grad_out) { return Grads{-grad_out * sin(a)}; },
+        "grad_a = -grad_out * sin(a)");
 }
 
 // y = min(max(a, lo), hi);  grad_a = grad_out where lo <= a <= hi, else 0
@@ -356,17 +376,22 @@ Tensor clamp(const Tensor& a_in, Scalar min, Scalar max) {
         if (x != x) return x;  // NaN stays NaN, as LibTorch
         return x < T(lo) ? T(lo) : (x > T(hi) ? T(hi) : x);
     });
-    return record("clamp", y, {a},
-                  [a, lo, hi](const Tensor& grad_out) {
-                      return Grads{grad_out * mask_where(a, [lo, hi](auto x) {
-                                       return x >= decltype(x)(lo) && x <= decltype(x)(hi);
-                                   })};
-                  },
-                  "grad_a = grad_out * (lo <= a <= hi)");
+    return record(
+        "clamp", y, {a},
+        [a, lo, hi](const Tensor& grad_out) {
+            return Grads{grad_out * mask_where(a, [lo, hi](auto x) {
+                             return x >= decltype(x)(lo) && x <= decltype(x)(hi);
+                         })};
+        },
+        "grad_a = grad_out * (lo <= a <= hi)");
 }
 
-Tensor clamp_min(const Tensor& a, Scalar min) { return clamp(a, min, INFINITY); }
-Tensor clamp_max(const Tensor& a, Scalar max) { return clamp(a, -INFINITY, max); }
+Tensor clamp_min(const Tensor& a, Scalar min) {
+    return clamp(a, min, INFINITY);
+}
+Tensor clamp_max(const Tensor& a, Scalar max) {
+    return clamp(a, -INFINITY, max);
+}
 
 // y = max(a, b);  grad_a = sum_to(grad_out * (a >= b)), grad_b = sum_to(grad_out * (a < b))
 Tensor maximum(const Tensor& a_in, const Tensor& b_in) {
@@ -377,13 +402,14 @@ Tensor maximum(const Tensor& a_in, const Tensor& b_in) {
     // a NaN in either operand propagates, as in LibTorch (u != u is true for a NaN u)
     Tensor y = detail::map_binary(a, b, a.dtype(), a.dtype(),
                                   [](auto u, auto v) { return (u != u || u >= v) ? u : v; });
-    return record("maximum", y, {a, b},
-                  [a, b](const Tensor& grad_out) {
-                      Tensor pick_a = ge(a, b).to(grad_out.dtype());
-                      return Grads{sum_to(grad_out * pick_a, a.sizes()),
-                                   sum_to(grad_out * (1.0 - pick_a), b.sizes())};
-                  },
-                  "grad_a = sum_to(grad_out * (a >= b)), grad_b = sum_to(grad_out * (a < b))");
+    return record(
+        "maximum", y, {a, b},
+        [a, b](const Tensor& grad_out) {
+            Tensor pick_a = ge(a, b).to(grad_out.dtype());
+            return Grads{sum_to(grad_out * pick_a, a.sizes()),
+                         sum_to(grad_out * (1.0 - pick_a), b.sizes())};
+        },
+        "grad_a = sum_to(grad_out * (a >= b)), grad_b = sum_to(grad_out * (a < b))");
 }
 
 // y = min(a, b);  grad_a = sum_to(grad_out * (a <= b)), grad_b = sum_to(grad_out * (a > b))
@@ -394,13 +420,14 @@ Tensor minimum(const Tensor& a_in, const Tensor& b_in) {
     std::tie(a, b) = promoted("minimum", a_in, b_in);
     Tensor y = detail::map_binary(a, b, a.dtype(), a.dtype(),
                                   [](auto u, auto v) { return (u != u || u <= v) ? u : v; });
-    return record("minimum", y, {a, b},
-                  [a, b](const Tensor& grad_out) {
-                      Tensor pick_a = le(a, b).to(grad_out.dtype());
-                      return Grads{sum_to(grad_out * pick_a, a.sizes()),
-                                   sum_to(grad_out * (1.0 - pick_a), b.sizes())};
-                  },
-                  "grad_a = sum_to(grad_out * (a <= b)), grad_b = sum_to(grad_out * (a > b))");
+    return record(
+        "minimum", y, {a, b},
+        [a, b](const Tensor& grad_out) {
+            Tensor pick_a = le(a, b).to(grad_out.dtype());
+            return Grads{sum_to(grad_out * pick_a, a.sizes()),
+                         sum_to(grad_out * (1.0 - pick_a), b.sizes())};
+        },
+        "grad_a = sum_to(grad_out * (a <= b)), grad_b = sum_to(grad_out * (a > b))");
 }
 
 // y = cond ? a : b;  grad_a = sum_to(cond ? grad_out : 0), grad_b = sum_to(cond ? 0 : grad_out)
@@ -408,7 +435,8 @@ Tensor where(const Tensor& cond_in, const Tensor& a_in, const Tensor& b_in) {
     detail::check_defined("where", cond_in, "cond");
     if (cond_in.is_floating_point()) {
         detail::fail("where", std::string("cond must be bool (as comparisons return) or an integer "
-                                          "type, got ") + to_string(cond_in.dtype()));
+                                          "type, got ") +
+                                  to_string(cond_in.dtype()));
     }
     const Tensor cond = cond_in.dtype() == kBool ? cond_in : ne(cond_in, 0);
     check_broadcast("where", a_in, b_in);
@@ -426,14 +454,15 @@ Tensor where(const Tensor& cond_in, const Tensor& a_in, const Tensor& b_in) {
         for (int64_t i = 0, n = y.numel(); i < n; ++i) py[i] = pc[i] ? pa[i] : pb[i];
     });
     y = result_type_of(y, a_in, b_in);
-    return record("where", y, {a, b},
-                  [cond, sa = a.sizes(), sb = b.sizes()](const Tensor& grad_out) {
-                      const Tensor zero = zeros({}, grad_out.dtype());
-                      return Grads{sum_to(where(cond, grad_out, zero), sa),
-                                   sum_to(where(cond, zero, grad_out), sb)};
-                  },
-                  "grad_a = sum_to(cond ? grad_out : 0), grad_b = sum_to(cond ? 0 : grad_out)",
-                  autograd::kSavesNone);
+    return record(
+        "where", y, {a, b},
+        [cond, sa = a.sizes(), sb = b.sizes()](const Tensor& grad_out) {
+            const Tensor zero = zeros({}, grad_out.dtype());
+            return Grads{sum_to(where(cond, grad_out, zero), sa),
+                         sum_to(where(cond, zero, grad_out), sb)};
+        },
+        "grad_a = sum_to(cond ? grad_out : 0), grad_b = sum_to(cond ? 0 : grad_out)",
+        autograd::kSavesNone);
 }
 
 // ---- comparisons (bool results, never recorded) --------------------------------------------
@@ -451,78 +480,216 @@ Tensor scalar_like(const Tensor& a, Scalar s) {
 }
 }  // namespace
 
-Tensor eq(const Tensor& a, const Tensor& b) { return compare("eq", a, b, [](auto u, auto v) { return u == v; }); }
-Tensor ne(const Tensor& a, const Tensor& b) { return compare("ne", a, b, [](auto u, auto v) { return u != v; }); }
-Tensor gt(const Tensor& a, const Tensor& b) { return compare("gt", a, b, [](auto u, auto v) { return u > v; }); }
-Tensor lt(const Tensor& a, const Tensor& b) { return compare("lt", a, b, [](auto u, auto v) { return u < v; }); }
-Tensor ge(const Tensor& a, const Tensor& b) { return compare("ge", a, b, [](auto u, auto v) { return u >= v; }); }
-Tensor le(const Tensor& a, const Tensor& b) { return compare("le", a, b, [](auto u, auto v) { return u <= v; }); }
-Tensor eq(const Tensor& a, Scalar b) { return eq(a, scalar_like(a, b)); }
-Tensor ne(const Tensor& a, Scalar b) { return ne(a, scalar_like(a, b)); }
-Tensor gt(const Tensor& a, Scalar b) { return gt(a, scalar_like(a, b)); }
-Tensor lt(const Tensor& a, Scalar b) { return lt(a, scalar_like(a, b)); }
-Tensor ge(const Tensor& a, Scalar b) { return ge(a, scalar_like(a, b)); }
-Tensor le(const Tensor& a, Scalar b) { return le(a, scalar_like(a, b)); }
+Tensor eq(const Tensor& a, const Tensor& b) {
+    return compare("eq", a, b, [](auto u, auto v) { return u == v; });
+}
+Tensor ne(const Tensor& a, const Tensor& b) {
+    return compare("ne", a, b, [](auto u, auto v) { return u != v; });
+}
+Tensor gt(const Tensor& a, const Tensor& b) {
+    return compare("gt", a, b, [](auto u, auto v) { return u > v; });
+}
+Tensor lt(const Tensor& a, const Tensor& b) {
+    return compare("lt", a, b, [](auto u, auto v) { return u < v; });
+}
+Tensor ge(const Tensor& a, const Tensor& b) {
+    return compare("ge", a, b, [](auto u, auto v) { return u >= v; });
+}
+Tensor le(const Tensor& a, const Tensor& b) {
+    return compare("le", a, b, [](auto u, auto v) { return u <= v; });
+}
+Tensor eq(const Tensor& a, Scalar b) {
+    return eq(a, scalar_like(a, b));
+}
+Tensor ne(const Tensor& a, Scalar b) {
+    return ne(a, scalar_like(a, b));
+}
+Tensor gt(const Tensor& a, Scalar b) {
+    return gt(a, scalar_like(a, b));
+}
+Tensor lt(const Tensor& a, Scalar b) {
+    return lt(a, scalar_like(a, b));
+}
+Tensor ge(const Tensor& a, Scalar b) {
+    return ge(a, scalar_like(a, b));
+}
+Tensor le(const Tensor& a, Scalar b) {
+    return le(a, scalar_like(a, b));
+}
 
 // ---- operators and methods ---------------------------------------------------------------------
 
-Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
-Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
-Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
-Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
-Tensor operator+(const Tensor& a, Scalar b) { return add(a, b); }
-Tensor operator-(const Tensor& a, Scalar b) { return sub(a, b); }
-Tensor operator*(const Tensor& a, Scalar b) { return mul(a, b); }
-Tensor operator/(const Tensor& a, Scalar b) { return div(a, b); }
-Tensor operator+(Scalar a, const Tensor& b) { return add(b, a); }
-Tensor operator-(Scalar a, const Tensor& b) { return rsub(b, a); }
-Tensor operator*(Scalar a, const Tensor& b) { return mul(b, a); }
-Tensor operator/(Scalar a, const Tensor& b) { return rdiv(b, a); }
-Tensor operator-(const Tensor& a) { return neg(a); }
-Tensor operator==(const Tensor& a, const Tensor& b) { return eq(a, b); }
-Tensor operator!=(const Tensor& a, const Tensor& b) { return ne(a, b); }
-Tensor operator>(const Tensor& a, const Tensor& b) { return gt(a, b); }
-Tensor operator<(const Tensor& a, const Tensor& b) { return lt(a, b); }
-Tensor operator>=(const Tensor& a, const Tensor& b) { return ge(a, b); }
-Tensor operator<=(const Tensor& a, const Tensor& b) { return le(a, b); }
-Tensor operator==(const Tensor& a, Scalar b) { return eq(a, b); }
-Tensor operator!=(const Tensor& a, Scalar b) { return ne(a, b); }
-Tensor operator>(const Tensor& a, Scalar b) { return gt(a, b); }
-Tensor operator<(const Tensor& a, Scalar b) { return lt(a, b); }
-Tensor operator>=(const Tensor& a, Scalar b) { return ge(a, b); }
-Tensor operator<=(const Tensor& a, Scalar b) { return le(a, b); }
+Tensor operator+(const Tensor& a, const Tensor& b) {
+    return add(a, b);
+}
+Tensor operator-(const Tensor& a, const Tensor& b) {
+    return sub(a, b);
+}
+Tensor operator*(const Tensor& a, const Tensor& b) {
+    return mul(a, b);
+}
+Tensor operator/(const Tensor& a, const Tensor& b) {
+    return div(a, b);
+}
+Tensor operator+(const Tensor& a, Scalar b) {
+    return add(a, b);
+}
+Tensor operator-(const Tensor& a, Scalar b) {
+    return sub(a, b);
+}
+Tensor operator*(const Tensor& a, Scalar b) {
+    return mul(a, b);
+}
+Tensor operator/(const Tensor& a, Scalar b) {
+    return div(a, b);
+}
+Tensor operator+(Scalar a, const Tensor& b) {
+    return add(b, a);
+}
+Tensor operator-(Scalar a, const Tensor& b) {
+    return rsub(b, a);
+}
+Tensor operator*(Scalar a, const Tensor& b) {
+    return mul(b, a);
+}
+Tensor operator/(Scalar a, const Tensor& b) {
+    return rdiv(b, a);
+}
+Tensor operator-(const Tensor& a) {
+    return neg(a);
+}
+Tensor operator==(const Tensor& a, const Tensor& b) {
+    return eq(a, b);
+}
+Tensor operator!=(const Tensor& a, const Tensor& b) {
+    return ne(a, b);
+}
+Tensor operator>(const Tensor& a, const Tensor& b) {
+    return gt(a, b);
+}
+Tensor operator<(const Tensor& a, const Tensor& b) {
+    return lt(a, b);
+}
+Tensor operator>=(const Tensor& a, const Tensor& b) {
+    return ge(a, b);
+}
+Tensor operator<=(const Tensor& a, const Tensor& b) {
+    return le(a, b);
+}
+Tensor operator==(const Tensor& a, Scalar b) {
+    return eq(a, b);
+}
+Tensor operator!=(const Tensor& a, Scalar b) {
+    return ne(a, b);
+}
+Tensor operator>(const Tensor& a, Scalar b) {
+    return gt(a, b);
+}
+Tensor operator<(const Tensor& a, Scalar b) {
+    return lt(a, b);
+}
+Tensor operator>=(const Tensor& a, Scalar b) {
+    return ge(a, b);
+}
+Tensor operator<=(const Tensor& a, Scalar b) {
+    return le(a, b);
+}
 
-Tensor Tensor::add(const Tensor& o, Scalar alpha) const { return tapegrad::add(*this, o, alpha); }
-Tensor Tensor::sub(const Tensor& o, Scalar alpha) const { return tapegrad::sub(*this, o, alpha); }
-Tensor Tensor::mul(const Tensor& o) const { return tapegrad::mul(*this, o); }
-Tensor Tensor::div(const Tensor& o) const { return tapegrad::div(*this, o); }
-Tensor Tensor::add(Scalar o) const { return tapegrad::add(*this, o); }
-Tensor Tensor::sub(Scalar o) const { return tapegrad::sub(*this, o); }
-Tensor Tensor::mul(Scalar o) const { return tapegrad::mul(*this, o); }
-Tensor Tensor::div(Scalar o) const { return tapegrad::div(*this, o); }
-Tensor Tensor::neg() const { return tapegrad::neg(*this); }
-Tensor Tensor::pow(Scalar e) const { return tapegrad::pow(*this, e); }
-Tensor Tensor::exp() const { return tapegrad::exp(*this); }
-Tensor Tensor::log() const { return tapegrad::log(*this); }
-Tensor Tensor::sqrt() const { return tapegrad::sqrt(*this); }
-Tensor Tensor::abs() const { return tapegrad::abs(*this); }
-Tensor Tensor::sin() const { return tapegrad::sin(*this); }
-Tensor Tensor::cos() const { return tapegrad::cos(*this); }
-Tensor Tensor::square() const { return tapegrad::square(*this); }
-Tensor Tensor::clamp(Scalar lo, Scalar hi) const { return tapegrad::clamp(*this, lo, hi); }
-Tensor Tensor::clamp_min(Scalar lo) const { return tapegrad::clamp_min(*this, lo); }
-Tensor Tensor::clamp_max(Scalar hi) const { return tapegrad::clamp_max(*this, hi); }
-Tensor Tensor::eq(const Tensor& o) const { return tapegrad::eq(*this, o); }
-Tensor Tensor::ne(const Tensor& o) const { return tapegrad::ne(*this, o); }
-Tensor Tensor::gt(const Tensor& o) const { return tapegrad::gt(*this, o); }
-Tensor Tensor::lt(const Tensor& o) const { return tapegrad::lt(*this, o); }
-Tensor Tensor::ge(const Tensor& o) const { return tapegrad::ge(*this, o); }
-Tensor Tensor::le(const Tensor& o) const { return tapegrad::le(*this, o); }
-Tensor Tensor::eq(Scalar o) const { return tapegrad::eq(*this, o); }
-Tensor Tensor::ne(Scalar o) const { return tapegrad::ne(*this, o); }
-Tensor Tensor::gt(Scalar o) const { return tapegrad::gt(*this, o); }
-Tensor Tensor::lt(Scalar o) const { return tapegrad::lt(*this, o); }
-Tensor Tensor::ge(Scalar o) const { return tapegrad::ge(*this, o); }
-Tensor Tensor::le(Scalar o) const { return tapegrad::le(*this, o); }
+Tensor Tensor::add(const Tensor& o, Scalar alpha) const {
+    return tapegrad::add(*this, o, alpha);
+}
+Tensor Tensor::sub(const Tensor& o, Scalar alpha) const {
+    return tapegrad::sub(*this, o, alpha);
+}
+Tensor Tensor::mul(const Tensor& o) const {
+    return tapegrad::mul(*this, o);
+}
+Tensor Tensor::div(const Tensor& o) const {
+    return tapegrad::div(*this, o);
+}
+Tensor Tensor::add(Scalar o) const {
+    return tapegrad::add(*this, o);
+}
+Tensor Tensor::sub(Scalar o) const {
+    return tapegrad::sub(*this, o);
+}
+Tensor Tensor::mul(Scalar o) const {
+    return tapegrad::mul(*this, o);
+}
+Tensor Tensor::div(Scalar o) const {
+    return tapegrad::div(*this, o);
+}
+Tensor Tensor::neg() const {
+    return tapegrad::neg(*this);
+}
+Tensor Tensor::pow(Scalar e) const {
+    return tapegrad::pow(*this, e);
+}
+Tensor Tensor::exp() const {
+    return tapegrad::exp(*this);
+}
+Tensor Tensor::log() const {
+    return tapegrad::log(*this);
+}
+Tensor Tensor::sqrt() const {
+    return tapegrad::sqrt(*this);
+}
+Tensor Tensor::abs() const {
+    return tapegrad::abs(*this);
+}
+Tensor Tensor::sin() const {
+    return tapegrad::sin(*this);
+}
+Tensor Tensor::cos() const {
+    return tapegrad::cos(*this);
+}
+Tensor Tensor::square() const {
+    return tapegrad::square(*this);
+}
+Tensor Tensor::clamp(Scalar lo, Scalar hi) const {
+    return tapegrad::clamp(*this, lo, hi);
+}
+Tensor Tensor::clamp_min(Scalar lo) const {
+    return tapegrad::clamp_min(*this, lo);
+}
+Tensor Tensor::clamp_max(Scalar hi) const {
+    return tapegrad::clamp_max(*this, hi);
+}
+Tensor Tensor::eq(const Tensor& o) const {
+    return tapegrad::eq(*this, o);
+}
+Tensor Tensor::ne(const Tensor& o) const {
+    return tapegrad::ne(*this, o);
+}
+Tensor Tensor::gt(const Tensor& o) const {
+    return tapegrad::gt(*this, o);
+}
+Tensor Tensor::lt(const Tensor& o) const {
+    return tapegrad::lt(*this, o);
+}
+Tensor Tensor::ge(const Tensor& o) const {
+    return tapegrad::ge(*this, o);
+}
+Tensor Tensor::le(const Tensor& o) const {
+    return tapegrad::le(*this, o);
+}
+Tensor Tensor::eq(Scalar o) const {
+    return tapegrad::eq(*this, o);
+}
+Tensor Tensor::ne(Scalar o) const {
+    return tapegrad::ne(*this, o);
+}
+Tensor Tensor::gt(Scalar o) const {
+    return tapegrad::gt(*this, o);
+}
+Tensor Tensor::lt(Scalar o) const {
+    return tapegrad::lt(*this, o);
+}
+Tensor Tensor::ge(Scalar o) const {
+    return tapegrad::ge(*this, o);
+}
+Tensor Tensor::le(Scalar o) const {
+    return tapegrad::le(*this, o);
+}
 
 }  // namespace tapegrad

@@ -67,7 +67,9 @@ Tensor map_binary(const Tensor& a, const Tensor& b, ScalarType dt, ScalarType ou
 
 /// A floating tensor for a unary math op: integer and Bool inputs compute in float32, as in
 /// LibTorch.
-inline Tensor as_floating(const Tensor& a) { return a.is_floating_point() ? a : a.to(kFloat32); }
+inline Tensor as_floating(const Tensor& a) {
+    return a.is_floating_point() ? a : a.to(kFloat32);
+}
 
 }  // namespace detail
 }  // namespace tapegrad

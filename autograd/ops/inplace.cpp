@@ -48,7 +48,8 @@ Tensor operand_for(const char* op, const Tensor& self, const Tensor& other) {
     const bool same_layout = o.storage_offset() == self.storage_offset() &&
                              o.sizes() == self.sizes() && o.strides() == self.strides();
     if (o.is_alias_of(self) && !same_layout) o = o.clone();
-    if (o.dtype() != detail::compute_type(self.dtype())) o = o.to(detail::compute_type(self.dtype()));
+    if (o.dtype() != detail::compute_type(self.dtype()))
+        o = o.to(detail::compute_type(self.dtype()));
     return o;
 }
 
@@ -97,7 +98,8 @@ void write_unary(const Tensor& self, F f) {
 void check_floating_self(const char* op, const Tensor& self) {
     detail::check_defined(op, self, "self");
     if (!self.is_floating_point()) {
-        detail::fail(op, std::string("needs a floating-point tensor, got ") + to_string(self.dtype()));
+        detail::fail(op,
+                     std::string("needs a floating-point tensor, got ") + to_string(self.dtype()));
     }
 }
 
@@ -105,7 +107,8 @@ void check_floating_self(const char* op, const Tensor& self) {
 template <class F, class Twin>
 Tensor& unary_inplace(const char* op, const Tensor& self, F f, Twin twin, bool twin_reads_self) {
     check_floating_self(op, self);
-    return run_inplace(op, self, {}, twin_reads_self, [&] { write_unary(self, f); }, twin);
+    return run_inplace(
+        op, self, {}, twin_reads_self, [&] { write_unary(self, f); }, twin);
 }
 
 }  // namespace
@@ -123,7 +126,8 @@ void write_constant(const Tensor& t, const Scalar& value) {
             return;
         }
         const TensorImpl& ti = detail::impl(t);
-        kernels::unary_loop(ti.sizes, p, ti.strides.data(), p, ti.strides.data(), [v](T) { return v; });
+        kernels::unary_loop(ti.sizes, p, ti.strides.data(), p, ti.strides.data(),
+                            [v](T) { return v; });
     });
 }
 }  // namespace
@@ -131,15 +135,17 @@ void write_constant(const Tensor& t, const Scalar& value) {
 // self = 0 everywhere;  grad_self = 0
 Tensor& Tensor::zero_() const {
     detail::check_defined("zero_", *this, "self");
-    return run_inplace("zero_", *this, {}, false, [&] { write_constant(*this, 0); },
-                       [&](const Tensor&) { return zeros(sizes(), dtype()); });
+    return run_inplace(
+        "zero_", *this, {}, false, [&] { write_constant(*this, 0); },
+        [&](const Tensor&) { return zeros(sizes(), dtype()); });
 }
 
 // self = v everywhere;  grad_self = 0
 Tensor& Tensor::fill_(Scalar value) const {
     detail::check_defined("fill_", *this, "self");
-    return run_inplace("fill_", *this, {}, false, [&] { write_constant(*this, value); },
-                       [&](const Tensor&) { return full(sizes(), value, dtype()); });
+    return run_inplace(
+        "fill_", *this, {}, false, [&] { write_constant(*this, value); },
+        [&](const Tensor&) { return full(sizes(), value, dtype()); });
 }
 
 // self = src (broadcast, converted);  grad_self = 0, grad_src = sum_to(grad_out)
@@ -171,8 +177,10 @@ Tensor& Tensor::add_(const Tensor& other, Scalar alpha) const {
     return run_inplace(
         "add_", *this, {other}, false,
         [&] {
-            if (a == 1) write_binary(*this, o, [](auto u, auto v) { return u + v; });
-            else write_binary(*this, o, [a](auto u, auto v) { return u + decltype(u)(a) * v; });
+            if (a == 1)
+                write_binary(*this, o, [](auto u, auto v) { return u + v; });
+            else
+                write_binary(*this, o, [a](auto u, auto v) { return u + decltype(u)(a) * v; });
         },
         [&](const Tensor& v) { return tapegrad::add(v, other, alpha); });
 }
@@ -198,7 +206,9 @@ Tensor& Tensor::mul_(const Tensor& other) const {
 
 // self /= other;  twin: div
 Tensor& Tensor::div_(const Tensor& other) const {
-    if (!is_floating_point()) detail::fail("div_", "true division cannot be written into a " + std::string(to_string(dtype())) + " tensor");
+    if (!is_floating_point())
+        detail::fail("div_", "true division cannot be written into a " +
+                                 std::string(to_string(dtype())) + " tensor");
     const Tensor o = operand_for("div_", *this, other);
     return run_inplace(
         "div_", *this, {other}, true,
@@ -208,42 +218,51 @@ Tensor& Tensor::div_(const Tensor& other) const {
 
 Tensor& Tensor::add_(Scalar other) const {
     detail::check_defined("add_", *this, "self");
-    if (!is_floating_point() && !other.is_integral()) detail::fail("add_", "cannot add a floating value to an integer tensor in place");
+    if (!is_floating_point() && !other.is_integral())
+        detail::fail("add_", "cannot add a floating value to an integer tensor in place");
     const double v = other.to_double();
     const int64_t iv = other.to_long();
     return run_inplace(
         "add_", *this, {}, false,
         [&] {
-            if (is_floating_point()) write_unary(*this, [v](auto x) { return x + decltype(x)(v); });
-            else write_unary(*this, [iv](auto x) { return x + decltype(x)(iv); });
+            if (is_floating_point())
+                write_unary(*this, [v](auto x) { return x + decltype(x)(v); });
+            else
+                write_unary(*this, [iv](auto x) { return x + decltype(x)(iv); });
         },
         [&](const Tensor& s) { return tapegrad::add(s, other); });
 }
 
 Tensor& Tensor::sub_(Scalar other) const {
     detail::check_defined("sub_", *this, "self");
-    if (!is_floating_point() && !other.is_integral()) detail::fail("sub_", "cannot subtract a floating value from an integer tensor in place");
+    if (!is_floating_point() && !other.is_integral())
+        detail::fail("sub_", "cannot subtract a floating value from an integer tensor in place");
     const double v = other.to_double();
     const int64_t iv = other.to_long();
     return run_inplace(
         "sub_", *this, {}, false,
         [&] {
-            if (is_floating_point()) write_unary(*this, [v](auto x) { return x - decltype(x)(v); });
-            else write_unary(*this, [iv](auto x) { return x - decltype(x)(iv); });
+            if (is_floating_point())
+                write_unary(*this, [v](auto x) { return x - decltype(x)(v); });
+            else
+                write_unary(*this, [iv](auto x) { return x - decltype(x)(iv); });
         },
         [&](const Tensor& s) { return tapegrad::sub(s, other); });
 }
 
 Tensor& Tensor::mul_(Scalar other) const {
     detail::check_defined("mul_", *this, "self");
-    if (!is_floating_point() && !other.is_integral()) detail::fail("mul_", "cannot multiply an integer tensor by a floating value in place");
+    if (!is_floating_point() && !other.is_integral())
+        detail::fail("mul_", "cannot multiply an integer tensor by a floating value in place");
     const double v = other.to_double();
     const int64_t iv = other.to_long();
     return run_inplace(
         "mul_", *this, {}, false,
         [&] {
-            if (is_floating_point()) write_unary(*this, [v](auto x) { return x * decltype(x)(v); });
-            else write_unary(*this, [iv](auto x) { return x * decltype(x)(iv); });
+            if (is_floating_point())
+                write_unary(*this, [v](auto x) { return x * decltype(x)(v); });
+            else
+                write_unary(*this, [iv](auto x) { return x * decltype(x)(iv); });
         },
         [&](const Tensor& s) { return tapegrad::mul(s, other); });
 }
@@ -252,7 +271,8 @@ Tensor& Tensor::div_(Scalar other) const {
     check_floating_self("div_", *this);
     const double v = other.to_double();
     return run_inplace(
-        "div_", *this, {}, false, [&] { write_unary(*this, [v](auto x) { return x / decltype(x)(v); }); },
+        "div_", *this, {}, false,
+        [&] { write_unary(*this, [v](auto x) { return x / decltype(x)(v); }); },
         [&](const Tensor& s) { return tapegrad::div(s, other); });
 }
 
@@ -286,55 +306,67 @@ Tensor& Tensor::clamp_(Scalar min, Scalar max) const {
         [&](const Tensor& s) { return tapegrad::clamp(s, min, max); });
 }
 
-Tensor& Tensor::clamp_min_(Scalar min) const { return clamp_(min, INFINITY); }
-Tensor& Tensor::clamp_max_(Scalar max) const { return clamp_(-INFINITY, max); }
+Tensor& Tensor::clamp_min_(Scalar min) const {
+    return clamp_(min, INFINITY);
+}
+Tensor& Tensor::clamp_max_(Scalar max) const {
+    return clamp_(-INFINITY, max);
+}
 
 Tensor& Tensor::neg_() const {
     detail::check_defined("neg_", *this, "self");
-    return run_inplace("neg_", *this, {}, false, [&] { write_unary(*this, [](auto x) { return -x; }); },
-                       [](const Tensor& s) { return tapegrad::neg(s); });
+    return run_inplace(
+        "neg_", *this, {}, false, [&] { write_unary(*this, [](auto x) { return -x; }); },
+        [](const Tensor& s) { return tapegrad::neg(s); });
 }
 
 Tensor& Tensor::pow_(Scalar e) const {
     const double ev = e.to_double();
-    return unary_inplace("pow_", *this, [ev](auto x) { return std::pow(x, decltype(x)(ev)); },
-                         [&](const Tensor& s) { return tapegrad::pow(s, e); }, true);
+    return unary_inplace(
+        "pow_", *this, [ev](auto x) { return std::pow(x, decltype(x)(ev)); },
+        [&](const Tensor& s) { return tapegrad::pow(s, e); }, true);
 }
 
 Tensor& Tensor::sqrt_() const {
-    return unary_inplace("sqrt_", *this, [](auto x) { return std::sqrt(x); },
-                         [](const Tensor& s) { return tapegrad::sqrt(s); }, true);
+    return unary_inplace(
+        "sqrt_", *this, [](auto x) { return std::sqrt(x); },
+        [](const Tensor& s) { return tapegrad::sqrt(s); }, true);
 }
 
 Tensor& Tensor::exp_() const {
-    return unary_inplace("exp_", *this, [](auto x) { return std::exp(x); },
-                         [](const Tensor& s) { return tapegrad::exp(s); }, false);
+    return unary_inplace(
+        "exp_", *this, [](auto x) { return std::exp(x); },
+        [](const Tensor& s) { return tapegrad::exp(s); }, false);
 }
 
 Tensor& Tensor::log_() const {
-    return unary_inplace("log_", *this, [](auto x) { return std::log(x); },
-                         [](const Tensor& s) { return tapegrad::log(s); }, true);
+    return unary_inplace(
+        "log_", *this, [](auto x) { return std::log(x); },
+        [](const Tensor& s) { return tapegrad::log(s); }, true);
 }
 
 Tensor& Tensor::abs_() const {
-    return unary_inplace("abs_", *this, [](auto x) { return x < 0 ? -x : x; },
-                         [](const Tensor& s) { return tapegrad::abs(s); }, true);
+    return unary_inplace(
+        "abs_", *this, [](auto x) { return x < 0 ? -x : x; },
+        [](const Tensor& s) { return tapegrad::abs(s); }, true);
 }
 
 Tensor& Tensor::relu_() const {
-    return unary_inplace("relu_", *this, [](auto x) { return x < 0 ? decltype(x)(0) : x; },
-                         [](const Tensor& s) { return tapegrad::relu(s); }, true);
+    return unary_inplace(
+        "relu_", *this, [](auto x) { return x < 0 ? decltype(x)(0) : x; },
+        [](const Tensor& s) { return tapegrad::relu(s); }, true);
 }
 
 Tensor& Tensor::sigmoid_() const {
-    return unary_inplace("sigmoid_", *this,
-                         [](auto x) { return decltype(x)(1) / (decltype(x)(1) + std::exp(-x)); },
-                         [](const Tensor& s) { return tapegrad::sigmoid(s); }, false);
+    return unary_inplace(
+        "sigmoid_", *this, [](auto x) { return decltype(x)(1) / (decltype(x)(1) + std::exp(-x)); },
+        [](const Tensor& s) { return tapegrad::sigmoid(s); }, false);
 }
 
 Tensor& Tensor::tanh_() const {
-    return unary_inplace("tanh_", *this, [](auto x) { return std::tanh(x); },
-                         [](const Tensor& s) { return tapegrad::tanh(s); }, false);
+    return unary_inplace(
+        "tanh_", *this, [](auto x) { return std::tanh(x); },
+        [](const Tensor& s) { return tapegrad::tanh(s); }, false);
 }
 
 // x[i] = y: writes into the elements the temporary shows
@@ -362,21 +394,51 @@ Tensor& compare_inplace(const char* op, const Tensor& self, const Scalar& other,
 }
 }  // namespace
 
-Tensor& Tensor::eq_(const Tensor& o) const { return compare_inplace("eq_", *this, o, [](auto& a, auto& b) { return a.eq(b); }); }
-Tensor& Tensor::ne_(const Tensor& o) const { return compare_inplace("ne_", *this, o, [](auto& a, auto& b) { return a.ne(b); }); }
-Tensor& Tensor::gt_(const Tensor& o) const { return compare_inplace("gt_", *this, o, [](auto& a, auto& b) { return a.gt(b); }); }
-Tensor& Tensor::lt_(const Tensor& o) const { return compare_inplace("lt_", *this, o, [](auto& a, auto& b) { return a.lt(b); }); }
-Tensor& Tensor::ge_(const Tensor& o) const { return compare_inplace("ge_", *this, o, [](auto& a, auto& b) { return a.ge(b); }); }
-Tensor& Tensor::le_(const Tensor& o) const { return compare_inplace("le_", *this, o, [](auto& a, auto& b) { return a.le(b); }); }
-Tensor& Tensor::eq_(Scalar o) const { return compare_inplace("eq_", *this, o, [](auto& a, auto& b) { return a.eq(b); }); }
-Tensor& Tensor::ne_(Scalar o) const { return compare_inplace("ne_", *this, o, [](auto& a, auto& b) { return a.ne(b); }); }
-Tensor& Tensor::gt_(Scalar o) const { return compare_inplace("gt_", *this, o, [](auto& a, auto& b) { return a.gt(b); }); }
-Tensor& Tensor::lt_(Scalar o) const { return compare_inplace("lt_", *this, o, [](auto& a, auto& b) { return a.lt(b); }); }
-Tensor& Tensor::ge_(Scalar o) const { return compare_inplace("ge_", *this, o, [](auto& a, auto& b) { return a.ge(b); }); }
-Tensor& Tensor::le_(Scalar o) const { return compare_inplace("le_", *this, o, [](auto& a, auto& b) { return a.le(b); }); }
+Tensor& Tensor::eq_(const Tensor& o) const {
+    return compare_inplace("eq_", *this, o, [](auto& a, auto& b) { return a.eq(b); });
+}
+Tensor& Tensor::ne_(const Tensor& o) const {
+    return compare_inplace("ne_", *this, o, [](auto& a, auto& b) { return a.ne(b); });
+}
+Tensor& Tensor::gt_(const Tensor& o) const {
+    return compare_inplace("gt_", *this, o, [](auto& a, auto& b) { return a.gt(b); });
+}
+Tensor& Tensor::lt_(const Tensor& o) const {
+    return compare_inplace("lt_", *this, o, [](auto& a, auto& b) { return a.lt(b); });
+}
+Tensor& Tensor::ge_(const Tensor& o) const {
+    return compare_inplace("ge_", *this, o, [](auto& a, auto& b) { return a.ge(b); });
+}
+Tensor& Tensor::le_(const Tensor& o) const {
+    return compare_inplace("le_", *this, o, [](auto& a, auto& b) { return a.le(b); });
+}
+Tensor& Tensor::eq_(Scalar o) const {
+    return compare_inplace("eq_", *this, o, [](auto& a, auto& b) { return a.eq(b); });
+}
+Tensor& Tensor::ne_(Scalar o) const {
+    return compare_inplace("ne_", *this, o, [](auto& a, auto& b) { return a.ne(b); });
+}
+Tensor& Tensor::gt_(Scalar o) const {
+    return compare_inplace("gt_", *this, o, [](auto& a, auto& b) { return a.gt(b); });
+}
+Tensor& Tensor::lt_(Scalar o) const {
+    return compare_inplace("lt_", *this, o, [](auto& a, auto& b) { return a.lt(b); });
+}
+Tensor& Tensor::ge_(Scalar o) const {
+    return compare_inplace("ge_", *this, o, [](auto& a, auto& b) { return a.ge(b); });
+}
+Tensor& Tensor::le_(Scalar o) const {
+    return compare_inplace("le_", *this, o, [](auto& a, auto& b) { return a.le(b); });
+}
 
-Tensor& Tensor::operator=(const Tensor& src) && { return copy_(src); }
-Tensor& Tensor::operator=(Tensor&& src) && { return copy_(src); }
-Tensor& Tensor::operator=(Scalar v) && { return fill_(v); }
+Tensor& Tensor::operator=(const Tensor& src) && {
+    return copy_(src);
+}
+Tensor& Tensor::operator=(Tensor&& src) && {
+    return copy_(src);
+}
+Tensor& Tensor::operator=(Scalar v) && {
+    return fill_(v);
+}
 
 }  // namespace tapegrad

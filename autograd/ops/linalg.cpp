@@ -15,10 +15,10 @@ namespace {
 // row stride, or column-major (a transposed view), which is row-major with the transpose
 // flag flipped. Anything else (a gap between elements of a row, an expand) is copied first.
 struct BlasOperand {
-    Tensor t;        // the tensor to read (x itself, or a contiguous copy)
-    bool trans;      // flag for gemm
-    int64_t ld;      // leading dimension as stored
-    int64_t batch;   // stride between batch items (3-D)
+    Tensor t;       // the tensor to read (x itself, or a contiguous copy)
+    bool trans;     // flag for gemm
+    int64_t ld;     // leading dimension as stored
+    int64_t batch;  // stride between batch items (3-D)
 };
 
 BlasOperand blas_operand(const Tensor& x, bool trans) {
@@ -46,8 +46,8 @@ Tensor gemm_op(const Tensor& a, bool ta, const Tensor& b, bool tb) {
     const int64_t batch = batched ? a.size(0) : 1;
     const int64_t ar = a.size(-2), ac = a.size(-1), br = b.size(-2), bc = b.size(-1);
     const int64_t m = ta ? ac : ar, k = ta ? ar : ac, n = tb ? br : bc;
-    std::vector<int64_t> shape = batched ? std::vector<int64_t>{batch, m, n}
-                                         : std::vector<int64_t>{m, n};
+    std::vector<int64_t> shape =
+        batched ? std::vector<int64_t>{batch, m, n} : std::vector<int64_t>{m, n};
     Tensor y = detail::make_tensor(shape, a.dtype());
     const BlasOperand oa = blas_operand(a, ta), ob = blas_operand(b, tb);
     detail::dispatch_floating(a.dtype(), [&](auto zero) {
@@ -60,16 +60,15 @@ Tensor gemm_op(const Tensor& a, bool ta, const Tensor& b, bool tb) {
                           pb + i * ob.batch, ob.ld, T(0), py + i * m * n);
         }
     });
-    return record("matmul", y, {a, b},
-                  [a, b, ta, tb](const Tensor& g) {
-                      Tensor ga, gb;
-                      if (a.requires_grad())
-                          ga = ta ? gemm_op(b, tb, g, true) : gemm_op(g, false, b, !tb);
-                      if (b.requires_grad())
-                          gb = tb ? gemm_op(g, true, a, ta) : gemm_op(a, !ta, g, false);
-                      return Grads{ga, gb};
-                  },
-                  "grad_a = grad_out @ b^T, grad_b = a^T @ grad_out (transposes as gemm flags)");
+    return record(
+        "matmul", y, {a, b},
+        [a, b, ta, tb](const Tensor& g) {
+            Tensor ga, gb;
+            if (a.requires_grad()) ga = ta ? gemm_op(b, tb, g, true) : gemm_op(g, false, b, !tb);
+            if (b.requires_grad()) gb = tb ? gemm_op(g, true, a, ta) : gemm_op(a, !ta, g, false);
+            return Grads{ga, gb};
+        },
+        "grad_a = grad_out @ b^T, grad_b = a^T @ grad_out (transposes as gemm flags)");
 }
 
 void check_float_pair(const char* op, const Tensor& a, const Tensor& b) {
@@ -115,7 +114,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     const int64_t da = a.dim(), db = b.dim();
     if (da == 0 || db == 0 || da > 3 || db > 3) {
         detail::fail("matmul", "supports 1-D, 2-D and 3-D operands, got a of shape " +
-                                   shape_str(a.sizes()) + " and b of shape " + shape_str(b.sizes()));
+                                   shape_str(a.sizes()) + " and b of shape " +
+                                   shape_str(b.sizes()));
     }
     if (a.size(-1) != b.size(db == 1 ? 0 : -2)) inner_mismatch("matmul", a, b);
     if (da == 1 && db == 1) return dot(a, b);
@@ -166,19 +166,20 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
             for (int64_t r = 0; r < rows; ++r)
                 for (int64_t o = 0; o < out; ++o) py[r * out + o] = pb[o];
         }
-        kernels::gemm(ox.trans, ow.trans, rows, out, in, T(1), static_cast<const T*>(ox.t.raw_data()),
-                      ox.ld, static_cast<const T*>(ow.t.raw_data()), ow.ld,
-                      bias.defined() ? T(1) : T(0), py);
+        kernels::gemm(
+            ox.trans, ow.trans, rows, out, in, T(1), static_cast<const T*>(ox.t.raw_data()), ox.ld,
+            static_cast<const T*>(ow.t.raw_data()), ow.ld, bias.defined() ? T(1) : T(0), py);
     });
-    y = record("linear", y, {x2, weight, bias},
-               [x2, weight, need_b = bias.defined() && bias.requires_grad()](const Tensor& g) {
-                   Tensor gx, gw, gb;
-                   if (x2.requires_grad()) gx = gemm_op(g, false, weight, false);
-                   if (weight.requires_grad()) gw = gemm_op(g, true, x2, false);
-                   if (need_b) gb = g.sum(0);
-                   return Grads{gx, gw, gb};
-               },
-               "grad_x = grad_out @ w, grad_w = grad_out^T @ x, grad_bias = sum(grad_out, 0)");
+    y = record(
+        "linear", y, {x2, weight, bias},
+        [x2, weight, need_b = bias.defined() && bias.requires_grad()](const Tensor& g) {
+            Tensor gx, gw, gb;
+            if (x2.requires_grad()) gx = gemm_op(g, false, weight, false);
+            if (weight.requires_grad()) gw = gemm_op(g, true, x2, false);
+            if (need_b) gb = g.sum(0);
+            return Grads{gx, gw, gb};
+        },
+        "grad_x = grad_out @ w, grad_w = grad_out^T @ x, grad_bias = sum(grad_out, 0)");
     if (x.dim() == 2) return y;
     std::vector<int64_t> shape = x.sizes();
     shape.back() = out;
@@ -203,12 +204,13 @@ Tensor dot(const Tensor& a, const Tensor& b) {
         kernels::gemm(true, false, 1, 1, n, T(1), ac.data_ptr<T>(), n > 1 ? ac.stride(0) : 1,
                       bc.data_ptr<T>(), n > 1 ? bc.stride(0) : 1, T(0), y.data_ptr<T>());
     });
-    return record("dot", y, {a, b},
-                  [a, b](const Tensor& g) {
-                      return Grads{a.requires_grad() ? g * b : Tensor(),
-                                   b.requires_grad() ? g * a : Tensor()};
-                  },
-                  "grad_a = grad_out * b, grad_b = grad_out * a");
+    return record(
+        "dot", y, {a, b},
+        [a, b](const Tensor& g) {
+            return Grads{a.requires_grad() ? g * b : Tensor(),
+                         b.requires_grad() ? g * a : Tensor()};
+        },
+        "grad_a = grad_out * b, grad_b = grad_out * a");
 }
 
 // ---- products added to a tensor, composed of the ops above (so their backward is too) -----
@@ -224,7 +226,8 @@ Tensor scaled_sum_with(const char* op, const Tensor& self, const Tensor& product
         fits = self.size(-d) == 1 || self.size(-d) == product.size(-d);
     if (!fits) {
         detail::fail(op, "self of shape " + shape_str(self.sizes()) +
-                             " does not broadcast to the product's shape " + shape_str(product.sizes()));
+                             " does not broadcast to the product's shape " +
+                             shape_str(product.sizes()));
     }
     const Tensor scaled = alpha.to_double() == 1.0 ? product : product * alpha;
     if (beta.to_double() == 0.0) return scaled;
@@ -234,11 +237,13 @@ Tensor scaled_sum_with(const char* op, const Tensor& self, const Tensor& product
 
 // y = beta * self + alpha * (mat1 @ mat2)     mat1: [n, k], mat2: [k, m], self broadcasts to [n, m]
 // grad_self = sum_to(beta * grad_out)   grad_mat1 = alpha * grad_out @ mat2^T   (by composition)
-Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, Scalar beta, Scalar alpha) {
+Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, Scalar beta,
+             Scalar alpha) {
     check_float_pair("addmm", mat1, mat2);
     if (mat1.dim() != 2 || mat2.dim() != 2) {
         detail::fail("addmm", "mat1 and mat2 must be matrices, got mat1 of shape " +
-                                  shape_str(mat1.sizes()) + " and mat2 of shape " + shape_str(mat2.sizes()));
+                                  shape_str(mat1.sizes()) + " and mat2 of shape " +
+                                  shape_str(mat2.sizes()));
     }
     if (mat1.size(1) != mat2.size(0)) {
         detail::fail("addmm", "mat1 and mat2 shapes cannot be multiplied: mat1 is " +
@@ -254,9 +259,10 @@ Tensor baddbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, S
     check_float_pair("baddbmm", batch1, batch2);
     if (batch1.dim() != 3 || batch2.dim() != 3 || batch1.size(0) != batch2.size(0) ||
         batch1.size(2) != batch2.size(1)) {
-        detail::fail("baddbmm", "expected batch1 [B, n, k] and batch2 [B, k, m], got batch1 of shape " +
-                                    shape_str(batch1.sizes()) + " and batch2 of shape " +
-                                    shape_str(batch2.sizes()));
+        detail::fail("baddbmm",
+                     "expected batch1 [B, n, k] and batch2 [B, k, m], got batch1 of shape " +
+                         shape_str(batch1.sizes()) + " and batch2 of shape " +
+                         shape_str(batch2.sizes()));
     }
     return scaled_sum_with("baddbmm", self, bmm(batch1, batch2), beta, alpha);
 }
@@ -264,10 +270,15 @@ Tensor baddbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, S
 Tensor Tensor::addmm(const Tensor& mat1, const Tensor& mat2, Scalar beta, Scalar alpha) const {
     return tapegrad::addmm(*this, mat1, mat2, beta, alpha);
 }
-Tensor Tensor::baddbmm(const Tensor& batch1, const Tensor& batch2, Scalar beta, Scalar alpha) const {
+Tensor Tensor::baddbmm(const Tensor& batch1, const Tensor& batch2, Scalar beta,
+                       Scalar alpha) const {
     return tapegrad::baddbmm(*this, batch1, batch2, beta, alpha);
 }
-Tensor Tensor::matmul(const Tensor& o) const { return tapegrad::matmul(*this, o); }
-Tensor Tensor::mm(const Tensor& o) const { return tapegrad::mm(*this, o); }
+Tensor Tensor::matmul(const Tensor& o) const {
+    return tapegrad::matmul(*this, o);
+}
+Tensor Tensor::mm(const Tensor& o) const {
+    return tapegrad::mm(*this, o);
+}
 
 }  // namespace tapegrad

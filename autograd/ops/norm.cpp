@@ -64,7 +64,8 @@ Tensor eval_affine(const Tensor& input, const Tensor& weight, const Tensor& bias
     const int64_t n = x.size(0), c = x.size(1), s = c == 0 || n == 0 ? 0 : x.numel() / (n * c);
     const std::vector<double> rm = running_mean.to_vector<double>();
     const std::vector<double> rv = running_var.to_vector<double>();
-    const std::vector<double> w = weight.defined() ? weight.to_vector<double>() : std::vector<double>();
+    const std::vector<double> w =
+        weight.defined() ? weight.to_vector<double>() : std::vector<double>();
     const std::vector<double> b = bias.defined() ? bias.to_vector<double>() : std::vector<double>();
     std::vector<double> scale(static_cast<size_t>(c)), shift(scale.size());
     for (size_t k = 0; k < scale.size(); ++k) {

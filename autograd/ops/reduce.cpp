@@ -21,7 +21,8 @@ std::vector<int64_t> reduce_dims(const char* op, const Tensor& a, std::vector<in
     for (int64_t& d : dims) d = detail::wrap_dim(op, d, a.dim());
     std::sort(dims.begin(), dims.end());
     for (size_t i = 1; i < dims.size(); ++i)
-        if (dims[i] == dims[i - 1]) detail::fail(op, "dim " + std::to_string(dims[i]) + " appears twice");
+        if (dims[i] == dims[i - 1])
+            detail::fail(op, "dim " + std::to_string(dims[i]) + " appears twice");
     return dims;
 }
 
@@ -30,8 +31,10 @@ std::vector<int64_t> reduced_shape(const Tensor& a, const std::vector<int64_t>& 
     std::vector<int64_t> shape;
     for (int64_t d = 0; d < a.dim(); ++d) {
         const bool reduced = std::find(dims.begin(), dims.end(), d) != dims.end();
-        if (!reduced) shape.push_back(a.size(d));
-        else if (keep) shape.push_back(1);
+        if (!reduced)
+            shape.push_back(a.size(d));
+        else if (keep)
+            shape.push_back(1);
     }
     return shape;
 }
@@ -70,20 +73,23 @@ Tensor scaled_sum(const char* op, const Tensor& a_in, std::vector<int64_t> dims_
     detail::dispatch(a.dtype(), [&](auto zero) {
         using T = decltype(zero);
         T* py = y.data_ptr<T>();
-        if (y.numel() == 1) py[0] = sum_all(ad.data_ptr<T>(), ad.numel());
-        else kernels::sum_to(ad.data_ptr<T>(), ad.sizes(), py, keep_shape);
+        if (y.numel() == 1)
+            py[0] = sum_all(ad.data_ptr<T>(), ad.numel());
+        else
+            kernels::sum_to(ad.data_ptr<T>(), ad.sizes(), py, keep_shape);
         if (mean) {
             const T scale = count == 0 ? T(NAN) : T(1) / T(count);
             for (int64_t i = 0; i < y.numel(); ++i) py[i] *= scale;
         }
     });
-    return record(op, y, {a},
-                  [sa = a.sizes(), keep_shape, mean, count](const Tensor& g) {
-                      const Tensor gk = g.reshape(keep_shape);
-                      return Grads{expand(mean ? gk / static_cast<double>(count) : gk, sa)};
-                  },
-                  mean ? "grad_a = expand(grad_out / n, a.shape)" : "grad_a = expand(grad_out, a.shape)",
-                  autograd::kSavesNone);
+    return record(
+        op, y, {a},
+        [sa = a.sizes(), keep_shape, mean, count](const Tensor& g) {
+            const Tensor gk = g.reshape(keep_shape);
+            return Grads{expand(mean ? gk / static_cast<double>(count) : gk, sa)};
+        },
+        mean ? "grad_a = expand(grad_out / n, a.shape)" : "grad_a = expand(grad_out, a.shape)",
+        autograd::kSavesNone);
 }
 
 // Index of the max (or min) along dim for each [outer, inner] position; first one on ties.
@@ -133,7 +139,8 @@ std::tuple<Tensor, Tensor> extreme_dim(const char* op, const Tensor& a, int64_t 
                                        bool is_max) {
     detail::check_defined(op, a);
     dim = detail::wrap_dim(op, dim, a.dim());
-    if (a.numel() == 0) detail::fail(op, "cannot reduce an empty tensor of shape " + shape_str(a.sizes()));
+    if (a.numel() == 0)
+        detail::fail(op, "cannot reduce an empty tensor of shape " + shape_str(a.sizes()));
     const Tensor idx = arg_extreme(a, dim, is_max);
     const Tensor mask = a.is_floating_point() ? one_hot_along(a, dim, idx) : Tensor();
     const Tensor ad = detail::dense(a);
@@ -148,10 +155,9 @@ std::tuple<Tensor, Tensor> extreme_dim(const char* op, const Tensor& a, int64_t 
             for (int64_t k = 0; k < s.inner; ++k)
                 pv[o * s.inner + k] = pa[(o * s.n + pi[o * s.inner + k]) * s.inner + k];
     });
-    values = record(op, values, {a},
-                    [mask](const Tensor& g) { return Grads{mask * g}; },
-                    "grad_a = grad_out at the position of the extreme, 0 elsewhere",
-                    autograd::kSavesNone);
+    values = record(
+        op, values, {a}, [mask](const Tensor& g) { return Grads{mask * g}; },
+        "grad_a = grad_out at the position of the extreme, 0 elsewhere", autograd::kSavesNone);
     if (keepdim || a.dim() == 0) return {values, idx};
     return {values.squeeze(dim), idx.squeeze(dim)};
 }
@@ -159,25 +165,38 @@ std::tuple<Tensor, Tensor> extreme_dim(const char* op, const Tensor& a, int64_t 
 // y = the extreme of all elements;  grad_a = grad_out at its (first) position, 0 elsewhere
 Tensor extreme_all(const char* op, const Tensor& a, bool is_max) {
     detail::check_defined(op, a);
-    if (a.numel() == 0) detail::fail(op, "cannot reduce an empty tensor of shape " + shape_str(a.sizes()));
+    if (a.numel() == 0)
+        detail::fail(op, "cannot reduce an empty tensor of shape " + shape_str(a.sizes()));
     return std::get<0>(extreme_dim(op, a.reshape({-1}), 0, false, is_max));
 }
 
 }  // namespace
 
-Tensor sum(const Tensor& a) { return scaled_sum("sum", a, {}, false, false); }
-Tensor sum(const Tensor& a, int64_t dim, bool keepdim) { return scaled_sum("sum", a, {dim}, keepdim, false); }
+Tensor sum(const Tensor& a) {
+    return scaled_sum("sum", a, {}, false, false);
+}
+Tensor sum(const Tensor& a, int64_t dim, bool keepdim) {
+    return scaled_sum("sum", a, {dim}, keepdim, false);
+}
 Tensor sum(const Tensor& a, std::vector<int64_t> dims, bool keepdim) {
     return scaled_sum("sum", a, std::move(dims), keepdim, false);
 }
-Tensor mean(const Tensor& a) { return scaled_sum("mean", a, {}, false, true); }
-Tensor mean(const Tensor& a, int64_t dim, bool keepdim) { return scaled_sum("mean", a, {dim}, keepdim, true); }
+Tensor mean(const Tensor& a) {
+    return scaled_sum("mean", a, {}, false, true);
+}
+Tensor mean(const Tensor& a, int64_t dim, bool keepdim) {
+    return scaled_sum("mean", a, {dim}, keepdim, true);
+}
 Tensor mean(const Tensor& a, std::vector<int64_t> dims, bool keepdim) {
     return scaled_sum("mean", a, std::move(dims), keepdim, true);
 }
 
-Tensor max(const Tensor& a) { return extreme_all("max", a, true); }
-Tensor min(const Tensor& a) { return extreme_all("min", a, false); }
+Tensor max(const Tensor& a) {
+    return extreme_all("max", a, true);
+}
+Tensor min(const Tensor& a) {
+    return extreme_all("min", a, false);
+}
 std::tuple<Tensor, Tensor> max(const Tensor& a, int64_t dim, bool keepdim) {
     return extreme_dim("max", a, dim, keepdim, true);
 }
@@ -216,15 +235,18 @@ Tensor norm(const Tensor& a) {
         for (int64_t i = 0; i < ad.numel(); ++i) s += double(p[i]) * double(p[i]);
         *y.data_ptr<T>() = static_cast<T>(std::sqrt(s));
     });
-    return record("norm", y, {a},
-                  [a](const Tensor& grad_out, const Tensor& out) {
-                      if (out.item<double>() == 0) return Grads{zeros_like(a)};
-                      return Grads{grad_out * a / out};
-                  },
-                  "grad_a = grad_out * a / norm(a)");
+    return record(
+        "norm", y, {a},
+        [a](const Tensor& grad_out, const Tensor& out) {
+            if (out.item<double>() == 0) return Grads{zeros_like(a)};
+            return Grads{grad_out * a / out};
+        },
+        "grad_a = grad_out * a / norm(a)");
 }
 
-Tensor norm(const Tensor& a, Scalar p) { return linalg::vector_norm(a, p); }
+Tensor norm(const Tensor& a, Scalar p) {
+    return linalg::vector_norm(a, p);
+}
 Tensor norm(const Tensor& a, Scalar p, IntArrayRef dim, bool keepdim) {
     return linalg::vector_norm(a, p, dim, keepdim);
 }
@@ -235,15 +257,18 @@ Tensor norm(const Tensor& a, Scalar p, IntArrayRef dim, bool keepdim) {
 Tensor var(const Tensor& a, std::optional<IntArrayRef> dim, std::optional<int64_t> correction,
            bool keepdim) {
     detail::check_floating("var", a);
-    const std::vector<int64_t> dims = reduce_dims("var", a, dim ? dim->vec() : std::vector<int64_t>{});
+    const std::vector<int64_t> dims =
+        reduce_dims("var", a, dim ? dim->vec() : std::vector<int64_t>{});
     int64_t n = 1;
     for (int64_t d : dims) n *= a.size(d);
     const Tensor centred = a - a.mean(dims, /*keepdim=*/true);
-    const double denominator = static_cast<double>(std::max<int64_t>(0, n - correction.value_or(1)));
+    const double denominator =
+        static_cast<double>(std::max<int64_t>(0, n - correction.value_or(1)));
     return (centred * centred).sum(dims, keepdim) / denominator;
 }
 Tensor var(const Tensor& a, IntArrayRef dim, bool unbiased, bool keepdim) {
-    return var(a, std::optional<IntArrayRef>(dim), std::optional<int64_t>(unbiased ? 1 : 0), keepdim);
+    return var(a, std::optional<IntArrayRef>(dim), std::optional<int64_t>(unbiased ? 1 : 0),
+               keepdim);
 }
 
 // y = sqrt(var(a));  grad_var = grad_out / (2 y), and 0 where y = 0 (a constant slice), as
@@ -252,47 +277,83 @@ Tensor std(const Tensor& a, std::optional<IntArrayRef> dim, std::optional<int64_
            bool keepdim) {
     const Tensor v = var(a, std::move(dim), correction, keepdim);
     Tensor y = v.detach().sqrt();
-    return record("std", y, {v},
-                  [](const Tensor& grad_out, const Tensor& out) {
-                      return Grads{(grad_out / (out * 2.0)).masked_fill(out == 0.0, 0.0)};
-                  },
-                  "grad_var = grad_out / (2 std), 0 where std = 0");
+    return record(
+        "std", y, {v},
+        [](const Tensor& grad_out, const Tensor& out) {
+            return Grads{(grad_out / (out * 2.0)).masked_fill(out == 0.0, 0.0)};
+        },
+        "grad_var = grad_out / (2 std), 0 where std = 0");
 }
 Tensor std(const Tensor& a, IntArrayRef dim, bool unbiased, bool keepdim) {
-    return std(a, std::optional<IntArrayRef>(dim), std::optional<int64_t>(unbiased ? 1 : 0), keepdim);
+    return std(a, std::optional<IntArrayRef>(dim), std::optional<int64_t>(unbiased ? 1 : 0),
+               keepdim);
 }
 
-Tensor Tensor::norm(Scalar p) const { return tapegrad::norm(*this, p); }
+Tensor Tensor::norm(Scalar p) const {
+    return tapegrad::norm(*this, p);
+}
 Tensor Tensor::norm(Scalar p, IntArrayRef dim, bool keepdim) const {
     return tapegrad::norm(*this, p, std::move(dim), keepdim);
 }
 Tensor Tensor::var(IntArrayRef dim, bool unbiased, bool keepdim) const {
     return tapegrad::var(*this, std::move(dim), unbiased, keepdim);
 }
-Tensor Tensor::var(std::optional<IntArrayRef> dim, std::optional<int64_t> correction, bool keepdim) const {
+Tensor Tensor::var(std::optional<IntArrayRef> dim, std::optional<int64_t> correction,
+                   bool keepdim) const {
     return tapegrad::var(*this, std::move(dim), correction, keepdim);
 }
 Tensor Tensor::std(IntArrayRef dim, bool unbiased, bool keepdim) const {
     return tapegrad::std(*this, std::move(dim), unbiased, keepdim);
 }
-Tensor Tensor::std(std::optional<IntArrayRef> dim, std::optional<int64_t> correction, bool keepdim) const {
+Tensor Tensor::std(std::optional<IntArrayRef> dim, std::optional<int64_t> correction,
+                   bool keepdim) const {
     return tapegrad::std(*this, std::move(dim), correction, keepdim);
 }
 
-Tensor Tensor::sum() const { return tapegrad::sum(*this); }
-Tensor Tensor::sum(int64_t d, bool k) const { return tapegrad::sum(*this, d, k); }
-Tensor Tensor::sum(std::vector<int64_t> d, bool k) const { return tapegrad::sum(*this, std::move(d), k); }
-Tensor Tensor::mean() const { return tapegrad::mean(*this); }
-Tensor Tensor::mean(int64_t d, bool k) const { return tapegrad::mean(*this, d, k); }
-Tensor Tensor::mean(std::vector<int64_t> d, bool k) const { return tapegrad::mean(*this, std::move(d), k); }
-Tensor Tensor::max() const { return tapegrad::max(*this); }
-std::tuple<Tensor, Tensor> Tensor::max(int64_t d, bool k) const { return tapegrad::max(*this, d, k); }
-Tensor Tensor::min() const { return tapegrad::min(*this); }
-std::tuple<Tensor, Tensor> Tensor::min(int64_t d, bool k) const { return tapegrad::min(*this, d, k); }
-Tensor Tensor::argmax() const { return tapegrad::argmax(*this); }
-Tensor Tensor::argmax(int64_t d, bool k) const { return tapegrad::argmax(*this, d, k); }
-Tensor Tensor::argmin() const { return tapegrad::argmin(*this); }
-Tensor Tensor::argmin(int64_t d, bool k) const { return tapegrad::argmin(*this, d, k); }
-Tensor Tensor::norm() const { return tapegrad::norm(*this); }
+Tensor Tensor::sum() const {
+    return tapegrad::sum(*this);
+}
+Tensor Tensor::sum(int64_t d, bool k) const {
+    return tapegrad::sum(*this, d, k);
+}
+Tensor Tensor::sum(std::vector<int64_t> d, bool k) const {
+    return tapegrad::sum(*this, std::move(d), k);
+}
+Tensor Tensor::mean() const {
+    return tapegrad::mean(*this);
+}
+Tensor Tensor::mean(int64_t d, bool k) const {
+    return tapegrad::mean(*this, d, k);
+}
+Tensor Tensor::mean(std::vector<int64_t> d, bool k) const {
+    return tapegrad::mean(*this, std::move(d), k);
+}
+Tensor Tensor::max() const {
+    return tapegrad::max(*this);
+}
+std::tuple<Tensor, Tensor> Tensor::max(int64_t d, bool k) const {
+    return tapegrad::max(*this, d, k);
+}
+Tensor Tensor::min() const {
+    return tapegrad::min(*this);
+}
+std::tuple<Tensor, Tensor> Tensor::min(int64_t d, bool k) const {
+    return tapegrad::min(*this, d, k);
+}
+Tensor Tensor::argmax() const {
+    return tapegrad::argmax(*this);
+}
+Tensor Tensor::argmax(int64_t d, bool k) const {
+    return tapegrad::argmax(*this, d, k);
+}
+Tensor Tensor::argmin() const {
+    return tapegrad::argmin(*this);
+}
+Tensor Tensor::argmin(int64_t d, bool k) const {
+    return tapegrad::argmin(*this, d, k);
+}
+Tensor Tensor::norm() const {
+    return tapegrad::norm(*this);
+}
 
 }  // namespace tapegrad

@@ -20,18 +20,23 @@ using detail::record;
 
 namespace {
 
-std::vector<int64_t> strides_of(const Tensor& t) { return t.strides(); }
+std::vector<int64_t> strides_of(const Tensor& t) {
+    return t.strides();
+}
 
 std::vector<int64_t> infer_shape(const char* op, const Tensor& a, std::vector<int64_t> shape) {
     int64_t known = 1, infer_at = -1;
     for (size_t i = 0; i < shape.size(); ++i) {
         if (shape[i] == -1) {
-            if (infer_at >= 0) detail::fail(op, "only one dimension can be -1, got " + shape_str(shape));
+            if (infer_at >= 0)
+                detail::fail(op, "only one dimension can be -1, got " + shape_str(shape));
             infer_at = static_cast<int64_t>(i);
         } else if (shape[i] < 0) {
-            detail::fail(op, "invalid size " + std::to_string(shape[i]) + " in " + shape_str(shape));
+            detail::fail(op,
+                         "invalid size " + std::to_string(shape[i]) + " in " + shape_str(shape));
         } else if (__builtin_mul_overflow(known, shape[i], &known)) {
-            detail::fail(op, "shape " + shape_str(shape) + " has more elements than an int64 can count");
+            detail::fail(
+                op, "shape " + shape_str(shape) + " has more elements than an int64 can count");
         }
     }
     if (infer_at >= 0 && known != 0 && a.numel() % known == 0) shape[infer_at] = a.numel() / known;
@@ -51,7 +56,8 @@ std::optional<std::vector<int64_t>> view_strides(const std::vector<int64_t>& siz
                                                  const std::vector<int64_t>& shape) {
     std::vector<int64_t> out(shape.size(), 1);
     if (detail::numel_of(sizes) == 0 || sizes.empty()) {
-        if (sizes.empty() || detail::numel_of(shape) == 0) return kernels::contiguous_strides(shape);
+        if (sizes.empty() || detail::numel_of(shape) == 0)
+            return kernels::contiguous_strides(shape);
     }
     int64_t view_d = static_cast<int64_t>(shape.size()) - 1;
     int64_t chunk_stride = strides.back();
@@ -83,9 +89,9 @@ std::optional<std::vector<int64_t>> view_strides(const std::vector<int64_t>& siz
 Tensor reshape_view(const char* op, const Tensor& a, std::vector<int64_t> shape,
                     const std::vector<int64_t>& strides) {
     Tensor y = detail::make_view(a, std::move(shape), strides, a.storage_offset());
-    return record(op, y, {a},
-                  [sa = a.sizes()](const Tensor& g) { return Grads{g.reshape(sa)}; },
-                  "grad_a = grad_out reshaped to a's shape", autograd::kSavesNone);
+    return record(
+        op, y, {a}, [sa = a.sizes()](const Tensor& g) { return Grads{g.reshape(sa)}; },
+        "grad_a = grad_out reshaped to a's shape", autograd::kSavesNone);
 }
 
 // a as `shape`: a view when the strides allow it, else a copy first (reshape's rule).
@@ -110,11 +116,13 @@ Tensor Tensor::view(IntArrayRef shape_in) const {
     std::vector<int64_t> shape = infer_shape("view", *this, shape_in.vec());
     auto st = view_strides(sizes(), strides_of(*this), shape);
     if (!st) {
-        detail::fail("view", "shape " + shape_str(shape) + " is not compatible with the input's "
-                             "sizes " + shape_str(sizes()) + " and strides " +
-                             shape_str(strides_of(*this)) +
-                             " (a dim would span two separate runs of memory); use reshape(), "
-                             "which copies when it must");
+        detail::fail("view", "shape " + shape_str(shape) +
+                                 " is not compatible with the input's "
+                                 "sizes " +
+                                 shape_str(sizes()) + " and strides " +
+                                 shape_str(strides_of(*this)) +
+                                 " (a dim would span two separate runs of memory); use reshape(), "
+                                 "which copies when it must");
     }
     return reshape_view("view", *this, std::move(shape), *st);
 }
@@ -178,17 +186,18 @@ Tensor transpose(const Tensor& a, int64_t dim0, int64_t dim1) {
     std::swap(shape[static_cast<size_t>(dim0)], shape[static_cast<size_t>(dim1)]);
     std::swap(strides[static_cast<size_t>(dim0)], strides[static_cast<size_t>(dim1)]);
     Tensor y = detail::make_view(a, std::move(shape), strides, a.storage_offset());
-    return record("transpose", y, {a},
-                  [dim0, dim1](const Tensor& g) { return Grads{transpose(g, dim0, dim1)}; },
-                  "grad_a = grad_out.transpose(dim0, dim1)", autograd::kSavesNone);
+    return record(
+        "transpose", y, {a},
+        [dim0, dim1](const Tensor& g) { return Grads{transpose(g, dim0, dim1)}; },
+        "grad_a = grad_out.transpose(dim0, dim1)", autograd::kSavesNone);
 }
 
 // y = a^T for a 2-D (or 1-D / 0-D: unchanged) a
 Tensor t(const Tensor& a) {
     detail::check_defined("t", a);
     if (a.dim() > 2) {
-        detail::fail("t", "expects a tensor with at most 2 dims, got shape " + shape_str(a.sizes()) +
-                              "; use transpose(dim0, dim1)");
+        detail::fail("t", "expects a tensor with at most 2 dims, got shape " +
+                              shape_str(a.sizes()) + "; use transpose(dim0, dim1)");
     }
     return a.dim() < 2 ? a : transpose(a, 0, 1);
 }
@@ -205,16 +214,17 @@ Tensor permute(const Tensor& a, IntArrayRef dims_in) {
     for (size_t i = 0; i < dims.size(); ++i) {
         const int64_t d = detail::wrap_dim("permute", dims[i], a.dim());
         if (inverse[static_cast<size_t>(d)] != -1) {
-            detail::fail("permute", "dim " + std::to_string(d) + " appears twice in " + shape_str(dims));
+            detail::fail("permute",
+                         "dim " + std::to_string(d) + " appears twice in " + shape_str(dims));
         }
         inverse[static_cast<size_t>(d)] = static_cast<int64_t>(i);
         shape[i] = a.size(d);
         strides[i] = a.stride(d);
     }
     Tensor y = detail::make_view(a, std::move(shape), strides, a.storage_offset());
-    return record("permute", y, {a},
-                  [inverse](const Tensor& g) { return Grads{permute(g, inverse)}; },
-                  "grad_a = grad_out permuted back", autograd::kSavesNone);
+    return record(
+        "permute", y, {a}, [inverse](const Tensor& g) { return Grads{permute(g, inverse)}; },
+        "grad_a = grad_out permuted back", autograd::kSavesNone);
 }
 
 // dims `source` moved to positions `destination`, the others keeping their order (a view)
@@ -312,7 +322,8 @@ Tensor select(const Tensor& a, int64_t dim, int64_t index) {
 // y = the diagonal of a over dims dim1 and dim2, `offset` above (> 0) or below it (a view)
 Tensor diagonal(const Tensor& a, int64_t offset, int64_t dim1, int64_t dim2) {
     detail::check_defined("diagonal", a);
-    if (a.dim() < 2) detail::fail("diagonal", "needs at least 2 dims, got shape " + shape_str(a.sizes()));
+    if (a.dim() < 2)
+        detail::fail("diagonal", "needs at least 2 dims, got shape " + shape_str(a.sizes()));
     dim1 = detail::wrap_dim("diagonal", dim1, a.dim());
     dim2 = detail::wrap_dim("diagonal", dim2, a.dim());
     if (dim1 == dim2) detail::fail("diagonal", "dim1 and dim2 are both " + std::to_string(dim1));
@@ -358,7 +369,8 @@ Tensor unfold(const Tensor& a, int64_t dim, int64_t size, int64_t step) {
         shape.push_back(size);
         strides.push_back(st);
     }
-    return detail::record_view("unfold", a, std::move(shape), std::move(strides), a.storage_offset(),
+    return detail::record_view("unfold", a, std::move(shape), std::move(strides),
+                               a.storage_offset(),
                                "grad_a = zeros(a.shape) with the windows of grad_out added back");
 }
 
@@ -367,15 +379,18 @@ std::vector<Tensor> split(const Tensor& a, int64_t split_size, int64_t dim) {
     detail::check_defined("split", a);
     dim = detail::wrap_dim("split", dim, a.dim());
     const int64_t n = a.size(dim);
-    if (split_size <= 0 && n > 0) detail::fail("split", "split_size must be positive, got " + std::to_string(split_size));
+    if (split_size <= 0 && n > 0)
+        detail::fail("split", "split_size must be positive, got " + std::to_string(split_size));
     std::vector<Tensor> parts;
     if (n == 0) parts.push_back(a.narrow(dim, 0, 0));
-    for (int64_t at = 0; at < n; at += split_size) parts.push_back(a.narrow(dim, at, std::min(split_size, n - at)));
+    for (int64_t at = 0; at < n; at += split_size)
+        parts.push_back(a.narrow(dim, at, std::min(split_size, n - at)));
     return parts;
 }
 
 // pieces of the given sizes along dim, each a view
-std::vector<Tensor> split_with_sizes(const Tensor& a, const std::vector<int64_t>& sizes, int64_t dim) {
+std::vector<Tensor> split_with_sizes(const Tensor& a, const std::vector<int64_t>& sizes,
+                                     int64_t dim) {
     detail::check_defined("split_with_sizes", a);
     dim = detail::wrap_dim("split_with_sizes", dim, a.dim());
     int64_t total = 0;
@@ -385,9 +400,9 @@ std::vector<Tensor> split_with_sizes(const Tensor& a, const std::vector<int64_t>
         }
     }
     if (total != a.size(dim)) {
-        detail::fail("split_with_sizes", "sizes " + shape_str(sizes) + " sum to " + std::to_string(total) +
-                                             ", dim " + std::to_string(dim) + " has size " +
-                                             std::to_string(a.size(dim)));
+        detail::fail("split_with_sizes",
+                     "sizes " + shape_str(sizes) + " sum to " + std::to_string(total) + ", dim " +
+                         std::to_string(dim) + " has size " + std::to_string(a.size(dim)));
     }
     std::vector<Tensor> parts;
     int64_t at = 0;
@@ -401,7 +416,8 @@ std::vector<Tensor> split_with_sizes(const Tensor& a, const std::vector<int64_t>
 // `chunks` pieces of equal size along dim (the last may be smaller), each a view
 std::vector<Tensor> chunk(const Tensor& a, int64_t chunks, int64_t dim) {
     detail::check_defined("chunk", a);
-    if (chunks <= 0) detail::fail("chunk", "chunks must be positive, got " + std::to_string(chunks));
+    if (chunks <= 0)
+        detail::fail("chunk", "chunks must be positive, got " + std::to_string(chunks));
     dim = detail::wrap_dim("chunk", dim, a.dim());
     const int64_t n = a.size(dim);
     return split(a, std::max<int64_t>(1, (n + chunks - 1) / chunks), dim);
@@ -438,9 +454,10 @@ Tensor index_select_backward(const Tensor& g_in, const std::vector<int64_t>& siz
                 for (int64_t k = 0; k < s.inner; ++k) dst[k] += src[k];
             }
     });
-    return record("index_select_backward", y, {g_in},
-                  [dim, index](const Tensor& gg) { return Grads{index_select(gg, dim, index)}; },
-                  "grad_g = index_select(grad_out, dim, index)", autograd::kSavesNone);
+    return record(
+        "index_select_backward", y, {g_in},
+        [dim, index](const Tensor& gg) { return Grads{index_select(gg, dim, index)}; },
+        "grad_g = index_select(grad_out, dim, index)", autograd::kSavesNone);
 }
 
 // An integer index tensor as a contiguous int64 one, checked against `n` positions; negative
@@ -450,7 +467,8 @@ Tensor index_positions(const char* op, const Tensor& index, int64_t n, int64_t d
                        bool allow_negative = false) {
     detail::check_defined(op, index, "index");
     if (!is_integral(index.dtype())) {
-        detail::fail(op, std::string("index must be an integer tensor, got ") + to_string(index.dtype()));
+        detail::fail(
+            op, std::string("index must be an integer tensor, got ") + to_string(index.dtype()));
     }
     Tensor idx = index.to(kInt64).contiguous();
     const int64_t* p = idx.data_ptr<int64_t>();
@@ -475,12 +493,13 @@ Tensor index_select(const Tensor& a_in, int64_t dim, const Tensor& index_in) {
     detail::check_defined("index_select", a_in);
     detail::check_defined("index_select", index_in, "index");
     if (index_in.dim() > 1) {
-        detail::fail("index_select", "index must be 0-D or 1-D, got shape " +
-                                         shape_str(index_in.sizes()));
+        detail::fail("index_select",
+                     "index must be 0-D or 1-D, got shape " + shape_str(index_in.sizes()));
     }
     if (a_in.dim() == 0) detail::fail("index_select", "cannot index a 0-d tensor");
     dim = detail::wrap_dim("index_select", dim, a_in.dim());
-    const Tensor index = index_positions("index_select", index_in, a_in.size(dim), dim).reshape({-1});
+    const Tensor index =
+        index_positions("index_select", index_in, a_in.size(dim), dim).reshape({-1});
     const Tensor a = a_in.contiguous();
     const int64_t n = a.size(dim), count = index.numel();
     const int64_t* idx = index.data_ptr<int64_t>();
@@ -493,13 +512,14 @@ Tensor index_select(const Tensor& a_in, int64_t dim, const Tensor& index_in) {
     char* py = static_cast<char*>(y.raw_data());
     for (int64_t o = 0; o < s.outer; ++o)
         for (int64_t j = 0; j < count; ++j)
-            std::memcpy(py + ((o * count + j) * s.inner) * es, pa + ((o * n + idx[j]) * s.inner) * es,
-                        static_cast<size_t>(s.inner * es));
-    return record("index_select", y, {a_in},
-                  [sa = a_in.sizes(), dim, index](const Tensor& g) {
-                      return Grads{index_select_backward(g, sa, dim, index)};
-                  },
-                  "grad_a = zeros(a.shape) with grad_out added at the indices", autograd::kSavesNone);
+            std::memcpy(py + ((o * count + j) * s.inner) * es,
+                        pa + ((o * n + idx[j]) * s.inner) * es, static_cast<size_t>(s.inner * es));
+    return record(
+        "index_select", y, {a_in},
+        [sa = a_in.sizes(), dim, index](const Tensor& g) {
+            return Grads{index_select_backward(g, sa, dim, index)};
+        },
+        "grad_a = zeros(a.shape) with grad_out added at the indices", autograd::kSavesNone);
 }
 
 // y = the tensors joined along dim;  grad of input i = narrow(grad_out, dim, offset_i, size_i)
@@ -546,18 +566,19 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
         dtypes.push_back(t.dtype());
         offset += t.size(dim);
     }
-    return record("cat", y, tensors,
-                  [dim, sizes_along, dtypes](const Tensor& g) {
-                      Grads grads;
-                      int64_t at = 0;
-                      for (size_t i = 0; i < sizes_along.size(); ++i) {
-                          Tensor gi = g.narrow(dim, at, sizes_along[i]);
-                          grads.push_back(is_floating_point(dtypes[i]) ? gi.to(dtypes[i]) : Tensor());
-                          at += sizes_along[i];
-                      }
-                      return grads;
-                  },
-                  "grad of input i = narrow(grad_out, dim, offset_i, size_i)", autograd::kSavesNone);
+    return record(
+        "cat", y, tensors,
+        [dim, sizes_along, dtypes](const Tensor& g) {
+            Grads grads;
+            int64_t at = 0;
+            for (size_t i = 0; i < sizes_along.size(); ++i) {
+                Tensor gi = g.narrow(dim, at, sizes_along[i]);
+                grads.push_back(is_floating_point(dtypes[i]) ? gi.to(dtypes[i]) : Tensor());
+                at += sizes_along[i];
+            }
+            return grads;
+        },
+        "grad of input i = narrow(grad_out, dim, offset_i, size_i)", autograd::kSavesNone);
 }
 
 // y = the tensors stacked along a new dim;  grad of input i = select(grad_out, dim, i)
@@ -594,17 +615,17 @@ Tensor expand(const Tensor& a, IntArrayRef sizes_in) {
         const int64_t have = d < lead ? 1 : a.sizes()[d - lead];
         if (sizes[d] == -1 && d >= lead) sizes[d] = have;
         if (sizes[d] < 0 || (have != 1 && have != sizes[d])) {
-            detail::fail("expand", "cannot expand shape " + shape_str(a.sizes()) + " to " +
-                                       shape_str(sizes));
+            detail::fail("expand",
+                         "cannot expand shape " + shape_str(a.sizes()) + " to " + shape_str(sizes));
         }
         if (d >= lead && have != 1) strides[d] = a.stride(static_cast<int64_t>(d - lead));
     }
     detail::checked_numel("expand", sizes);
     if (sizes == a.sizes()) return a;
     Tensor y = detail::make_view(a, sizes, strides, a.storage_offset());
-    return record("expand", y, {a},
-                  [sa = a.sizes()](const Tensor& g) { return Grads{sum_to(g, sa)}; },
-                  "grad_a = sum_to(grad_out, a.shape)", autograd::kSavesNone);
+    return record(
+        "expand", y, {a}, [sa = a.sizes()](const Tensor& g) { return Grads{sum_to(g, sa)}; },
+        "grad_a = sum_to(grad_out, a.shape)", autograd::kSavesNone);
 }
 
 // y = a summed over the dims where `sizes` broadcasts to a.shape;  grad_a = expand(grad_out)
@@ -625,9 +646,9 @@ Tensor sum_to(const Tensor& a_in, const std::vector<int64_t>& sizes) {
         using T = decltype(zero);
         kernels::sum_to(a.data_ptr<T>(), a.sizes(), y.data_ptr<T>(), sizes);
     });
-    return record("sum_to", y, {a_in},
-                  [sa = a_in.sizes()](const Tensor& g) { return Grads{expand(g, sa)}; },
-                  "grad_a = expand(grad_out, a.shape)", autograd::kSavesNone);
+    return record(
+        "sum_to", y, {a_in}, [sa = a_in.sizes()](const Tensor& g) { return Grads{expand(g, sa)}; },
+        "grad_a = expand(grad_out, a.shape)", autograd::kSavesNone);
 }
 
 namespace {
@@ -652,9 +673,10 @@ Tensor gather_backward(const Tensor& g_in, const std::vector<int64_t>& sizes, in
                     py[(o * s.n + idx[at]) * s.inner + k] += pg[at];
                 }
     });
-    return record("gather_backward", y, {g_in},
-                  [dim, index](const Tensor& gg) { return Grads{gather(gg, dim, index)}; },
-                  "grad_g = gather(grad_out, dim, index)", autograd::kSavesNone);
+    return record(
+        "gather_backward", y, {g_in},
+        [dim, index](const Tensor& gg) { return Grads{gather(gg, dim, index)}; },
+        "grad_g = gather(grad_out, dim, index)", autograd::kSavesNone);
 }
 }  // namespace
 
@@ -665,7 +687,8 @@ Tensor gather(const Tensor& a_in, int64_t dim, const Tensor& index_in) {
     detail::check_defined("gather", index_in, "index");
     dim = detail::wrap_dim("gather", dim, a_in.dim());
     bool fits = index_in.dim() == a_in.dim();
-    for (int64_t d = 0; fits && d < a_in.dim(); ++d) fits = d == dim || index_in.size(d) == a_in.size(d);
+    for (int64_t d = 0; fits && d < a_in.dim(); ++d)
+        fits = d == dim || index_in.size(d) == a_in.size(d);
     if (!fits) {
         detail::fail("gather", "index of shape " + shape_str(index_in.sizes()) +
                                    " must match the input's shape " + shape_str(a_in.sizes()) +
@@ -689,36 +712,78 @@ Tensor gather(const Tensor& a_in, int64_t dim, const Tensor& index_in) {
                     py[at] = pa[(o * s.n + idx[at]) * s.inner + k];
                 }
     });
-    return record("gather", y, {a_in},
-                  [sa = a_in.sizes(), dim, index](const Tensor& g) {
-                      return Grads{gather_backward(g, sa, dim, index)};
-                  },
-                  "grad_a = zeros(a.shape) with grad_out added at the gathered positions",
-                  autograd::kSavesNone);
+    return record(
+        "gather", y, {a_in},
+        [sa = a_in.sizes(), dim, index](const Tensor& g) {
+            return Grads{gather_backward(g, sa, dim, index)};
+        },
+        "grad_a = zeros(a.shape) with grad_out added at the gathered positions",
+        autograd::kSavesNone);
 }
 
-Tensor Tensor::reshape(IntArrayRef shape) const { return tapegrad::reshape(*this, std::move(shape)); }
-Tensor Tensor::flatten(int64_t s, int64_t e) const { return tapegrad::flatten(*this, s, e); }
-Tensor Tensor::squeeze() const { return tapegrad::squeeze(*this); }
-Tensor Tensor::squeeze(int64_t d) const { return tapegrad::squeeze(*this, d); }
-Tensor Tensor::unsqueeze(int64_t d) const { return tapegrad::unsqueeze(*this, d); }
-Tensor Tensor::slice(int64_t d, int64_t s, int64_t e, int64_t st) const { return tapegrad::slice(*this, d, s, e, st); }
-Tensor Tensor::select(int64_t d, int64_t i) const { return tapegrad::select(*this, d, i); }
-Tensor Tensor::narrow(int64_t d, int64_t s, int64_t l) const { return tapegrad::narrow(*this, d, s, l); }
-Tensor Tensor::index_select(int64_t d, const Tensor& i) const { return tapegrad::index_select(*this, d, i); }
-Tensor Tensor::expand(IntArrayRef sizes) const { return tapegrad::expand(*this, std::move(sizes)); }
-Tensor Tensor::t() const { return tapegrad::t(*this); }
-Tensor Tensor::transpose(int64_t d0, int64_t d1) const { return tapegrad::transpose(*this, d0, d1); }
-Tensor Tensor::permute(IntArrayRef dims) const { return tapegrad::permute(*this, std::move(dims)); }
-Tensor Tensor::movedim(int64_t s, int64_t d) const { return tapegrad::movedim(*this, s, d); }
-Tensor Tensor::diagonal(int64_t o, int64_t d1, int64_t d2) const { return tapegrad::diagonal(*this, o, d1, d2); }
-Tensor Tensor::unfold(int64_t d, int64_t size, int64_t step) const { return tapegrad::unfold(*this, d, size, step); }
-Tensor Tensor::as_strided(std::vector<int64_t> size, std::vector<int64_t> stride, std::optional<int64_t> offset) const {
+Tensor Tensor::reshape(IntArrayRef shape) const {
+    return tapegrad::reshape(*this, std::move(shape));
+}
+Tensor Tensor::flatten(int64_t s, int64_t e) const {
+    return tapegrad::flatten(*this, s, e);
+}
+Tensor Tensor::squeeze() const {
+    return tapegrad::squeeze(*this);
+}
+Tensor Tensor::squeeze(int64_t d) const {
+    return tapegrad::squeeze(*this, d);
+}
+Tensor Tensor::unsqueeze(int64_t d) const {
+    return tapegrad::unsqueeze(*this, d);
+}
+Tensor Tensor::slice(int64_t d, int64_t s, int64_t e, int64_t st) const {
+    return tapegrad::slice(*this, d, s, e, st);
+}
+Tensor Tensor::select(int64_t d, int64_t i) const {
+    return tapegrad::select(*this, d, i);
+}
+Tensor Tensor::narrow(int64_t d, int64_t s, int64_t l) const {
+    return tapegrad::narrow(*this, d, s, l);
+}
+Tensor Tensor::index_select(int64_t d, const Tensor& i) const {
+    return tapegrad::index_select(*this, d, i);
+}
+Tensor Tensor::expand(IntArrayRef sizes) const {
+    return tapegrad::expand(*this, std::move(sizes));
+}
+Tensor Tensor::t() const {
+    return tapegrad::t(*this);
+}
+Tensor Tensor::transpose(int64_t d0, int64_t d1) const {
+    return tapegrad::transpose(*this, d0, d1);
+}
+Tensor Tensor::permute(IntArrayRef dims) const {
+    return tapegrad::permute(*this, std::move(dims));
+}
+Tensor Tensor::movedim(int64_t s, int64_t d) const {
+    return tapegrad::movedim(*this, s, d);
+}
+Tensor Tensor::diagonal(int64_t o, int64_t d1, int64_t d2) const {
+    return tapegrad::diagonal(*this, o, d1, d2);
+}
+Tensor Tensor::unfold(int64_t d, int64_t size, int64_t step) const {
+    return tapegrad::unfold(*this, d, size, step);
+}
+Tensor Tensor::as_strided(std::vector<int64_t> size, std::vector<int64_t> stride,
+                          std::optional<int64_t> offset) const {
     return tapegrad::as_strided(*this, std::move(size), std::move(stride), offset);
 }
-std::vector<Tensor> Tensor::split(int64_t s, int64_t d) const { return tapegrad::split(*this, s, d); }
-std::vector<Tensor> Tensor::split_with_sizes(const std::vector<int64_t>& s, int64_t d) const { return tapegrad::split_with_sizes(*this, s, d); }
-std::vector<Tensor> Tensor::chunk(int64_t c, int64_t d) const { return tapegrad::chunk(*this, c, d); }
-std::vector<Tensor> Tensor::unbind(int64_t d) const { return tapegrad::unbind(*this, d); }
+std::vector<Tensor> Tensor::split(int64_t s, int64_t d) const {
+    return tapegrad::split(*this, s, d);
+}
+std::vector<Tensor> Tensor::split_with_sizes(const std::vector<int64_t>& s, int64_t d) const {
+    return tapegrad::split_with_sizes(*this, s, d);
+}
+std::vector<Tensor> Tensor::chunk(int64_t c, int64_t d) const {
+    return tapegrad::chunk(*this, c, d);
+}
+std::vector<Tensor> Tensor::unbind(int64_t d) const {
+    return tapegrad::unbind(*this, d);
+}
 
 }  // namespace tapegrad

@@ -67,104 +67,107 @@ void run_golden(const std::string& name) {
 // GOLDEN(op, case, fn): maps a golden case to code and makes it one test.
 #define GOLDEN_CAT2(a, b) a##b
 #define GOLDEN_CAT(a, b) GOLDEN_CAT2(a, b)
-#define GOLDEN(op, case_name, ...)                                                  \
-    static const bool GOLDEN_CAT(golden_registered_, __LINE__) =                  \
-        register_mapping(case_name, __VA_ARGS__);                                   \
-    TEST_CASE(op ": agrees with PyTorch on golden case " case_name) { run_golden(case_name); }
+#define GOLDEN(op, case_name, ...)                                    \
+    static const bool GOLDEN_CAT(golden_registered_, __LINE__) =      \
+        register_mapping(case_name, __VA_ARGS__);                     \
+    TEST_CASE(op ": agrees with PyTorch on golden case " case_name) { \
+        run_golden(case_name);                                        \
+    }
 
 using In = const std::vector<Tensor>&;
 
 TEST_SUITE("golden") {
+    GOLDEN("add", "add", [](In in) { return in[0] + in[1]; })
+    GOLDEN("add", "add_broadcast_row", [](In in) { return in[0] + in[1]; })
+    GOLDEN("add", "add_broadcast_col", [](In in) { return in[0] + in[1]; })
+    GOLDEN("sub", "sub_broadcast", [](In in) { return in[0] - in[1]; })
+    GOLDEN("mul", "mul_broadcast", [](In in) { return in[0] * in[1]; })
+    GOLDEN("div", "div_broadcast", [](In in) { return in[0] / in[1]; })
+    GOLDEN("add", "add_scalar", [](In in) { return in[0] + 2.5; })
+    GOLDEN("rsub", "rsub_scalar", [](In in) { return 2.5 - in[0]; })
+    GOLDEN("mul", "mul_scalar", [](In in) { return in[0] * -1.5; })
+    GOLDEN("rdiv", "rdiv_scalar", [](In in) { return 2.0 / in[0]; })
+    GOLDEN("neg", "neg", [](In in) { return -in[0]; })
+    GOLDEN("pow", "pow_scalar", [](In in) { return in[0].pow(3.0); })
+    GOLDEN("pow", "pow_frac", [](In in) { return in[0].pow(0.5); })
+    GOLDEN("exp", "exp", [](In in) { return exp(in[0]); })
+    GOLDEN("log", "log", [](In in) { return log(in[0]); })
+    GOLDEN("sqrt", "sqrt", [](In in) { return sqrt(in[0]); })
+    GOLDEN("abs", "abs", [](In in) { return abs(in[0]); })
+    GOLDEN("tanh", "tanh", [](In in) { return tanh(in[0]); })
+    GOLDEN("sigmoid", "sigmoid", [](In in) { return sigmoid(in[0]); })
+    GOLDEN("relu", "relu", [](In in) { return relu(in[0]); })
+    GOLDEN("leaky_relu", "leaky_relu", [](In in) { return leaky_relu(in[0], 0.1); })
+    GOLDEN("gelu", "gelu", [](In in) { return gelu(in[0]); })
+    GOLDEN("clamp", "clamp", [](In in) { return in[0].clamp(-0.5, 0.5); })
+    GOLDEN("matmul", "matmul_2d", [](In in) { return matmul(in[0], in[1]); })
+    GOLDEN("matmul", "matmul_1d_2d", [](In in) { return matmul(in[0], in[1]); })
+    GOLDEN("matmul", "matmul_2d_1d", [](In in) { return matmul(in[0], in[1]); })
+    GOLDEN("matmul", "matmul_batched", [](In in) { return matmul(in[0], in[1]); })
+    GOLDEN("transpose", "transpose", [](In in) { return in[0].transpose(0, 1); })
+    GOLDEN("reshape", "reshape", [](In in) { return in[0].reshape({3, 2}); })
+    GOLDEN("view", "view_infer", [](In in) { return in[0].view({-1, 6}); })
+    GOLDEN("flatten", "flatten", [](In in) { return in[0].flatten(1); })
+    GOLDEN("unsqueeze", "unsqueeze", [](In in) { return in[0].unsqueeze(1); })
+    GOLDEN("squeeze", "squeeze", [](In in) { return in[0].squeeze(1); })
+    GOLDEN("slice", "slice", [](In in) { return in[0].slice(/*dim=*/1, /*start=*/1, /*end=*/3); })
+    GOLDEN("select", "select", [](In in) { return in[0].select(/*dim=*/1, /*index=*/2); })
+    GOLDEN("index_select", "index_select", [](In in) {
+        return in[0].index_select(0, make_i64({2, 0, 2}, {3}));
+    })
+    GOLDEN("cat", "cat", [](In in) { return cat({in[0], in[1]}, /*dim=*/1); })
+    GOLDEN("stack", "stack", [](In in) { return stack({in[0], in[1]}, /*dim=*/0); })
+    GOLDEN("sum", "sum_all", [](In in) { return in[0].sum(); })
+    GOLDEN("sum", "sum_dim", [](In in) { return in[0].sum(0); })
+    GOLDEN("sum", "sum_dim_keepdim", [](In in) { return in[0].sum(1, /*keepdim=*/true); })
+    GOLDEN("mean", "mean_all", [](In in) { return in[0].mean(); })
+    GOLDEN("mean", "mean_dim", [](In in) { return in[0].mean(1); })
+    GOLDEN("max", "max_all", [](In in) { return in[0].max(); })
+    GOLDEN("max", "max_dim_values", [](In in) { return std::get<0>(in[0].max(1)); })
+    GOLDEN("softmax", "softmax", [](In in) { return softmax(in[0], 1); })
+    GOLDEN("log_softmax", "log_softmax", [](In in) { return log_softmax(in[0], 1); })
+    GOLDEN("softmax", "softmax_dim0", [](In in) { return softmax(in[0], 0); })
 
-GOLDEN("add", "add", [](In in) { return in[0] + in[1]; })
-GOLDEN("add", "add_broadcast_row", [](In in) { return in[0] + in[1]; })
-GOLDEN("add", "add_broadcast_col", [](In in) { return in[0] + in[1]; })
-GOLDEN("sub", "sub_broadcast", [](In in) { return in[0] - in[1]; })
-GOLDEN("mul", "mul_broadcast", [](In in) { return in[0] * in[1]; })
-GOLDEN("div", "div_broadcast", [](In in) { return in[0] / in[1]; })
-GOLDEN("add", "add_scalar", [](In in) { return in[0] + 2.5; })
-GOLDEN("rsub", "rsub_scalar", [](In in) { return 2.5 - in[0]; })
-GOLDEN("mul", "mul_scalar", [](In in) { return in[0] * -1.5; })
-GOLDEN("rdiv", "rdiv_scalar", [](In in) { return 2.0 / in[0]; })
-GOLDEN("neg", "neg", [](In in) { return -in[0]; })
-GOLDEN("pow", "pow_scalar", [](In in) { return in[0].pow(3.0); })
-GOLDEN("pow", "pow_frac", [](In in) { return in[0].pow(0.5); })
-GOLDEN("exp", "exp", [](In in) { return exp(in[0]); })
-GOLDEN("log", "log", [](In in) { return log(in[0]); })
-GOLDEN("sqrt", "sqrt", [](In in) { return sqrt(in[0]); })
-GOLDEN("abs", "abs", [](In in) { return abs(in[0]); })
-GOLDEN("tanh", "tanh", [](In in) { return tanh(in[0]); })
-GOLDEN("sigmoid", "sigmoid", [](In in) { return sigmoid(in[0]); })
-GOLDEN("relu", "relu", [](In in) { return relu(in[0]); })
-GOLDEN("leaky_relu", "leaky_relu", [](In in) { return leaky_relu(in[0], 0.1); })
-GOLDEN("gelu", "gelu", [](In in) { return gelu(in[0]); })
-GOLDEN("clamp", "clamp", [](In in) { return in[0].clamp(-0.5, 0.5); })
-GOLDEN("matmul", "matmul_2d", [](In in) { return matmul(in[0], in[1]); })
-GOLDEN("matmul", "matmul_1d_2d", [](In in) { return matmul(in[0], in[1]); })
-GOLDEN("matmul", "matmul_2d_1d", [](In in) { return matmul(in[0], in[1]); })
-GOLDEN("matmul", "matmul_batched", [](In in) { return matmul(in[0], in[1]); })
-GOLDEN("transpose", "transpose", [](In in) { return in[0].transpose(0, 1); })
-GOLDEN("reshape", "reshape", [](In in) { return in[0].reshape({3, 2}); })
-GOLDEN("view", "view_infer", [](In in) { return in[0].view({-1, 6}); })
-GOLDEN("flatten", "flatten", [](In in) { return in[0].flatten(1); })
-GOLDEN("unsqueeze", "unsqueeze", [](In in) { return in[0].unsqueeze(1); })
-GOLDEN("squeeze", "squeeze", [](In in) { return in[0].squeeze(1); })
-GOLDEN("slice", "slice", [](In in) { return in[0].slice(/*dim=*/1, /*start=*/1, /*end=*/3); })
-GOLDEN("select", "select", [](In in) { return in[0].select(/*dim=*/1, /*index=*/2); })
-GOLDEN("index_select", "index_select",
-       [](In in) { return in[0].index_select(0, make_i64({2, 0, 2}, {3})); })
-GOLDEN("cat", "cat", [](In in) { return cat({in[0], in[1]}, /*dim=*/1); })
-GOLDEN("stack", "stack", [](In in) { return stack({in[0], in[1]}, /*dim=*/0); })
-GOLDEN("sum", "sum_all", [](In in) { return in[0].sum(); })
-GOLDEN("sum", "sum_dim", [](In in) { return in[0].sum(0); })
-GOLDEN("sum", "sum_dim_keepdim", [](In in) { return in[0].sum(1, /*keepdim=*/true); })
-GOLDEN("mean", "mean_all", [](In in) { return in[0].mean(); })
-GOLDEN("mean", "mean_dim", [](In in) { return in[0].mean(1); })
-GOLDEN("max", "max_all", [](In in) { return in[0].max(); })
-GOLDEN("max", "max_dim_values", [](In in) { return std::get<0>(in[0].max(1)); })
-GOLDEN("softmax", "softmax", [](In in) { return softmax(in[0], 1); })
-GOLDEN("log_softmax", "log_softmax", [](In in) { return log_softmax(in[0], 1); })
-GOLDEN("softmax", "softmax_dim0", [](In in) { return softmax(in[0], 0); })
+    TEST_CASE("golden: every case of the file is mapped to an op, or is a loss left to nn") {
+        const std::vector<GoldenCase>& cases = golden_cases();
+        CHECK(cases.size() >= 53);
+        for (const GoldenCase& c : cases) {
+            const bool mapped = mappings().count(c.name) != 0;
+            const bool loss = kLosses.count(c.name) != 0;
+            CHECK_MESSAGE((mapped || loss), "golden case "
+                                                << c.name << " (" << c.op
+                                                << ") has no mapping in golden_test.cpp");
+            CHECK_MESSAGE(c.out.values.size() == c.gout.size(),
+                          "golden case " << c.name << ": gout and out differ in length");
+        }
+        // and nothing mapped refers to a case that has gone from the file
+        for (const auto& [name, fn] : mappings()) {
+            bool present = false;
+            for (const GoldenCase& c : cases) present = present || c.name == name;
+            CHECK_MESSAGE(present, "mapped golden case " << name << " is not in the file");
+        }
+    }
 
-TEST_CASE("golden: every case of the file is mapped to an op, or is a loss left to nn") {
-    const std::vector<GoldenCase>& cases = golden_cases();
-    CHECK(cases.size() >= 53);
-    for (const GoldenCase& c : cases) {
-        const bool mapped = mappings().count(c.name) != 0;
-        const bool loss = kLosses.count(c.name) != 0;
-        CHECK_MESSAGE((mapped || loss), "golden case " << c.name << " (" << c.op
-                                                        << ") has no mapping in golden_test.cpp");
-        CHECK_MESSAGE(c.out.values.size() == c.gout.size(),
-                      "golden case " << c.name << ": gout and out differ in length");
+    TEST_CASE("golden: the reader parses shapes, 0-d outputs and gradients") {
+        const std::vector<GoldenCase>& cases = golden_cases();
+        const GoldenCase* sum_all = nullptr;
+        const GoldenCase* bce = nullptr;
+        for (const GoldenCase& c : cases) {
+            if (c.name == "sum_all") sum_all = &c;
+            if (c.name == "binary_cross_entropy") bce = &c;
+        }
+        REQUIRE(sum_all != nullptr);
+        CHECK(sum_all->inputs.size() == 1);
+        CHECK(sum_all->inputs[0].shape == std::vector<int64_t>{2, 3});
+        CHECK(sum_all->inputs[0].values.size() == 6);
+        CHECK(sum_all->out.shape.empty());
+        CHECK(sum_all->out.values.size() == 1);
+        CHECK(sum_all->gout.size() == 1);
+        CHECK(sum_all->grads[0].size() == 6);
+        REQUIRE(bce != nullptr);
+        CHECK(bce->inputs.size() == 2);
+        CHECK(bce->has_grad[0]);
+        CHECK_FALSE(bce->has_grad[1]);
     }
-    // and nothing mapped refers to a case that has gone from the file
-    for (const auto& [name, fn] : mappings()) {
-        bool present = false;
-        for (const GoldenCase& c : cases) present = present || c.name == name;
-        CHECK_MESSAGE(present, "mapped golden case " << name << " is not in the file");
-    }
-}
-
-TEST_CASE("golden: the reader parses shapes, 0-d outputs and gradients") {
-    const std::vector<GoldenCase>& cases = golden_cases();
-    const GoldenCase* sum_all = nullptr;
-    const GoldenCase* bce = nullptr;
-    for (const GoldenCase& c : cases) {
-        if (c.name == "sum_all") sum_all = &c;
-        if (c.name == "binary_cross_entropy") bce = &c;
-    }
-    REQUIRE(sum_all != nullptr);
-    CHECK(sum_all->inputs.size() == 1);
-    CHECK(sum_all->inputs[0].shape == std::vector<int64_t>{2, 3});
-    CHECK(sum_all->inputs[0].values.size() == 6);
-    CHECK(sum_all->out.shape.empty());
-    CHECK(sum_all->out.values.size() == 1);
-    CHECK(sum_all->gout.size() == 1);
-    CHECK(sum_all->grads[0].size() == 6);
-    REQUIRE(bce != nullptr);
-    CHECK(bce->inputs.size() == 2);
-    CHECK(bce->has_grad[0]);
-    CHECK_FALSE(bce->has_grad[1]);
-}
 
 }  // TEST_SUITE

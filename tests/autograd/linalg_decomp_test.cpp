@@ -388,11 +388,11 @@ TEST_SUITE("ops/linalg_decomp") {
         const auto [X1, r1, rank1, S1] = la::lstsq(A1, make_f64({1, 2, 3}, {3}));
         CHECK(rank1.item<int64_t>() == 1);
         CHECK_VALUES(X1, {0.2, 0.4}, 1e-12, 1e-12);
-    // a vector b: residuals keep a dim of 1, as LibTorch's
-    const auto [Xv, res_v, rank_v, S_v] = la::lstsq(A, B.select(1, 0), std::nullopt, "gelsd");
-    CHECK(Xv.sizes() == std::vector<int64_t>{3});
-    CHECK(res_v.sizes() == std::vector<int64_t>{1});
-    CHECK(allclose(res_v, res_d.narrow(0, 0, 1), 1e-12, 1e-12));
+        // a vector b: residuals keep a dim of 1, as LibTorch's
+        const auto [Xv, res_v, rank_v, S_v] = la::lstsq(A, B.select(1, 0), std::nullopt, "gelsd");
+        CHECK(Xv.sizes() == std::vector<int64_t>{3});
+        CHECK(res_v.sizes() == std::vector<int64_t>{1});
+        CHECK(allclose(res_v, res_d.narrow(0, 0, 1), 1e-12, 1e-12));
     }
 
     TEST_CASE("lstsq: gradients to second order, tall, wide (minimum norm), vector and broadcast") {

@@ -94,16 +94,16 @@ TEST_SUITE("porting") {
     }
 
     TEST_CASE("var and std: an integer is a dim, only a bool is the unbiased flag, as LibTorch") {
-    const Tensor x = make_f64({2, 2, 2, 1, 5, 3}, {2, 3});
-    CHECK(x.std(1).sizes() == std::vector<int64_t>{2});
-    CHECK(x.var(0).sizes() == std::vector<int64_t>{3});
-    CHECK(var(x, 1).sizes() == std::vector<int64_t>{2});
-    CHECK(x.var(false).sizes() == std::vector<int64_t>{});
-    CHECK(tapegrad::std(x, true).sizes() == std::vector<int64_t>{});
-    CHECK_VALUES(x.var(1), {0, 4});
-}
+        const Tensor x = make_f64({2, 2, 2, 1, 5, 3}, {2, 3});
+        CHECK(x.std(1).sizes() == std::vector<int64_t>{2});
+        CHECK(x.var(0).sizes() == std::vector<int64_t>{3});
+        CHECK(var(x, 1).sizes() == std::vector<int64_t>{2});
+        CHECK(x.var(false).sizes() == std::vector<int64_t>{});
+        CHECK(tapegrad::std(x, true).sizes() == std::vector<int64_t>{});
+        CHECK_VALUES(x.var(1), {0, 4});
+    }
 
-TEST_CASE("var: one element with Bessel's correction gives NaN, as LibTorch") {
+    TEST_CASE("var: one element with Bessel's correction gives NaN, as LibTorch") {
         CHECK(std::isnan(make_f64({2}, {1}).var().item<double>()));
         CHECK(make_f64({2}, {1}).var(false).item<double>() == 0);
     }
@@ -282,8 +282,8 @@ TEST_CASE("var: one element with Bessel's correction gives NaN, as LibTorch") {
     TEST_CASE("TORCH_CHECK, AT_ASSERT and an unqualified Reduction compile and act as LibTorch's") {
         TORCH_CHECK(1 + 1 == 2, "never shown");
         AT_ASSERT(true);
-        CHECK_THROWS_CONTAINS([] { TORCH_CHECK(2 < 1, "expected ", 2, " < ", 1); }(), std::runtime_error,
-                              "TORCH_CHECK failed: 2 < 1", "expected 2 < 1");
+        CHECK_THROWS_CONTAINS([] { TORCH_CHECK(2 < 1, "expected ", 2, " < ", 1); }(),
+                              std::runtime_error, "TORCH_CHECK failed: 2 < 1", "expected 2 < 1");
         CHECK_THROWS_CONTAINS([] { AT_ASSERT(!std::isnan(std::nan(""))); }(), std::runtime_error,
                               "failed: !std::isnan");
         // pytorch/examples' mnist writes Reduction::Sum without a namespace

@@ -26,7 +26,9 @@ namespace tapegrad {
 namespace testing {
 
 /// Options for a gradcheck input: float64 and requires grad.
-inline TensorOptions f64() { return TensorOptions().dtype(kFloat64).requires_grad(true); }
+inline TensorOptions f64() {
+    return TensorOptions().dtype(kFloat64).requires_grad(true);
+}
 
 /// A float64 tensor of `shape` holding `values` (row-major), built without any op.
 inline Tensor make_f64(const std::vector<double>& values, const std::vector<int64_t>& shape,
@@ -56,7 +58,8 @@ inline Tensor grid(const std::vector<int64_t>& shape, double scale = 1.0, double
     int64_t n = 1;
     for (int64_t s : shape) n *= s;
     std::vector<double> v(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = std::sin(1.7 * i + 0.3) * scale + shift;
+    for (int64_t i = 0; i < n; ++i)
+        v[static_cast<size_t>(i)] = std::sin(1.7 * i + 0.3) * scale + shift;
     return make_f64(v, shape, requires_grad);
 }
 
@@ -68,8 +71,8 @@ inline std::string mismatch(const Tensor& t, const std::vector<double>& expected
     std::ostringstream os;
     os.precision(17);
     if (got.size() != expected.size()) {
-        os << "got " << got.size() << " elements (shape " << shape_str(t.sizes())
-           << "), expected " << expected.size();
+        os << "got " << got.size() << " elements (shape " << shape_str(t.sizes()) << "), expected "
+           << expected.size();
         return os.str();
     }
     for (size_t i = 0; i < got.size(); ++i) {
@@ -90,34 +93,36 @@ inline std::string mismatch(const Tensor& t, const std::vector<double>& expected
     } while (0)
 
 /// As CHECK_VALUES with a tolerance for float32 results.
-#define CHECK_VALUES_F32(t, ...)                                                              \
-    do {                                                                                      \
-        const std::string tg_mismatch_ = ::tapegrad::testing::mismatch(t, __VA_ARGS__, 1e-6, 1e-6); \
-        CHECK_MESSAGE(tg_mismatch_.empty(), #t ": " << tg_mismatch_);                         \
+#define CHECK_VALUES_F32(t, ...)                                       \
+    do {                                                               \
+        const std::string tg_mismatch_ =                               \
+            ::tapegrad::testing::mismatch(t, __VA_ARGS__, 1e-6, 1e-6); \
+        CHECK_MESSAGE(tg_mismatch_.empty(), #t ": " << tg_mismatch_);  \
     } while (0)
 
 /// Checks a shape against a brace list.
-#define CHECK_SHAPE(t, ...) \
-    CHECK_MESSAGE((t).sizes() == std::vector<int64_t>(__VA_ARGS__), #t " has shape " << shape_str((t).sizes()))
+#define CHECK_SHAPE(t, ...)                                         \
+    CHECK_MESSAGE((t).sizes() == std::vector<int64_t>(__VA_ARGS__), \
+                  #t " has shape " << shape_str((t).sizes()))
 
 /// Runs the finite-difference gradient check; prints its message on failure. At least one
 /// input must require grad, or the check would prove nothing.
-#define CHECK_GRADIENTS(fn, ...)                                                           \
-    do {                                                                                   \
-        const std::vector<::tapegrad::Tensor> tg_inputs_ = __VA_ARGS__;                    \
-        bool tg_any_ = false;                                                              \
-        for (const auto& tg_t_ : tg_inputs_) tg_any_ = tg_any_ || tg_t_.requires_grad();   \
-        REQUIRE_MESSAGE(tg_any_, "no input of the gradient check requires grad");          \
-        const auto tg_result_ = ::tapegrad::autograd::gradcheck(fn, tg_inputs_);           \
-        CHECK_MESSAGE(tg_result_.ok, "gradcheck: " << tg_result_.message);                 \
+#define CHECK_GRADIENTS(fn, ...)                                                         \
+    do {                                                                                 \
+        const std::vector<::tapegrad::Tensor> tg_inputs_ = __VA_ARGS__;                  \
+        bool tg_any_ = false;                                                            \
+        for (const auto& tg_t_ : tg_inputs_) tg_any_ = tg_any_ || tg_t_.requires_grad(); \
+        REQUIRE_MESSAGE(tg_any_, "no input of the gradient check requires grad");        \
+        const auto tg_result_ = ::tapegrad::autograd::gradcheck(fn, tg_inputs_);         \
+        CHECK_MESSAGE(tg_result_.ok, "gradcheck: " << tg_result_.message);               \
     } while (0)
 
 /// The same for second derivatives.
-#define CHECK_GRADGRADIENTS(fn, ...)                                                      \
-    do {                                                                                  \
-        const std::vector<::tapegrad::Tensor> tg_inputs_ = __VA_ARGS__;                   \
-        const auto tg_result_ = ::tapegrad::autograd::gradgradcheck(fn, tg_inputs_);      \
-        CHECK_MESSAGE(tg_result_.ok, "gradgradcheck: " << tg_result_.message);            \
+#define CHECK_GRADGRADIENTS(fn, ...)                                                 \
+    do {                                                                             \
+        const std::vector<::tapegrad::Tensor> tg_inputs_ = __VA_ARGS__;              \
+        const auto tg_result_ = ::tapegrad::autograd::gradgradcheck(fn, tg_inputs_); \
+        CHECK_MESSAGE(tg_result_.ok, "gradgradcheck: " << tg_result_.message);       \
     } while (0)
 
 /// The message of the exception of type E (or a subclass) that `f` throws, or a description
@@ -152,14 +157,14 @@ inline bool contains_all(const std::string& s, std::initializer_list<const char*
 }
 
 /// Checks that `expr` throws `Exception` with a message containing every given substring.
-#define CHECK_THROWS_CONTAINS(expr, Exception, ...)                                         \
-    do {                                                                                    \
-        const std::string tg_msg_ =                                                         \
-            ::tapegrad::testing::thrown_message<Exception>([&] { (void)(expr); });          \
-        std::string tg_missing_;                                                            \
+#define CHECK_THROWS_CONTAINS(expr, Exception, ...)                                            \
+    do {                                                                                       \
+        const std::string tg_msg_ =                                                            \
+            ::tapegrad::testing::thrown_message<Exception>([&] { (void)(expr); });             \
+        std::string tg_missing_;                                                               \
         CHECK_MESSAGE(::tapegrad::testing::contains_all(tg_msg_, {__VA_ARGS__}, &tg_missing_), \
-                      #expr " should throw " #Exception " mentioning \"" << tg_missing_        \
-                                                                       << "\"; got: " << tg_msg_); \
+                      #expr " should throw " #Exception " mentioning \""                       \
+                          << tg_missing_ << "\"; got: " << tg_msg_);                           \
     } while (0)
 
 // ---- golden file ---------------------------------------------------------------------------

@@ -51,6 +51,7 @@ int main() {
     show("f32_tiny", torch::tensor({1e-10, 2e-10}));
     show("f32_huge_exp", torch::tensor({1e-120, 1e120}, torch::kDouble));
     std::cout << "== str_f32_1d\n" << torch::str(torch::tensor({1.0, 2.0})) << "|\n";
-    std::cout << "== str_with_text\n" << torch::str("x = ", torch::tensor(2.5), ", n = ", 3) << "|\n";
+    std::cout << "== str_with_text\n"
+              << torch::str("x = ", torch::tensor(2.5), ", n = ", 3) << "|\n";
     std::cout << "== end\n";
 }

@@ -79,10 +79,9 @@ TEST_SUITE("nn/module") {
         fc->to(kCPU, kFloat64);
         CHECK(fc->weight.is_same(w));  // the same parameter, converted in place
         CHECK(fc->weight.dtype() == kFloat64);
-        CHECK_THROWS_CONTAINS(fc->to(Device(kCUDA)), std::invalid_argument, "Module::to",
-                              "cuda", "CPU only");
-        CHECK_THROWS_CONTAINS(fc->to(Device("cuda:0"), kFloat32), std::invalid_argument,
-                              "cuda:0");
+        CHECK_THROWS_CONTAINS(fc->to(Device(kCUDA)), std::invalid_argument, "Module::to", "cuda",
+                              "CPU only");
+        CHECK_THROWS_CONTAINS(fc->to(Device("cuda:0"), kFloat32), std::invalid_argument, "cuda:0");
         CHECK(fc->weight.dtype() == kFloat64);  // a refused move changes nothing
     }
 

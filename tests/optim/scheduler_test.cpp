@@ -37,7 +37,9 @@ void check_sequence(const std::vector<double>& got, const std::vector<double>& e
 }  // namespace
 
 TEST_SUITE("optim/scheduler") {
-    TEST_CASE("StepLR: multiplies every group's lr by gamma every step_size epochs, at LibTorch's steps") {
+    TEST_CASE(
+        "StepLR: multiplies every group's lr by gamma every step_size epochs, at LibTorch's "
+        "steps") {
         auto a = param(), b = param();
         std::vector<optim::OptimizerParamGroup> groups;
         groups.emplace_back(std::vector<tg::Tensor>{a});

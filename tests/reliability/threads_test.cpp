@@ -116,7 +116,8 @@ TEST_SUITE("reliability/threads") {
         for (int k = 0; k < kThreads; ++k) serial.push_back(run(k));
         std::vector<std::thread> threads;
         for (int k = 0; k < kThreads; ++k)
-            threads.emplace_back([k, &threaded, &run] { threaded[static_cast<size_t>(k)] = run(k); });
+            threads.emplace_back(
+                [k, &threaded, &run] { threaded[static_cast<size_t>(k)] = run(k); });
         for (std::thread& t : threads) t.join();
         for (int k = 0; k < kThreads; ++k)
             CHECK_MESSAGE(serial[static_cast<size_t>(k)] == threaded[static_cast<size_t>(k)],

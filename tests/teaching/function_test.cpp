@@ -340,7 +340,8 @@ TEST_SUITE("function") {
         Tensor x = make_f64({0.5, -1}, {2}, true);
         tensor_list e = TwoExps::apply(x);
         (e[0] + e[1]).sum().backward();
-        CHECK_VALUES(x.grad(), {std::exp(0.5) + 2 * std::exp(1.0), std::exp(-1.0) + 2 * std::exp(-2.0)});
+        CHECK_VALUES(x.grad(),
+                     {std::exp(0.5) + 2 * std::exp(1.0), std::exp(-1.0) + 2 * std::exp(-2.0)});
         auto f = [](const tensor_list& in) {
             const tensor_list o = TwoExps::apply(in[0]);
             return o[0] * 3.0 + o[1];

@@ -152,7 +152,10 @@ TEST_SUITE("hooks") {
         Tensor x = make_f64({1, 2}, {2}, true);
         int first = 0, second = 0;
         const unsigned h1 = x.register_hook([&](const Tensor&) { ++first; });
-        const unsigned h2 = x.register_hook([&](const Tensor& g) { ++second; return g * 2.0; });
+        const unsigned h2 = x.register_hook([&](const Tensor& g) {
+            ++second;
+            return g * 2.0;
+        });
         CHECK(h1 != h2);
         (x * 3.0).sum().backward();
         CHECK_VALUES(x.grad(), {6, 6});
@@ -166,7 +169,7 @@ TEST_SUITE("hooks") {
         x.grad().zero_();
         (x * 3.0).sum().backward();
         CHECK_VALUES(x.grad(), {3, 3});
-        CHECK_THROWS_CONTAINS(x.remove_hook(h2), std::invalid_argument, "remove_hook",
-                              "handle 1", "removed already");
+        CHECK_THROWS_CONTAINS(x.remove_hook(h2), std::invalid_argument, "remove_hook", "handle 1",
+                              "removed already");
     }
 }

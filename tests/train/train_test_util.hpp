@@ -16,7 +16,7 @@ namespace tapegrad_test {
 
 /// A fresh directory under the system's temporary directory, removed with its contents.
 class TempDir {
-  public:
+public:
     TempDir() {
         static int counter = 0;
         path_ =
@@ -44,7 +44,7 @@ class TempDir {
         return names;
     }
 
-  private:
+private:
     std::filesystem::path path_;
 };
 
@@ -57,14 +57,14 @@ inline std::string read_text(const std::string& path) {
 
 /// Redirects std::cerr into a string for its lifetime.
 class CaptureCerr {
-  public:
+public:
     CaptureCerr() : old_(std::cerr.rdbuf(buffer_.rdbuf())) {}
     ~CaptureCerr() { std::cerr.rdbuf(old_); }
     CaptureCerr(const CaptureCerr&) = delete;
     CaptureCerr& operator=(const CaptureCerr&) = delete;
     std::string text() const { return buffer_.str(); }
 
-  private:
+private:
     std::ostringstream buffer_;
     std::streambuf* old_;
 };

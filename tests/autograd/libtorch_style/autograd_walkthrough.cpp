@@ -73,7 +73,8 @@ int main() {
     auto q = torch::tensor({3.0, 4.0}, torch::requires_grad());
     auto r = (p * q).sum();
     r.backward({}, /*retain_graph=*/true, /*create_graph=*/false, tensor_list{p});
-    std::cout << p.grad() << "\n" << "q has a grad: " << q.grad().defined() << "\n";
+    std::cout << p.grad() << "\n"
+              << "q has a grad: " << q.grad().defined() << "\n";
 
     std::cout << "-- the Jacobian of f at v\n";
     auto v = torch::tensor({0.5, -1.0, 2.0}, torch::kDouble);
@@ -89,6 +90,7 @@ int main() {
     auto jac = torch::stack(rows);
 #endif
     std::cout << jac << "\n";
-    std::cout << "sizes: " << jac.sizes() << ", as a vector of " << jac.sizes().vec().size() << "\n";
+    std::cout << "sizes: " << jac.sizes() << ", as a vector of " << jac.sizes().vec().size()
+              << "\n";
     std::cout << torch::str("max |J| = ", jac.abs().max().item<double>()) << "\n";
 }

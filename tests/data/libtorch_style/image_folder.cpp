@@ -109,8 +109,8 @@ struct Net : torch::nn::Module {
 
 int main() {
     torch::manual_seed(3);
-    const fs::path dir = fs::temp_directory_path() /
-                         ("image_folder_" + std::to_string(std::random_device{}()));
+    const fs::path dir =
+        fs::temp_directory_path() / ("image_folder_" + std::to_string(std::random_device{}()));
     write_images(dir, 60);
 
     auto dataset = ImageFolder(dir).map(torch::data::transforms::Stack<>());

@@ -23,7 +23,9 @@ void emit(const char* name, const Holder& layer) {
 }  // namespace
 
 int main() {
-    std::printf("# Module descriptions of LibTorch 1.13, written by tests/golden/gen_nn/gen_cnn_print.cpp\n");
+    std::printf(
+        "# Module descriptions of LibTorch 1.13, written by "
+        "tests/golden/gen_nn/gen_cnn_print.cpp\n");
     emit("conv2d", nn::Conv2d(nn::Conv2dOptions(3, 16, 3)));
     emit("conv2d_options", nn::Conv2d(nn::Conv2dOptions(3, 16, {3, 5})
                                           .stride({2, 1})
@@ -33,19 +35,16 @@ int main() {
                                           .padding_mode(torch::kReflect)));
     emit("conv2d_same", nn::Conv2d(nn::Conv2dOptions(4, 8, 3).padding(torch::kSame).groups(2)));
     emit("conv1d_valid", nn::Conv1d(nn::Conv1dOptions(2, 4, 3).stride(2).padding(torch::kValid)));
-    emit("conv_transpose2d", nn::ConvTranspose2d(nn::ConvTranspose2dOptions(16, 3, 4)
-                                                     .stride(2)
-                                                     .padding(1)
-                                                     .output_padding(1)
-                                                     .bias(false)));
+    emit("conv_transpose2d",
+         nn::ConvTranspose2d(
+             nn::ConvTranspose2dOptions(16, 3, 4).stride(2).padding(1).output_padding(1).bias(
+                 false)));
     emit("conv_transpose1d",
          nn::ConvTranspose1d(nn::ConvTranspose1dOptions(4, 2, 3).dilation(2).groups(2)));
     emit("max_pool2d", nn::MaxPool2d(2));
-    emit("max_pool2d_options", nn::MaxPool2d(nn::MaxPool2dOptions({3, 2})
-                                                 .stride(2)
-                                                 .padding(1)
-                                                 .dilation(2)
-                                                 .ceil_mode(true)));
+    emit("max_pool2d_options",
+         nn::MaxPool2d(
+             nn::MaxPool2dOptions({3, 2}).stride(2).padding(1).dilation(2).ceil_mode(true)));
     emit("max_pool1d", nn::MaxPool1d(3));
     emit("avg_pool2d", nn::AvgPool2d(2));
     emit("avg_pool2d_options", nn::AvgPool2d(nn::AvgPool2dOptions(3)
@@ -65,7 +64,8 @@ int main() {
     emit("batch_norm1d", nn::BatchNorm1d(4));
     emit("batch_norm2d_options",
          nn::BatchNorm2d(nn::BatchNorm2dOptions(3).eps(1e-3).momentum(0.2).affine(false)));
-    emit("batch_norm2d_cumulative", nn::BatchNorm2d(nn::BatchNorm2dOptions(3).momentum(c10::nullopt)));
+    emit("batch_norm2d_cumulative",
+         nn::BatchNorm2d(nn::BatchNorm2dOptions(3).momentum(c10::nullopt)));
     emit("batch_norm3d", nn::BatchNorm3d(nn::BatchNorm3dOptions(5).track_running_stats(false)));
     emit("instance_norm1d", nn::InstanceNorm1d(4));
     emit("instance_norm2d",
@@ -76,9 +76,9 @@ int main() {
     emit("dropout2d_inplace", nn::Dropout2d(nn::Dropout2dOptions(0.5).inplace(true)));
     emit("dropout", nn::Dropout(0.25));
     emit("unflatten", nn::Unflatten(nn::UnflattenOptions(1, {2, 3})));
-    emit("upsample_scale", nn::Upsample(nn::UpsampleOptions()
-                                            .scale_factor(std::vector<double>{2, 2})
-                                            .mode(torch::kNearest)));
+    emit("upsample_scale",
+         nn::Upsample(
+             nn::UpsampleOptions().scale_factor(std::vector<double>{2, 2}).mode(torch::kNearest)));
     emit("upsample_size", nn::Upsample(nn::UpsampleOptions()
                                            .size(std::vector<int64_t>{4, 6})
                                            .mode(torch::kBilinear)

@@ -46,8 +46,8 @@ int main() {
         if (loss_value < 1e-5f) break;
     }
     std::printf("loss %.3g after %lld batches\n", loss_value, static_cast<long long>(batches));
-    std::cout << "learned weight:\n" << fc->weight << "\nlearned bias: " << fc->bias.item<float>()
-              << "\n";
+    std::cout << "learned weight:\n"
+              << fc->weight << "\nlearned bias: " << fc->bias.item<float>() << "\n";
 
     // the loop must have found the polynomial, not only a small loss on the last batch
     torch::NoGradGuard no_grad;
