@@ -10,6 +10,7 @@
 
 #include "autograd/grad_mode.hpp"
 #include "autograd/ops.hpp"
+#include "train/data_parallel.hpp"
 #include "train/detail.hpp"
 #include "train/svg.hpp"
 
@@ -143,6 +144,14 @@ void ConfusionMatrix::update(const Tensor& output, const Tensor& target, double 
 
 void ConfusionMatrix::reset() {
     std::fill(counts_.begin(), counts_.end(), 0);
+}
+
+void ConfusionMatrix::all_reduce(distributed::ProcessGroup& group) {
+    std::vector<int64_t> classes = {num_classes_, fixed_ ? 1 : 0};
+    detail::all_reduce(group, classes, distributed::ReduceOp::MAX);
+    grow(classes[0]);
+    fixed_ = classes[1] != 0;
+    detail::all_reduce(group, counts_, distributed::ReduceOp::SUM);
 }
 
 int64_t ConfusionMatrix::count(int64_t truth, int64_t predicted) const {

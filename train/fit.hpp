@@ -23,6 +23,7 @@
 #include "autograd/tensor.hpp"
 #include "data/dataloader.hpp"
 #include "data/dataset.hpp"
+#include "distributed/process_group.hpp"
 #include "nn/functional/loss.hpp"
 #include "nn/sequential.hpp"
 #include "optim/optimizer.hpp"
@@ -226,6 +227,19 @@ public:
         binary_threshold_ = threshold;
         return *this;
     }
+    /// Trains data-parallel over `group` (e.g. c10d::ProcessGroupMPI::createProcessGroupMPI(),
+    /// linking tapegrad::distributed): every rank calls fit with the same options. fit copies
+    /// rank 0's parameters and buffers to all ranks, averages the gradients over the ranks
+    /// before each optimizer step, sums the epoch's losses, accuracies and metrics over the
+    /// ranks (weighted by samples), so every rank records the same History and its callbacks
+    /// decide alike; only rank 0 prints, and CSVLogger and ModelCheckpoint write on rank 0
+    /// only. A dataset is sharded by fit (each rank a disjoint part of each epoch's order, padded
+    /// to equal length as DistributedSampler); a DataLoader must shard itself
+    /// (data::samplers::DistributedRandomSampler) and give every rank as many batches.
+    FitOptions& process_group(std::shared_ptr<distributed::ProcessGroup> group) {
+        process_group_ = std::move(group);
+        return *this;
+    }
     /// Called after every epoch (after validation and the callbacks) with the history so far.
     FitOptions& on_epoch_end(std::function<void(const History&)> callback) {
         on_epoch_end_ = std::move(callback);
@@ -250,6 +264,9 @@ public:
     double binary_threshold() const { return binary_threshold_; }
     const std::shared_ptr<Callback>& scheduler() const { return scheduler_; }
     const std::function<void(const History&)>& on_epoch_end() const { return on_epoch_end_; }
+    const std::shared_ptr<distributed::ProcessGroup>& process_group() const {
+        return process_group_;
+    }
 
 private:
     int64_t epochs_ = 10;
@@ -270,6 +287,7 @@ private:
     double binary_threshold_ = 0.5;
     std::shared_ptr<Callback> scheduler_;
     std::function<void(const History&)> on_epoch_end_;
+    std::shared_ptr<distributed::ProcessGroup> process_group_;
 };
 
 /// Mean loss and accuracy over a data set, as Keras's evaluate(), and the metrics asked for.
