@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 #include <numeric>
 #include <ostream>
 #include <sstream>
@@ -61,19 +62,10 @@ std::string class_label(const std::vector<std::string>& names, int64_t c) {
 }  // namespace
 
 const char* to_string(Average average) {
-    switch (average) {
-        case Average::binary:
-            return "binary";
-        case Average::micro:
-            return "micro";
-        case Average::macro:
-            return "macro";
-        case Average::weighted:
-            return "weighted";
-        case Average::none:
-            return "none";
-    }
-    return "?";
+    static const char* const names[] = {"binary", "micro", "macro", "weighted",
+                                        "none"};  // enum order
+    const auto i = static_cast<size_t>(average);
+    return i < std::size(names) ? names[i] : "?";
 }
 
 ConfusionMatrix::ConfusionMatrix(int64_t num_classes) {
