@@ -3,8 +3,9 @@
 // follow single-process W1. Compare
 //   OPENBLAS_NUM_THREADS=1 mpirun -np 1 build/bench/bench_ddp_w1
 //   OPENBLAS_NUM_THREADS=1 mpirun -np 2 build/bench/bench_ddp_w1
-// Prints seconds per epoch (rank 0's wall time of the epoch loop), the share of it spent waiting
-// for gradient all-reduces, and the test accuracy.   [--epochs E] [--steps S (per epoch)]
+// Prints the gradient buckets, then per epoch the seconds (rank 0's wall time of the epoch loop),
+// the share of it spent in backward (all-reduce waits included) and waiting for gradient
+// all-reduces, and the test accuracy.   [--epochs E] [--steps S (per epoch)]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -43,13 +44,25 @@ int main(int argc, char** argv) {
     }
     tg::nn::parallel::DistributedDataParallel ddp(model, pg);
     tg::optim::Adam opt(ddp.parameters(), tg::optim::AdamOptions(1e-3));
+    if (rank == 0) {
+        const auto params = ddp.parameters();
+        const auto buckets = ddp.reducer().bucket_indices();
+        std::printf("%zu bucket(s) of gradients:", buckets.size());
+        for (const auto& bucket : buckets) {
+            int64_t bytes = 0;
+            for (size_t i : bucket) bytes += params[i].numel() * 4;
+            std::printf(" %zu tensors %lld bytes;", bucket.size(), static_cast<long long>(bytes));
+        }
+        std::printf("\n");
+    }
     std::mt19937_64 rng(42);
     const int64_t n = x_train.size(0);
     std::vector<int64_t> perm(static_cast<size_t>(n));
-    double total = 0, waited_before = 0;
+    double total = 0, waited_before = 0, total_waited = 0, total_backward = 0;
     for (int epoch = 1; epoch <= epochs; ++epoch) {
         pg->barrier()->wait();
         const auto start = std::chrono::steady_clock::now();
+        double backward_seconds = 0;
         bench::shuffle(perm, rng);
         const tg::Tensor order = tg::from_blob(perm.data(), {n}, tg::kInt64);
         for (int64_t k = 0; k * 64 < n && k < max_steps; ++k) {
@@ -59,7 +72,11 @@ int main(int argc, char** argv) {
             opt.zero_grad();
             auto loss = tg::nn::functional::cross_entropy(ddp(x_train.index_select(0, rows)),
                                                           y_train.index_select(0, rows));
+            const auto backward_start = std::chrono::steady_clock::now();
             loss.backward();
+            backward_seconds +=
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - backward_start)
+                    .count();
             opt.step();
         }
         const double seconds =
@@ -67,15 +84,24 @@ int main(int argc, char** argv) {
         total += seconds;
         const double waited = ddp.reducer().communication_wait_seconds() - waited_before;
         waited_before += waited;
+        total_waited += waited;
+        total_backward += backward_seconds;
         tg::NoGradGuard no_grad;
         const auto pred =
             model->forward(fmnist.test.data().reshape({-1, 784}).to(tg::kFloat32)).argmax(1);
         const double acc = pred.eq(fmnist.test.targets()).to(tg::kFloat64).mean().item<double>();
         if (rank == 0)
             std::printf(
-                "np %d epoch %d: %.3f s, waiting for all-reduce %.1f%%, test accuracy %.4f\n", size,
-                epoch, seconds, 100 * waited / seconds, acc);
+                "np %d epoch %d: %.3f s, backward %.1f%%, waiting for all-reduce %.1f%%, test "
+                "accuracy %.4f\n",
+                size, epoch, seconds, 100 * backward_seconds / seconds, 100 * waited / seconds,
+                acc);
     }
-    if (rank == 0) std::printf("fig ddp_w1_np%d s/epoch %.4f\n", size, total / epochs);
+    if (rank == 0) {
+        std::printf("fig ddp_w1_np%d s/epoch %.4f samples/s %.0f backward %.1f%% wait %.1f%%\n",
+                    size, total / epochs,
+                    static_cast<double>(std::min<int64_t>(n, max_steps * 64)) * epochs / total,
+                    100 * total_backward / total, 100 * total_waited / total);
+    }
     return 0;
 }

@@ -5,38 +5,20 @@
 #include <string>
 
 #include "data/dataset.hpp"
+#include "nn/arg.hpp"
 
 namespace tapegrad {
 namespace data {
 
 /// How read_csv splits a file: chain the setters.
 class CsvOptions {
-public:
     /// The first line names the columns and is skipped (default true).
-    CsvOptions& header(bool v) {
-        header_ = v;
-        return *this;
-    }
+    TAPEGRAD_ARG(bool, header) = true;
     /// The column that holds the labels, counted from 0; negative counts from the end
     /// (default -1, the last column).
-    CsvOptions& label_column(int64_t v) {
-        label_column_ = v;
-        return *this;
-    }
+    TAPEGRAD_ARG(int64_t, label_column) = -1;
     /// The character between fields (default ',').
-    CsvOptions& delimiter(char v) {
-        delimiter_ = v;
-        return *this;
-    }
-
-    bool header() const { return header_; }
-    int64_t label_column() const { return label_column_; }
-    char delimiter() const { return delimiter_; }
-
-private:
-    bool header_ = true;
-    int64_t label_column_ = -1;
-    char delimiter_ = ',';
+    TAPEGRAD_ARG(char, delimiter) = ',';
 };
 
 /// Reads a CSV file of numbers as data float32 [rows, columns - 1] and targets [rows]: int64

@@ -37,6 +37,7 @@
 #include "data/example.hpp"
 #include "data/samplers.hpp"
 #include "data/transforms.hpp"
+#include "nn/arg.hpp"
 
 namespace tapegrad {
 namespace data {
@@ -49,67 +50,24 @@ public:
     DataLoaderOptions(int64_t batch_size) : batch_size_(batch_size) {}  // NOLINT
 
     /// Samples per batch (default 1); must be positive.
-    DataLoaderOptions& batch_size(int64_t v) {
-        batch_size_ = v;
-        return *this;
-    }
+    TAPEGRAD_ARG(int64_t, batch_size) = 1;
     /// Threads that load batches ahead of the consumer (default 0: load in the calling thread).
-    DataLoaderOptions& workers(int64_t v) {
-        workers_ = v;
-        return *this;
-    }
+    TAPEGRAD_ARG(int64_t, workers) = 0;
     /// Batches requested ahead at most (default 2 * workers).
-    DataLoaderOptions& max_jobs(int64_t v) {
-        max_jobs_ = v;
-        return *this;
-    }
+    TAPEGRAD_ARG(optional<int64_t>, max_jobs);
     /// How long the consumer waits for a worker's batch before std::runtime_error (default:
     /// for ever).
-    DataLoaderOptions& timeout(std::chrono::milliseconds v) {
-        timeout_ = v;
-        return *this;
-    }
+    TAPEGRAD_ARG(optional<std::chrono::milliseconds>, timeout);
     /// Yield batches in the sampler's order (default true); false yields each as soon as it is
     /// loaded.
-    DataLoaderOptions& enforce_ordering(bool v) {
-        enforce_ordering_ = v;
-        return *this;
-    }
+    TAPEGRAD_ARG(bool, enforce_ordering) = true;
     /// Skip the last batch when it would be smaller than batch_size (default false).
-    DataLoaderOptions& drop_last(bool v) {
-        drop_last_ = v;
-        return *this;
-    }
+    TAPEGRAD_ARG(bool, drop_last) = false;
     /// data::DataLoader only: draw a new order of the samples every epoch from the loader's own
     /// generator (default false: in order). make_data_loader takes a sampler type instead.
-    DataLoaderOptions& shuffle(bool v) {
-        shuffle_ = v;
-        return *this;
-    }
+    TAPEGRAD_ARG(bool, shuffle) = false;
     /// data::DataLoader only: the seed of the shuffle's std::mt19937_64 (default 42).
-    DataLoaderOptions& seed(uint64_t v) {
-        seed_ = v;
-        return *this;
-    }
-
-    int64_t batch_size() const { return batch_size_; }
-    int64_t workers() const { return workers_; }
-    optional<int64_t> max_jobs() const { return max_jobs_; }
-    optional<std::chrono::milliseconds> timeout() const { return timeout_; }
-    bool enforce_ordering() const { return enforce_ordering_; }
-    bool drop_last() const { return drop_last_; }
-    bool shuffle() const { return shuffle_; }
-    uint64_t seed() const { return seed_; }
-
-private:
-    int64_t batch_size_ = 1;
-    int64_t workers_ = 0;
-    optional<int64_t> max_jobs_;
-    optional<std::chrono::milliseconds> timeout_;
-    bool enforce_ordering_ = true;
-    bool drop_last_ = false;
-    bool shuffle_ = false;
-    uint64_t seed_ = 42;
+    TAPEGRAD_ARG(uint64_t, seed) = 42;
 };
 
 /// The options with every default filled in, checked (LibTorch's FullDataLoaderOptions).

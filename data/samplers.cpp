@@ -134,20 +134,11 @@ void SequentialSampler::load(serialize::InputArchive& archive) {
 
 namespace {
 
-// The largest index an integer dtype holds.
+// The largest index an integer dtype holds: 2^(bits - 1) - 1 for the signed ones, 255 for uint8.
 int64_t max_index(ScalarType t) {
-    switch (t) {
-        case kInt32:
-            return INT32_MAX;
-        case kInt16:
-            return INT16_MAX;
-        case kInt8:
-            return INT8_MAX;
-        case kUInt8:
-            return UINT8_MAX;
-        default:
-            return INT64_MAX;
-    }
+    if (t == kUInt8) return UINT8_MAX;
+    const int64_t bits = 8 * element_size(t);
+    return bits >= 64 ? INT64_MAX : (int64_t{1} << (bits - 1)) - 1;
 }
 
 // A fresh permutation of 0..size-1 in `dtype`, after checking that the dtype holds every index.

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <iterator>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -17,19 +18,9 @@ namespace tapegrad {
 namespace distributed {
 
 const char* to_string(ReduceOp op) {
-    switch (op) {
-        case ReduceOp::SUM:
-            return "SUM";
-        case ReduceOp::AVG:
-            return "AVG";
-        case ReduceOp::PRODUCT:
-            return "PRODUCT";
-        case ReduceOp::MIN:
-            return "MIN";
-        case ReduceOp::MAX:
-            return "MAX";
-    }
-    return "?";
+    static const char* const names[] = {"SUM", "AVG", "PRODUCT", "MIN", "MAX"};  // enum order
+    const auto i = static_cast<size_t>(op);
+    return i < std::size(names) ? names[i] : "?";
 }
 
 struct ProcessGroupMPI::State {
@@ -559,38 +550,56 @@ std::shared_ptr<Work> ProcessGroupMPI::barrier(const BarrierOptions& opts) {
     return work;
 }
 
+namespace {
+
+// What send and recv start alike: the one tensor, the peer checked, a staging buffer MPI reads
+// or writes, and the Work (named "<op> of <tensor> <to/from> rank <peer>") that keeps both.
+struct PointToPoint {
+    Tensor t;
+    Tensor buf;
+    int n;
+    std::string what;
+    std::shared_ptr<MPIWork> work;
+};
+
+PointToPoint point_to_point(const std::shared_ptr<State>& state, const char* op,
+                            const std::vector<Tensor>& tensors, const char* peer_name, int peer,
+                            const char* direction) {
+    const State& st = *state;
+    PointToPoint p;
+    p.t = single(st, op, tensors);
+    check_rank(st, op, peer_name, peer);
+    p.n = count_of(st, op, p.t);
+    p.what = std::string(op) + " of " + dtype_shape(p.t) + " " + direction + " rank " +
+             std::to_string(peer);
+    p.work = std::make_shared<MPIWork>(state, p.what, kUnsetTimeout);
+    p.buf = staging_for(p.t);
+    p.work->keep_ = {p.buf};
+    p.work->outputs_ = {p.t};
+    return p;
+}
+
+}  // namespace
+
 std::shared_ptr<Work> ProcessGroupMPI::send(const std::vector<Tensor>& tensors, int dstRank,
                                             int tag) {
-    const State& st = *state_;
-    const Tensor t = single(st, "send", tensors);
-    check_rank(st, "send", "dstRank", dstRank);
-    const int n = count_of(st, "send", t);
-    auto work = std::make_shared<MPIWork>(
-        state_, "send of " + dtype_shape(t) + " to rank " + std::to_string(dstRank), kUnsetTimeout);
-    Tensor buf = staging_for(t);
-    check_mpi(st, "send", "MPI_Isend",
-              MPI_Isend(raw(buf), n, mpi_type(t.dtype()), dstRank, tag, st.comm, &work->request_));
-    work->keep_ = {buf};
-    work->outputs_ = {t};
-    return work;
+    const PointToPoint p = point_to_point(state_, "send", tensors, "dstRank", dstRank, "to");
+    check_mpi(*state_, "send", "MPI_Isend",
+              MPI_Isend(raw(p.buf), p.n, mpi_type(p.t.dtype()), dstRank, tag, state_->comm,
+                        &p.work->request_));
+    return p.work;
 }
 
 std::shared_ptr<Work> ProcessGroupMPI::recv(const std::vector<Tensor>& tensors, int srcRank,
                                             int tag) {
-    const State& st = *state_;
-    const Tensor t = single(st, "recv", tensors);
-    check_rank(st, "recv", "srcRank", srcRank);
-    const int n = count_of(st, "recv", t);
-    const std::string what = "recv of " + dtype_shape(t) + " from rank " + std::to_string(srcRank);
-    auto work = std::make_shared<MPIWork>(state_, what, kUnsetTimeout);
-    work->point_to_point_ = true;
-    Tensor buf = staging_for(t);
-    check_mpi(st, "recv", "MPI_Irecv",
-              MPI_Irecv(raw(buf), n, mpi_type(t.dtype()), srcRank, tag, st.comm, &work->request_));
-    work->keep_ = {buf};
-    work->outputs_ = {t};
-    const std::string where = st.where(what);
-    work->on_complete_ = [t, buf, n, where, dtype = t.dtype()](const MPI_Status& status) {
+    const PointToPoint p = point_to_point(state_, "recv", tensors, "srcRank", srcRank, "from");
+    p.work->point_to_point_ = true;
+    check_mpi(*state_, "recv", "MPI_Irecv",
+              MPI_Irecv(raw(p.buf), p.n, mpi_type(p.t.dtype()), srcRank, tag, state_->comm,
+                        &p.work->request_));
+    const std::string where = state_->where(p.what);
+    p.work->on_complete_ = [t = p.t, buf = p.buf, n = p.n, where,
+                            dtype = p.t.dtype()](const MPI_Status& status) {
         // MPI fails a message longer than the buffer (MPI_ERR_TRUNCATE); a shorter one is
         // accepted silently, so it is checked here
         int got = 0;
@@ -601,7 +610,7 @@ std::shared_ptr<Work> ProcessGroupMPI::recv(const std::vector<Tensor>& tensors, 
                                         " (the sender's tensor has a different size)");
         write_back(t, buf);
     };
-    return work;
+    return p.work;
 }
 
 }  // namespace distributed

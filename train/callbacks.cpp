@@ -214,7 +214,7 @@ void ModelCheckpoint::on_epoch_end(FitState& s) {
         best_ = v;
     }
     const std::string path = format_checkpoint_path(path_, s);
-    save(s.model, path);
+    if (s.rank == 0) save(s.model, path);
     last_saved_ = path;
     last_saved_epoch_ = s.epoch;
 }
@@ -288,6 +288,7 @@ void CSVLogger::on_train_begin(FitState&) {
 }
 
 void CSVLogger::on_epoch_end(FitState& s) {
+    if (s.rank != 0) return;
     std::string text = s.history.to_csv(separator_);
     if (!kept_.empty()) text.erase(0, text.find('\n') + 1);  // the file has its header already
     detail::write_file_atomically("CSVLogger", path_, kept_ + text);

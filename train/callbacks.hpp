@@ -44,6 +44,8 @@ struct FitState {
     double loss = std::numeric_limits<double>::quiet_NaN();  ///< mean loss of the epoch so far
     bool has_validation = false;                             ///< val_ columns will be recorded
     bool verbose = true;         ///< FitOptions::verbose: callbacks print only when it is on
+    int rank = 0;                ///< with FitOptions::process_group, this process's rank
+    int world_size = 1;          ///< and the number of processes; callbacks write on rank 0
     bool stop_training = false;  ///< set (through stop) to end fit after this batch or epoch
     std::string stop_reason;     ///< becomes History::stop_reason
 
@@ -149,6 +151,8 @@ struct ModelCheckpointOptions {
 /// Saves the model with tapegrad::save (parameters and buffers, written atomically) at the end
 /// of epochs. The path may name History columns, as Keras's: "ckpt_{epoch:03d}_{val_loss:.4f}.tg"
 /// ({epoch} and {epoch:03d}-style integer formats, {name} and {name:.4f}-style for the rest).
+/// In a data-parallel fit only rank 0 writes (the ranks hold the same weights); the file names
+/// the wrapped module's parameters, so it loads into the model with any number of processes.
 class ModelCheckpoint : public Callback {
 public:
     explicit ModelCheckpoint(std::string path, ModelCheckpointOptions options = {});
@@ -175,7 +179,8 @@ std::string format_checkpoint_path(const std::string& pattern, const FitState& s
 
 /// Writes History::to_csv(separator) to `path` after every epoch (atomically: the whole file is
 /// rewritten), so the log is complete even if training is killed. With `append`, the rows go
-/// after what the file already holds (without a second header line).
+/// after what the file already holds (without a second header line). In a data-parallel fit
+/// only rank 0 writes (every rank records the same History).
 class CSVLogger : public Callback {
 public:
     explicit CSVLogger(std::string path, bool append = false, char separator = ',');

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 #include <numeric>
 #include <ostream>
 #include <sstream>
@@ -10,6 +11,7 @@
 
 #include "autograd/grad_mode.hpp"
 #include "autograd/ops.hpp"
+#include "train/data_parallel.hpp"
 #include "train/detail.hpp"
 #include "train/svg.hpp"
 
@@ -60,19 +62,10 @@ std::string class_label(const std::vector<std::string>& names, int64_t c) {
 }  // namespace
 
 const char* to_string(Average average) {
-    switch (average) {
-        case Average::binary:
-            return "binary";
-        case Average::micro:
-            return "micro";
-        case Average::macro:
-            return "macro";
-        case Average::weighted:
-            return "weighted";
-        case Average::none:
-            return "none";
-    }
-    return "?";
+    static const char* const names[] = {"binary", "micro", "macro", "weighted",
+                                        "none"};  // enum order
+    const auto i = static_cast<size_t>(average);
+    return i < std::size(names) ? names[i] : "?";
 }
 
 ConfusionMatrix::ConfusionMatrix(int64_t num_classes) {
@@ -143,6 +136,14 @@ void ConfusionMatrix::update(const Tensor& output, const Tensor& target, double 
 
 void ConfusionMatrix::reset() {
     std::fill(counts_.begin(), counts_.end(), 0);
+}
+
+void ConfusionMatrix::all_reduce(distributed::ProcessGroup& group) {
+    std::vector<int64_t> classes = {num_classes_, fixed_ ? 1 : 0};
+    detail::all_reduce(group, classes, distributed::ReduceOp::MAX);
+    grow(classes[0]);
+    fixed_ = classes[1] != 0;
+    detail::all_reduce(group, counts_, distributed::ReduceOp::SUM);
 }
 
 int64_t ConfusionMatrix::count(int64_t truth, int64_t predicted) const {

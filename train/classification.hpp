@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "autograd/tensor.hpp"
+#include "distributed/process_group.hpp"
 
 namespace tapegrad {
 namespace train {
@@ -53,6 +54,9 @@ public:
     void update(const Tensor& output, const Tensor& target, double threshold = 0.5);
     /// Forgets every count; the number of classes stays.
     void reset();
+    /// Sums the counts over the ranks of `group` (every rank calls it); the matrix takes the
+    /// largest number of classes any rank has seen.
+    void all_reduce(distributed::ProcessGroup& group);
 
     int64_t num_classes() const { return num_classes_; }
     /// Samples with true class `truth` predicted as `predicted`.

@@ -12,6 +12,7 @@
 
 #include "autograd/grad_mode.hpp"
 #include "autograd/ops.hpp"
+#include "train/data_parallel.hpp"
 #include "train/detail.hpp"
 #include "train/metrics.hpp"
 #include "train/progress.hpp"
@@ -47,11 +48,39 @@ Pass pass_over(data::DataLoader& loader) {
     };
 }
 
+// Which part of each epoch's order a rank takes in a data-parallel fit: every size-th sample
+// from its rank on, the order first padded by its own start to a multiple of size (as
+// DistributedSampler) so that every rank runs as many batches, or not padded for evaluation.
+struct Shard {
+    int rank = 0;
+    int size = 1;
+    bool pad = true;
+
+    std::vector<int64_t> of(std::vector<int64_t> order) const {
+        if (size == 1 || order.empty()) return order;
+        if (pad) {
+            const size_t n = order.size();
+            for (size_t i = 0; order.size() % static_cast<size_t>(size) != 0; ++i) {
+                order.push_back(order[i % n]);
+            }
+        }
+        std::vector<int64_t> mine;
+        for (size_t i = static_cast<size_t>(rank); i < order.size(); i += static_cast<size_t>(size))
+            mine.push_back(order[i]);
+        return mine;
+    }
+    // batches per epoch of a shard of n samples
+    int64_t batches(int64_t n, int64_t batch_size) const {
+        const int64_t mine = pad ? (n + size - 1) / size : (n - rank + size - 1) / size;
+        return (mine + batch_size - 1) / batch_size;
+    }
+};
+
 // Samples first..last-1 of `dataset` in batches of `batch_size`, in order or shuffled by `rng`,
-// with their slices of `sample_weight` when it is defined.
+// with their slices of `sample_weight` when it is defined; this rank's `shard` of them.
 Pass pass_over(const data::TensorDataset& dataset, int64_t first, int64_t last, int64_t batch_size,
-               std::mt19937_64* rng, Tensor sample_weight) {
-    return [&dataset, first, last, batch_size, rng, sample_weight](const Visit& visit) {
+               std::mt19937_64* rng, Tensor sample_weight, Shard shard) {
+    return [&dataset, first, last, batch_size, rng, sample_weight, shard](const Visit& visit) {
         std::vector<int64_t> order;
         if (rng) {
             order = data::shuffled_indices(last - first, *rng);
@@ -60,6 +89,7 @@ Pass pass_over(const data::TensorDataset& dataset, int64_t first, int64_t last, 
             order.resize(static_cast<size_t>(last - first));
             std::iota(order.begin(), order.end(), first);
         }
+        order = shard.of(std::move(order));
         for (size_t start = 0; start < order.size(); start += static_cast<size_t>(batch_size)) {
             const size_t end = std::min(order.size(), start + static_cast<size_t>(batch_size));
             const std::vector<int64_t> indices(order.begin() + static_cast<std::ptrdiff_t>(start),
@@ -108,6 +138,14 @@ struct EpochCounts {
         }
         seen += n;
     }
+    // the sums over every rank, so that each reports the epoch over all their samples
+    EpochCounts over(const detail::DataParallel& group) const {
+        std::vector<double> v = {loss_sum, static_cast<double>(correct), static_cast<double>(seen),
+                                 static_cast<double>(scored)};
+        group.sum(v);
+        return {v[0], static_cast<int64_t>(v[1]), static_cast<int64_t>(v[2]),
+                static_cast<int64_t>(v[3])};
+    }
     double loss() const { return seen ? loss_sum / static_cast<double>(seen) : std::nan(""); }
     double accuracy() const {
         return scored ? static_cast<double>(correct) / static_cast<double>(scored) : std::nan("");
@@ -122,7 +160,12 @@ void update_metrics(MetricSet& metrics, const Tensor& output, const Tensor& targ
     for (auto& m : metrics) m->update(detached, target, threshold);
 }
 
-std::vector<MetricValue> compute_all(const char* who, const MetricSet& metrics) {
+// The metrics' values, over every rank's samples in a data-parallel fit.
+std::vector<MetricValue> compute_all(const char* who, const MetricSet& metrics,
+                                     const detail::DataParallel& group) {
+    if (group.active()) {
+        for (const auto& m : metrics) m->all_reduce(*group.group());
+    }
     std::vector<MetricValue> values;
     for (const auto& m : metrics) {
         for (MetricValue& v : m->compute()) {
@@ -140,8 +183,8 @@ std::vector<MetricValue> compute_all(const char* who, const MetricSet& metrics) 
 
 // Loss, accuracy and metrics of `model` over `pass`, in eval() mode under NoGradGuard.
 EvalResult evaluate_pass(const char* who, nn::Module& module, const nn::AnyModule& model,
-                         const Pass& pass, const LossFn& loss, double threshold,
-                         MetricSet& metrics) {
+                         const Pass& pass, const LossFn& loss, double threshold, MetricSet& metrics,
+                         const detail::DataParallel& group) {
     const bool was_training = module.is_training();
     module.eval();
     NoGradGuard no_grad;
@@ -159,11 +202,12 @@ EvalResult evaluate_pass(const char* who, nn::Module& module, const nn::AnyModul
         throw;
     }
     module.train(was_training);
+    counts = counts.over(group);
     EvalResult result;
     result.samples = counts.seen;
     result.loss = counts.loss();
     result.accuracy = counts.accuracy();
-    result.metrics = compute_all(who, metrics);
+    result.metrics = compute_all(who, metrics, group);
     return result;
 }
 
@@ -237,8 +281,11 @@ void check_common(const FitOptions& options) {
 // The epochs themselves, over whichever data the fit overloads prepared.
 History run(nn::Module& module, const nn::AnyModule& model, const LossFn& loss,
             optim::Optimizer& optimizer, const Pass& train_pass, int64_t batches,
-            const Pass* val_pass, const FitOptions& options) {
-    const bool draw_bar = options.verbose() && ProgressBar::stderr_is_terminal();
+            const Pass* val_pass, const FitOptions& options, const detail::DataParallel& group) {
+    group.check_same("the batches per epoch", batches);
+    group.broadcast_state(module);
+    const bool verbose = options.verbose() && group.rank() == 0;
+    const bool draw_bar = verbose && ProgressBar::stderr_is_terminal();
     const std::vector<std::shared_ptr<Callback>> callbacks = callbacks_of(options);
     MetricSet train_metrics = make_metrics(options.metrics());
     MetricSet val_metrics = make_metrics(options.metrics());
@@ -250,7 +297,9 @@ History run(nn::Module& module, const nn::AnyModule& model, const LossFn& loss,
     state.epochs = options.epochs();
     state.batches = batches;
     state.has_validation = val_pass != nullptr;
-    state.verbose = options.verbose();
+    state.verbose = verbose;
+    state.rank = group.rank();
+    state.world_size = group.size();
     for (const auto& c : callbacks) c->on_train_begin(state);
 
     for (int64_t epoch = 1; epoch <= options.epochs(); ++epoch) {
@@ -269,6 +318,7 @@ History run(nn::Module& module, const nn::AnyModule& model, const LossFn& loss,
             const Tensor batch_loss = detail::weighted_loss(loss, output, batch.target,
                                                             sample_weight, options.class_weight());
             batch_loss.backward();
+            group.average_gradients(module);
             optimizer.step();
 
             const double value = batch_loss.item<double>();
@@ -280,26 +330,29 @@ History run(nn::Module& module, const nn::AnyModule& model, const LossFn& loss,
             state.batch_loss = value;
             state.loss = counts.loss();
             for (const auto& c : callbacks) c->on_batch_end(state);
+            // a stop asked on one rank stops all, or the others would wait for it forever
+            if (group.active()) state.stop_training = group.any(state.stop_training);
             return !state.stop_training;
         });
         bar.clear();
+        counts = counts.over(group);
 
         history.epoch.push_back(epoch);
         history.loss.push_back(counts.loss());
         history.accuracy.push_back(counts.accuracy());
         history.lr.push_back(lr);
-        for (const MetricValue& v : compute_all("fit", train_metrics))
+        for (const MetricValue& v : compute_all("fit", train_metrics, group))
             record(history, v.name, v.value);
         if (val_pass) {
             const EvalResult val = evaluate_pass("fit", module, model, *val_pass, loss,
-                                                 options.binary_threshold(), val_metrics);
+                                                 options.binary_threshold(), val_metrics, group);
             history.val_loss.push_back(val.loss);
             history.val_accuracy.push_back(val.accuracy);
             for (const MetricValue& v : val.metrics) record(history, "val_" + v.name, v.value);
         }
         history.seconds.push_back(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-        if (options.verbose()) print_epoch(history, options.epochs(), state.batch);
+        if (verbose) print_epoch(history, options.epochs(), state.batch);
 
         const double monitored =
             history.has_validation() ? history.val_loss.back() : history.loss.back();
@@ -308,10 +361,11 @@ History run(nn::Module& module, const nn::AnyModule& model, const LossFn& loss,
             history.best_epoch = epoch;
         }
         for (const auto& c : callbacks) c->on_epoch_end(state);
+        if (group.active()) state.stop_training = group.any(state.stop_training);
 
         if (!std::isfinite(history.loss.back())) {
             history.stop_reason = "non_finite_loss";
-            if (options.verbose()) std::printf("stopping: the training loss is not finite\n");
+            if (verbose) std::printf("stopping: the training loss is not finite\n");
             break;
         }
         if (state.stop_training) {
@@ -340,7 +394,8 @@ EvalResult evaluate(const nn::AnyModule& model, data::DataLoader& loader, const 
                     const std::vector<AnyMetric>& metrics, double binary_threshold) {
     nn::Module& module = module_of(model, "evaluate");
     MetricSet set = make_metrics(metrics);
-    return evaluate_pass("evaluate", module, model, pass_over(loader), loss, binary_threshold, set);
+    return evaluate_pass("evaluate", module, model, pass_over(loader), loss, binary_threshold, set,
+                         detail::DataParallel(nullptr));
 }
 
 EvalResult evaluate(const nn::AnyModule& model, data::DataLoader& loader, const LossFn& loss,
@@ -395,7 +450,8 @@ History fit(const nn::AnyModule& model, const LossFn& loss, optim::Optimizer& op
     }
     const Pass val_pass = validation_pass(options);
     return run(module, model, loss, optimizer, pass_over(train_loader), train_loader.size(),
-               val_pass ? &val_pass : nullptr, options);
+               val_pass ? &val_pass : nullptr, options,
+               detail::DataParallel(options.process_group()));
 }
 
 History fit(const nn::AnyModule& model, const LossFn& loss, optim::Optimizer& optimizer,
@@ -440,17 +496,20 @@ History fit(const nn::AnyModule& model, const LossFn& loss, optim::Optimizer& op
         weights = weights.detach().to(kFloat64);
         detail::check_weights("sample weights", weights.contiguous().to_vector<double>());
     }
+    // every rank draws the same order (same seed) and takes its shard of it
+    const detail::DataParallel group(options.process_group());
+    const Shard train_shard{group.rank(), group.size(), /*pad=*/true};
     std::mt19937_64 rng(options.seed());
     const bool shuffle = options.shuffle().value_or(true);
     const Pass train_pass =
-        pass_over(train, 0, train_n, batch_size, shuffle ? &rng : nullptr, weights);
+        pass_over(train, 0, train_n, batch_size, shuffle ? &rng : nullptr, weights, train_shard);
     Pass val_pass = validation_pass(options);
     if (!val_pass && train_n < n) {
-        val_pass = pass_over(train, train_n, n, batch_size, nullptr, Tensor());
+        val_pass = pass_over(train, train_n, n, batch_size, nullptr, Tensor(),
+                             Shard{group.rank(), group.size(), /*pad=*/false});
     }
-    const int64_t batches = (train_n + batch_size - 1) / batch_size;
-    return run(module, model, loss, optimizer, train_pass, batches, val_pass ? &val_pass : nullptr,
-               options);
+    return run(module, model, loss, optimizer, train_pass, train_shard.batches(train_n, batch_size),
+               val_pass ? &val_pass : nullptr, options, group);
 }
 
 History fit(const nn::AnyModule& model, const LossFn& loss, optim::Optimizer& optimizer,

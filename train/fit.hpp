@@ -23,6 +23,8 @@
 #include "autograd/tensor.hpp"
 #include "data/dataloader.hpp"
 #include "data/dataset.hpp"
+#include "nn/arg.hpp"
+#include "distributed/process_group.hpp"
 #include "nn/functional/loss.hpp"
 #include "nn/sequential.hpp"
 #include "optim/optimizer.hpp"
@@ -107,11 +109,12 @@ LossFn per_sample_loss(std::function<Tensor(const Tensor&, const Tensor&)> fn);
 /// How fit() trains: `FitOptions().epochs(20).validation(val).metrics({F1Score(Average::macro)})`.
 class FitOptions {
 public:
+    using ClassWeight = std::map<int64_t, double>;
+
     /// Number of passes over the training data (default 10).
-    FitOptions& epochs(int64_t n) {
-        epochs_ = n;
-        return *this;
-    }
+    TAPEGRAD_ARG(int64_t, epochs) = 10;
+
+public:
     /// Data evaluated after every epoch (val_loss, val_accuracy, val_ metrics), with the loader
     /// as given.
     FitOptions& validation(std::shared_ptr<data::DataLoader> loader) {
@@ -127,48 +130,36 @@ public:
         return validation(std::make_shared<data::DataLoader>(
             dataset, data::DataLoaderOptions().batch_size(batch_size)));
     }
+    const std::shared_ptr<data::DataLoader>& validation() const { return validation_; }
     /// Keras's validation_split, for fit over a dataset: the last `fraction` of its samples
     /// (taken before any shuffling) are held out and evaluated after every epoch.
-    FitOptions& validation_split(double fraction) {
-        validation_split_ = fraction;
-        return *this;
-    }
-    /// Samples per batch when fit batches a dataset itself (default 32, as Keras). A loader
+    TAPEGRAD_ARG(double, validation_split) = 0.0;
+
+    /// Samples per batch when fit batches a dataset itself (unset: 32, as Keras). A loader
     /// has its own batch size: setting this with one is refused.
-    FitOptions& batch_size(int64_t n) {
-        batch_size_ = n;
-        return *this;
-    }
-    /// Whether fit draws a new order of a dataset's samples every epoch (default true, as
+    TAPEGRAD_ARG(std::optional<int64_t>, batch_size);
+
+    /// Whether fit draws a new order of a dataset's samples every epoch (unset: true, as
     /// Keras). A loader keeps its own order (DataLoaderOptions::shuffle): asking for another
     /// with one is refused.
-    FitOptions& shuffle(bool on) {
-        shuffle_ = on;
-        return *this;
-    }
+    TAPEGRAD_ARG(std::optional<bool>, shuffle);
+
     /// Seed of the order fit draws for a dataset (default 42, as DataLoaderOptions).
-    FitOptions& seed(uint64_t seed) {
-        seed_ = seed;
-        return *this;
-    }
+    TAPEGRAD_ARG(uint64_t, seed) = 42;
+
     /// One weight per training sample [n] of a dataset, multiplying its loss (Keras's
     /// sample_weight): the batch loss becomes sum(w_i * loss_i) / N.
-    FitOptions& sample_weight(Tensor weights) {
-        sample_weight_ = std::move(weights);
-        return *this;
-    }
+    TAPEGRAD_ARG(Tensor, sample_weight);
+
     /// A weight per class, multiplying the training loss of the samples of that class (Keras's
     /// class_weight); every class that occurs in the targets needs one.
-    FitOptions& class_weight(std::map<int64_t, double> weights) {
-        class_weight_ = std::move(weights);
-        return *this;
-    }
+    TAPEGRAD_ARG(ClassWeight, class_weight);
+
     /// Metrics computed over every epoch (columns "f1_macro", ...) and over the validation
     /// data ("val_f1_macro", ...), beside the loss and accuracy.
-    FitOptions& metrics(std::vector<AnyMetric> metrics) {
-        metrics_ = std::move(metrics);
-        return *this;
-    }
+    TAPEGRAD_ARG(std::vector<AnyMetric>, metrics);
+
+public:
     /// Callbacks called in this order, after the ones fit makes from early_stopping,
     /// loss_threshold and scheduler.
     FitOptions& callbacks(std::vector<std::shared_ptr<Callback>> callbacks) {
@@ -185,12 +176,12 @@ public:
     FitOptions& callback(const C& callback) {
         return this->callback(std::make_shared<C>(callback));
     }
+    const std::vector<std::shared_ptr<Callback>>& callbacks() const { return callbacks_; }
     /// Stops after the first epoch whose mean training loss is at or below `threshold`
-    /// (StopAtTarget("loss", threshold), stop_reason "loss_threshold").
-    FitOptions& loss_threshold(double threshold) {
-        loss_threshold_ = threshold;
-        return *this;
-    }
+    /// (StopAtTarget("loss", threshold), stop_reason "loss_threshold"; default off).
+    TAPEGRAD_ARG(double, loss_threshold) = -std::numeric_limits<double>::infinity();
+
+public:
     /// Stops once the monitored loss (val_loss with validation data, else loss) has not
     /// improved by more than `min_delta` for `patience` epochs in a row (an EarlyStopping).
     FitOptions& early_stopping(int64_t patience, double min_delta = 0.0) {
@@ -198,12 +189,13 @@ public:
         min_delta_ = min_delta;
         return *this;
     }
+    int64_t patience() const { return patience_; }
+    double min_delta() const { return min_delta_; }
     /// With early stopping, ends fit() with the weights (parameters and buffers) of the
     /// epoch with the best monitored loss (default true).
-    FitOptions& restore_best(bool on) {
-        restore_best_ = on;
-        return *this;
-    }
+    TAPEGRAD_ARG(bool, restore_best) = true;
+
+public:
     /// Steps `scheduler` after every epoch; it must outlive fit().
     FitOptions& scheduler(optim::LRScheduler& scheduler) {
         scheduler_ = std::make_shared<LearningRateScheduler>(scheduler);
@@ -214,62 +206,36 @@ public:
         scheduler_ = std::make_shared<LearningRateScheduler>(scheduler);
         return *this;
     }
+    const std::shared_ptr<Callback>& scheduler() const { return scheduler_; }
     /// A progress bar on stderr when it is a terminal, and one line per epoch on stdout
     /// (default true).
-    FitOptions& verbose(bool on) {
-        verbose_ = on;
-        return *this;
-    }
+    TAPEGRAD_ARG(bool, verbose) = true;
+
     /// For single-output models: the output above which the prediction is class 1 (default
     /// 0.5, for a sigmoid output; use 0 for logits).
-    FitOptions& binary_threshold(double threshold) {
-        binary_threshold_ = threshold;
-        return *this;
-    }
-    /// Called after every epoch (after validation and the callbacks) with the history so far.
-    FitOptions& on_epoch_end(std::function<void(const History&)> callback) {
-        on_epoch_end_ = std::move(callback);
-        return *this;
-    }
+    TAPEGRAD_ARG(double, binary_threshold) = 0.5;
 
-    int64_t epochs() const { return epochs_; }
-    const std::shared_ptr<data::DataLoader>& validation() const { return validation_; }
-    double validation_split() const { return validation_split_; }
-    std::optional<int64_t> batch_size() const { return batch_size_; }
-    std::optional<bool> shuffle() const { return shuffle_; }
-    uint64_t seed() const { return seed_; }
-    const Tensor& sample_weight() const { return sample_weight_; }
-    const std::map<int64_t, double>& class_weight() const { return class_weight_; }
-    const std::vector<AnyMetric>& metrics() const { return metrics_; }
-    const std::vector<std::shared_ptr<Callback>>& callbacks() const { return callbacks_; }
-    double loss_threshold() const { return loss_threshold_; }
-    int64_t patience() const { return patience_; }
-    double min_delta() const { return min_delta_; }
-    bool restore_best() const { return restore_best_; }
-    bool verbose() const { return verbose_; }
-    double binary_threshold() const { return binary_threshold_; }
-    const std::shared_ptr<Callback>& scheduler() const { return scheduler_; }
-    const std::function<void(const History&)>& on_epoch_end() const { return on_epoch_end_; }
+    /// Called after every epoch (after validation and the callbacks) with the history so far.
+    TAPEGRAD_ARG(std::function<void(const History&)>, on_epoch_end);
+
+    /// Trains data-parallel over this process group (e.g.
+    /// c10d::ProcessGroupMPI::createProcessGroupMPI(), linking tapegrad::distributed): every
+    /// rank calls fit with the same options. fit copies rank 0's parameters and buffers to all
+    /// ranks, averages the gradients over the ranks before each optimizer step, sums the
+    /// epoch's losses, accuracies and metrics over the ranks (weighted by samples), so every
+    /// rank records the same History and its callbacks decide alike; only rank 0 prints, and
+    /// CSVLogger and ModelCheckpoint write on rank 0 only. A dataset is sharded by fit (each
+    /// rank a disjoint part of each epoch's order, padded to equal length as
+    /// DistributedSampler); a DataLoader must shard itself
+    /// (data::samplers::DistributedRandomSampler) and give every rank as many batches.
+    TAPEGRAD_ARG(std::shared_ptr<distributed::ProcessGroup>, process_group);
 
 private:
-    int64_t epochs_ = 10;
     std::shared_ptr<data::DataLoader> validation_;
-    double validation_split_ = 0.0;
-    std::optional<int64_t> batch_size_;  // unset: 32 for a dataset, the loader's own
-    std::optional<bool> shuffle_;        // unset: true for a dataset, the loader's own
-    uint64_t seed_ = 42;
-    Tensor sample_weight_;
-    std::map<int64_t, double> class_weight_;
-    std::vector<AnyMetric> metrics_;
     std::vector<std::shared_ptr<Callback>> callbacks_;
-    double loss_threshold_ = -std::numeric_limits<double>::infinity();  // off
-    int64_t patience_ = -1;                                             // off
+    int64_t patience_ = -1;  // off
     double min_delta_ = 0.0;
-    bool restore_best_ = true;
-    bool verbose_ = true;
-    double binary_threshold_ = 0.5;
     std::shared_ptr<Callback> scheduler_;
-    std::function<void(const History&)> on_epoch_end_;
 };
 
 /// Mean loss and accuracy over a data set, as Keras's evaluate(), and the metrics asked for.

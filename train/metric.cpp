@@ -2,6 +2,10 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <typeinfo>
+
+#include "autograd/platform.hpp"
+#include "train/data_parallel.hpp"
 
 namespace tapegrad {
 namespace train {
@@ -52,6 +56,13 @@ double Metric::value() const {
                                " values (one per class); read them with compute()");
     }
     return values[0].value;
+}
+
+void Metric::all_reduce(distributed::ProcessGroup&) {
+    throw std::logic_error(
+        "Metric::all_reduce: " + tapegrad::detail::demangle(typeid(*this).name()) +
+        " does not combine its counts over processes; override all_reduce to use it in a "
+        "data-parallel fit (FitOptions::process_group)");
 }
 
 std::unique_ptr<Metric> AnyMetric::make() const {
@@ -106,6 +117,12 @@ std::vector<MetricValue> TopKAccuracy::compute() const {
     return {{"top_" + std::to_string(k_) + "_accuracy",
              seen_ ? static_cast<double>(correct_) / static_cast<double>(seen_) : std::nan("")}};
 }
+void TopKAccuracy::all_reduce(distributed::ProcessGroup& group) {
+    std::vector<int64_t> counts = {correct_, seen_};
+    detail::all_reduce(group, counts, distributed::ReduceOp::SUM);
+    correct_ = counts[0];
+    seen_ = counts[1];
+}
 std::unique_ptr<Metric> TopKAccuracy::clone() const {
     return fresh_copy(*this);
 }
@@ -119,6 +136,20 @@ void AUC::update(const Tensor& output, const Tensor& target, double) {
 }
 std::vector<MetricValue> AUC::compute() const {
     return {{"auc", roc_auc(scores_, labels_)}};
+}
+void AUC::all_reduce(distributed::ProcessGroup& group) {
+    // the exact AUC ranks every score: gather them all (labels as doubles beside them)
+    std::vector<double> mine = scores_;
+    mine.insert(mine.end(), labels_.begin(), labels_.end());
+    scores_.clear();
+    labels_.clear();
+    for (const std::vector<double>& theirs : detail::all_gather(group, mine)) {
+        const size_t n = theirs.size() / 2;
+        scores_.insert(scores_.end(), theirs.begin(),
+                       theirs.begin() + static_cast<std::ptrdiff_t>(n));
+        for (size_t i = n; i < theirs.size(); ++i)
+            labels_.push_back(static_cast<int64_t>(theirs[i]));
+    }
 }
 std::unique_ptr<Metric> AUC::clone() const {
     return fresh_copy(*this);

@@ -41,6 +41,10 @@ public:
     virtual void update(const Tensor& output, const Tensor& target, double threshold) = 0;
     /// The values over everything seen since reset(): one, or one per class.
     virtual std::vector<MetricValue> compute() const = 0;
+    /// In a data-parallel fit (FitOptions::process_group) every rank calls it after an epoch:
+    /// it combines what the ranks have seen, so that compute() reports over all their samples.
+    /// The default throws std::logic_error: a metric of your own overrides it to be used so.
+    virtual void all_reduce(distributed::ProcessGroup& group);
     /// A copy with the same settings and nothing seen (fit keeps one for training and one for
     /// validation).
     virtual std::unique_ptr<Metric> clone() const = 0;
@@ -70,6 +74,7 @@ public:
     void reset() override { cm_.reset(); }
     void update(const Tensor& output, const Tensor& target, double threshold) override;
     std::vector<MetricValue> compute() const override;
+    void all_reduce(distributed::ProcessGroup& group) override { cm_.all_reduce(group); }
 
 protected:
     enum class Score { precision, recall, f1 };
@@ -113,6 +118,7 @@ public:
     void reset() override;
     void update(const Tensor& output, const Tensor& target, double threshold) override;
     std::vector<MetricValue> compute() const override;
+    void all_reduce(distributed::ProcessGroup& group) override;
     std::unique_ptr<Metric> clone() const override;
 
 private:
@@ -130,6 +136,7 @@ public:
     void reset() override;
     void update(const Tensor& output, const Tensor& target, double threshold) override;
     std::vector<MetricValue> compute() const override;
+    void all_reduce(distributed::ProcessGroup& group) override;
     std::unique_ptr<Metric> clone() const override;
 
 private:

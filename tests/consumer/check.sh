@@ -9,8 +9,24 @@
 #      in CI (CI=true, as root) also installed with `dpkg -i`, used from /usr, and removed;
 #   3. add_subdirectory of the source tree, checking that tapegrad's tests, examples and
 #      benchmarks stay out of that build.
+#   With MPI (mpirun on PATH), each way also builds app_distributed against
+#   tapegrad::distributed (find_package, pkg-config tapegrad-distributed, add_subdirectory)
+#   and runs it on 2 processes.
 set -euo pipefail
 src=$1 build=$2 work=$3
+mpi=false
+command -v mpirun > /dev/null && mpi=true
+mpirun2() {  # as the CTests do: oversubscribed, and as root with --allow-run-as-root
+  local root=()
+  [ "$(id -u)" = 0 ] && root=(--allow-run-as-root)
+  OPENBLAS_NUM_THREADS=1 mpirun -np 2 --oversubscribe "${root[@]}" "$@"
+}
+# distributed_app BINARY: run it on 2 processes when there is MPI
+distributed_app() {
+  "$mpi" || return 0
+  [ -x "$1" ] || { echo "MPI is here, but $1 was not built (no tapegrad::distributed?)" >&2; exit 1; }
+  mpirun2 "$1"
+}
 rm -rf "$work" && mkdir -p "$work"
 configure() {  # configure SOURCE BINARY [cmake args...]
   local from=$1 to=$2
@@ -27,6 +43,7 @@ uses_prefix() {
   configure "$src/tests/consumer" "$work/$name-cmake" -DCMAKE_PREFIX_PATH="$prefix"
   cmake --build "$work/$name-cmake" > /dev/null
   "$work/$name-cmake/app"
+  distributed_app "$work/$name-cmake/app_distributed"
   echo "--- $name: pkg-config tapegrad"
   if [ "$prefix" = /usr ]; then
     flags=$(pkg-config --cflags --libs tapegrad)
@@ -39,6 +56,14 @@ uses_prefix() {
   # shellcheck disable=SC2086  # the flags are words
   g++ -std=c++17 -O1 "$src/tests/consumer/app.cpp" $flags -o "$work/$name-pkgconfig-app"
   "$work/$name-pkgconfig-app"
+  if "$mpi"; then
+    echo "--- $name: pkg-config tapegrad-distributed"
+    # shellcheck disable=SC2046  # the flags are words
+    g++ -std=c++17 -O1 "$src/tests/consumer/app_distributed.cpp" \
+      $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs tapegrad-distributed) \
+      -o "$work/$name-pkgconfig-app_distributed"
+    distributed_app "$work/$name-pkgconfig-app_distributed"
+  fi
 }
 
 echo "=== 1. cmake --install"
@@ -61,9 +86,13 @@ dpkg-deb -f "$deb" Depends | grep -q libopenblas-dev
 contents=$(dpkg-deb -c "$deb")
 for f in ./usr/include/tapegrad/tapegrad.hpp ./usr/include/tapegrad/autograd/gradcheck_gtest.hpp \
          ./usr/lib/libtapegrad.a ./usr/lib/cmake/tapegrad/tapegradConfig.cmake \
-         ./usr/lib/pkgconfig/tapegrad.pc; do
+         ./usr/lib/pkgconfig/tapegrad.pc ./usr/include/tapegrad/distributed/process_group.hpp; do
   grep -q " $f\$" <<< "$contents" || { echo "the package lacks $f" >&2; exit 1; }
 done
+if "$mpi"; then
+  grep -q " ./usr/lib/libtapegrad_distributed.a\$" <<< "$contents" ||
+    { echo "the package lacks libtapegrad_distributed.a" >&2; exit 1; }
+fi
 dpkg-deb -x "$deb" "$work/root"
 uses_prefix unpacked "$work/root/usr"
 if [ "${CI:-}" = true ] && [ "$(id -u)" = 0 ]; then
@@ -87,4 +116,8 @@ if cmake --build "$work/subdir" --target help | grep -E "test_autograd|fashion_m
 fi
 cmake --build "$work/subdir" -j2 --target app > /dev/null
 "$work/subdir/app"
+if "$mpi"; then
+  cmake --build "$work/subdir" -j2 --target app_distributed > /dev/null
+  distributed_app "$work/subdir/app_distributed"
+fi
 rm -rf "$work"

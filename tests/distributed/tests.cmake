@@ -20,16 +20,27 @@ endif()
 add_executable(test_distributed $<TARGET_OBJECTS:tapegrad_test_main>
   distributed/test_process_group.cpp
   distributed/test_ddp.cpp
+  distributed/test_fit.cpp
   distributed/test_samplers.cpp)
 target_link_libraries(test_distributed PRIVATE tapegrad::distributed doctest::doctest)
 target_include_directories(test_distributed PRIVATE ${PROJECT_SOURCE_DIR})
 target_compile_options(test_distributed PRIVATE -Wall -Wextra)
+target_compile_definitions(test_distributed PRIVATE
+  TAPEGRAD_FIT_DIR="${CMAKE_CURRENT_BINARY_DIR}/distributed_fit")
 
-foreach(suite collectives ddp samplers)
+foreach(suite collectives ddp samplers fit)
   add_test(NAME distributed_${suite}
            COMMAND ${tapegrad_mpirun} $<TARGET_FILE:test_distributed> -ts=distributed/${suite})
   set_tests_properties(distributed_${suite} PROPERTIES ENVIRONMENT "${tapegrad_mpi_env}" TIMEOUT 300)
 endforeach()
+
+# The checkpoint rank 0 wrote in distributed_fit, loaded by one process.
+list(TRANSFORM tapegrad_mpirun REPLACE "^2$" "1" OUTPUT_VARIABLE tapegrad_mpirun_1)
+add_test(NAME distributed_fit_load
+         COMMAND ${tapegrad_mpirun_1} $<TARGET_FILE:test_distributed> -ts=distributed/fit_load)
+set_tests_properties(distributed_fit PROPERTIES FIXTURES_SETUP distributed_fit_checkpoint)
+set_tests_properties(distributed_fit_load PROPERTIES ENVIRONMENT "${tapegrad_mpi_env}" TIMEOUT 300
+                     FIXTURES_REQUIRED distributed_fit_checkpoint)
 
 # A rank that dies mid-training (SIGKILL) must end the whole job non-zero within 60 s.
 add_executable(distributed_failure_prog distributed/failure_prog.cpp)
