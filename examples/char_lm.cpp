@@ -99,21 +99,26 @@ int main(int argc, char** argv) {
     const uint64_t seed = args.integer("--seed", 1, 0);
     const double target_ratio = args.real("--target-ratio", 0.3);
     args.done();
-    if (!(temperature > 0)) return std::fprintf(stderr, "--temperature must be > 0\n"), 2;
+    if (!(temperature > 0)) {
+        std::fprintf(stderr, "--temperature must be > 0\n");
+        return 2;
+    }
 
     std::ifstream in(path, std::ios::binary);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (limit > 0 && limit < int64_t(text.size())) text.resize(size_t(limit));
-    if (text.size() < 1000)
-        return std::fprintf(stderr, "%s: too short or unreadable\n", path.c_str()), 2;
+    if (text.size() < 1000) {
+        std::fprintf(stderr, "%s: unreadable, or shorter than 1000 characters\n", path.c_str());
+        return 2;
+    }
 
     // the vocabulary: every byte value the text uses, numbered in order
+    std::vector<bool> used(256);
+    for (unsigned char c : text) used[c] = true;
     std::vector<int64_t> code(256, -1), counts;
     std::string chars;
-    for (unsigned char c : text)
-        if (code[c] < 0) code[c] = 0;
     for (int c = 0; c < 256; ++c)
-        if (code[c] == 0) code[c] = int64_t(chars.size()), chars += char(c);
+        if (used[size_t(c)]) code[size_t(c)] = int64_t(chars.size()), chars += char(c);
     std::vector<int64_t> ids;
     for (unsigned char c : text) ids.push_back(code[c]);
     const int64_t vocab = int64_t(chars.size());
@@ -130,6 +135,11 @@ int main(int argc, char** argv) {
     tg::manual_seed(seed);
     const tg::Tensor train = as_streams(ids, 0, split, batch_size);     // [L, B]
     const tg::Tensor held_out = as_streams(ids, split, ids.size(), 4);  // [L', 4]
+    if (train.size(0) <= seq_len || held_out.size(0) < 2) {
+        std::fprintf(stderr, "%zu characters make no chunk of %lld steps in %lld streams\n",
+                     text.size(), (long long)seq_len, (long long)batch_size);
+        return 2;
+    }
     std::printf("%s: %zu characters (%lld distinct), %lld streams of %lld, chunks of %lld steps\n",
                 path.c_str(), text.size(), (long long)vocab, (long long)batch_size,
                 (long long)train.size(0), (long long)seq_len);
