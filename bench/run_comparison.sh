@@ -137,6 +137,7 @@ if [ $QUICK = 0 ]; then
 fi
 
 source "$ROOT/bench/conv_comparison.sh"  # W6, W7 when --parts names them (issue 17)
+source "$ROOT/bench/rnn_comparison.sh"   # W8 when --parts names it (issue 18)
 
 # ---- 4. start-up: a 2x2 op and exit, whole process, default environment ---------------------
 if has startup; then

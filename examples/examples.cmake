@@ -14,3 +14,7 @@ tapegrad_example(fashion_mnist_cnn SMOKE_ARGS --epochs 1 --limit 3000 --min-accu
 set_tests_properties("example: fashion_mnist_cnn" PROPERTIES SKIP_RETURN_CODE 77)
 tapegrad_example(fashion_mnist_lstm SMOKE_ARGS --epochs 1 --limit 5000 --min-accuracy 0.45)
 set_tests_properties("example: fashion_mnist_lstm" PROPERTIES SKIP_RETURN_CODE 77)
+# issue 18: the language model's smoke run must still beat the unigram baseline
+tapegrad_example(char_lm SMOKE_ARGS --epochs 8 --limit 12000 --hidden 128 --batch-size 16 --sample 80 --target-ratio 0.75)
+# issue 18: trees and a halting loop; the smoke run trains less, so its bar is lower
+tapegrad_example(dynamic_graphs SMOKE_ARGS --steps 600 --target 1.5)

@@ -5,6 +5,7 @@
 #include <ostream>
 #include <stdexcept>
 
+#include "autograd/function.hpp"
 #include "autograd/grad_mode.hpp"
 #include "autograd/ops.hpp"
 #include "autograd/ops/rnn_cell.hpp"
@@ -142,6 +143,27 @@ Steps make_steps(std::vector<int64_t> sizes) {
     return s;
 }
 
+// The rows of xw cut into one piece per time step (step t: sizes[t] rows), as one recorded op.
+// A narrow() per step would send back, for every step, a zero-filled gradient as large as all of
+// xw, and the engine would sum the T of them: O(T^2) memory traffic. This backward concatenates
+// the steps' gradients once.
+// pieces[t] = xw[offsets[t] : offsets[t] + sizes[t]]     grad_xw = cat(grad_pieces, 0)
+struct SplitSteps : autograd::Function<SplitSteps> {
+    static tensor_list forward(autograd::AutogradContext*, Tensor xw, std::vector<int64_t> sizes) {
+        tensor_list pieces;
+        int64_t at = 0;
+        for (int64_t b : sizes) {
+            pieces.push_back(xw.narrow(0, at, b));
+            at += b;
+        }
+        return pieces;
+    }
+    static tensor_list backward(autograd::AutogradContext*, tensor_list grad_pieces) {
+        return {cat(grad_pieces, 0), Tensor()};
+    }
+    static constexpr const char* backward_rule = "grad_xw = cat(grad_pieces, 0)";
+};
+
 struct DirectionResult {
     Tensor output;  // [rows, Hout]
     Tensor h;       // [B, Hout]
@@ -157,6 +179,7 @@ DirectionResult run_direction(RNNMode mode, const Tensor& xw, const Steps& steps
     const int64_t B = h0.size(0);
     const bool lstm = mode == RNNMode::LSTM;
     std::vector<Tensor> outputs(static_cast<size_t>(T));
+    const tensor_list xs = SplitSteps::apply(xw, steps.sizes);  // xs[t]: step t's input product
     Tensor h = h0, c = c0;
     if (!reverse) {
         std::vector<Tensor> ended_h, ended_c;
@@ -170,7 +193,7 @@ DirectionResult run_direction(RNNMode mode, const Tensor& xw, const Steps& steps
                     c = c.narrow(0, 0, b);
                 }
             }
-            std::tie(h, c) = cell_step(mode, xw.narrow(0, steps.offsets[t], b), h, c, w);
+            std::tie(h, c) = cell_step(mode, xs[size_t(t)], h, c, w);
             outputs[t] = h;
         }
         if (!ended_h.empty()) {  // ended later means a lower row: put them back in row order
@@ -196,7 +219,7 @@ DirectionResult run_direction(RNNMode mode, const Tensor& xw, const Steps& steps
                 h = cat({h, h0.narrow(0, have, b - have)}, 0);
                 if (lstm) c = cat({c, c0.narrow(0, have, b - have)}, 0);
             }
-            std::tie(h, c) = cell_step(mode, xw.narrow(0, steps.offsets[t], b), h, c, w);
+            std::tie(h, c) = cell_step(mode, xs[size_t(t)], h, c, w);
             outputs[t] = h;
         }
     }

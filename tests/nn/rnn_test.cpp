@@ -187,6 +187,29 @@ TEST_SUITE("nn/rnn") {
         CHECK_GRADIENTS(gru_fn, with_parameters({x, h}, *gru));
     }
 
+    TEST_CASE("LSTM, GRU: second derivatives match finite differences, packed lengths included") {
+        // create_graph through every step: the cut of the input product into steps, the fused
+        // LSTM cell's recorded backward, and steps whose batch shrinks as sequences end
+        manual_seed(8);
+        nn::LSTM lstm(nn::LSTMOptions(2, 2));
+        nn::GRU gru(nn::GRUOptions(2, 2));
+        lstm->to(kFloat64);
+        gru->to(kFloat64);
+        const Tensor x = randn({3, 2, 2}, f64());
+        const Tensor lengths = tensor({3, 2}, TensorOptions(kInt64));
+        auto lstm_fn = [&](const std::vector<Tensor>& in) {
+            auto packed = nn::utils::rnn::pack_padded_sequence(in[0], lengths);
+            auto [out, hc] = lstm->forward_with_packed_input(packed);
+            return flat({out.data(), std::get<0>(hc), std::get<1>(hc)});
+        };
+        auto gru_fn = [&](const std::vector<Tensor>& in) {
+            auto [out, h_n] = gru(in[0]);
+            return flat({out, h_n});
+        };
+        CHECK_GRADGRADIENTS(lstm_fn, with_parameters({x}, *lstm));
+        CHECK_GRADGRADIENTS(gru_fn, with_parameters({x}, *gru));
+    }
+
     TEST_CASE("LSTM: gradients match finite differences with proj_size") {
         manual_seed(7);
         nn::LSTM lstm(nn::LSTMOptions(3, 3).proj_size(2).bidirectional(true));
