@@ -240,7 +240,7 @@ int main(int argc, char** argv) {
     // The triad at several working-set sizes: a workload whose data fits in a cache level moves
     // its bytes at that level's rate (summarize.py picks the smallest size that holds a
     // workload's working set). The largest is the memory's rate.
-    for (int64_t ws_kib : {int64_t(768), int64_t(8) << 10, int64_t(64) << 10, 3 * (mib << 10)}) {
+    for (int64_t ws_kib : {int64_t(1536), int64_t(8) << 10, int64_t(64) << 10, 3 * (mib << 10)}) {
         const size_t n = size_t(ws_kib) * 1024 / 12;  // floats per array
         const double gbs = triad(n, threads);
         if (gbs < 0) return 1;
