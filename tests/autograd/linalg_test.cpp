@@ -208,6 +208,13 @@ TEST_SUITE("ops/linalg") {
         a.matmul(br).backward(g);
         CHECK(b.grad().is_contiguous());
         CHECK(b.grad().allclose(br.grad().t(), 1e-5, 1e-5));
+        // one transposed view used by two products: its node sums two transposed gradients
+        Tensor s = randn({70, 40}).requires_grad_(),
+               sr = s.detach().t().contiguous().requires_grad_();
+        const Tensor st = s.t();
+        (st.matmul(w0) + st.matmul(2 * w0)).backward(g);
+        (sr.matmul(w0) + sr.matmul(2 * w0)).backward(g);
+        CHECK(s.grad().allclose(sr.grad().t(), 1e-5, 1e-5));
     }
 
     TEST_CASE("matmul: gradients through transposed views match finite differences") {
