@@ -179,22 +179,54 @@ void BackwardPlan::finish(int64_t i) {
 
 namespace {
 
-// True when nobody else can see `t`'s buffer, so adding into it in place is safe.
+// True when nobody else can see `t`'s buffer, so adding into it in place is safe: a view
+// counts when its base is held by the view alone (a transposed gradient, made as gemm_out.t()).
 bool exclusive(const Tensor& t) {
-    return tapegrad::detail::impl_ptr(t).use_count() == 1 &&
-           tapegrad::detail::impl(t).storage.use_count() == 1;
+    const TensorImpl& i = tapegrad::detail::impl(t);
+    if (tapegrad::detail::impl_ptr(t).use_count() != 1) return false;
+    if (!i.base) return i.storage.use_count() == 1;
+    return i.base.use_count() == 1 && i.storage.use_count() == 2 && i.base->storage == i.storage;
+}
+
+// True when t's elements fill its storage span exactly once in some order of its dims: a
+// contiguous tensor, or a permutation of one (a transposed gradient as matmul's backward
+// writes it), but no gaps and no repeats (expand).
+bool dense_permutation(const Tensor& t) {
+    if (t.is_contiguous()) return true;
+    std::vector<std::pair<int64_t, int64_t>> dims;  // (stride, size) of dims of size > 1
+    for (int64_t d = 0; d < t.dim(); ++d)
+        if (t.size(d) != 1) dims.emplace_back(t.stride(d), t.size(d));
+    std::sort(dims.begin(), dims.end());
+    int64_t expected = 1;
+    for (const auto& [stride, size] : dims) {
+        if (stride != expected) return false;
+        expected *= size;
+    }
+    return true;
+}
+
+// A node whose backward only re-views its gradient (any layout in, a view out), so the
+// gradient it receives may stay in a permuted layout: for x.t().matmul(w), matmul's backward
+// writes the gradient of x.t() column-major, transpose's backward turns it into x's row-major
+// layout, and no strided copy is made (LibTorch does the same). Every other backward may read
+// its gradient's memory flat, so it gets a contiguous one.
+bool takes_any_layout(const Node& consumer) {
+    return consumer.name() == "transpose" || consumer.name() == "permute";
 }
 
 // slot += g, recorded when create_graph (grad mode is then on), in place when it is safe: the
 // slot's buffer is ours alone and has no gaps or repeated elements (a gradient may arrive as
 // a view, e.g. an expand with stride 0, which must not be written into or kept as a sum).
-void accumulate(Tensor& slot, Tensor g, bool create_graph) {
+// With `any_layout`, a gradient laid out as a permutation of a contiguous one is kept as it is.
+void accumulate(Tensor& slot, Tensor g, bool create_graph, bool any_layout = false) {
     if (!slot.defined()) {
-        if (create_graph || (exclusive(g) && g.is_contiguous()))
+        if (create_graph ||
+            (exclusive(g) && (g.is_contiguous() || (any_layout && dense_permutation(g)))))
             slot = std::move(g);
         else
             slot = g.detach().clone();
-    } else if (create_graph || !exclusive(slot) || !slot.is_contiguous()) {
+    } else if (create_graph || !exclusive(slot) ||
+               !(slot.is_contiguous() || (any_layout && dense_permutation(slot)))) {
         slot = slot + g;
     } else {
         slot.add_(g);
@@ -338,9 +370,10 @@ private:
                 Tensor g = std::move(grads[k]);
                 check_shape(node, k, g, e.fn->output_sizes(e.output_nr),
                             e.fn->output_dtype(e.output_nr));
+                const bool any_layout = !g.is_contiguous() && takes_any_layout(*e.fn);
                 accumulate(
                     buffers_[static_cast<size_t>(plan.slot(plan.target(index, k), e.output_nr))],
-                    std::move(g), create_graph_);
+                    std::move(g), create_graph_, any_layout);
             } else if (auto leaf = e.leaf.lock()) {
                 if (has_grad) {
                     check_shape(node, k, grads[k], leaf->sizes, leaf->dtype);

@@ -1,7 +1,7 @@
 // LibTorch's side of the comparison: the twin of bench_tapegrad.cpp, line for line, written
 // the way a LibTorch user writes it. Built only when find_package(Torch) succeeds.
 //
-// Usage: bench_torch <W1|W2|W3|W4|W5> [--threads T] [--batch B] [--epochs E] [--runs R]
+// Usage: bench_torch <W1|W2|W3|W4|W5|W9> [--threads T] [--batch B] [--epochs E] [--runs R]
 // Prints `fig <name> <unit> <median> <min> <max>` and `check <name> <value>` lines.
 #include <torch/torch.h>
 #include <zlib.h>
@@ -373,6 +373,63 @@ void w5(const bench::Args& args) {
     bench::print_blocks("W5_step_mean", "us", run_means);
 }
 
+// ---- W9: products and element-wise ops on transposed and sliced views (issue 14) ------------
+void w9(const bench::Args& args) {
+    using S = bench::W9Sizes;
+    const auto xv = bench::signed_matrix(S::kRows, S::kCols, 9);
+    const auto wv = bench::signed_matrix(S::kRows, S::kOut, 10);
+    const auto zv = bench::signed_matrix(S::kCols, S::kWide, 11);
+    auto x = float_tensor(xv, {S::kRows, S::kCols}).requires_grad_();
+    auto w = float_tensor(wv, {S::kRows, S::kOut}).requires_grad_();
+    auto z = float_tensor(zv, {S::kCols, S::kWide}).requires_grad_();
+    auto zero_grad = [](tg::Tensor& t) {
+        if (t.grad().defined()) t.mutable_grad().zero_();
+    };
+    auto tmm = [&] {
+        zero_grad(x);
+        zero_grad(w);
+        auto loss = x.t().matmul(w).sum();
+        loss.backward();
+        return loss.item<double>() / double(S::kCols * S::kOut);
+    };
+    auto strided = [&] {
+        zero_grad(z);
+        zero_grad(x);
+        const auto a = z.slice(1, 0, S::kWide, 2);
+        const auto b = x.t();
+        auto loss = tg::tanh(tg::relu(a + b) * b).sum();
+        loss.backward();
+        return loss.item<double>() / double(S::kCols * S::kRows);
+    };
+    auto timed = [&](const std::string& name, auto&& step) {
+        double warm = 0;
+        for (int i = 0; i < 20; ++i) {
+            const auto t0 = Clock::now();
+            const double loss_mean = step();
+            warm += seconds_between(t0, Clock::now());
+            if (i == 0) bench::print_check("w9_" + name + "_loss_mean", loss_mean);
+        }
+        const int64_t k = bench::w2_block_steps(warm / 20);
+        std::vector<double> block_medians, times(static_cast<size_t>(k));
+        for (int b = 0; b < args.runs; ++b) {
+            for (auto& t : times) {
+                const auto t0 = Clock::now();
+                step();
+                t = seconds_between(t0, Clock::now()) * 1e6;
+            }
+            block_medians.push_back(bench::median(times));
+        }
+        bench::print_blocks("W9_" + name, "us", block_medians);
+    };
+    timed("tmm", tmm);
+    bench::print_check("w9_tmm_grad_x_7_3", x.grad()[7][3].item<double>());
+    bench::print_check("w9_tmm_grad_w_5_9", w.grad()[5][9].item<double>());
+    timed("strided", strided);
+    bench::print_check("w9_strided_grad_z_mean", z.grad().mean().item<double>());
+    bench::print_check("w9_strided_grad_z_3_11", z.grad()[3][11].item<double>());  // not in a
+    bench::print_check("w9_strided_grad_x_10_3", x.grad()[10][3].item<double>());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -391,6 +448,8 @@ int main(int argc, char** argv) {
         w4(args);
     else if (args.workload == "W5")
         w5(args);
+    else if (args.workload == "W9")
+        w9(args);
     else {
         std::fprintf(stderr, "unknown workload %s\n", args.workload.c_str());
         return 2;

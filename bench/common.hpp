@@ -64,6 +64,14 @@ inline std::vector<float> uniform_matrix(int64_t rows, int64_t cols, uint64_t se
     return x;
 }
 
+/// float(2u - 1), in [-1, 1), for a [rows, cols] row-major matrix drawn from mt19937_64(seed).
+inline std::vector<float> signed_matrix(int64_t rows, int64_t cols, uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::vector<float> x(size_t(rows * cols));
+    for (auto& v : x) v = float(2.0 * uniform(rng) - 1.0);
+    return x;
+}
+
 /// Labels b mod 10 for b = 0..n-1.
 inline std::vector<int64_t> cyclic_labels(int64_t n) {
     std::vector<int64_t> y(static_cast<size_t>(n));
@@ -128,7 +136,16 @@ inline void print_check(const std::string& name, double value) {
     std::fflush(stdout);
 }
 
-/// Command line: `<W1|W2|W3|W4|W5> [--threads T] [--batch B] [--epochs E] [--runs R]`.
+/// W9 (views): x [1024, 512], w [1024, 256], z [512, 2048], each signed_matrix(seed 9, 10, 11).
+/// W9_tmm: loss = x.t().matmul(w).sum(), backward; the product reads x through a transposed
+/// view. W9_strided: a = z.slice(1, 0, 2048, 2), b = x.t() (both [512, 1024], strides
+/// [2048, 2] and [1, 512]), loss = tanh(relu(a + b) * b).sum(), backward. A step zeroes the
+/// leaves' existing grads first (as zero_grad does), and builds the views anew.
+struct W9Sizes {
+    static constexpr int64_t kRows = 1024, kCols = 512, kOut = 256, kWide = 2048;
+};
+
+/// Command line: `<W1|W2|W3|W4|W5|W9> [--threads T] [--batch B] [--epochs E] [--runs R]`.
 struct Args {
     std::string workload;
     int threads = 1;
@@ -142,7 +159,7 @@ inline Args parse_args(int argc, char** argv) {
     Args a;
     if (argc < 2) {
         std::fprintf(stderr,
-                     "usage: %s <W1|W2|W3|W4|W5> [--threads T] [--batch B] [--epochs E] "
+                     "usage: %s <W1|W2|W3|W4|W5|W9> [--threads T] [--batch B] [--epochs E] "
                      "[--runs R] [--w4-steps S]\n",
                      argv[0]);
         std::exit(2);

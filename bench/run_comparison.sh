@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# tapegrad versus LibTorch on the five workloads of WORKLOADS.md, plus peak memory, the compile
-# time of one user file, and start-up time.
+# tapegrad versus LibTorch on the workloads of WORKLOADS.md (and W9 of bench/common.hpp), plus
+# peak memory, the compile time of one user file, start-up time, and the roofline: the machine's
+# measured FMA peak and bandwidth (bench/roofline.cpp), the limit of each workload and the
+# fraction of it each library reaches.
 #
 # Installs what is missing (libtorch-dev, the Fashion-MNIST data), builds in Release, runs both
 # sides alternately (A B A B, several processes each), and prints every figure for both libraries
@@ -10,7 +12,7 @@
 #   --quick     fewer repetitions (one process per side and workload), waits at most 5 s for
 #               quiet and never re-runs: under 5 minutes
 #   --threads   thread counts to run (default "1 2"); the ratio lines are for 1 thread
-#   --parts     what to run (default "W1 W2 W3 W4 W5 startup compile"); with --out DIR, parts
+#   --parts     what to run (default "W1 W2 W3 W4 W5 W9 roofline startup compile"); with --out DIR, parts
 #               measured earlier into DIR are kept and summarised with the new ones
 # Environment: runs under the caller's environment, the same for both sides (OPENBLAS_CORETYPE
 # is reported). Before each process it waits for the machine to go quiet, and re-runs a process
@@ -22,7 +24,7 @@ BUILD=$ROOT/build-bench
 OUT=""
 QUICK=0
 THREADS="1 2"
-PARTS="W1 W2 W3 W4 W5 startup compile"
+PARTS="W1 W2 W3 W4 W5 W9 roofline startup compile"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
@@ -54,7 +56,7 @@ fi
 # ---- 2. build (Release, one job: the machine is shared) ------------------------------------
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DTAPEGRAD_BUILD_TESTS=OFF \
   -DTAPEGRAD_BUILD_EXAMPLES=OFF -DTAPEGRAD_BUILD_BENCH=ON -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >"$OUT/cmake.log"
-cmake --build "$BUILD" -j1 --target bench_tapegrad startup_tapegrad bench_overhead \
+cmake --build "$BUILD" -j1 --target bench_tapegrad startup_tapegrad bench_overhead bench_roofline \
   bench_torch startup_torch >"$OUT/build.log" 2>&1 || { tail -30 "$OUT/build.log"; exit 1; }
 BIN=$BUILD/bench
 
@@ -104,6 +106,11 @@ fi
 
 echo "tapegrad vs LibTorch: $(date -Is), $(nproc) cores, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}," \
   "threads: $THREADS, quick=$QUICK, results in $OUT"
+# the machine's limits (bench/roofline.cpp): FMA peak and triad bandwidth, once per thread count
+has roofline && for T in $THREADS; do
+  echo "  T=$T roofline"
+  run_one "roofline_T$T" "$BIN/bench_roofline" --threads "$T"
+done
 for T in $THREADS; do
   has W1 && for p in $(seq 1 $P_W1); do
     for lib in tapegrad torch; do
@@ -112,13 +119,14 @@ for T in $THREADS; do
     done
   done
   for p in $(seq 1 $P); do
-    for w in W2 W3 W4 W5; do
+    for w in W2 W3 W4 W5 W9; do
       has $w || continue
       case $w in
         W2) extra=(--runs $W2_RUNS) ;;
         W3) extra=(--runs $W3_RUNS) ;;
         W4) extra=(--w4-steps $W4_STEPS) ;;
         W5) extra=(--runs $W5_RUNS) ;;
+        W9) extra=(--runs $W2_RUNS) ;;
       esac
       for lib in tapegrad torch; do
         echo "  T=$T $w process $p $lib"

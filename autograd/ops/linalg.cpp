@@ -34,6 +34,13 @@ BlasOperand blas_operand(const Tensor& x, bool trans) {
     return {cx, trans, std::max<int64_t>(c, 1), x.dim() == 3 ? r * c : 0};
 }
 
+// True for a 2-D matrix stored column by column (a transposed view of a row-major one), with
+// more than one row and column: its gradient is best written in that layout too.
+bool column_major(const Tensor& x) {
+    return x.dim() == 2 && x.size(0) > 1 && x.size(1) > 1 && x.stride(0) == 1 &&
+           x.stride(1) >= x.size(0);
+}
+
 // op(a) @ op(b) for 2-D operands, or batch-wise for 3-D ones; op transposes the last two dims
 // when its flag is set. Operands that are transposed or row-sliced views go to gemm as they
 // lie. The four flag combinations are closed under differentiation:
@@ -63,9 +70,21 @@ Tensor gemm_op(const Tensor& a, bool ta, const Tensor& b, bool tb) {
     return record(
         "matmul", y, {a, b},
         [a, b, ta, tb](const Tensor& g) {
+            // A gradient takes its input's layout, as in LibTorch: for a transposed view
+            // (x.t().matmul(w)) gemm writes grad_a^T, whose .t() is then a view that the
+            // transpose's backward turns back into x's row-major layout, so it reaches x.grad
+            // without a strided copy or add.
             Tensor ga, gb;
-            if (a.requires_grad()) ga = ta ? gemm_op(b, tb, g, true) : gemm_op(g, false, b, !tb);
-            if (b.requires_grad()) gb = tb ? gemm_op(g, true, a, ta) : gemm_op(a, !ta, g, false);
+            if (a.requires_grad()) {
+                ga = column_major(a)
+                         ? (ta ? gemm_op(g, false, b, !tb) : gemm_op(b, tb, g, true)).t()
+                         : (ta ? gemm_op(b, tb, g, true) : gemm_op(g, false, b, !tb));
+            }
+            if (b.requires_grad()) {
+                gb = column_major(b)
+                         ? (tb ? gemm_op(a, !ta, g, false) : gemm_op(g, true, a, ta)).t()
+                         : (tb ? gemm_op(g, true, a, ta) : gemm_op(a, !ta, g, false));
+            }
             return Grads{ga, gb};
         },
         "grad_a = grad_out @ b^T, grad_b = a^T @ grad_out (transposes as gemm flags)");

@@ -330,6 +330,35 @@ TEST_SUITE("ops/elementwise") {
                               std::invalid_argument, "where");
     }
 
+    TEST_CASE("add, mul, copy: transposed and sliced views give the values of contiguous copies") {
+        // the strided loops walk a transposed operand in blocks (kernels/strided.hpp): every
+        // element must still land where it belongs, at sizes that are not block multiples
+        manual_seed(21);
+        const Tensor x = randn({100, 130}), y = randn({130, 100}), z = randn({130, 201});
+        const Tensor xt = x.t(), zs = z.slice(1, 0, 201, 2);  // [130, 100], [130, 101]
+        const Tensor xtc = xt.contiguous();
+        const float* px = x.data_ptr<float>();
+        const float* pc = xtc.data_ptr<float>();
+        bool copy_ok = true;
+        for (int64_t i = 0; i < 130; ++i)
+            for (int64_t j = 0; j < 100; ++j)
+                copy_ok = copy_ok && pc[i * 100 + j] == px[j * 130 + i];
+        CHECK(copy_ok);
+        CHECK((xt + y).equal(xtc + y));
+        CHECK((y * xt).equal(y * xtc));
+        CHECK((zs.narrow(1, 0, 100) * xt).equal(zs.narrow(1, 0, 100).contiguous() * xtc));
+        CHECK(tanh(xt).equal(tanh(xtc)));
+        Tensor acc = y.clone();
+        acc.add_(xt);
+        CHECK(acc.equal(y + xtc));
+        Tensor out_t = y.clone().t();  // a transposed output, a contiguous operand
+        out_t.mul_(x);
+        CHECK(out_t.equal(y.t().contiguous() * x));
+        // 3-D: blocks in the last two dims, the batch dim outside them
+        const Tensor b = randn({3, 90, 70});
+        CHECK((b.transpose(1, 2) + randn({3, 70, 90}) * 0).equal(b.transpose(1, 2).contiguous()));
+    }
+
 }  // TEST_SUITE
 
 TEST_CASE("add, sub, mul, div: methods take a scalar as LibTorch's do") {

@@ -183,6 +183,52 @@ TEST_SUITE("ops/linalg") {
                             {randn({2, 3}, f64()), randn({2, 3}, f64()), randn({2}, f64())});
     }
 
+    TEST_CASE(
+        "matmul: a transposed view's gradient is written in its layout, with the same values") {
+        // x.t().matmul(w): the gradient of x arrives row-major (as x) without a strided copy,
+        // and equals the one through a contiguous copy of x.t()
+        manual_seed(18);
+        const Tensor x0 = randn({70, 40}), w0 = randn({70, 33});
+        Tensor x = x0.clone().requires_grad_(), w = w0.clone().requires_grad_();
+        Tensor xr = x0.t().contiguous().requires_grad_(), wr = w0.clone().requires_grad_();
+        const Tensor g = randn({40, 33});
+        x.t().matmul(w).backward(g);
+        xr.matmul(wr).backward(g);
+        CHECK(x.grad().is_contiguous());
+        CHECK(x.grad().allclose(xr.grad().t(), 1e-5, 1e-5));
+        // gemm reads x.t() with other flags: the same sums in another order
+        CHECK(w.grad().allclose(wr.grad(), 1e-5, 1e-5));
+        // a second pass adds into the existing grads, and b transposed too
+        x.t().matmul(w).backward(g);
+        CHECK(x.grad().allclose(2 * xr.grad().t(), 1e-5, 1e-5));
+        Tensor b = randn({33, 70}).requires_grad_(),
+               br = b.detach().t().contiguous().requires_grad_();
+        Tensor a = randn({40, 70});
+        a.matmul(b.t()).backward(g);
+        a.matmul(br).backward(g);
+        CHECK(b.grad().is_contiguous());
+        CHECK(b.grad().allclose(br.grad().t(), 1e-5, 1e-5));
+        // one transposed view used by two products: its node sums two transposed gradients
+        Tensor s = randn({70, 40}).requires_grad_(),
+               sr = s.detach().t().contiguous().requires_grad_();
+        const Tensor st = s.t();
+        (st.matmul(w0) + st.matmul(2 * w0)).backward(g);
+        (sr.matmul(w0) + sr.matmul(2 * w0)).backward(g);
+        CHECK(s.grad().allclose(sr.grad().t(), 1e-5, 1e-5));
+    }
+
+    TEST_CASE("matmul: gradients through transposed views match finite differences") {
+        manual_seed(19);
+        auto f = [](In in) { return matmul(in[0].t(), in[1]); };
+        CHECK_GRADIENTS(f, {randn({4, 3}, f64()), randn({4, 5}, f64())});
+        auto g = [](In in) { return matmul(in[0].t(), in[1].t()); };
+        CHECK_GRADIENTS(g, {randn({4, 3}, f64()), randn({5, 4}, f64())});
+        CHECK_GRADGRADIENTS(g, {randn({4, 3}, f64()), randn({5, 4}, f64())});
+        // a transposed view that is not a leaf: the gradient flows on through the graph
+        auto h = [](In in) { return matmul((in[0] * 2).t(), in[1]).tanh(); };
+        CHECK_GRADIENTS(h, {randn({4, 3}, f64()), randn({4, 5}, f64())});
+    }
+
     // ---- errors -----------------------------------------------------------------------------
 
     TEST_CASE("matmul: rejects inner dimensions that differ") {
