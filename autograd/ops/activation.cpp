@@ -89,12 +89,7 @@ Tensor sigmoid(const Tensor& a_in) {
 Tensor tanh(const Tensor& a_in) {
     detail::check_defined("tanh", a_in);
     const Tensor a = detail::as_floating(a_in);
-    Tensor y = detail::make_tensor(a.sizes(), a.dtype());
-    const Tensor ad = detail::dense(a);
-    detail::dispatch_floating(a.dtype(), [&](auto zero) {
-        using T = decltype(zero);
-        kernels::tanh(ad.data_ptr<T>(), y.data_ptr<T>(), a.numel());
-    });
+    Tensor y = detail::map_kernel(a, [](auto... args) { kernels::tanh(args...); });
     return record(
         "tanh", y, {a},
         [](const Tensor& grad_out, const Tensor& out) {
