@@ -9,19 +9,8 @@ struct GradMode {
     static void set_enabled(bool enabled);
 };
 
-/// Turns recording off for its lifetime in this thread; nestable, as LibTorch's.
-class NoGradGuard {
-public:
-    NoGradGuard() : prev_(GradMode::is_enabled()) { GradMode::set_enabled(false); }
-    ~NoGradGuard() { GradMode::set_enabled(prev_); }
-    NoGradGuard(const NoGradGuard&) = delete;
-    NoGradGuard& operator=(const NoGradGuard&) = delete;
-
-private:
-    bool prev_;
-};
-
-/// Sets grad mode to `enabled` for its lifetime (used by the engine for create_graph).
+/// Sets grad mode to `enabled` for its lifetime, then restores what it was (used by the engine
+/// for create_graph). The guards below are this one with a fixed setting.
 class AutoGradMode {
 public:
     explicit AutoGradMode(bool enabled) : prev_(GradMode::is_enabled()) {
@@ -35,20 +24,17 @@ private:
     bool prev_;
 };
 
+/// Turns recording off for its lifetime in this thread; nestable, as LibTorch's.
+struct NoGradGuard : public AutoGradMode {
+    NoGradGuard() : AutoGradMode(false) {}
+};
+
 /// LibTorch's InferenceMode guard: recording off for its lifetime in this thread, as
 /// NoGradGuard (InferenceMode(false) leaves grad mode as it is). Unlike LibTorch, tensors made
 /// under it are ordinary tensors: they may be used in autograd later, and nothing is faster.
-class InferenceMode {
-public:
-    explicit InferenceMode(bool enabled = true) : prev_(GradMode::is_enabled()) {
-        if (enabled) GradMode::set_enabled(false);
-    }
-    ~InferenceMode() { GradMode::set_enabled(prev_); }
-    InferenceMode(const InferenceMode&) = delete;
-    InferenceMode& operator=(const InferenceMode&) = delete;
-
-private:
-    bool prev_;
+struct InferenceMode : public AutoGradMode {
+    explicit InferenceMode(bool enabled = true)
+        : AutoGradMode(enabled ? false : GradMode::is_enabled()) {}
 };
 
 namespace autograd {

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "autograd/engine.hpp"
+#include "autograd/format.hpp"
 #include "autograd/grad_mode.hpp"
 #include "autograd/ops.hpp"
 
@@ -41,9 +42,7 @@ std::string position(int64_t flat, const std::vector<int64_t>& sizes) {
 }
 
 std::string num(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.10g", v);
-    return buf;
+    return tapegrad::detail::format_number(v, "%.10g");
 }
 
 // The values of a gradient, or zeros for an undefined one (an input the backward did not reach).

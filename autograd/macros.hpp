@@ -24,21 +24,21 @@ template <class... Parts>
 }  // namespace detail
 }  // namespace tapegrad
 
-#ifndef TORCH_CHECK
-#define TORCH_CHECK(cond, ...)                                                     \
+// The body of TORCH_CHECK and TORCH_INTERNAL_ASSERT: throws, naming the macro (kind) and the
+// condition's text, when cond is false.
+#define TAPEGRAD_CHECK_IMPL(kind, cond, text, ...)                                 \
     do {                                                                           \
         if (!(cond))                                                               \
-            ::tapegrad::detail::check_failed("TORCH_CHECK", #cond, __FILE__,       \
+            ::tapegrad::detail::check_failed(kind, text, __FILE__,                 \
                                              __LINE__ __VA_OPT__(, ) __VA_ARGS__); \
     } while (false)
+#ifndef TORCH_CHECK
+#define TORCH_CHECK(cond, ...) \
+    TAPEGRAD_CHECK_IMPL("TORCH_CHECK", cond, #cond __VA_OPT__(, ) __VA_ARGS__)
 #endif
 #ifndef TORCH_INTERNAL_ASSERT
-#define TORCH_INTERNAL_ASSERT(cond, ...)                                               \
-    do {                                                                               \
-        if (!(cond))                                                                   \
-            ::tapegrad::detail::check_failed("TORCH_INTERNAL_ASSERT", #cond, __FILE__, \
-                                             __LINE__ __VA_OPT__(, ) __VA_ARGS__);     \
-    } while (false)
+#define TORCH_INTERNAL_ASSERT(cond, ...) \
+    TAPEGRAD_CHECK_IMPL("TORCH_INTERNAL_ASSERT", cond, #cond __VA_OPT__(, ) __VA_ARGS__)
 #endif
 #ifndef AT_ASSERT
 #define AT_ASSERT(cond, ...) TORCH_INTERNAL_ASSERT(cond __VA_OPT__(, ) __VA_ARGS__)

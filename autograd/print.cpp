@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "autograd/format.hpp"
 #include "autograd/tensor.hpp"
 
 namespace tapegrad {
@@ -18,24 +19,8 @@ namespace {
 
 // "CPUFloatType", as LibTorch's Tensor::toString().
 const char* type_name(ScalarType t) {
-    switch (t) {
-        case kFloat64:
-            return "CPUDoubleType";
-        case kInt64:
-            return "CPULongType";
-        case kInt32:
-            return "CPUIntType";
-        case kInt16:
-            return "CPUShortType";
-        case kInt8:
-            return "CPUCharType";
-        case kUInt8:
-            return "CPUByteType";
-        case kBool:
-            return "CPUBoolType";
-        default:
-            return "CPUFloatType";
-    }
+    return detail::enum_name(t, {"CPUFloatType", "CPUDoubleType", "CPULongType", "CPUIntType",
+                                 "CPUShortType", "CPUCharType", "CPUByteType", "CPUBoolType"});
 }
 
 // Restores a stream's flags and precision on scope exit.

@@ -80,6 +80,16 @@ Tensor finish(Tensor t, const TensorOptions& o) {
     if (o.requires_grad()) t.requires_grad_(true);
     return t;
 }
+
+// A new floating tensor of `sizes` with every element drawn by `draw`: rand and randn.
+template <class Draw>
+Tensor random_floating(const char* op, IntArrayRef sizes, const TensorOptions& o, Draw draw) {
+    detail::check_cpu(op, o.device());
+    detail::checked_numel(op, sizes);
+    Tensor t = detail::make_tensor(sizes, floating_dtype(op, o));
+    fill_random(t, draw);
+    return finish(t, o);
+}
 }  // namespace
 
 void manual_seed(uint64_t seed) {
@@ -88,19 +98,11 @@ void manual_seed(uint64_t seed) {
 }
 
 Tensor rand(IntArrayRef sizes, TensorOptions o) {
-    detail::check_cpu("rand", o.device());
-    detail::checked_numel("rand", sizes);
-    Tensor t = detail::make_tensor(sizes, floating_dtype("rand", o));
-    fill_random(t, uniform01);
-    return finish(t, o);
+    return random_floating("rand", sizes, o, uniform01);
 }
 
 Tensor randn(IntArrayRef sizes, TensorOptions o) {
-    detail::check_cpu("randn", o.device());
-    detail::checked_numel("randn", sizes);
-    Tensor t = detail::make_tensor(sizes, floating_dtype("randn", o));
-    fill_random(t, normal01);
-    return finish(t, o);
+    return random_floating("randn", sizes, o, normal01);
 }
 
 Tensor randint(int64_t low, int64_t high, IntArrayRef sizes, TensorOptions o) {

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "autograd/engine.hpp"
+#include "autograd/format.hpp"
 #include "autograd/graph.hpp"
 #include "autograd/node.hpp"
 #include "autograd/platform.hpp"
@@ -27,9 +28,7 @@ namespace {
 // ---- what the page shows of a tensor ---------------------------------------------------------
 
 std::string number(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.6g", v);
-    return buf;
+    return tapegrad::detail::format_number(v, "%.6g");
 }
 
 // Nested brackets, one innermost row per line: "[[1, 2],\n [3, 4]]".

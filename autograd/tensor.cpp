@@ -11,6 +11,7 @@
 
 #include "autograd/detail.hpp"
 #include "autograd/engine.hpp"
+#include "autograd/format.hpp"
 #include "autograd/kernels/strided.hpp"
 #include "autograd/node.hpp"
 #include "autograd/view.hpp"
@@ -18,24 +19,8 @@
 namespace tapegrad {
 
 const char* to_string(ScalarType t) {
-    switch (t) {
-        case kFloat32:
-            return "float32";
-        case kFloat64:
-            return "float64";
-        case kInt64:
-            return "int64";
-        case kInt32:
-            return "int32";
-        case kInt16:
-            return "int16";
-        case kInt8:
-            return "int8";
-        case kUInt8:
-            return "uint8";
-        default:
-            return "bool";
-    }
+    return detail::enum_name(
+        t, {"float32", "float64", "int64", "int32", "int16", "int8", "uint8", "bool"});
 }
 
 std::ostream& operator<<(std::ostream& os, ScalarType t) {

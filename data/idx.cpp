@@ -316,25 +316,23 @@ Tensor read_converted(const char* op, const std::string& path, uint32_t required
     return out;
 }
 
+// n big-endian IEEE floats of T's size at p into dst: their bits, loaded by `load`, reinterpreted.
+template <class T, class Bits>
+void load_floats(T* dst, const uint8_t* p, int64_t n, Bits (*load)(const uint8_t*)) {
+    static_assert(sizeof(T) == sizeof(Bits), "an IDX float and its bits have one size");
+    for (int64_t i = 0; i < n; ++i) {
+        const Bits bits = load(p + sizeof(T) * static_cast<size_t>(i));
+        std::memcpy(&dst[i], &bits, sizeof(T));
+    }
+}
+
 // Big-endian elements of any IDX type into float32, float64 or int64.
 void convert_any(Tensor& out, uint8_t type, const uint8_t* p, int64_t first, int64_t n) {
     switch (type) {
-        case 0x0D: {
-            float* dst = out.data_ptr<float>() + first;
-            for (int64_t i = 0; i < n; ++i) {
-                const uint32_t bits = load_be32(p + 4 * i);
-                std::memcpy(&dst[i], &bits, 4);
-            }
-            return;
-        }
-        case 0x0E: {
-            double* dst = out.data_ptr<double>() + first;
-            for (int64_t i = 0; i < n; ++i) {
-                const uint64_t bits = load_be64(p + 8 * i);
-                std::memcpy(&dst[i], &bits, 8);
-            }
-            return;
-        }
+        case 0x0D:
+            return load_floats(out.data_ptr<float>() + first, p, n, load_be32);
+        case 0x0E:
+            return load_floats(out.data_ptr<double>() + first, p, n, load_be64);
         default: {
             int64_t* dst = out.data_ptr<int64_t>() + first;
             for (int64_t i = 0; i < n; ++i) {

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "autograd/format.hpp"
 #include "autograd/ops.hpp"
 #include "data/samplers.hpp"
 
@@ -15,9 +16,7 @@ namespace data {
 namespace {
 
 std::string number(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", v);
-    return buf;
+    return tapegrad::detail::format_number(v);
 }
 
 [[noreturn]] void fail(const char* op, const std::string& message) {

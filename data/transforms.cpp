@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "autograd/format.hpp"
 #include "autograd/ops.hpp"
 
 namespace tapegrad {
@@ -18,9 +19,7 @@ namespace {
 }
 
 std::string number(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", v);
-    return buf;
+    return tapegrad::detail::format_number(v);
 }
 
 }  // namespace

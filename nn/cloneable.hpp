@@ -42,3 +42,13 @@ private:
 
 }  // namespace nn
 }  // namespace tapegrad
+
+/// Declares the layer `Name` (NameImpl and its holder `Name`) as the shared body
+/// nn::detail::Base<D, NameImpl> under LibTorch's name, with the body's constructors: the 1-d,
+/// 2-d and 3-d variants of the conv and norm layers.
+#define TAPEGRAD_ND_LAYER(Name, Base, D)                                    \
+    class Name##Impl : public ::tapegrad::nn::detail::Base<D, Name##Impl> { \
+    public:                                                                 \
+        using ::tapegrad::nn::detail::Base<D, Name##Impl>::Base;            \
+    };                                                                      \
+    TAPEGRAD_MODULE(Name)

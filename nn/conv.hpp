@@ -71,6 +71,8 @@ namespace detail {
 template <size_t D, class Derived>
 class ConvNdImpl : public Cloneable<Derived> {
 public:
+    ConvNdImpl(int64_t in_channels, int64_t out_channels, ExpandingArray<D> kernel_size)
+        : ConvNdImpl(ConvOptions<D>(in_channels, out_channels, kernel_size)) {}
     explicit ConvNdImpl(const ConvOptions<D>& options);
     /// Checks the options, registers weight and bias, and draws them.
     void reset() override;
@@ -92,6 +94,8 @@ protected:
 template <size_t D, class Derived>
 class ConvTransposeNdImpl : public Cloneable<Derived> {
 public:
+    ConvTransposeNdImpl(int64_t in_channels, int64_t out_channels, ExpandingArray<D> kernel_size)
+        : ConvTransposeNdImpl(ConvTransposeOptions<D>(in_channels, out_channels, kernel_size)) {}
     explicit ConvTransposeNdImpl(const ConvTransposeOptions<D>& options);
     void reset() override;
     void reset_parameters();
@@ -113,42 +117,16 @@ protected:
 }  // namespace detail
 
 /// 1-d convolution over [N, C, L].
-class Conv1dImpl : public detail::ConvNdImpl<1, Conv1dImpl> {
-public:
-    Conv1dImpl(int64_t in_channels, int64_t out_channels, ExpandingArray<1> kernel_size)
-        : Conv1dImpl(Conv1dOptions(in_channels, out_channels, kernel_size)) {}
-    explicit Conv1dImpl(const Conv1dOptions& options) : ConvNdImpl(options) {}
-};
-TAPEGRAD_MODULE(Conv1d);
+TAPEGRAD_ND_LAYER(Conv1d, ConvNdImpl, 1);
 
 /// 2-d convolution over [N, C, H, W]: `nn::Conv2d(nn::Conv2dOptions(1, 32, 3).padding(1))`.
-class Conv2dImpl : public detail::ConvNdImpl<2, Conv2dImpl> {
-public:
-    Conv2dImpl(int64_t in_channels, int64_t out_channels, ExpandingArray<2> kernel_size)
-        : Conv2dImpl(Conv2dOptions(in_channels, out_channels, kernel_size)) {}
-    explicit Conv2dImpl(const Conv2dOptions& options) : ConvNdImpl(options) {}
-};
-TAPEGRAD_MODULE(Conv2d);
+TAPEGRAD_ND_LAYER(Conv2d, ConvNdImpl, 2);
 
 /// Transposed 1-d convolution.
-class ConvTranspose1dImpl : public detail::ConvTransposeNdImpl<1, ConvTranspose1dImpl> {
-public:
-    ConvTranspose1dImpl(int64_t in_channels, int64_t out_channels, ExpandingArray<1> kernel_size)
-        : ConvTranspose1dImpl(ConvTranspose1dOptions(in_channels, out_channels, kernel_size)) {}
-    explicit ConvTranspose1dImpl(const ConvTranspose1dOptions& options)
-        : ConvTransposeNdImpl(options) {}
-};
-TAPEGRAD_MODULE(ConvTranspose1d);
+TAPEGRAD_ND_LAYER(ConvTranspose1d, ConvTransposeNdImpl, 1);
 
 /// Transposed 2-d convolution (upsampling by a learned kernel).
-class ConvTranspose2dImpl : public detail::ConvTransposeNdImpl<2, ConvTranspose2dImpl> {
-public:
-    ConvTranspose2dImpl(int64_t in_channels, int64_t out_channels, ExpandingArray<2> kernel_size)
-        : ConvTranspose2dImpl(ConvTranspose2dOptions(in_channels, out_channels, kernel_size)) {}
-    explicit ConvTranspose2dImpl(const ConvTranspose2dOptions& options)
-        : ConvTransposeNdImpl(options) {}
-};
-TAPEGRAD_MODULE(ConvTranspose2d);
+TAPEGRAD_ND_LAYER(ConvTranspose2d, ConvTransposeNdImpl, 2);
 
 namespace functional {
 

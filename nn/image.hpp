@@ -147,15 +147,23 @@ public:
     PaddingMode mode;
     double value;
 };
+
+/// The padding layers that take only the sizes (Pad2dOptions): their mode is Mode.
+template <class Derived, PaddingMode Mode>
+class FixedModePad2dImpl : public Pad2dImpl<Derived> {
+public:
+    explicit FixedModePad2dImpl(ExpandingArray<4> padding)
+        : FixedModePad2dImpl(Pad2dOptions(padding)) {}
+    explicit FixedModePad2dImpl(const Pad2dOptions& options)
+        : Pad2dImpl<Derived>(options.padding(), Mode, 0.0), options(options) {}
+    Pad2dOptions options;
+};
 }  // namespace detail
 
 /// Pads [N, C, H, W] with zeros: ZeroPad2d(1) or ZeroPad2d({left, right, top, bottom}).
-class ZeroPad2dImpl : public detail::Pad2dImpl<ZeroPad2dImpl> {
+class ZeroPad2dImpl : public detail::FixedModePad2dImpl<ZeroPad2dImpl, kConstant> {
 public:
-    explicit ZeroPad2dImpl(ExpandingArray<4> padding) : ZeroPad2dImpl(ZeroPad2dOptions(padding)) {}
-    explicit ZeroPad2dImpl(const ZeroPad2dOptions& options)
-        : Pad2dImpl(options.padding(), kConstant, 0.0), options(options) {}
-    ZeroPad2dOptions options;
+    using FixedModePad2dImpl::FixedModePad2dImpl;
 };
 TAPEGRAD_MODULE(ZeroPad2d);
 /// Pads with a constant.
@@ -169,23 +177,15 @@ public:
 };
 TAPEGRAD_MODULE(ConstantPad2d);
 /// Pads with the mirror image of the border (the edge pixel not repeated).
-class ReflectionPad2dImpl : public detail::Pad2dImpl<ReflectionPad2dImpl> {
+class ReflectionPad2dImpl : public detail::FixedModePad2dImpl<ReflectionPad2dImpl, kReflect> {
 public:
-    explicit ReflectionPad2dImpl(ExpandingArray<4> padding)
-        : ReflectionPad2dImpl(ReflectionPad2dOptions(padding)) {}
-    explicit ReflectionPad2dImpl(const ReflectionPad2dOptions& options)
-        : Pad2dImpl(options.padding(), kReflect, 0.0), options(options) {}
-    ReflectionPad2dOptions options;
+    using FixedModePad2dImpl::FixedModePad2dImpl;
 };
 TAPEGRAD_MODULE(ReflectionPad2d);
 /// Pads by repeating the edge pixels.
-class ReplicationPad2dImpl : public detail::Pad2dImpl<ReplicationPad2dImpl> {
+class ReplicationPad2dImpl : public detail::FixedModePad2dImpl<ReplicationPad2dImpl, kReplicate> {
 public:
-    explicit ReplicationPad2dImpl(ExpandingArray<4> padding)
-        : ReplicationPad2dImpl(ReplicationPad2dOptions(padding)) {}
-    explicit ReplicationPad2dImpl(const ReplicationPad2dOptions& options)
-        : Pad2dImpl(options.padding(), kReplicate, 0.0), options(options) {}
-    ReplicationPad2dOptions options;
+    using FixedModePad2dImpl::FixedModePad2dImpl;
 };
 TAPEGRAD_MODULE(ReplicationPad2d);
 

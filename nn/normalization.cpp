@@ -56,6 +56,12 @@ Tensor layer_norm(const Tensor& input, const LayerNormFuncOptions& options) {
 
 namespace detail {
 
+void reset_affine(Tensor& weight, Tensor& bias) {
+    if (!weight.defined()) return;
+    init::ones_(weight);
+    init::zeros_(bias);
+}
+
 // Training: the batch's statistics, and the running ones (when tracked) move by momentum, or
 // (momentum nullopt) by 1 / batches seen: the cumulative average, as LibTorch. Eval with
 // tracking: the running statistics. num_batches_tracked counts only the batches that passed.
@@ -116,9 +122,7 @@ void LayerNormImpl::reset() {
 }
 
 void LayerNormImpl::reset_parameters() {
-    if (!options.elementwise_affine()) return;
-    init::ones_(weight);
-    init::zeros_(bias);
+    detail::reset_affine(weight, bias);
 }
 
 Tensor LayerNormImpl::forward(const Tensor& input) {

@@ -60,6 +60,10 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
 
 namespace detail {
 
+/// weight = 1 and bias = 0, the initial affine parameters of every norm layer (nothing when
+/// they are undefined: a layer without affine parameters).
+void reset_affine(Tensor& weight, Tensor& bias);
+
 /// What the batch and instance norm layers share, as LibTorch's NormImplBase: weight and bias
 /// [C] (ones and zeros) when affine, buffers running_mean, running_var (zeros and ones) and
 /// num_batches_tracked when tracking. `D` is the number of spatial dims.
@@ -67,6 +71,7 @@ template <size_t D, class Derived, class Options>
 class NormImplBase : public Cloneable<Derived> {
 public:
     explicit NormImplBase(const Options& options) : options(options) { reset(); }
+    explicit NormImplBase(int64_t num_features) : NormImplBase(Options(num_features)) {}
 
     /// Registers the parameters and buffers, initialised.
     void reset() override {
@@ -152,31 +157,13 @@ public:
 }  // namespace detail
 
 /// Batch normalisation of [N, C] or [N, C, L] per feature (channel C).
-class BatchNorm1dImpl : public detail::BatchNormImplBase<1, BatchNorm1dImpl> {
-public:
-    using BatchNormImplBase::BatchNormImplBase;
-    explicit BatchNorm1dImpl(int64_t num_features)
-        : BatchNorm1dImpl(BatchNormOptions(num_features)) {}
-};
-TAPEGRAD_MODULE(BatchNorm1d);
+TAPEGRAD_ND_LAYER(BatchNorm1d, BatchNormImplBase, 1);
 
 /// Batch normalisation of [N, C, H, W] per channel.
-class BatchNorm2dImpl : public detail::BatchNormImplBase<2, BatchNorm2dImpl> {
-public:
-    using BatchNormImplBase::BatchNormImplBase;
-    explicit BatchNorm2dImpl(int64_t num_features)
-        : BatchNorm2dImpl(BatchNormOptions(num_features)) {}
-};
-TAPEGRAD_MODULE(BatchNorm2d);
+TAPEGRAD_ND_LAYER(BatchNorm2d, BatchNormImplBase, 2);
 
 /// Batch normalisation of [N, C, D, H, W] per channel.
-class BatchNorm3dImpl : public detail::BatchNormImplBase<3, BatchNorm3dImpl> {
-public:
-    using BatchNormImplBase::BatchNormImplBase;
-    explicit BatchNorm3dImpl(int64_t num_features)
-        : BatchNorm3dImpl(BatchNormOptions(num_features)) {}
-};
-TAPEGRAD_MODULE(BatchNorm3d);
+TAPEGRAD_ND_LAYER(BatchNorm3d, BatchNormImplBase, 3);
 
 /// Options of LayerNorm: the trailing shape normalised over, e.g. `LayerNormOptions({128})`.
 struct LayerNormOptions {

@@ -64,9 +64,7 @@ void GroupNormImpl::reset() {
 }
 
 void GroupNormImpl::reset_parameters() {
-    if (!options.affine()) return;
-    init::ones_(weight);
-    init::zeros_(bias);
+    detail::reset_affine(weight, bias);
 }
 
 Tensor GroupNormImpl::forward(const Tensor& input) {

@@ -53,22 +53,10 @@ public:
 }  // namespace detail
 
 /// Normalises each (sample, channel) of [N, C, L] over its length.
-class InstanceNorm1dImpl : public detail::InstanceNormImpl<1, InstanceNorm1dImpl> {
-public:
-    using InstanceNormImpl::InstanceNormImpl;
-    explicit InstanceNorm1dImpl(int64_t num_features)
-        : InstanceNorm1dImpl(InstanceNormOptions(num_features)) {}
-};
-TAPEGRAD_MODULE(InstanceNorm1d);
+TAPEGRAD_ND_LAYER(InstanceNorm1d, InstanceNormImpl, 1);
 
 /// Normalises each (sample, channel) of [N, C, H, W] over its pixels.
-class InstanceNorm2dImpl : public detail::InstanceNormImpl<2, InstanceNorm2dImpl> {
-public:
-    using InstanceNormImpl::InstanceNormImpl;
-    explicit InstanceNorm2dImpl(int64_t num_features)
-        : InstanceNorm2dImpl(InstanceNormOptions(num_features)) {}
-};
-TAPEGRAD_MODULE(InstanceNorm2d);
+TAPEGRAD_ND_LAYER(InstanceNorm2d, InstanceNormImpl, 2);
 
 /// Normalises each group of C / num_groups channels of each sample of [N, C, ...] (no batch
 /// statistics: the same in training and eval); then weight and bias per channel.

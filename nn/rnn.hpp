@@ -29,79 +29,68 @@
 namespace tapegrad {
 namespace nn {
 
-/// Options of RNN: `RNNOptions(28, 128).num_layers(2).nonlinearity(tapegrad::kReLU)`.
-struct RNNOptions {
-    RNNOptions(int64_t input_size, int64_t hidden_size)
+namespace detail {
+
+/// The options every cell (RNNCell, LSTMCell, GRUCell) has; the layers' options add theirs.
+template <class Derived>
+struct RNNCellOptionsBase {
+    RNNCellOptionsBase(int64_t input_size, int64_t hidden_size)
         : input_size_(input_size), hidden_size_(hidden_size) {}
-    TAPEGRAD_ARG(int64_t, input_size);
-    TAPEGRAD_ARG(int64_t, hidden_size);
+    TAPEGRAD_BASE_ARG(int64_t, input_size);
+    TAPEGRAD_BASE_ARG(int64_t, hidden_size);
+    TAPEGRAD_BASE_ARG(bool, bias) = true;
+};
+
+/// The options every layer (RNN, LSTM, GRU) has.
+template <class Derived>
+struct RNNLayerOptionsBase : public RNNCellOptionsBase<Derived> {
+    using RNNCellOptionsBase<Derived>::RNNCellOptionsBase;
     /// Stacked layers: layer k > 0 reads layer k - 1's output.
-    TAPEGRAD_ARG(int64_t, num_layers) = 1;
+    TAPEGRAD_BASE_ARG(int64_t, num_layers) = 1;
+    /// Input and output as [B, T, *] instead of [T, B, *] (the states keep [L * D, B, H]).
+    TAPEGRAD_BASE_ARG(bool, batch_first) = false;
+    /// Dropout probability on the outputs of every layer but the last, while training.
+    TAPEGRAD_BASE_ARG(double, dropout) = 0.0;
+    TAPEGRAD_BASE_ARG(bool, bidirectional) = false;
+};
+
+}  // namespace detail
+
+/// Options of RNN: `RNNOptions(28, 128).num_layers(2).nonlinearity(tapegrad::kReLU)`; input_size,
+/// hidden_size, bias, num_layers, batch_first, dropout and bidirectional as every layer's.
+struct RNNOptions : public detail::RNNLayerOptionsBase<RNNOptions> {
+    using RNNLayerOptionsBase::RNNLayerOptionsBase;
     /// kTanh or kReLU.
     TAPEGRAD_ARG(init::NonlinearityType, nonlinearity) = kTanh;
-    TAPEGRAD_ARG(bool, bias) = true;
-    /// Input and output as [B, T, *] instead of [T, B, *] (the states keep [L * D, B, H]).
-    TAPEGRAD_ARG(bool, batch_first) = false;
-    /// Dropout probability on the outputs of every layer but the last, while training.
-    TAPEGRAD_ARG(double, dropout) = 0.0;
-    TAPEGRAD_ARG(bool, bidirectional) = false;
 };
 
 /// Options of LSTM: as RNNOptions without nonlinearity, plus proj_size.
-struct LSTMOptions {
-    LSTMOptions(int64_t input_size, int64_t hidden_size)
-        : input_size_(input_size), hidden_size_(hidden_size) {}
-    TAPEGRAD_ARG(int64_t, input_size);
-    TAPEGRAD_ARG(int64_t, hidden_size);
-    TAPEGRAD_ARG(int64_t, num_layers) = 1;
-    TAPEGRAD_ARG(bool, bias) = true;
-    TAPEGRAD_ARG(bool, batch_first) = false;
-    TAPEGRAD_ARG(double, dropout) = 0.0;
-    TAPEGRAD_ARG(bool, bidirectional) = false;
+struct LSTMOptions : public detail::RNNLayerOptionsBase<LSTMOptions> {
+    using RNNLayerOptionsBase::RNNLayerOptionsBase;
     /// When > 0, h is projected to proj_size units by weight_hr (c keeps hidden_size).
     TAPEGRAD_ARG(int64_t, proj_size) = 0;
 };
 
 /// Options of GRU: as RNNOptions without nonlinearity.
-struct GRUOptions {
-    GRUOptions(int64_t input_size, int64_t hidden_size)
-        : input_size_(input_size), hidden_size_(hidden_size) {}
-    TAPEGRAD_ARG(int64_t, input_size);
-    TAPEGRAD_ARG(int64_t, hidden_size);
-    TAPEGRAD_ARG(int64_t, num_layers) = 1;
-    TAPEGRAD_ARG(bool, bias) = true;
-    TAPEGRAD_ARG(bool, batch_first) = false;
-    TAPEGRAD_ARG(double, dropout) = 0.0;
-    TAPEGRAD_ARG(bool, bidirectional) = false;
+struct GRUOptions : public detail::RNNLayerOptionsBase<GRUOptions> {
+    using RNNLayerOptionsBase::RNNLayerOptionsBase;
 };
 
-/// Options of RNNCell.
-struct RNNCellOptions {
-    RNNCellOptions(int64_t input_size, int64_t hidden_size)
-        : input_size_(input_size), hidden_size_(hidden_size) {}
-    TAPEGRAD_ARG(int64_t, input_size);
-    TAPEGRAD_ARG(int64_t, hidden_size);
-    TAPEGRAD_ARG(bool, bias) = true;
+/// Options of RNNCell: input_size, hidden_size, bias and the nonlinearity.
+struct RNNCellOptions : public detail::RNNCellOptionsBase<RNNCellOptions> {
+    using RNNCellOptionsBase::RNNCellOptionsBase;
     /// kTanh or kReLU.
     TAPEGRAD_ARG(init::NonlinearityType, nonlinearity) = kTanh;
 };
 
-/// Options of LSTMCell.
-struct LSTMCellOptions {
-    LSTMCellOptions(int64_t input_size, int64_t hidden_size)
-        : input_size_(input_size), hidden_size_(hidden_size) {}
-    TAPEGRAD_ARG(int64_t, input_size);
-    TAPEGRAD_ARG(int64_t, hidden_size);
-    TAPEGRAD_ARG(bool, bias) = true;
+/// Options of LSTMCell: input_size, hidden_size, bias.
+struct LSTMCellOptions : public detail::RNNCellOptionsBase<LSTMCellOptions> {
+    using RNNCellOptionsBase::RNNCellOptionsBase;
 };
 
-/// Options of GRUCell.
-struct GRUCellOptions {
-    GRUCellOptions(int64_t input_size, int64_t hidden_size)
-        : input_size_(input_size), hidden_size_(hidden_size) {}
-    TAPEGRAD_ARG(int64_t, input_size);
-    TAPEGRAD_ARG(int64_t, hidden_size);
-    TAPEGRAD_ARG(bool, bias) = true;
+/// Options of GRUCell: input_size, hidden_size, bias.
+struct GRUCellOptions : public detail::RNNCellOptionsBase<GRUCellOptions> {
+    using RNNCellOptionsBase::RNNCellOptionsBase;
 };
 
 namespace detail {

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "autograd/format.hpp"
 #include "autograd/grad_mode.hpp"
 #include "autograd/ops.hpp"
 #include "train/data_parallel.hpp"
@@ -62,10 +63,7 @@ std::string class_label(const std::vector<std::string>& names, int64_t c) {
 }  // namespace
 
 const char* to_string(Average average) {
-    static const char* const names[] = {"binary", "micro", "macro", "weighted",
-                                        "none"};  // enum order
-    const auto i = static_cast<size_t>(average);
-    return i < std::size(names) ? names[i] : "?";
+    return tapegrad::detail::enum_name(average, {"binary", "micro", "macro", "weighted", "none"});
 }
 
 ConfusionMatrix::ConfusionMatrix(int64_t num_classes) {

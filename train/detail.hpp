@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "autograd/format.hpp"
 #include "autograd/platform.hpp"
 #include "autograd/tensor.hpp"
 
@@ -18,7 +19,9 @@ namespace detail {
 using tapegrad::detail::write_file_atomically;
 
 /// `v` printed with `format` ("%.6g" by default), or "nan".
-std::string format_number(double v, const char* format = "%.6g");
+inline std::string format_number(double v, const char* format = "%.6g") {
+    return tapegrad::detail::format_number(v, format);
+}
 
 /// True when `s` ends with `suffix`.
 bool ends_with(const std::string& s, const std::string& suffix);

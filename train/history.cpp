@@ -14,13 +14,6 @@ namespace train {
 
 namespace {
 
-std::string number(double v, const char* format = "%.6g") {
-    if (std::isnan(v)) return "nan";
-    char buf[64];
-    std::snprintf(buf, sizeof buf, format, v);
-    return buf;
-}
-
 double at(const std::vector<double>& column, size_t i) {
     return i < column.size() ? column[i] : std::nan("");
 }
@@ -105,9 +98,12 @@ bool draw(const std::string& path, const std::vector<NamedHistory>& runs,
         const History& h = run.history;
         for (size_t i = 0; i < h.size(); ++i) {
             data << (i < h.epoch.size() ? h.epoch[i] : static_cast<int64_t>(i + 1)) << ' '
-                 << number(h.loss[i]) << ' ' << number(at(h.accuracy, i)) << ' '
-                 << number(at(h.val_loss, i)) << ' ' << number(at(h.val_accuracy, i)) << ' '
-                 << number(at(h.lr, i)) << ' ' << number(at(h.seconds, i)) << '\n';
+                 << detail::format_number(h.loss[i]) << ' '
+                 << detail::format_number(at(h.accuracy, i)) << ' '
+                 << detail::format_number(at(h.val_loss, i)) << ' '
+                 << detail::format_number(at(h.val_accuracy, i)) << ' '
+                 << detail::format_number(at(h.lr, i)) << ' '
+                 << detail::format_number(at(h.seconds, i)) << '\n';
         }
         data << "\n\n";
     }

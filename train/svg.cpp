@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "autograd/format.hpp"
+
 namespace tapegrad {
 namespace train {
 namespace detail {
@@ -12,15 +14,11 @@ namespace {
 
 // Coordinates with two decimals: enough for a screen, and the same text on every machine.
 std::string num(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.2f", v);
-    return buf;
+    return tapegrad::detail::format_number(v, "%.2f");
 }
 
 std::string tick_label(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", std::abs(v) < 1e-12 ? 0.0 : v);
-    return buf;
+    return tapegrad::detail::format_number(std::abs(v) < 1e-12 ? 0.0 : v);
 }
 
 }  // namespace

@@ -55,13 +55,15 @@ To bit_cast(From v) {
     return out;
 }
 
+}  // namespace
+
 // tanh(x) = sign(x) * e / (e + 2) with e = expm1(2|x|). expm1(t) = 2^n (1 + q) - 1 with
 // t = n ln2 + r, |r| <= ln2/2 and q = expm1(r) from its Taylor series; written as
 // 2^n q + (2^n - 1) it keeps full relative precision for small t (n = 0: e = q, no
 // cancellation), which 1 - 2 / (exp(2|x|) + 1) loses near 0. No branches and no calls, so GCC
 // vectorises the loop. |x| is clamped at 20, where tanh is 1 to double precision.
 template <class T>
-void tanh_loop(const T* __restrict x, T* __restrict y, int64_t n) {
+void tanh(const T* __restrict x, T* __restrict y, int64_t n) {
     using Tr = TanhTraits<T>;
     using Bits = typename Tr::Bits;
     constexpr T log2e = T(1.44269504088896340736);
@@ -92,47 +94,27 @@ void tanh_loop(const T* __restrict x, T* __restrict y, int64_t n) {
 
 // The backward products, in the order the composed ops compute them (same results).
 template <class T>
-void tanh_backward_loop(const T* __restrict g, const T* __restrict y, T* __restrict out,
-                        int64_t n) {
+void tanh_backward(const T* __restrict g, const T* __restrict y, T* __restrict out, int64_t n) {
     for (int64_t i = 0; i < n; ++i) out[i] = g[i] * (T(1) - y[i] * y[i]);
 }
 template <class T>
-void sigmoid_backward_loop(const T* __restrict g, const T* __restrict y, T* __restrict out,
-                           int64_t n) {
+void sigmoid_backward(const T* __restrict g, const T* __restrict y, T* __restrict out, int64_t n) {
     for (int64_t i = 0; i < n; ++i) out[i] = g[i] * y[i] * (T(1) - y[i]);
 }
 template <class T>
-void relu_backward_loop(const T* __restrict g, const T* __restrict y, T* __restrict out,
-                        int64_t n) {
+void relu_backward(const T* __restrict g, const T* __restrict y, T* __restrict out, int64_t n) {
     for (int64_t i = 0; i < n; ++i) out[i] = g[i] * (y[i] > T(0) ? T(1) : T(0));
 }
-}  // namespace
 
-void tanh(const float* x, float* y, int64_t n) {
-    tanh_loop(x, y, n);
-}
-void tanh(const double* x, double* y, int64_t n) {
-    tanh_loop(x, y, n);
-}
-
-void tanh_backward(const float* grad_out, const float* y, float* grad_a, int64_t n) {
-    tanh_backward_loop(grad_out, y, grad_a, n);
-}
-void tanh_backward(const double* grad_out, const double* y, double* grad_a, int64_t n) {
-    tanh_backward_loop(grad_out, y, grad_a, n);
-}
-void sigmoid_backward(const float* grad_out, const float* y, float* grad_a, int64_t n) {
-    sigmoid_backward_loop(grad_out, y, grad_a, n);
-}
-void sigmoid_backward(const double* grad_out, const double* y, double* grad_a, int64_t n) {
-    sigmoid_backward_loop(grad_out, y, grad_a, n);
-}
-void relu_backward(const float* grad_out, const float* y, float* grad_a, int64_t n) {
-    relu_backward_loop(grad_out, y, grad_a, n);
-}
-void relu_backward(const double* grad_out, const double* y, double* grad_a, int64_t n) {
-    relu_backward_loop(grad_out, y, grad_a, n);
-}
+// The instances the header promises: float and double.
+template void tanh(const float*, float*, int64_t);
+template void tanh(const double*, double*, int64_t);
+template void tanh_backward(const float*, const float*, float*, int64_t);
+template void tanh_backward(const double*, const double*, double*, int64_t);
+template void sigmoid_backward(const float*, const float*, float*, int64_t);
+template void sigmoid_backward(const double*, const double*, double*, int64_t);
+template void relu_backward(const float*, const float*, float*, int64_t);
+template void relu_backward(const double*, const double*, double*, int64_t);
 
 }  // namespace kernels
 }  // namespace tapegrad

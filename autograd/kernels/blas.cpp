@@ -69,26 +69,28 @@ bool gemm_special(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T
 }
 }  // namespace
 
-void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
-          int64_t lda, const float* b, int64_t ldb, float beta, float* c) {
+namespace {
+// The float and double gemm, given CBLAS's routines of that precision (?gemm and ?gemv).
+template <class T, class Gemm, class Gemv>
+void gemm_with(Gemm cblas_gemm, Gemv cblas_gemv, bool trans_a, bool trans_b, int64_t m, int64_t n,
+               int64_t k, T alpha, const T* a, int64_t lda, const T* b, int64_t ldb, T beta, T* c) {
     if (m == 0 || n == 0) return;
     if (k == 0) return scale(c, m * n, beta);
-    if (gemm_special(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, cblas_sgemv))
-        return;
-    cblas_sgemm(CblasRowMajor, flag(trans_a), flag(trans_b), static_cast<int>(m),
-                static_cast<int>(n), static_cast<int>(k), alpha, a, static_cast<int>(lda), b,
-                static_cast<int>(ldb), beta, c, static_cast<int>(n));
+    if (gemm_special(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, cblas_gemv)) return;
+    cblas_gemm(CblasRowMajor, flag(trans_a), flag(trans_b), static_cast<int>(m),
+               static_cast<int>(n), static_cast<int>(k), alpha, a, static_cast<int>(lda), b,
+               static_cast<int>(ldb), beta, c, static_cast<int>(n));
+}
+}  // namespace
+
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+          int64_t lda, const float* b, int64_t ldb, float beta, float* c) {
+    gemm_with(cblas_sgemm, cblas_sgemv, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c);
 }
 
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha,
           const double* a, int64_t lda, const double* b, int64_t ldb, double beta, double* c) {
-    if (m == 0 || n == 0) return;
-    if (k == 0) return scale(c, m * n, beta);
-    if (gemm_special(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, cblas_dgemv))
-        return;
-    cblas_dgemm(CblasRowMajor, flag(trans_a), flag(trans_b), static_cast<int>(m),
-                static_cast<int>(n), static_cast<int>(k), alpha, a, static_cast<int>(lda), b,
-                static_cast<int>(ldb), beta, c, static_cast<int>(n));
+    gemm_with(cblas_dgemm, cblas_dgemv, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c);
 }
 
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,

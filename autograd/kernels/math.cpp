@@ -4,62 +4,52 @@
 
 #include "autograd/kernels/math.hpp"
 
+#include <utility>
+
 #include "autograd/kernels/xt.hpp"
 
 namespace tapegrad {
 namespace kernels {
 
 namespace {
-template <class T>
-void exp_loop(const T* x, T* y, int64_t n) {
+// y[0, n) = e, an xtensor expression over flat(x, n), evaluated in one vectorised pass
+template <class T, class E>
+void assign(T* y, int64_t n, E&& e) {
     auto out = flat(y, n);
-    xt::noalias(out) = xt::exp(flat(x, n));
+    xt::noalias(out) = std::forward<E>(e);
+}
+}  // namespace
+
+template <class T>
+void exp(const T* x, T* y, int64_t n) {
+    assign(y, n, xt::exp(flat(x, n)));
 }
 template <class T>
-void log_loop(const T* x, T* y, int64_t n) {
-    auto out = flat(y, n);
-    xt::noalias(out) = xt::log(flat(x, n));
+void log(const T* x, T* y, int64_t n) {
+    assign(y, n, xt::log(flat(x, n)));
 }
 template <class T>
-void sqrt_loop(const T* x, T* y, int64_t n) {
-    auto out = flat(y, n);
-    xt::noalias(out) = xt::sqrt(flat(x, n));
+void sqrt(const T* x, T* y, int64_t n) {
+    assign(y, n, xt::sqrt(flat(x, n)));
 }
 // sigmoid(x) = 1 / (1 + exp(-x)) for x >= 0, exp(x) / (1 + exp(x)) below: exp of a
 // non-positive number only, so nothing overflows (the two forms agree where they meet)
 template <class T>
-void sigmoid_loop(const T* x, T* y, int64_t n) {
+void sigmoid(const T* x, T* y, int64_t n) {
     auto in = flat(x, n);
-    auto out = flat(y, n);
     auto e = xt::exp(-xt::abs(in));
-    xt::noalias(out) = xt::where(in >= T(0), T(1) / (T(1) + e), e / (T(1) + e));
+    assign(y, n, xt::where(in >= T(0), T(1) / (T(1) + e), e / (T(1) + e)));
 }
-}  // namespace
 
-void exp(const float* x, float* y, int64_t n) {
-    exp_loop(x, y, n);
-}
-void exp(const double* x, double* y, int64_t n) {
-    exp_loop(x, y, n);
-}
-void log(const float* x, float* y, int64_t n) {
-    log_loop(x, y, n);
-}
-void log(const double* x, double* y, int64_t n) {
-    log_loop(x, y, n);
-}
-void sqrt(const float* x, float* y, int64_t n) {
-    sqrt_loop(x, y, n);
-}
-void sqrt(const double* x, double* y, int64_t n) {
-    sqrt_loop(x, y, n);
-}
-void sigmoid(const float* x, float* y, int64_t n) {
-    sigmoid_loop(x, y, n);
-}
-void sigmoid(const double* x, double* y, int64_t n) {
-    sigmoid_loop(x, y, n);
-}
+// The instances the header promises: float and double.
+template void exp(const float*, float*, int64_t);
+template void exp(const double*, double*, int64_t);
+template void log(const float*, float*, int64_t);
+template void log(const double*, double*, int64_t);
+template void sqrt(const float*, float*, int64_t);
+template void sqrt(const double*, double*, int64_t);
+template void sigmoid(const float*, float*, int64_t);
+template void sigmoid(const double*, double*, int64_t);
 
 }  // namespace kernels
 }  // namespace tapegrad

@@ -1,7 +1,8 @@
 #pragma once
 // Transcendental element-wise loops over contiguous buffers, run through xtensor's XSIMD
 // vector math where bench/kernels.cpp measured it faster than the scalar libm loop. No graph
-// code here.
+// code here. Each loop is a template defined (and instantiated for float and double only) in
+// math.cpp.
 
 #include <cstdint>
 
@@ -9,17 +10,17 @@ namespace tapegrad {
 namespace kernels {
 
 /// y[i] = exp(x[i]).
-void exp(const float* x, float* y, int64_t n);
-void exp(const double* x, double* y, int64_t n);
+template <class T>
+void exp(const T* x, T* y, int64_t n);
 /// y[i] = log(x[i]).
-void log(const float* x, float* y, int64_t n);
-void log(const double* x, double* y, int64_t n);
+template <class T>
+void log(const T* x, T* y, int64_t n);
 /// y[i] = sqrt(x[i]).
-void sqrt(const float* x, float* y, int64_t n);
-void sqrt(const double* x, double* y, int64_t n);
+template <class T>
+void sqrt(const T* x, T* y, int64_t n);
 /// y[i] = 1 / (1 + exp(-x[i])), without overflow for large |x|.
-void sigmoid(const float* x, float* y, int64_t n);
-void sigmoid(const double* x, double* y, int64_t n);
+template <class T>
+void sigmoid(const T* x, T* y, int64_t n);
 
 }  // namespace kernels
 }  // namespace tapegrad

@@ -89,12 +89,7 @@ Tensor sigmoid(const Tensor& a_in) {
 Tensor tanh(const Tensor& a_in) {
     detail::check_defined("tanh", a_in);
     const Tensor a = detail::as_floating(a_in);
-    Tensor y = detail::make_tensor(a.sizes(), a.dtype());
-    const Tensor ad = detail::dense(a);
-    detail::dispatch_floating(a.dtype(), [&](auto zero) {
-        using T = decltype(zero);
-        kernels::tanh(ad.data_ptr<T>(), y.data_ptr<T>(), a.numel());
-    });
+    Tensor y = detail::map_kernel(a, [](auto... args) { kernels::tanh(args...); });
     return record(
         "tanh", y, {a},
         [](const Tensor& grad_out, const Tensor& out) {
@@ -184,16 +179,25 @@ Tensor softmax_kernel(const Tensor& a_in, int64_t dim, SoftKind kind) {
     });
     return y;
 }
+
+// What the three share before their backward: a checked floating input, dim wrapped (in
+// place), and the kernel's output.
+struct SoftForward {
+    Tensor a, y;
+};
+SoftForward soft_forward(const char* op, const Tensor& a_in, int64_t& dim, SoftKind kind) {
+    detail::check_defined(op, a_in);
+    const Tensor a = detail::as_floating(a_in);
+    dim = detail::wrap_dim(op, dim, a.dim());
+    return {a, softmax_kernel(a, dim, kind)};
+}
 }  // namespace
 
 // y = exp(a - max) / sum(exp(a - max));  grad_a = y * (grad_out - sum(grad_out * y, dim))
 Tensor softmax(const Tensor& a_in, int64_t dim) {
-    detail::check_defined("softmax", a_in);
-    const Tensor a = detail::as_floating(a_in);
-    dim = detail::wrap_dim("softmax", dim, a.dim());
-    Tensor y = softmax_kernel(a, dim, SoftKind::Softmax);
+    const SoftForward f = soft_forward("softmax", a_in, dim, SoftKind::Softmax);
     return record(
-        "softmax", y, {a},
+        "softmax", f.y, {f.a},
         [dim](const Tensor& grad_out, const Tensor& out) {
             return Grads{out * (grad_out - (grad_out * out).sum(dim, true))};
         },
@@ -202,12 +206,9 @@ Tensor softmax(const Tensor& a_in, int64_t dim) {
 
 // y = a - logsumexp(a);  grad_a = grad_out - exp(y) * sum(grad_out, dim)
 Tensor log_softmax(const Tensor& a_in, int64_t dim) {
-    detail::check_defined("log_softmax", a_in);
-    const Tensor a = detail::as_floating(a_in);
-    dim = detail::wrap_dim("log_softmax", dim, a.dim());
-    Tensor y = softmax_kernel(a, dim, SoftKind::LogSoftmax);
+    const SoftForward f = soft_forward("log_softmax", a_in, dim, SoftKind::LogSoftmax);
     return record(
-        "log_softmax", y, {a},
+        "log_softmax", f.y, {f.a},
         [dim](const Tensor& grad_out, const Tensor& out) {
             return Grads{grad_out - exp(out) * grad_out.sum(dim, true)};
         },
@@ -216,12 +217,10 @@ Tensor log_softmax(const Tensor& a_in, int64_t dim) {
 
 // y = log(sum(exp(a), dim));  grad_a = grad_out * exp(a - y)
 Tensor logsumexp(const Tensor& a_in, int64_t dim, bool keepdim) {
-    detail::check_defined("logsumexp", a_in);
-    const Tensor a = detail::as_floating(a_in);
-    dim = detail::wrap_dim("logsumexp", dim, a.dim());
-    Tensor y = softmax_kernel(a, dim, SoftKind::LogSumExp);
-    y = record(
-        "logsumexp", y, {a},
+    const SoftForward f = soft_forward("logsumexp", a_in, dim, SoftKind::LogSumExp);
+    const Tensor& a = f.a;
+    Tensor y = record(
+        "logsumexp", f.y, {a},
         [a](const Tensor& grad_out, const Tensor& out) { return Grads{grad_out * exp(a - out)}; },
         "grad_a = grad_out * softmax(a)");
     return keepdim || a.dim() == 0 ? y : y.squeeze(dim);

@@ -103,6 +103,26 @@ void check_floating_self(const char* op, const Tensor& self) {
     }
 }
 
+// self = f(self, other) for a scalar other (add_, sub_, mul_): a floating self takes other as its
+// own type, an integer self only an integral other (the refusal names the op's words otherwise).
+template <class F, class Twin>
+Tensor& scalar_inplace(const char* op, const Tensor& self, Scalar other, const char* refusal, F f,
+                       Twin twin) {
+    detail::check_defined(op, self, "self");
+    if (!self.is_floating_point() && !other.is_integral()) detail::fail(op, refusal);
+    const double v = other.to_double();
+    const int64_t iv = other.to_long();
+    return run_inplace(
+        op, self, {}, false,
+        [&] {
+            if (self.is_floating_point())
+                write_unary(self, [f, v](auto x) { return f(x, decltype(x)(v)); });
+            else
+                write_unary(self, [f, iv](auto x) { return f(x, decltype(x)(iv)); });
+        },
+        twin);
+}
+
 // A unary math op in place, for floating self: direct loop, or the out-of-place twin.
 template <class F, class Twin>
 Tensor& unary_inplace(const char* op, const Tensor& self, F f, Twin twin, bool twin_reads_self) {
@@ -217,53 +237,23 @@ Tensor& Tensor::div_(const Tensor& other) const {
 }
 
 Tensor& Tensor::add_(Scalar other) const {
-    detail::check_defined("add_", *this, "self");
-    if (!is_floating_point() && !other.is_integral())
-        detail::fail("add_", "cannot add a floating value to an integer tensor in place");
-    const double v = other.to_double();
-    const int64_t iv = other.to_long();
-    return run_inplace(
-        "add_", *this, {}, false,
-        [&] {
-            if (is_floating_point())
-                write_unary(*this, [v](auto x) { return x + decltype(x)(v); });
-            else
-                write_unary(*this, [iv](auto x) { return x + decltype(x)(iv); });
-        },
+    return scalar_inplace(
+        "add_", *this, other, "cannot add a floating value to an integer tensor in place",
+        [](auto x, auto s) { return x + s; },
         [&](const Tensor& s) { return tapegrad::add(s, other); });
 }
 
 Tensor& Tensor::sub_(Scalar other) const {
-    detail::check_defined("sub_", *this, "self");
-    if (!is_floating_point() && !other.is_integral())
-        detail::fail("sub_", "cannot subtract a floating value from an integer tensor in place");
-    const double v = other.to_double();
-    const int64_t iv = other.to_long();
-    return run_inplace(
-        "sub_", *this, {}, false,
-        [&] {
-            if (is_floating_point())
-                write_unary(*this, [v](auto x) { return x - decltype(x)(v); });
-            else
-                write_unary(*this, [iv](auto x) { return x - decltype(x)(iv); });
-        },
+    return scalar_inplace(
+        "sub_", *this, other, "cannot subtract a floating value from an integer tensor in place",
+        [](auto x, auto s) { return x - s; },
         [&](const Tensor& s) { return tapegrad::sub(s, other); });
 }
 
 Tensor& Tensor::mul_(Scalar other) const {
-    detail::check_defined("mul_", *this, "self");
-    if (!is_floating_point() && !other.is_integral())
-        detail::fail("mul_", "cannot multiply an integer tensor by a floating value in place");
-    const double v = other.to_double();
-    const int64_t iv = other.to_long();
-    return run_inplace(
-        "mul_", *this, {}, false,
-        [&] {
-            if (is_floating_point())
-                write_unary(*this, [v](auto x) { return x * decltype(x)(v); });
-            else
-                write_unary(*this, [iv](auto x) { return x * decltype(x)(iv); });
-        },
+    return scalar_inplace(
+        "mul_", *this, other, "cannot multiply an integer tensor by a floating value in place",
+        [](auto x, auto s) { return x * s; },
         [&](const Tensor& s) { return tapegrad::mul(s, other); });
 }
 

@@ -86,6 +86,20 @@ struct BatchStats {
     std::vector<double> mean, invstd;
 };
 
+// The checks batch and instance norm share: an input [N, C, ...] of at least min_dims dims, and
+// each per-channel vector that is given of size C.
+void check_norm_input(const char* op, const Tensor& input, int64_t min_dims, const Tensor& weight,
+                      const Tensor& bias, const Tensor& running_mean, const Tensor& running_var) {
+    if (input.dim() < min_dims) {
+        detail::fail(op, "expected an input [N, C, ...] of at least " + std::to_string(min_dims) +
+                             " dims, got shape " + shape_str(input.sizes()));
+    }
+    check_channel_vector(op, "weight", weight, input);
+    check_channel_vector(op, "bias", bias, input);
+    check_channel_vector(op, "running_mean", running_mean, input);
+    check_channel_vector(op, "running_var", running_var, input);
+}
+
 // check_count: batch norm refuses a single value per channel (its variance is 0); group and
 // instance norm accept it, as PyTorch does.
 Tensor batch_norm_impl(const char* op, const Tensor& input, const Tensor& weight,
@@ -93,14 +107,7 @@ Tensor batch_norm_impl(const char* op, const Tensor& input, const Tensor& weight
                        bool training, double momentum, double eps, bool check_count) {
     detail::check_defined(op, input);
     detail::check_floating(op, input);
-    if (input.dim() < 2) {
-        detail::fail(op, "expected an input [N, C, ...] of at least 2 dims, got shape " +
-                             shape_str(input.sizes()));
-    }
-    check_channel_vector(op, "weight", weight, input);
-    check_channel_vector(op, "bias", bias, input);
-    check_channel_vector(op, "running_mean", running_mean, input);
-    check_channel_vector(op, "running_var", running_var, input);
+    check_norm_input(op, input, 2, weight, bias, running_mean, running_var);
     if (running_mean.defined() != running_var.defined())
         detail::fail(op, "running_mean and running_var must be both given or both undefined");
     const std::vector<int64_t> shape = channel_shape(input);
@@ -221,14 +228,7 @@ Tensor instance_norm(const Tensor& input, const Tensor& weight, const Tensor& bi
                      double momentum, double eps, bool /*cudnn_enabled*/) {
     const char* op = "instance_norm";
     detail::check_defined(op, input);
-    if (input.dim() < 3) {
-        detail::fail(op, "expected an input [N, C, ...] of at least 3 dims, got shape " +
-                             shape_str(input.sizes()));
-    }
-    check_channel_vector(op, "weight", weight, input);
-    check_channel_vector(op, "bias", bias, input);
-    check_channel_vector(op, "running_mean", running_mean, input);
-    check_channel_vector(op, "running_var", running_var, input);
+    check_norm_input(op, input, 3, weight, bias, running_mean, running_var);
     const int64_t n = input.size(0), c = input.size(1);
     Tensor rm, rv;  // the running statistics repeated for every sample
     if (running_mean.defined() && running_var.defined()) {

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "autograd/detail.hpp"
+#include "autograd/format.hpp"
 #include "autograd/ops_conv.hpp"
 
 namespace tapegrad {
@@ -101,19 +102,7 @@ Tensor scatter_planes(const char* op, const Tensor& src_in, const Tensor& idx,
 // ---- pad ------------------------------------------------------------------------------------
 
 const char* to_string(PaddingMode mode) {
-    switch (mode) {
-        case PaddingMode::Zeros:
-            return "zeros";
-        case PaddingMode::Constant:
-            return "constant";
-        case PaddingMode::Reflect:
-            return "reflect";
-        case PaddingMode::Replicate:
-            return "replicate";
-        case PaddingMode::Circular:
-            return "circular";
-    }
-    return "?";
+    return detail::enum_name(mode, {"zeros", "constant", "reflect", "replicate", "circular"});
 }
 
 namespace {
@@ -257,7 +246,11 @@ Taps linear_taps(int64_t in, int64_t out, bool align_corners, std::optional<doub
     return t;
 }
 
-void check_upsample(const char* op, const Tensor& input, const ExpandingArray<2>& size) {
+// Checks an upsampling's input and output size, and starts its Resampling: names and rule set,
+// the taps left to the caller.
+std::shared_ptr<detail::Resampling> start_upsample(const char* op, const char* adjoint,
+                                                   const char* rule, const Tensor& input,
+                                                   const ExpandingArray<2>& size) {
     detail::check_defined(op, input);
     detail::check_floating(op, input);
     if (input.dim() != 3 && input.dim() != 4)
@@ -267,6 +260,11 @@ void check_upsample(const char* op, const Tensor& input, const ExpandingArray<2>
         detail::fail(op, "input " + shape_str(input.sizes()) + " and output size " +
                              shape_str(size.vec()) + " must be non-empty");
     }
+    auto r = std::make_shared<detail::Resampling>();
+    r->op = op;
+    r->adjoint = adjoint;
+    r->rule = rule;
+    return r;
 }
 
 }  // namespace
@@ -274,11 +272,9 @@ void check_upsample(const char* op, const Tensor& input, const ExpandingArray<2>
 // y[i, j] = x[src(i), src(j)];  grad_x = sum of grad_out over the pixels copied from each
 Tensor upsample_nearest2d(const Tensor& input, ExpandingArray<2> output_size,
                           std::optional<double> scales_h, std::optional<double> scales_w) {
-    check_upsample("upsample_nearest2d", input, output_size);
-    auto r = std::make_shared<detail::Resampling>();
-    r->op = "upsample_nearest2d";
-    r->adjoint = "upsample_nearest2d_backward";
-    r->rule = "grad_x[p] = sum of grad_out over the pixels copied from p";
+    auto r = start_upsample("upsample_nearest2d", "upsample_nearest2d_backward",
+                            "grad_x[p] = sum of grad_out over the pixels copied from p", input,
+                            output_size);
     r->h = nearest_taps(input.size(-2), output_size[0], scales_h);
     r->w = nearest_taps(input.size(-1), output_size[1], scales_w);
     return detail::resample(r, input);
@@ -287,11 +283,9 @@ Tensor upsample_nearest2d(const Tensor& input, ExpandingArray<2> output_size,
 // y = interpolation between the 4 nearest pixels;  grad_x = the weights scattered back
 Tensor upsample_bilinear2d(const Tensor& input, ExpandingArray<2> output_size, bool align_corners,
                            std::optional<double> scales_h, std::optional<double> scales_w) {
-    check_upsample("upsample_bilinear2d", input, output_size);
-    auto r = std::make_shared<detail::Resampling>();
-    r->op = "upsample_bilinear2d";
-    r->adjoint = "upsample_bilinear2d_backward";
-    r->rule = "grad_x = grad_out scattered back with the interpolation weights";
+    auto r = start_upsample("upsample_bilinear2d", "upsample_bilinear2d_backward",
+                            "grad_x = grad_out scattered back with the interpolation weights",
+                            input, output_size);
     detail::dispatch_floating(input.dtype(), [&](auto zero) {
         using T = decltype(zero);
         r->h = linear_taps<T>(input.size(-2), output_size[0], align_corners, scales_h);
