@@ -98,9 +98,8 @@ Tensor add_scaled(const char* op, const Tensor& a_in, const Tensor& b_in, Scalar
     const double al = alpha.to_double();
     Tensor y =
         al == 1  // the common case, kept free of the multiply
-            ? detail::map_binary(a, b, a.dtype(), a.dtype(), [](auto u, auto v) { return u + v; })
-            : detail::map_binary(a, b, a.dtype(), a.dtype(),
-                                 [al](auto u, auto v) { return u + decltype(u)(al) * v; });
+            ? detail::map_binary(a, b, [](auto u, auto v) { return u + v; })
+            : detail::map_binary(a, b, [al](auto u, auto v) { return u + decltype(u)(al) * v; });
     y = result_type_of(y, a_in, b_in);
     return record(
         op, y, {a, b},
@@ -129,7 +128,7 @@ Tensor mul(const Tensor& a_in, const Tensor& b_in) {
     // which the fuzz build uses, refuses it)
     Tensor a, b;
     std::tie(a, b) = promoted("mul", a_in, b_in);
-    Tensor y = detail::map_binary(a, b, a.dtype(), a.dtype(), [](auto u, auto v) { return u * v; });
+    Tensor y = detail::map_binary(a, b, [](auto u, auto v) { return u * v; });
     y = result_type_of(y, a_in, b_in);
     return record(
         "mul", y, {a, b},
@@ -148,7 +147,7 @@ Tensor div(const Tensor& a_in, const Tensor& b_in) {
     Tensor a, b;
     std::tie(a, b) = promoted("div", a_in, b_in);
     if (!a.is_floating_point()) return div(a.to(kFloat32), b.to(kFloat32));
-    Tensor y = detail::map_binary(a, b, a.dtype(), a.dtype(), [](auto u, auto v) { return u / v; });
+    Tensor y = detail::map_binary(a, b, [](auto u, auto v) { return u / v; });
     return record(
         "div", y, {a, b},
         [a, b](const Tensor& grad_out) {
@@ -165,8 +164,7 @@ Tensor hypot(const Tensor& a_in, const Tensor& b_in) {
     Tensor a, b;
     std::tie(a, b) = promoted("hypot", a_in, b_in);
     if (!a.is_floating_point()) return hypot(a.to(kFloat32), b.to(kFloat32));
-    Tensor y = detail::map_binary(a, b, a.dtype(), a.dtype(),
-                                  [](auto u, auto v) { return std::hypot(u, v); });
+    Tensor y = detail::map_binary(a, b, [](auto u, auto v) { return std::hypot(u, v); });
     return record(
         "hypot", y, {a, b},
         [a, b](const Tensor& grad_out, const Tensor& out) {
@@ -400,8 +398,7 @@ Tensor maximum(const Tensor& a_in, const Tensor& b_in) {
     Tensor a, b;
     std::tie(a, b) = promoted("maximum", a_in, b_in);
     // a NaN in either operand propagates, as in LibTorch (u != u is true for a NaN u)
-    Tensor y = detail::map_binary(a, b, a.dtype(), a.dtype(),
-                                  [](auto u, auto v) { return (u != u || u >= v) ? u : v; });
+    Tensor y = detail::map_binary(a, b, [](auto u, auto v) { return (u != u || u >= v) ? u : v; });
     return record(
         "maximum", y, {a, b},
         [a, b](const Tensor& grad_out) {
@@ -418,8 +415,7 @@ Tensor minimum(const Tensor& a_in, const Tensor& b_in) {
     // not a structured binding: the backward lambda captures a and b (see mul)
     Tensor a, b;
     std::tie(a, b) = promoted("minimum", a_in, b_in);
-    Tensor y = detail::map_binary(a, b, a.dtype(), a.dtype(),
-                                  [](auto u, auto v) { return (u != u || u <= v) ? u : v; });
+    Tensor y = detail::map_binary(a, b, [](auto u, auto v) { return (u != u || u <= v) ? u : v; });
     return record(
         "minimum", y, {a, b},
         [a, b](const Tensor& grad_out) {
@@ -472,7 +468,7 @@ template <class Cmp>
 Tensor compare(const char* op, const Tensor& a_in, const Tensor& b_in, Cmp cmp) {
     check_broadcast(op, a_in, b_in);
     auto [a, b] = promoted(op, a_in.detach(), b_in.detach());
-    return detail::map_binary(a, b, a.dtype(), kBool, [cmp](auto u, auto v) { return cmp(u, v); });
+    return detail::map_binary<true>(a, b, [cmp](auto u, auto v) { return cmp(u, v); });
 }
 Tensor scalar_like(const Tensor& a, Scalar s) {
     const ScalarType dt = detail::compute_type(detail::promote(a.dtype(), s));
