@@ -14,18 +14,13 @@
 
 #include "autograd/kernels/blas.hpp"  // set_blas_threads, and gemm for the reference rate
 #include "bench/conv_common.hpp"
+#include "bench/w6_net.hpp"
 
 namespace tg = tapegrad;
 using bench::Clock;
 using bench::seconds_between;
 
 namespace {
-
-void set_params(tg::Tensor& weight, tg::Tensor& bias, const bench::ParamInit& p) {
-    tg::NoGradGuard no_grad;
-    std::copy(p.weight.begin(), p.weight.end(), weight.data_ptr<float>());
-    std::copy(p.bias.begin(), p.bias.end(), bias.data_ptr<float>());
-}
 
 tg::Tensor float_tensor(const std::vector<float>& v, std::vector<int64_t> sizes) {
     return tg::from_blob(v.data(), std::move(sizes), tg::kFloat32);
@@ -34,32 +29,7 @@ tg::Tensor long_tensor(const std::vector<int64_t>& v) {
     return tg::from_blob(v.data(), {int64_t(v.size())}, tg::kInt64);
 }
 
-// ---- W6: the pytorch/examples MNIST network, SGD with momentum, batch 64 ---------------------
-struct NetImpl : tg::nn::Module {
-    NetImpl()
-        : conv1(register_module("conv1", tg::nn::Conv2d(1, 10, 5))),
-          conv2(register_module("conv2", tg::nn::Conv2d(10, 20, 5))),
-          conv2_drop(register_module("conv2_drop", tg::nn::Dropout2d(0.5))),
-          fc1(register_module("fc1", tg::nn::Linear(320, 50))),
-          fc2(register_module("fc2", tg::nn::Linear(50, 10))) {
-        const auto init = bench::w6_init();
-        set_params(conv1->weight, conv1->bias, init[0]);
-        set_params(conv2->weight, conv2->bias, init[1]);
-        set_params(fc1->weight, fc1->bias, init[2]);
-        set_params(fc2->weight, fc2->bias, init[3]);
-    }
-    tg::Tensor forward(tg::Tensor x) {
-        x = tg::relu(tg::max_pool2d(conv1(x), 2));
-        x = tg::relu(tg::max_pool2d(conv2_drop(conv2(x)), 2));
-        x = x.view({-1, 320});
-        x = tg::relu(fc1(x));
-        x = tg::dropout(x, 0.5, is_training());
-        return tg::log_softmax(fc2(x), 1);
-    }
-    tg::nn::Conv2d conv1, conv2;
-    tg::nn::Dropout2d conv2_drop;
-    tg::nn::Linear fc1, fc2;
-};
+using bench::NetImpl;
 
 double accuracy(NetImpl& net, const tg::Tensor& x, const tg::Tensor& y) {
     tg::NoGradGuard no_grad;
@@ -139,7 +109,7 @@ void w7(const bench::Args&) {
     };
     tg::nn::Conv2d conv(tg::nn::Conv2dOptions(64, 64, 3).padding(1));
     const auto init = bench::init_layers({{64, 64, 3, 3}}, 10);
-    set_params(conv->weight, conv->bias, init[0]);
+    bench::set_params(conv->weight, conv->bias, init[0]);
     auto x = float_tensor(bench::uniform_matrix(32, 64 * 32 * 32, 9), {32, 64, 32, 32});
     x.requires_grad_();
     auto gv = bench::uniform_matrix(32, 64 * 32 * 32, 11);

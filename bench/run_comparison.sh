@@ -12,7 +12,8 @@
 #   --quick     fewer repetitions (one process per side and workload), waits at most 5 s for
 #               quiet and never re-runs: under 5 minutes
 #   --threads   thread counts to run (default "1 2"); the ratio lines are for 1 thread
-#   --parts     what to run (default "W1 W2 W3 W4 W5 W9 roofline startup compile"); with --out DIR, parts
+#   --parts     what to run (default "W1 W2 W3 W4 W5 W9 roofline startup compile"; also W6 W7 W8
+#               and ddp, DistributedDataParallel with 1 and 2 processes); with --out DIR, parts
 #               measured earlier into DIR are kept and summarised with the new ones
 # Environment: runs under the caller's environment, the same for both sides (OPENBLAS_CORETYPE
 # is reported). Before each process it waits for the machine to go quiet, and re-runs a process
@@ -146,6 +147,7 @@ fi
 
 source "$ROOT/bench/conv_comparison.sh"  # W6, W7 when --parts names them (issue 17)
 source "$ROOT/bench/rnn_comparison.sh"   # W8 when --parts names it (issue 18)
+source "$ROOT/bench/ddp_comparison.sh"   # DDP with 1 and 2 processes when --parts names ddp (issue 19)
 
 # ---- 4. start-up: a 2x2 op and exit, whole process, default environment ---------------------
 if has startup; then

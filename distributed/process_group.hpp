@@ -35,6 +35,10 @@ constexpr std::chrono::milliseconds kNoTimeout{0};
 struct AllreduceOptions {
     ReduceOp reduceOp = ReduceOp::SUM;
     std::chrono::milliseconds timeout = kUnsetTimeout;
+    /// tapegrad's: false skips the check that every rank passes the same dtype, shape and
+    /// operation (a small collective of its own, which also makes the ranks wait for each
+    /// other). For callers that have checked their sequence once, as the DDP reducer does.
+    bool check_agreement = true;
 };
 struct BroadcastOptions {
     int64_t rootRank = 0;

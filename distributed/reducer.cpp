@@ -38,6 +38,7 @@ struct Reducer::Impl {
     size_t next_bucket = 0;
     bool prepared = false;
     double wait_seconds = 0;  // total time spent waiting for buckets, for benchmarks
+    bool checked = false;     // an iteration's all-reduces were checked to agree across ranks
 
     Tensor slot(size_t i) const {
         const Bucket& b = buckets[bucket_of[i]];
@@ -64,8 +65,9 @@ struct Reducer::Impl {
         return s;
     }
 
-    // The slot of parameter i holds `grad` (what .grad already has plus this pass's gradient).
-    void mark_ready(size_t i, const Tensor& grad) {
+    // The slot of parameter i gets `grad` plus `also` (either may be undefined: zeros), written
+    // in place (no temporary sum), and its bucket starts once all its slots are filled.
+    void mark_ready(size_t i, const Tensor& grad, const Tensor& also = Tensor()) {
         Tensor s = slot(i);
         {
             NoGradGuard no_grad;
@@ -73,16 +75,20 @@ struct Reducer::Impl {
                 s.copy_(grad.reshape({-1}));
             else
                 s.zero_();
+            if (also.defined()) s.add_(also.reshape({-1}));
         }
         ready[i] = true;
         ++num_ready;
         Bucket& b = buckets[bucket_of[i]];
         --b.pending;
-        // buckets start in order only, so that every rank issues the same sequence
+        // buckets start in order only, so that every rank issues the same sequence; that
+        // sequence is checked across ranks in the first iteration only (the check is a
+        // collective of its own that makes the ranks wait for each other at every bucket)
         while (next_bucket < buckets.size() && buckets[next_bucket].pending == 0) {
             Bucket& nb = buckets[next_bucket++];
             AllreduceOptions opts;
             opts.reduceOp = ReduceOp::AVG;
+            opts.check_agreement = !checked;
             nb.work = pg->allreduce({nb.flat}, opts);
         }
     }
@@ -110,6 +116,7 @@ struct Reducer::Impl {
                 params[i].mutable_grad() = avg.clone();
             }
         }
+        checked = true;
         reset_iteration();
         return result;
     }
@@ -130,13 +137,7 @@ struct Reducer::Impl {
                 unready_names() +
                 ". Accumulate with no_sync(), or pass find_unused_parameters(true) when some "
                 "parameters get no gradient");
-        const Tensor& old = params[i].grad();
-        Tensor total;
-        {
-            NoGradGuard no_grad;
-            total = old.defined() ? old + g : g;
-        }
-        mark_ready(i, total);
+        mark_ready(i, g, params[i].grad());  // what .grad holds plus this pass's gradient
         // unused parameters were marked ready by prepare_for_backward
         return num_ready == params.size() ? finish(i) : Tensor();
     }
