@@ -145,6 +145,32 @@ if [ $QUICK = 0 ]; then
   done
 fi
 
+# run_twins <stem> "<extra args>" <workloads...>: for the workloads --parts names, builds
+# bench_<stem>_tapegrad and bench_<stem>_torch, then runs them alternately (one process per
+# side, 3 repetitions, 1 with --quick) at every thread count; output files as W1-W5's.
+run_twins() {
+  local stem=$1 extra=$2 w any=0
+  shift 2
+  for w in "$@"; do has "$w" && any=1; done
+  [ $any = 1 ] || return 0
+  cmake --build "$BUILD" -j1 --target "bench_${stem}_tapegrad" "bench_${stem}_torch" \
+    >>"$OUT/build.log" 2>&1 || { tail -30 "$OUT/build.log"; exit 1; }
+  local reps=3
+  [ $QUICK = 1 ] && reps=1
+  for T in $THREADS; do
+    for p in $(seq 1 $reps); do
+      for w in "$@"; do
+        has "$w" || continue
+        for lib in tapegrad torch; do
+          echo "  T=$T $w process $p $lib"
+          # shellcheck disable=SC2086  # extra is a list of words
+          run_one "${lib}_T${T}_${w}_p$p" "$BIN/bench_${stem}_$lib" "$w" --threads "$T" $extra
+        done
+      done
+    done
+  done
+}
+
 source "$ROOT/bench/conv_comparison.sh"  # W6, W7 when --parts names them (issue 17)
 source "$ROOT/bench/rnn_comparison.sh"   # W8 when --parts names it (issue 18)
 source "$ROOT/bench/ddp_comparison.sh"   # DDP with 1 and 2 processes when --parts names ddp (issue 19)

@@ -178,6 +178,12 @@ DirectionResult run_direction(RNNMode mode, const Tensor& xw, const Steps& steps
     const int64_t T = static_cast<int64_t>(steps.sizes.size());
     const int64_t B = h0.size(0);
     const bool lstm = mode == RNNMode::LSTM;
+    if (lstm && !w.w_hr.defined() && steps.sizes.front() == B && steps.sizes.back() == B) {
+        // every sequence runs every step: the whole direction is one recorded op
+        auto [out, h, c] =
+            fused_lstm_sequence(xw.reshape({T, B, xw.size(1)}), h0, c0, w.w_hh, reverse);
+        return {out.view({T * B, out.size(2)}), h, c};
+    }
     std::vector<Tensor> outputs(static_cast<size_t>(T));
     const tensor_list xs = SplitSteps::apply(xw, steps.sizes);  // xs[t]: step t's input product
     Tensor h = h0, c = c0;

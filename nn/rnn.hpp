@@ -10,7 +10,9 @@
 //   h_n    [L * D, B, Hout]: every layer's state after its last step (c_n likewise)
 // Everything is built from recorded tensor ops, so gradients come from the tape like any other
 // model's: the input products of all steps of a layer are one matmul, each step adds one
-// matmul with the previous state.
+// matmul with the previous state. An LSTM direction in which every sequence runs every step
+// (no packing of unequal lengths) and without proj_size is one recorded op,
+// fused_lstm_sequence (autograd/ops/rnn_cell.hpp).
 
 #include <cstdint>
 #include <iosfwd>

@@ -4,6 +4,7 @@
 
 #include "autograd/kernels/math.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "autograd/kernels/xt.hpp"
@@ -32,13 +33,21 @@ template <class T>
 void sqrt(const T* x, T* y, int64_t n) {
     assign(y, n, xt::sqrt(flat(x, n)));
 }
-// sigmoid(x) = 1 / (1 + exp(-x)) for x >= 0, exp(x) / (1 + exp(x)) below: exp of a
-// non-positive number only, so nothing overflows (the two forms agree where they meet)
+// sigmoid(x) = 1 / (1 + e) for x >= 0 and e / (1 + e) below, with e = exp(-|x|): exp of a
+// non-positive number only, so nothing overflows, and one exp per element (an xt::where over
+// both forms evaluated it twice). Blocks of 256: e lands in a stack buffer, then a branch-free
+// select and one division per element that GCC vectorises. bench/kernels.cpp, 64 x 1024
+// float32: 73 us against 158 for the where() of both forms.
 template <class T>
 void sigmoid(const T* x, T* y, int64_t n) {
-    auto in = flat(x, n);
-    auto e = xt::exp(-xt::abs(in));
-    assign(y, n, xt::where(in >= T(0), T(1) / (T(1) + e), e / (T(1) + e)));
+    constexpr int64_t kBlock = 256;
+    T e[kBlock];
+    for (int64_t at = 0; at < n; at += kBlock) {
+        const int64_t m = std::min(kBlock, n - at);
+        assign(e, m, xt::exp(-xt::abs(flat(x + at, m))));
+        for (int64_t i = 0; i < m; ++i)
+            y[at + i] = (x[at + i] >= T(0) ? T(1) : e[i]) / (T(1) + e[i]);
+    }
 }
 
 // The instances the header promises: float and double.

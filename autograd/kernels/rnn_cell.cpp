@@ -9,66 +9,73 @@ namespace kernels {
 namespace {
 
 template <class T>
-void forward_loop(const T* gates, const T* c, T* hc, T* act, int64_t batch, int64_t hidden) {
+void forward_loop(T* pre, const T* add, const T* c, T* act, T* h_next, T* c_next, T* tanh_c,
+                  int64_t batch, int64_t hidden) {
     const int64_t H = hidden;
-    T* h_next = hc;
-    T* c_next = hc + batch * H;
     for (int64_t b = 0; b < batch; ++b) {
-        const T* g = gates + b * 4 * H;
-        T* a = act + b * 5 * H;  // i, f, g, o, tanh(c')
+        T* p = pre + b * 4 * H;
+        if (add != nullptr) {
+            const T* x = add + b * 4 * H;
+            for (int64_t j = 0; j < 4 * H; ++j) p[j] += x[j];
+        }
+        T* a = act + b * 4 * H;  // i, f, g, o
         // the vectorised activations over each gate's H values
-        sigmoid(g, a, 2 * H);
-        tanh(g + 2 * H, a + 2 * H, H);
-        sigmoid(g + 3 * H, a + 3 * H, H);
+        sigmoid(p, a, 2 * H);
+        tanh(p + 2 * H, a + 2 * H, H);
+        sigmoid(p + 3 * H, a + 3 * H, H);
         const T* cb = c + b * H;
         T* cn = c_next + b * H;
         for (int64_t j = 0; j < H; ++j) cn[j] = a[H + j] * cb[j] + a[j] * a[2 * H + j];
-        tanh(cn, a + 4 * H, H);
+        T* tc = tanh_c + b * H;
+        tanh(cn, tc, H);
         T* hn = h_next + b * H;
-        for (int64_t j = 0; j < H; ++j) hn[j] = a[3 * H + j] * a[4 * H + j];
+        for (int64_t j = 0; j < H; ++j) hn[j] = a[3 * H + j] * tc[j];
     }
 }
 
 template <class T>
-void backward_loop(const T* grad_hc, const T* c, const T* act, T* grad_gates, T* grad_c,
-                   int64_t batch, int64_t hidden) {
+void backward_loop(const T* grad_h, const T* grad_c, const T* c, const T* act, const T* tanh_c,
+                   T* grad_gates, T* grad_c_prev, int64_t batch, int64_t hidden) {
     const int64_t H = hidden;
     for (int64_t b = 0; b < batch; ++b) {
-        const T* gh = grad_hc + b * H;
-        const T* gc = grad_hc + (batch + b) * H;
-        const T* a = act + b * 5 * H;
+        const T* gh = grad_h + b * H;
+        const T* gc = grad_c + b * H;
+        const T* a = act + b * 4 * H;
+        const T* tcb = tanh_c + b * H;
         const T* cb = c + b * H;
         T* gg = grad_gates + b * 4 * H;
-        T* gcb = grad_c + b * H;
+        T* gcp = grad_c_prev + b * H;
         for (int64_t j = 0; j < H; ++j) {
-            const T i = a[j], f = a[H + j], g = a[2 * H + j], o = a[3 * H + j], tc = a[4 * H + j];
+            const T i = a[j], f = a[H + j], g = a[2 * H + j], o = a[3 * H + j], tc = tcb[j];
             const T dc = gc[j] + gh[j] * o * (T(1) - tc * tc);  // through h' = o * tanh(c')
             gg[j] = dc * g * i * (T(1) - i);
             gg[H + j] = dc * cb[j] * f * (T(1) - f);
             gg[2 * H + j] = dc * i * (T(1) - g * g);
             gg[3 * H + j] = gh[j] * tc * o * (T(1) - o);
-            gcb[j] = dc * f;
+            gcp[j] = dc * f;
         }
     }
 }
 
 }  // namespace
 
-void lstm_cell_forward(const float* gates, const float* c, float* hc, float* act, int64_t batch,
-                       int64_t hidden) {
-    forward_loop(gates, c, hc, act, batch, hidden);
+void lstm_cell_forward(float* pre, const float* add, const float* c, float* act, float* h_next,
+                       float* c_next, float* tanh_c, int64_t batch, int64_t hidden) {
+    forward_loop(pre, add, c, act, h_next, c_next, tanh_c, batch, hidden);
 }
-void lstm_cell_forward(const double* gates, const double* c, double* hc, double* act, int64_t batch,
-                       int64_t hidden) {
-    forward_loop(gates, c, hc, act, batch, hidden);
+void lstm_cell_forward(double* pre, const double* add, const double* c, double* act, double* h_next,
+                       double* c_next, double* tanh_c, int64_t batch, int64_t hidden) {
+    forward_loop(pre, add, c, act, h_next, c_next, tanh_c, batch, hidden);
 }
-void lstm_cell_backward(const float* grad_hc, const float* c, const float* act, float* grad_gates,
-                        float* grad_c, int64_t batch, int64_t hidden) {
-    backward_loop(grad_hc, c, act, grad_gates, grad_c, batch, hidden);
+void lstm_cell_backward(const float* grad_h, const float* grad_c, const float* c, const float* act,
+                        const float* tanh_c, float* grad_gates, float* grad_c_prev, int64_t batch,
+                        int64_t hidden) {
+    backward_loop(grad_h, grad_c, c, act, tanh_c, grad_gates, grad_c_prev, batch, hidden);
 }
-void lstm_cell_backward(const double* grad_hc, const double* c, const double* act,
-                        double* grad_gates, double* grad_c, int64_t batch, int64_t hidden) {
-    backward_loop(grad_hc, c, act, grad_gates, grad_c, batch, hidden);
+void lstm_cell_backward(const double* grad_h, const double* grad_c, const double* c,
+                        const double* act, const double* tanh_c, double* grad_gates,
+                        double* grad_c_prev, int64_t batch, int64_t hidden) {
+    backward_loop(grad_h, grad_c, c, act, tanh_c, grad_gates, grad_c_prev, batch, hidden);
 }
 
 }  // namespace kernels

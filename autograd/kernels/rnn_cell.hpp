@@ -1,26 +1,31 @@
 #pragma once
 // The element-wise part of one LSTM step, fused: the four gate activations, the new cell state
 // and the new hidden state in one pass over each row, and their backward in one more. No graph
-// code here (the op is autograd/ops/rnn_cell.cpp).
+// code here (the ops are autograd/ops/rnn_cell.cpp).
 
 #include <cstdint>
 
 namespace tapegrad {
 namespace kernels {
 
-/// From gates [B, 4H] (pre-activations i, f, g, o) and c [B, H]: hc [2, B, H] holds h' then c',
-/// act [B, 5H] keeps sigmoid(i), sigmoid(f), tanh(g), sigmoid(o), tanh(c') for the backward.
-void lstm_cell_forward(const float* gates, const float* c, float* hc, float* act, int64_t batch,
-                       int64_t hidden);
-void lstm_cell_forward(const double* gates, const double* c, double* hc, double* act, int64_t batch,
-                       int64_t hidden);
+/// From the gate pre-activations pre [B, 4H] (i, f, g, o; used as scratch: clobbered), plus
+/// add [B, 4H] when not null (the step's input product, so the hidden product can go to pre
+/// alone), and c [B, H]: act [B, 4H] gets sigmoid(i), sigmoid(f), tanh(g), sigmoid(o);
+/// h_next, c_next and tanh_c [B, H] get h', c' and tanh(c'). Each output its own buffer.
+void lstm_cell_forward(float* pre, const float* add, const float* c, float* act, float* h_next,
+                       float* c_next, float* tanh_c, int64_t batch, int64_t hidden);
+void lstm_cell_forward(double* pre, const double* add, const double* c, double* act, double* h_next,
+                       double* c_next, double* tanh_c, int64_t batch, int64_t hidden);
 
-/// From grad_hc [2, B, H] (gradients of h' and c'), c and act as the forward left them:
-/// grad_gates [B, 4H] and grad_c [B, H].
-void lstm_cell_backward(const float* grad_hc, const float* c, const float* act, float* grad_gates,
-                        float* grad_c, int64_t batch, int64_t hidden);
-void lstm_cell_backward(const double* grad_hc, const double* c, const double* act,
-                        double* grad_gates, double* grad_c, int64_t batch, int64_t hidden);
+/// From grad_h and grad_c [B, H] (gradients of h' and c'), and c, act, tanh_c as the forward
+/// saw and left them: grad_gates [B, 4H] and grad_c_prev [B, H]. grad_c_prev may be grad_c
+/// (each element is read before it is written), so a sequence carries one buffer.
+void lstm_cell_backward(const float* grad_h, const float* grad_c, const float* c, const float* act,
+                        const float* tanh_c, float* grad_gates, float* grad_c_prev, int64_t batch,
+                        int64_t hidden);
+void lstm_cell_backward(const double* grad_h, const double* grad_c, const double* c,
+                        const double* act, const double* tanh_c, double* grad_gates,
+                        double* grad_c_prev, int64_t batch, int64_t hidden);
 
 }  // namespace kernels
 }  // namespace tapegrad

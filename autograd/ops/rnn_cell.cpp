@@ -1,10 +1,14 @@
 #include "autograd/ops/rnn_cell.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
 #include "autograd/detail.hpp"
+#include "autograd/engine.hpp"
+#include "autograd/function.hpp"
 #include "autograd/grad_mode.hpp"
+#include "autograd/kernels/blas.hpp"
 #include "autograd/kernels/rnn_cell.hpp"
 #include "autograd/ops.hpp"
 
@@ -14,6 +18,10 @@ using detail::Grads;
 using detail::record;
 
 namespace {
+
+std::string shape_or_undefined(const Tensor& t) {
+    return t.defined() ? shape_str(t.sizes()) : std::string("undefined");
+}
 
 // The backward with tapegrad's ops, recorded when create_graph asks for a differentiable
 // gradient: the activations are recomputed from the saved inputs.
@@ -40,23 +48,26 @@ std::tuple<Tensor, Tensor> fused_lstm_cell(const Tensor& gates_in, const Tensor&
         gates_in.size(0) != c_in.size(0) || gates_in.size(1) != 4 * c_in.size(1))
         throw std::invalid_argument(
             "fused_lstm_cell: gates must be [B, 4H] and c [B, H], got gates " +
-            (gates_in.defined() ? shape_str(gates_in.sizes()) : std::string("undefined")) +
-            " and c " + (c_in.defined() ? shape_str(c_in.sizes()) : std::string("undefined")));
+            shape_or_undefined(gates_in) + " and c " + shape_or_undefined(c_in));
     if (!is_floating_point(gates_in.dtype()) || gates_in.dtype() != c_in.dtype())
         throw std::invalid_argument(
             "fused_lstm_cell: gates and c must have the same floating dtype");
     const Tensor gates = gates_in.contiguous(), c = c_in.contiguous();
     const int64_t B = c.size(0), H = c.size(1);
     Tensor hc = detail::make_tensor({2, B, H}, c.dtype());
-    Tensor act = detail::make_tensor({B, 5 * H}, c.dtype());  // saved activations
+    // saved for the backward: the activated gates and tanh(c')
+    Tensor act = detail::make_tensor({B, 4 * H}, c.dtype());
+    Tensor tanh_c = detail::make_tensor({B, H}, c.dtype());
     detail::dispatch_floating(c.dtype(), [&](auto zero) {
         using T = decltype(zero);
-        kernels::lstm_cell_forward(gates.data_ptr<T>(), c.data_ptr<T>(), hc.data_ptr<T>(),
-                                   act.data_ptr<T>(), B, H);
+        std::vector<T> pre(gates.data_ptr<T>(), gates.data_ptr<T>() + B * 4 * H);  // clobbered
+        T* h_next = hc.data_ptr<T>();
+        kernels::lstm_cell_forward(pre.data(), nullptr, c.data_ptr<T>(), act.data_ptr<T>(), h_next,
+                                   h_next + B * H, tanh_c.data_ptr<T>(), B, H);
     });
     hc = record(
         "fused_lstm_cell", hc, {gates, c},
-        [gates, c, act](const Tensor& grad_out) {
+        [gates, c, act, tanh_c](const Tensor& grad_out) {
             if (GradMode::is_enabled()) return lstm_cell_backward_composed(grad_out, gates, c);
             const Tensor g = grad_out.contiguous();
             const int64_t B = c.size(0), H = c.size(1);
@@ -64,7 +75,9 @@ std::tuple<Tensor, Tensor> fused_lstm_cell(const Tensor& gates_in, const Tensor&
             Tensor grad_c = detail::make_tensor({B, H}, c.dtype());
             detail::dispatch_floating(c.dtype(), [&](auto zero) {
                 using T = decltype(zero);
-                kernels::lstm_cell_backward(g.data_ptr<T>(), c.data_ptr<T>(), act.data_ptr<T>(),
+                const T* grad_h = g.data_ptr<T>();
+                kernels::lstm_cell_backward(grad_h, grad_h + B * H, c.data_ptr<T>(),
+                                            act.data_ptr<T>(), tanh_c.data_ptr<T>(),
                                             grad_gates.data_ptr<T>(), grad_c.data_ptr<T>(), B, H);
             });
             return Grads{grad_gates, grad_c};
@@ -72,6 +85,180 @@ std::tuple<Tensor, Tensor> fused_lstm_cell(const Tensor& gates_in, const Tensor&
         "dc = grad_c' + grad_h' o (1 - tanh(c')^2); grad_gates = [dc g i(1-i), dc c f(1-f), "
         "dc i (1-g^2), grad_h' tanh(c') o(1-o)]; grad_c = dc f");
     return {hc.select(0, 0), hc.select(0, 1)};
+}
+
+namespace {
+
+// The same recurrence step by step with recorded ops, for a differentiable backward
+// (create_graph): fused_lstm_cell's backward is itself recorded then.
+std::tuple<Tensor, Tensor, Tensor> lstm_sequence_composed(const Tensor& xw, const Tensor& h0,
+                                                          const Tensor& c0, const Tensor& w_hh,
+                                                          bool reverse) {
+    const int64_t T = xw.size(0);
+    std::vector<Tensor> outputs(static_cast<size_t>(T));
+    const Tensor w_t = w_hh.t();
+    Tensor h = h0, c = c0;
+    for (int64_t k = 0; k < T; ++k) {
+        const int64_t t = reverse ? T - 1 - k : k;
+        std::tie(h, c) = fused_lstm_cell(xw.select(0, t) + matmul(h, w_t), c);
+        outputs[static_cast<size_t>(t)] = h;
+    }
+    return {stack(outputs, 0), h, c};
+}
+
+// Buffers of one sequence, laid out so that every step reads and writes whole [B, *] blocks:
+// out [T, B, H] holds h after step t at row t; cs [T + 1, B, H] holds c0 and every c_t (row
+// t + 1 going forward, row t going backward, c0 at the free end); act [T, B, 4H] the activated
+// gates and tanh_c [T, B, H] tanh(c_t) for the backward.
+//
+// Forward, step t (t = 0 .. T-1, or T-1 .. 0 with reverse; h_prev, c_prev the previous step's):
+//   gates = xw[t] + h_prev W_hh^T;  (h_t, c_t) = fused_lstm_cell(gates, c_prev)
+// Backward, steps in the opposite order, with grad_h_t = grad_out[t] (+ grad_h_n at the last
+// step) + what step t+1 sent back, and grad_c carried likewise:
+//   grad_gates_t = the cell's backward;  grad_xw[t] = grad_gates_t
+//   grad_h_prev += grad_gates_t W_hh;    grad_W_hh = sum_t grad_gates_t^T h_prev(t), one GEMM
+struct FusedLSTMSequence : autograd::Function<FusedLSTMSequence> {
+    static tensor_list forward(autograd::AutogradContext* ctx, Tensor xw_in, Tensor h0_in,
+                               Tensor c0_in, Tensor w_hh_in, bool reverse) {
+        const Tensor xw = xw_in.contiguous(), h0 = h0_in.contiguous(), c0 = c0_in.contiguous(),
+                     w_hh = w_hh_in.contiguous();
+        const int64_t T = xw.size(0), B = xw.size(1), H = h0.size(1);
+        const ScalarType dt = xw.scalar_type();
+        Tensor out = detail::make_tensor({T, B, H}, dt);
+        Tensor cs = detail::make_tensor({T + 1, B, H}, dt);
+        Tensor act = detail::make_tensor({T, B, 4 * H}, dt);
+        Tensor tanh_c = detail::make_tensor({T, B, H}, dt);
+        Tensor h_n = detail::make_tensor({B, H}, dt), c_n = detail::make_tensor({B, H}, dt);
+        detail::dispatch_floating(dt, [&](auto zero) {
+            using Real = decltype(zero);
+            const int64_t bh = B * H, bg = B * 4 * H;
+            Real* C = cs.data_ptr<Real>();
+            Real* O = out.data_ptr<Real>();
+            std::copy(c0.data_ptr<Real>(), c0.data_ptr<Real>() + bh, C + (reverse ? T * bh : 0));
+            std::vector<Real> gates(static_cast<size_t>(bg));  // one step's, reused
+            const Real* h_prev = h0.data_ptr<Real>();
+            for (int64_t k = 0; k < T; ++k) {
+                const int64_t t = reverse ? T - 1 - k : k;
+                const int64_t c_in = reverse ? t + 1 : t, c_out = reverse ? t : t + 1;
+                kernels::gemm(false, true, B, 4 * H, H, Real(1), h_prev, w_hh.data_ptr<Real>(),
+                              Real(0), gates.data());
+                kernels::lstm_cell_forward(gates.data(), xw.data_ptr<Real>() + t * bg,
+                                           C + c_in * bh, act.data_ptr<Real>() + t * bg, O + t * bh,
+                                           C + c_out * bh, tanh_c.data_ptr<Real>() + t * bh, B, H);
+                h_prev = O + t * bh;
+            }
+            std::copy(h_prev, h_prev + bh, h_n.data_ptr<Real>());
+            const Real* c_last = C + (reverse ? 0 : T * bh);
+            std::copy(c_last, c_last + bh, c_n.data_ptr<Real>());
+        });
+        ctx->save_for_backward({xw_in, h0_in, c0_in, w_hh_in, out, cs, act, tanh_c});
+        ctx->saved_data["reverse"] = reverse;
+        return {out, h_n, c_n};
+    }
+
+    static tensor_list backward(autograd::AutogradContext* ctx, tensor_list grads) {
+        const tensor_list s = ctx->get_saved_variables();
+        const bool reverse = ctx->saved_data["reverse"].toBool();
+        if (GradMode::is_enabled()) return composed_backward(ctx, s, reverse, grads);
+        const Tensor h0 = s[1].contiguous(), w_hh = s[3].contiguous();
+        const Tensor &out = s[4], &cs = s[5], &act = s[6], &tanh_c = s[7];
+        const int64_t T = out.size(0), B = out.size(1), H = out.size(2);
+        const ScalarType dt = out.scalar_type();
+        // grad_h of every step, gathering what the later steps send back; grad_c carried
+        Tensor grad_h = grads[0].contiguous().clone();
+        Tensor grad_c = grads[2].contiguous().clone();
+        Tensor grad_h0 = detail::make_tensor({B, H}, dt);
+        Tensor grad_xw = detail::make_tensor({T, B, 4 * H}, dt);
+        Tensor grad_w_hh;
+        detail::dispatch_floating(dt, [&](auto zero) {
+            using Real = decltype(zero);
+            const int64_t bh = B * H, bg = B * 4 * H;
+            Real* GH = grad_h.data_ptr<Real>();
+            Real* GX = grad_xw.data_ptr<Real>();
+            const Real* W = w_hh.data_ptr<Real>();
+            const Tensor grad_h_n = grads[1].contiguous();
+            const Real* g_hn = grad_h_n.data_ptr<Real>();
+            Real* last = GH + (reverse ? 0 : (T - 1) * bh);
+            for (int64_t j = 0; j < bh; ++j) last[j] += g_hn[j];
+            for (int64_t k = T - 1; k >= 0; --k) {
+                const int64_t t = reverse ? T - 1 - k : k;
+                const int64_t c_in = reverse ? t + 1 : t;
+                kernels::lstm_cell_backward(
+                    GH + t * bh, grad_c.data_ptr<Real>(), cs.data_ptr<Real>() + c_in * bh,
+                    act.data_ptr<Real>() + t * bg, tanh_c.data_ptr<Real>() + t * bh, GX + t * bg,
+                    grad_c.data_ptr<Real>(), B, H);
+                // the previous step's h (h0 for the first step) gets grad_gates_t W_hh
+                const bool first = k == 0;
+                Real* target =
+                    first ? grad_h0.data_ptr<Real>() : GH + (reverse ? t + 1 : t - 1) * bh;
+                kernels::gemm(false, false, B, H, 4 * H, Real(1), GX + t * bg, W,
+                              first ? Real(0) : Real(1), target);
+            }
+            if (!ctx->needs_input_grad(3)) return;
+            // grad_W_hh [4H, H]: the steps whose h_prev is in out, in one GEMM, then the first
+            // step's against h0
+            grad_w_hh = detail::make_tensor({4 * H, H}, dt);
+            Real* GW = grad_w_hh.data_ptr<Real>();
+            const Real* O = out.data_ptr<Real>();
+            const int64_t first_t = reverse ? T - 1 : 0;
+            if (T > 1)
+                kernels::gemm(true, false, 4 * H, H, (T - 1) * B, Real(1), reverse ? GX : GX + bg,
+                              reverse ? O + bh : O, Real(0), GW);
+            kernels::gemm(true, false, 4 * H, H, B, Real(1), GX + first_t * bg, h0.data_ptr<Real>(),
+                          T > 1 ? Real(1) : Real(0), GW);
+        });
+        return {grad_xw, ctx->needs_input_grad(1) ? grad_h0 : Tensor(),
+                ctx->needs_input_grad(2) ? grad_c : Tensor(), grad_w_hh, Tensor()};
+    }
+
+    // create_graph: differentiate a recorded recomputation, so the gradient is itself
+    // differentiable
+    static tensor_list composed_backward(autograd::AutogradContext* ctx, const tensor_list& s,
+                                         bool reverse, const tensor_list& grads) {
+        auto [out, h_n, c_n] = lstm_sequence_composed(s[0], s[1], s[2], s[3], reverse);
+        tensor_list inputs;
+        std::vector<size_t> which;
+        for (size_t i = 0; i < 4; ++i) {
+            if (!ctx->needs_input_grad(i)) continue;
+            inputs.push_back(s[i]);
+            which.push_back(i);
+        }
+        const tensor_list g = autograd::grad({out, h_n, c_n}, inputs, grads, /*retain_graph=*/true,
+                                             /*create_graph=*/true, /*allow_unused=*/true);
+        tensor_list result(5);
+        for (size_t k = 0; k < which.size(); ++k) result[which[k]] = g[k];
+        return result;
+    }
+
+    static constexpr const char* backward_rule =
+        "per step, last first: grad_gates_t = fused_lstm_cell's backward; grad_xw[t] = "
+        "grad_gates_t; grad_h_prev += grad_gates_t W_hh; grad_W_hh = sum_t grad_gates_t^T h_prev";
+};
+
+}  // namespace
+
+std::tuple<Tensor, Tensor, Tensor> fused_lstm_sequence(const Tensor& xw, const Tensor& h0,
+                                                       const Tensor& c0, const Tensor& weight_hh,
+                                                       bool reverse) {
+    const bool shapes_ok = xw.defined() && h0.defined() && c0.defined() && weight_hh.defined() &&
+                           xw.dim() == 3 && h0.dim() == 2 && xw.size(0) > 0 && xw.size(1) > 0 &&
+                           h0.size(1) > 0 &&
+                           h0.sizes() == std::vector<int64_t>{xw.size(1), h0.size(1)} &&
+                           c0.sizes() == h0.sizes() && xw.size(2) == 4 * h0.size(1) &&
+                           weight_hh.sizes() == std::vector<int64_t>{4 * h0.size(1), h0.size(1)};
+    if (!shapes_ok)
+        throw std::invalid_argument(
+            "fused_lstm_sequence: expected xw [T, B, 4H], h0 and c0 [B, H], weight_hh [4H, H] "
+            "with T, B, H > 0; got xw " +
+            shape_or_undefined(xw) + ", h0 " + shape_or_undefined(h0) + ", c0 " +
+            shape_or_undefined(c0) + ", weight_hh " + shape_or_undefined(weight_hh));
+    const ScalarType dt = xw.scalar_type();
+    if (!is_floating_point(dt) || h0.scalar_type() != dt || c0.scalar_type() != dt ||
+        weight_hh.scalar_type() != dt)
+        throw std::invalid_argument(
+            "fused_lstm_sequence: xw, h0, c0 and weight_hh must have the same floating dtype");
+    const tensor_list r = FusedLSTMSequence::apply(xw, h0, c0, weight_hh, reverse);
+    return {r[0], r[1], r[2]};
 }
 
 }  // namespace tapegrad

@@ -1,6 +1,8 @@
 #pragma once
 // The fused element-wise part of an LSTM step (LibTorch keeps its own as the internal
-// _thnn_fused_lstm_cell): one recorded op instead of about a dozen.
+// _thnn_fused_lstm_cell): one recorded op instead of about a dozen; and a whole direction of an
+// LSTM layer as one recorded op, its steps run by BLAS and that kernel over buffers allocated
+// once per sequence.
 
 #include <tuple>
 
@@ -12,5 +14,13 @@ namespace tapegrad {
 /// them) and the cell state c [B, H]: c' = sigmoid(f) * c + sigmoid(i) * tanh(g),
 /// h' = sigmoid(o) * tanh(c'); both [B, H].
 std::tuple<Tensor, Tensor> fused_lstm_cell(const Tensor& gates, const Tensor& c);
+
+/// One direction of one LSTM layer over T steps: from the input products of all steps
+/// xw [T, B, 4H] (biases included), the state h0, c0 [B, H] and weight_hh [4H, H], returns
+/// (output [T, B, H]: h after each step, h_n, c_n [B, H]). Step t's gates are
+/// xw[t] + h W_hh^T, then as fused_lstm_cell; with reverse the steps run from T - 1 down to 0.
+std::tuple<Tensor, Tensor, Tensor> fused_lstm_sequence(const Tensor& xw, const Tensor& h0,
+                                                       const Tensor& c0, const Tensor& weight_hh,
+                                                       bool reverse = false);
 
 }  // namespace tapegrad

@@ -2,5 +2,6 @@
 tapegrad_test_suite(rnn
   nn/rnn_test.cpp
   nn/rnn_utils_test.cpp
+  nn/rnn_fused_test.cpp
   autograd/rnn_cell_test.cpp
 )
