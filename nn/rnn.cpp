@@ -178,12 +178,6 @@ DirectionResult run_direction(RNNMode mode, const Tensor& xw, const Steps& steps
     const int64_t T = static_cast<int64_t>(steps.sizes.size());
     const int64_t B = h0.size(0);
     const bool lstm = mode == RNNMode::LSTM;
-    if (lstm && !w.w_hr.defined() && steps.sizes.front() == B && steps.sizes.back() == B) {
-        // every sequence runs every step: the whole direction is one recorded op
-        auto [out, h, c] =
-            fused_lstm_sequence(xw.reshape({T, B, xw.size(1)}), h0, c0, w.w_hh, reverse);
-        return {out.view({T * B, out.size(2)}), h, c};
-    }
     std::vector<Tensor> outputs(static_cast<size_t>(T));
     const tensor_list xs = SplitSteps::apply(xw, steps.sizes);  // xs[t]: step t's input product
     Tensor h = h0, c = c0;
@@ -322,6 +316,9 @@ std::tuple<Tensor, Tensor, Tensor> run_layers(const RNNOptionsBase& o,
                                               const Tensor& h0, const Tensor& c0, bool training) {
     const int64_t D = o.bidirectional ? 2 : 1;
     const bool lstm = o.mode == RNNMode::LSTM;
+    // an LSTM without proj_size in which every sequence runs every step takes the fused path
+    const int64_t T = static_cast<int64_t>(steps.sizes.size()), B = steps.sizes.front();
+    const bool fused = lstm && o.proj_size == 0 && steps.sizes.back() == B;
     Tensor layer_input = data;
     std::vector<Tensor> h_n, c_n;
     for (int64_t layer = 0; layer < o.num_layers; ++layer) {
@@ -329,10 +326,18 @@ std::tuple<Tensor, Tensor, Tensor> run_layers(const RNNOptionsBase& o,
         for (int64_t d = 0; d < D; ++d) {
             const int64_t k = layer * D + d;
             const Tensor* w = &weights[static_cast<size_t>(k) * 5];  // ih, hh, b_ih, b_hh, hr
-            const Tensor xw = input_product(o.mode, layer_input, w[0], w[2], w[3]);
-            const StepWeights sw{w[1], o.mode == RNNMode::GRU ? w[3] : Tensor(), w[4]};
-            DirectionResult r = run_direction(o.mode, xw, steps, h0.select(0, k),
-                                              lstm ? c0.select(0, k) : Tensor(), sw, d == 1);
+            DirectionResult r;
+            if (fused) {  // the whole direction as one recorded op
+                auto [out, h, c] = fused_lstm_sequence(
+                    layer_input.reshape({T, B, layer_input.size(1)}), h0.select(0, k),
+                    c0.select(0, k), w[0], w[1], w[2], w[3], d == 1);
+                r = {out.view({T * B, out.size(2)}), h, c};
+            } else {
+                const Tensor xw = input_product(o.mode, layer_input, w[0], w[2], w[3]);
+                const StepWeights sw{w[1], o.mode == RNNMode::GRU ? w[3] : Tensor(), w[4]};
+                r = run_direction(o.mode, xw, steps, h0.select(0, k),
+                                  lstm ? c0.select(0, k) : Tensor(), sw, d == 1);
+            }
             outputs.push_back(r.output);
             h_n.push_back(r.h);
             if (lstm) c_n.push_back(r.c);

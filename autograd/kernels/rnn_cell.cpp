@@ -9,8 +9,8 @@ namespace kernels {
 namespace {
 
 template <class T>
-void forward_loop(T* pre, const T* add, const T* c, T* act, T* h_next, T* c_next, T* tanh_c,
-                  int64_t batch, int64_t hidden) {
+void forward_loop(T* pre, const T* add, const T* bias, const T* c, T* act, T* h_next, T* c_next,
+                  T* tanh_c, int64_t batch, int64_t hidden) {
     const int64_t H = hidden;
     for (int64_t b = 0; b < batch; ++b) {
         T* p = pre + b * 4 * H;
@@ -18,6 +18,8 @@ void forward_loop(T* pre, const T* add, const T* c, T* act, T* h_next, T* c_next
             const T* x = add + b * 4 * H;
             for (int64_t j = 0; j < 4 * H; ++j) p[j] += x[j];
         }
+        if (bias != nullptr)
+            for (int64_t j = 0; j < 4 * H; ++j) p[j] += bias[j];
         T* a = act + b * 4 * H;  // i, f, g, o
         // the vectorised activations over each gate's H values
         sigmoid(p, a, 2 * H);
@@ -59,13 +61,14 @@ void backward_loop(const T* grad_h, const T* grad_c, const T* c, const T* act, c
 
 }  // namespace
 
-void lstm_cell_forward(float* pre, const float* add, const float* c, float* act, float* h_next,
-                       float* c_next, float* tanh_c, int64_t batch, int64_t hidden) {
-    forward_loop(pre, add, c, act, h_next, c_next, tanh_c, batch, hidden);
+void lstm_cell_forward(float* pre, const float* add, const float* bias, const float* c, float* act,
+                       float* h_next, float* c_next, float* tanh_c, int64_t batch, int64_t hidden) {
+    forward_loop(pre, add, bias, c, act, h_next, c_next, tanh_c, batch, hidden);
 }
-void lstm_cell_forward(double* pre, const double* add, const double* c, double* act, double* h_next,
-                       double* c_next, double* tanh_c, int64_t batch, int64_t hidden) {
-    forward_loop(pre, add, c, act, h_next, c_next, tanh_c, batch, hidden);
+void lstm_cell_forward(double* pre, const double* add, const double* bias, const double* c,
+                       double* act, double* h_next, double* c_next, double* tanh_c, int64_t batch,
+                       int64_t hidden) {
+    forward_loop(pre, add, bias, c, act, h_next, c_next, tanh_c, batch, hidden);
 }
 void lstm_cell_backward(const float* grad_h, const float* grad_c, const float* c, const float* act,
                         const float* tanh_c, float* grad_gates, float* grad_c_prev, int64_t batch,

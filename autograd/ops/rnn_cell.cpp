@@ -62,8 +62,8 @@ std::tuple<Tensor, Tensor> fused_lstm_cell(const Tensor& gates_in, const Tensor&
         using T = decltype(zero);
         std::vector<T> pre(gates.data_ptr<T>(), gates.data_ptr<T>() + B * 4 * H);  // clobbered
         T* h_next = hc.data_ptr<T>();
-        kernels::lstm_cell_forward(pre.data(), nullptr, c.data_ptr<T>(), act.data_ptr<T>(), h_next,
-                                   h_next + B * H, tanh_c.data_ptr<T>(), B, H);
+        kernels::lstm_cell_forward(pre.data(), nullptr, nullptr, c.data_ptr<T>(), act.data_ptr<T>(),
+                                   h_next, h_next + B * H, tanh_c.data_ptr<T>(), B, H);
     });
     hc = record(
         "fused_lstm_cell", hc, {gates, c},
@@ -107,23 +107,27 @@ std::tuple<Tensor, Tensor, Tensor> lstm_sequence_composed(const Tensor& xw, cons
 }
 
 // Buffers of one sequence, laid out so that every step reads and writes whole [B, *] blocks:
-// out [T, B, H] holds h after step t at row t; cs [T + 1, B, H] holds c0 and every c_t (row
-// t + 1 going forward, row t going backward, c0 at the free end); act [T, B, 4H] the activated
-// gates and tanh_c [T, B, H] tanh(c_t) for the backward.
+// act [T, B, 4H] first holds the input products of all steps (one GEMM), then step by step the
+// activated gates; out [T, B, H] holds h after step t at row t; cs [T + 1, B, H] c0 and every
+// c_t (row t + 1 going forward, row t going backward, c0 at the free end); tanh_c [T, B, H]
+// tanh(c_t) for the backward.
 //
 // Forward, step t (t = 0 .. T-1, or T-1 .. 0 with reverse; h_prev, c_prev the previous step's):
-//   gates = xw[t] + h_prev W_hh^T;  (h_t, c_t) = fused_lstm_cell(gates, c_prev)
+//   gates = x[t] W_ih^T + b_ih + b_hh + h_prev W_hh^T;  (h_t, c_t) = fused_lstm_cell(gates, c_prev)
 // Backward, steps in the opposite order, with grad_h_t = grad_out[t] (+ grad_h_n at the last
-// step) + what step t+1 sent back, and grad_c carried likewise:
-//   grad_gates_t = the cell's backward;  grad_xw[t] = grad_gates_t
-//   grad_h_prev += grad_gates_t W_hh;    grad_W_hh = sum_t grad_gates_t^T h_prev(t), one GEMM
+// step) + what the next step sent back, and grad_c carried likewise:
+//   grad_gates_t = the cell's backward;  grad_h_prev += grad_gates_t W_hh
+// then for all steps at once (G = every grad_gates_t, [T * B, 4H]):
+//   grad_x = G W_ih;  grad_W_ih = G^T x;  grad_b_ih = grad_b_hh = sum of G's rows;
+//   grad_W_hh = sum_t grad_gates_t^T h_prev(t)
 struct FusedLSTMSequence : autograd::Function<FusedLSTMSequence> {
-    static tensor_list forward(autograd::AutogradContext* ctx, Tensor xw_in, Tensor h0_in,
-                               Tensor c0_in, Tensor w_hh_in, bool reverse) {
-        const Tensor xw = xw_in.contiguous(), h0 = h0_in.contiguous(), c0 = c0_in.contiguous(),
-                     w_hh = w_hh_in.contiguous();
-        const int64_t T = xw.size(0), B = xw.size(1), H = h0.size(1);
-        const ScalarType dt = xw.scalar_type();
+    static tensor_list forward(autograd::AutogradContext* ctx, Tensor input, Tensor h0_in,
+                               Tensor c0_in, Tensor w_ih_in, Tensor w_hh_in, Tensor b_ih,
+                               Tensor b_hh, bool reverse) {
+        const Tensor x = input.contiguous(), h0 = h0_in.contiguous(), c0 = c0_in.contiguous(),
+                     w_ih = w_ih_in.contiguous(), w_hh = w_hh_in.contiguous();
+        const int64_t T = x.size(0), B = x.size(1), I = x.size(2), H = h0.size(1);
+        const ScalarType dt = x.scalar_type();
         Tensor out = detail::make_tensor({T, B, H}, dt);
         Tensor cs = detail::make_tensor({T + 1, B, H}, dt);
         Tensor act = detail::make_tensor({T, B, 4 * H}, dt);
@@ -132,8 +136,21 @@ struct FusedLSTMSequence : autograd::Function<FusedLSTMSequence> {
         detail::dispatch_floating(dt, [&](auto zero) {
             using Real = decltype(zero);
             const int64_t bh = B * H, bg = B * 4 * H;
+            std::vector<Real> bias;  // b_ih + b_hh, added in the cell kernel
+            for (const Tensor& b : {b_ih, b_hh}) {
+                if (!b.defined()) continue;
+                const Tensor bc = b.contiguous();
+                const Real* p = bc.data_ptr<Real>();
+                if (bias.empty())
+                    bias.assign(p, p + 4 * H);
+                else
+                    for (int64_t j = 0; j < 4 * H; ++j) bias[j] += p[j];
+            }
+            Real* A = act.data_ptr<Real>();
             Real* C = cs.data_ptr<Real>();
             Real* O = out.data_ptr<Real>();
+            kernels::gemm(false, true, T * B, 4 * H, I, Real(1), x.data_ptr<Real>(),
+                          w_ih.data_ptr<Real>(), Real(0), A);
             std::copy(c0.data_ptr<Real>(), c0.data_ptr<Real>() + bh, C + (reverse ? T * bh : 0));
             std::vector<Real> gates(static_cast<size_t>(bg));  // one step's, reused
             const Real* h_prev = h0.data_ptr<Real>();
@@ -142,17 +159,20 @@ struct FusedLSTMSequence : autograd::Function<FusedLSTMSequence> {
                 const int64_t c_in = reverse ? t + 1 : t, c_out = reverse ? t : t + 1;
                 kernels::gemm(false, true, B, 4 * H, H, Real(1), h_prev, w_hh.data_ptr<Real>(),
                               Real(0), gates.data());
-                kernels::lstm_cell_forward(gates.data(), xw.data_ptr<Real>() + t * bg,
-                                           C + c_in * bh, act.data_ptr<Real>() + t * bg, O + t * bh,
-                                           C + c_out * bh, tanh_c.data_ptr<Real>() + t * bh, B, H);
+                // act[t] holds x[t] W_ih^T on the way in, the activations on the way out
+                kernels::lstm_cell_forward(
+                    gates.data(), A + t * bg, bias.empty() ? nullptr : bias.data(), C + c_in * bh,
+                    A + t * bg, O + t * bh, C + c_out * bh, tanh_c.data_ptr<Real>() + t * bh, B, H);
                 h_prev = O + t * bh;
             }
             std::copy(h_prev, h_prev + bh, h_n.data_ptr<Real>());
             const Real* c_last = C + (reverse ? 0 : T * bh);
             std::copy(c_last, c_last + bh, c_n.data_ptr<Real>());
         });
-        ctx->save_for_backward({xw_in, h0_in, c0_in, w_hh_in, out, cs, act, tanh_c});
+        ctx->save_for_backward(
+            {input, h0_in, c0_in, w_ih_in, w_hh_in, b_ih, b_hh, out, cs, act, tanh_c});
         ctx->saved_data["reverse"] = reverse;
+        ctx->set_materialize_grads(false);  // no zero-filled [T, B, H] when output gets none
         return {out, h_n, c_n};
     }
 
@@ -160,104 +180,152 @@ struct FusedLSTMSequence : autograd::Function<FusedLSTMSequence> {
         const tensor_list s = ctx->get_saved_variables();
         const bool reverse = ctx->saved_data["reverse"].toBool();
         if (GradMode::is_enabled()) return composed_backward(ctx, s, reverse, grads);
-        const Tensor h0 = s[1].contiguous(), w_hh = s[3].contiguous();
-        const Tensor &out = s[4], &cs = s[5], &act = s[6], &tanh_c = s[7];
-        const int64_t T = out.size(0), B = out.size(1), H = out.size(2);
+        const Tensor &out = s[7], &cs = s[8], &act = s[9], &tanh_c = s[10];
+        const int64_t T = out.size(0), B = out.size(1), H = out.size(2), I = s[0].size(2);
         const ScalarType dt = out.scalar_type();
+        auto working = [&](const Tensor& g, std::vector<int64_t> sizes) {  // a copy we may write
+            return g.defined() ? g.contiguous().clone() : zeros(sizes, TensorOptions(dt));
+        };
         // grad_h of every step, gathering what the later steps send back; grad_c carried
-        Tensor grad_h = grads[0].contiguous().clone();
-        Tensor grad_c = grads[2].contiguous().clone();
+        Tensor grad_h = working(grads[0], {T, B, H});
+        Tensor grad_c = working(grads[2], {B, H});
         Tensor grad_h0 = detail::make_tensor({B, H}, dt);
-        Tensor grad_xw = detail::make_tensor({T, B, 4 * H}, dt);
-        Tensor grad_w_hh;
+        Tensor grad_gates = detail::make_tensor({T, B, 4 * H}, dt);
+        Tensor grad_x, grad_w_ih, grad_w_hh, grad_b;
         detail::dispatch_floating(dt, [&](auto zero) {
             using Real = decltype(zero);
             const int64_t bh = B * H, bg = B * 4 * H;
             Real* GH = grad_h.data_ptr<Real>();
-            Real* GX = grad_xw.data_ptr<Real>();
-            const Real* W = w_hh.data_ptr<Real>();
-            const Tensor grad_h_n = grads[1].contiguous();
-            const Real* g_hn = grad_h_n.data_ptr<Real>();
-            Real* last = GH + (reverse ? 0 : (T - 1) * bh);
-            for (int64_t j = 0; j < bh; ++j) last[j] += g_hn[j];
+            Real* GG = grad_gates.data_ptr<Real>();
+            const Tensor w_hh = s[4].contiguous();
+            if (grads[1].defined()) {
+                const Tensor g_hn = grads[1].contiguous();
+                const Real* p = g_hn.data_ptr<Real>();
+                Real* last = GH + (reverse ? 0 : (T - 1) * bh);
+                for (int64_t j = 0; j < bh; ++j) last[j] += p[j];
+            }
             for (int64_t k = T - 1; k >= 0; --k) {
                 const int64_t t = reverse ? T - 1 - k : k;
                 const int64_t c_in = reverse ? t + 1 : t;
                 kernels::lstm_cell_backward(
                     GH + t * bh, grad_c.data_ptr<Real>(), cs.data_ptr<Real>() + c_in * bh,
-                    act.data_ptr<Real>() + t * bg, tanh_c.data_ptr<Real>() + t * bh, GX + t * bg,
+                    act.data_ptr<Real>() + t * bg, tanh_c.data_ptr<Real>() + t * bh, GG + t * bg,
                     grad_c.data_ptr<Real>(), B, H);
                 // the previous step's h (h0 for the first step) gets grad_gates_t W_hh
                 const bool first = k == 0;
                 Real* target =
                     first ? grad_h0.data_ptr<Real>() : GH + (reverse ? t + 1 : t - 1) * bh;
-                kernels::gemm(false, false, B, H, 4 * H, Real(1), GX + t * bg, W,
-                              first ? Real(0) : Real(1), target);
+                kernels::gemm(false, false, B, H, 4 * H, Real(1), GG + t * bg,
+                              w_hh.data_ptr<Real>(), first ? Real(0) : Real(1), target);
             }
-            if (!ctx->needs_input_grad(3)) return;
-            // grad_W_hh [4H, H]: the steps whose h_prev is in out, in one GEMM, then the first
-            // step's against h0
-            grad_w_hh = detail::make_tensor({4 * H, H}, dt);
-            Real* GW = grad_w_hh.data_ptr<Real>();
-            const Real* O = out.data_ptr<Real>();
-            const int64_t first_t = reverse ? T - 1 : 0;
-            if (T > 1)
-                kernels::gemm(true, false, 4 * H, H, (T - 1) * B, Real(1), reverse ? GX : GX + bg,
-                              reverse ? O + bh : O, Real(0), GW);
-            kernels::gemm(true, false, 4 * H, H, B, Real(1), GX + first_t * bg, h0.data_ptr<Real>(),
-                          T > 1 ? Real(1) : Real(0), GW);
+            if (ctx->needs_input_grad(0)) {
+                const Tensor w_ih = s[3].contiguous();
+                grad_x = detail::make_tensor({T, B, I}, dt);
+                kernels::gemm(false, false, T * B, I, 4 * H, Real(1), GG, w_ih.data_ptr<Real>(),
+                              Real(0), grad_x.data_ptr<Real>());
+            }
+            if (ctx->needs_input_grad(3)) {
+                const Tensor x = s[0].contiguous();
+                grad_w_ih = detail::make_tensor({4 * H, I}, dt);
+                kernels::gemm(true, false, 4 * H, I, T * B, Real(1), GG, x.data_ptr<Real>(),
+                              Real(0), grad_w_ih.data_ptr<Real>());
+            }
+            if (ctx->needs_input_grad(4)) {
+                // the steps whose h_prev is in out in one GEMM, then the first step's with h0
+                const Tensor h0 = s[1].contiguous();
+                grad_w_hh = detail::make_tensor({4 * H, H}, dt);
+                Real* GW = grad_w_hh.data_ptr<Real>();
+                const Real* O = out.data_ptr<Real>();
+                if (T > 1)
+                    kernels::gemm(true, false, 4 * H, H, (T - 1) * B, Real(1),
+                                  reverse ? GG : GG + bg, reverse ? O + bh : O, Real(0), GW);
+                kernels::gemm(true, false, 4 * H, H, B, Real(1), GG + (reverse ? T - 1 : 0) * bg,
+                              h0.data_ptr<Real>(), T > 1 ? Real(1) : Real(0), GW);
+            }
+            if (ctx->needs_input_grad(5) || ctx->needs_input_grad(6)) {
+                grad_b = zeros({4 * H}, TensorOptions(dt));
+                Real* gb = grad_b.data_ptr<Real>();
+                for (int64_t r = 0; r < T * B; ++r)
+                    for (int64_t j = 0; j < 4 * H; ++j) gb[j] += GG[r * 4 * H + j];
+            }
         });
-        return {grad_xw, ctx->needs_input_grad(1) ? grad_h0 : Tensor(),
-                ctx->needs_input_grad(2) ? grad_c : Tensor(), grad_w_hh, Tensor()};
+        const bool both_b = ctx->needs_input_grad(5) && ctx->needs_input_grad(6);
+        return {grad_x,
+                ctx->needs_input_grad(1) ? grad_h0 : Tensor(),
+                ctx->needs_input_grad(2) ? grad_c : Tensor(),
+                grad_w_ih,
+                grad_w_hh,
+                ctx->needs_input_grad(5) ? grad_b : Tensor(),
+                ctx->needs_input_grad(6) ? (both_b ? grad_b.clone() : grad_b) : Tensor(),
+                Tensor()};
     }
 
-    // create_graph: differentiate a recorded recomputation, so the gradient is itself
+    // create_graph: differentiate a recorded recomputation, so that the gradient is itself
     // differentiable
     static tensor_list composed_backward(autograd::AutogradContext* ctx, const tensor_list& s,
-                                         bool reverse, const tensor_list& grads) {
-        auto [out, h_n, c_n] = lstm_sequence_composed(s[0], s[1], s[2], s[3], reverse);
+                                         bool reverse, tensor_list grads) {
+        Tensor xw = linear(s[0], s[3], s[5]);
+        if (s[6].defined()) xw = xw + s[6];
+        auto [out, h_n, c_n] = lstm_sequence_composed(xw, s[1], s[2], s[4], reverse);
+        const tensor_list outputs{out, h_n, c_n};
+        for (size_t i = 0; i < 3; ++i)
+            if (!grads[i].defined()) grads[i] = zeros_like(outputs[i]);
         tensor_list inputs;
         std::vector<size_t> which;
-        for (size_t i = 0; i < 4; ++i) {
+        for (size_t i = 0; i < 7; ++i) {
             if (!ctx->needs_input_grad(i)) continue;
             inputs.push_back(s[i]);
             which.push_back(i);
         }
-        const tensor_list g = autograd::grad({out, h_n, c_n}, inputs, grads, /*retain_graph=*/true,
+        const tensor_list g = autograd::grad(outputs, inputs, grads, /*retain_graph=*/true,
                                              /*create_graph=*/true, /*allow_unused=*/true);
-        tensor_list result(5);
+        tensor_list result(8);
         for (size_t k = 0; k < which.size(); ++k) result[which[k]] = g[k];
         return result;
     }
 
     static constexpr const char* backward_rule =
-        "per step, last first: grad_gates_t = fused_lstm_cell's backward; grad_xw[t] = "
-        "grad_gates_t; grad_h_prev += grad_gates_t W_hh; grad_W_hh = sum_t grad_gates_t^T h_prev";
+        "per step, last first: grad_gates_t = fused_lstm_cell's backward, grad_h_prev += "
+        "grad_gates_t W_hh; then grad_x = G W_ih, grad_W_ih = G^T x, grad_b = sum of G's rows, "
+        "grad_W_hh = sum_t grad_gates_t^T h_prev";
 };
 
 }  // namespace
 
-std::tuple<Tensor, Tensor, Tensor> fused_lstm_sequence(const Tensor& xw, const Tensor& h0,
-                                                       const Tensor& c0, const Tensor& weight_hh,
+std::tuple<Tensor, Tensor, Tensor> fused_lstm_sequence(const Tensor& input, const Tensor& h0,
+                                                       const Tensor& c0, const Tensor& weight_ih,
+                                                       const Tensor& weight_hh,
+                                                       const Tensor& bias_ih, const Tensor& bias_hh,
                                                        bool reverse) {
-    const bool shapes_ok = xw.defined() && h0.defined() && c0.defined() && weight_hh.defined() &&
-                           xw.dim() == 3 && h0.dim() == 2 && xw.size(0) > 0 && xw.size(1) > 0 &&
-                           h0.size(1) > 0 &&
-                           h0.sizes() == std::vector<int64_t>{xw.size(1), h0.size(1)} &&
-                           c0.sizes() == h0.sizes() && xw.size(2) == 4 * h0.size(1) &&
-                           weight_hh.sizes() == std::vector<int64_t>{4 * h0.size(1), h0.size(1)};
+    auto sizes_are = [](const Tensor& t, std::vector<int64_t> sizes) {
+        return t.defined() && t.sizes() == sizes;
+    };
+    const bool defined = input.defined() && h0.defined() && weight_ih.defined();
+    const int64_t H = h0.defined() && h0.dim() == 2 ? h0.size(1) : 0;
+    const bool shapes_ok = defined && input.dim() == 3 && input.numel() > 0 && H > 0 &&
+                           sizes_are(h0, {input.size(1), H}) && sizes_are(c0, {input.size(1), H}) &&
+                           sizes_are(weight_ih, {4 * H, input.size(2)}) &&
+                           sizes_are(weight_hh, {4 * H, H}) &&
+                           (!bias_ih.defined() || sizes_are(bias_ih, {4 * H})) &&
+                           (!bias_hh.defined() || sizes_are(bias_hh, {4 * H}));
     if (!shapes_ok)
         throw std::invalid_argument(
-            "fused_lstm_sequence: expected xw [T, B, 4H], h0 and c0 [B, H], weight_hh [4H, H] "
-            "with T, B, H > 0; got xw " +
-            shape_or_undefined(xw) + ", h0 " + shape_or_undefined(h0) + ", c0 " +
-            shape_or_undefined(c0) + ", weight_hh " + shape_or_undefined(weight_hh));
-    const ScalarType dt = xw.scalar_type();
-    if (!is_floating_point(dt) || h0.scalar_type() != dt || c0.scalar_type() != dt ||
-        weight_hh.scalar_type() != dt)
+            "fused_lstm_sequence: expected input [T, B, I], h0 and c0 [B, H], weight_ih [4H, I], "
+            "weight_hh [4H, H], biases [4H] or undefined, with T, B, I, H > 0; got input " +
+            shape_or_undefined(input) + ", h0 " + shape_or_undefined(h0) + ", c0 " +
+            shape_or_undefined(c0) + ", weight_ih " + shape_or_undefined(weight_ih) +
+            ", weight_hh " + shape_or_undefined(weight_hh) + ", bias_ih " +
+            shape_or_undefined(bias_ih) + ", bias_hh " + shape_or_undefined(bias_hh));
+    const ScalarType dt = input.scalar_type();
+    bool same = is_floating_point(dt);
+    for (const Tensor* t : {&h0, &c0, &weight_ih, &weight_hh, &bias_ih, &bias_hh})
+        same = same && (!t->defined() || t->scalar_type() == dt);
+    if (!same)
         throw std::invalid_argument(
-            "fused_lstm_sequence: xw, h0, c0 and weight_hh must have the same floating dtype");
-    const tensor_list r = FusedLSTMSequence::apply(xw, h0, c0, weight_hh, reverse);
+            "fused_lstm_sequence: input, states, weights and biases must have the same floating "
+            "dtype");
+    const tensor_list r =
+        FusedLSTMSequence::apply(input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, reverse);
     return {r[0], r[1], r[2]};
 }
 

@@ -15,12 +15,16 @@ namespace tapegrad {
 /// h' = sigmoid(o) * tanh(c'); both [B, H].
 std::tuple<Tensor, Tensor> fused_lstm_cell(const Tensor& gates, const Tensor& c);
 
-/// One direction of one LSTM layer over T steps: from the input products of all steps
-/// xw [T, B, 4H] (biases included), the state h0, c0 [B, H] and weight_hh [4H, H], returns
-/// (output [T, B, H]: h after each step, h_n, c_n [B, H]). Step t's gates are
-/// xw[t] + h W_hh^T, then as fused_lstm_cell; with reverse the steps run from T - 1 down to 0.
-std::tuple<Tensor, Tensor, Tensor> fused_lstm_sequence(const Tensor& xw, const Tensor& h0,
-                                                       const Tensor& c0, const Tensor& weight_hh,
+/// One direction of one LSTM layer over T steps, as nn::LSTM runs it: from input [T, B, I],
+/// the state h0, c0 [B, H], weight_ih [4H, I], weight_hh [4H, H] and the biases [4H] (either
+/// may be undefined), returns (output [T, B, H]: h after each step, h_n, c_n [B, H]). Step t's
+/// gates are input[t] W_ih^T + b_ih + h W_hh^T + b_hh, then as fused_lstm_cell; with reverse
+/// the steps run from T - 1 down to 0.
+std::tuple<Tensor, Tensor, Tensor> fused_lstm_sequence(const Tensor& input, const Tensor& h0,
+                                                       const Tensor& c0, const Tensor& weight_ih,
+                                                       const Tensor& weight_hh,
+                                                       const Tensor& bias_ih = {},
+                                                       const Tensor& bias_hh = {},
                                                        bool reverse = false);
 
 }  // namespace tapegrad

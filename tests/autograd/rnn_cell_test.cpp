@@ -11,20 +11,32 @@ using namespace tapegrad::testing;
 
 namespace {
 
-// fused_lstm_sequence's recurrence with sigmoid, tanh and matmul alone: (output, h_n, c_n)
-std::vector<Tensor> lstm_sequence_reference(const Tensor& xw, const Tensor& h0, const Tensor& c0,
-                                            const Tensor& w_hh, bool reverse) {
-    const int64_t T = xw.size(0);
+// fused_lstm_sequence's recurrence with linear, sigmoid and tanh alone: (output, h_n, c_n)
+std::vector<Tensor> lstm_sequence_reference(const std::vector<Tensor>& in, bool reverse) {
+    const Tensor &x = in[0], &w_ih = in[3], &w_hh = in[4], &b_ih = in[5], &b_hh = in[6];
+    const int64_t T = x.size(0);
     std::vector<Tensor> outputs(static_cast<size_t>(T));
-    Tensor h = h0, c = c0;
+    Tensor h = in[1], c = in[2];
     for (int64_t k = 0; k < T; ++k) {
         const int64_t t = reverse ? T - 1 - k : k;
-        const auto g = (xw.select(0, t) + matmul(h, w_hh.t())).chunk(4, 1);
+        const auto g = (linear(x[t], w_ih, b_ih) + linear(h, w_hh, b_hh)).chunk(4, 1);
         c = sigmoid(g[1]) * c + sigmoid(g[0]) * tanh(g[2]);
         h = sigmoid(g[3]) * tanh(c);
         outputs[static_cast<size_t>(t)] = h;
     }
     return {stack(outputs, 0), h, c};
+}
+
+// input [T, B, I], h0, c0 [B, H], weight_ih, weight_hh, bias_ih, bias_hh
+std::vector<Tensor> sequence_inputs(int64_t T, int64_t B, int64_t I, int64_t H,
+                                    TensorOptions options) {
+    return {randn({T, B, I}, options),  randn({B, H}, options),     randn({B, H}, options),
+            randn({4 * H, I}, options), randn({4 * H, H}, options), randn({4 * H}, options),
+            randn({4 * H}, options)};
+}
+
+std::tuple<Tensor, Tensor, Tensor> run_sequence(const std::vector<Tensor>& in, bool reverse) {
+    return fused_lstm_sequence(in[0], in[1], in[2], in[3], in[4], in[5], in[6], reverse);
 }
 
 }  // namespace
@@ -62,13 +74,10 @@ TEST_SUITE("ops/rnn_cell") {
             const double tol = dt == kFloat64 ? 1e-12 : 1e-6;
             for (bool reverse : {false, true}) {
                 CAPTURE(reverse);
-                const TensorOptions req = TensorOptions(dt).requires_grad(true);
-                const Tensor xw = randn({5, 3, 8}, req), h0 = randn({3, 2}, req),
-                             c0 = randn({3, 2}, req),
-                             w = (0.5 * randn({8, 2}, dt)).requires_grad_();
-                const std::vector<Tensor> in{xw, h0, c0, w};
-                auto [out, h_n, c_n] = fused_lstm_sequence(xw, h0, c0, w, reverse);
-                const std::vector<Tensor> ref = lstm_sequence_reference(xw, h0, c0, w, reverse);
+                const std::vector<Tensor> in =
+                    sequence_inputs(5, 3, 3, 2, TensorOptions(dt).requires_grad(true));
+                auto [out, h_n, c_n] = run_sequence(in, reverse);
+                const std::vector<Tensor> ref = lstm_sequence_reference(in, reverse);
                 CHECK(out.allclose(ref[0], tol, tol));
                 CHECK(h_n.allclose(ref[1], tol, tol));
                 CHECK(c_n.allclose(ref[2], tol, tol));
@@ -93,37 +102,43 @@ TEST_SUITE("ops/rnn_cell") {
         for (bool reverse : {false, true}) {
             CAPTURE(reverse);
             auto fn = [reverse](const std::vector<Tensor>& in) {
-                auto [out, h_n, c_n] = fused_lstm_sequence(in[0], in[1], in[2], in[3], reverse);
+                auto [out, h_n, c_n] = run_sequence(in, reverse);
                 return cat({out.flatten(), 1.5 * h_n.flatten(), c_n.flatten()}, 0);
             };
-            CHECK_GRADIENTS(fn, {randn({4, 2, 8}, f64()), randn({2, 2}, f64()),
-                                 randn({2, 2}, f64()), randn({8, 2}, f64())});
-            CHECK_GRADGRADIENTS(fn, {randn({3, 2, 4}, f64()), randn({2, 1}, f64()),
-                                     randn({2, 1}, f64()), randn({4, 1}, f64())});
+            CHECK_GRADIENTS(fn, sequence_inputs(4, 2, 3, 2, f64()));
+            CHECK_GRADGRADIENTS(fn, sequence_inputs(3, 2, 2, 1, f64()));
         }
     }
 
-    TEST_CASE("fused_lstm_sequence: a state that needs no gradient gets none") {
+    TEST_CASE("fused_lstm_sequence: without biases, and with only some inputs needing gradients") {
         manual_seed(15);
-        const Tensor xw = randn({3, 2, 8}).requires_grad_(), w = randn({8, 2}).requires_grad_();
-        auto [out, h_n, c_n] = fused_lstm_sequence(xw, zeros({2, 2}), zeros({2, 2}), w);
-        (out.sum() + c_n.sum()).backward();
-        CHECK_SHAPE(xw.grad(), {3, 2, 8});
-        CHECK_SHAPE(w.grad(), {8, 2});
-        CHECK(xw.grad().abs().sum().item<double>() > 0);
+        const Tensor x = randn({3, 2, 3}), w_ih = randn({8, 3}).requires_grad_(),
+                     w_hh = randn({8, 2}).requires_grad_();
+        auto [out, h_n, c_n] = fused_lstm_sequence(x, zeros({2, 2}), zeros({2, 2}), w_ih, w_hh);
+        const std::vector<Tensor> ref = lstm_sequence_reference(
+            {x, zeros({2, 2}), zeros({2, 2}), w_ih, w_hh, Tensor(), Tensor()}, false);
+        CHECK(out.allclose(ref[0], 1e-6, 1e-6));
+        // only c_n used: output and h_n get no gradient
+        const tensor_list got = autograd::grad({c_n.sum()}, {w_ih, w_hh});
+        const tensor_list want = autograd::grad({ref[2].sum()}, {w_ih, w_hh});
+        CHECK(got[0].allclose(want[0], 1e-6, 1e-6));
+        CHECK(got[1].allclose(want[1], 1e-6, 1e-6));
+        CHECK(got[0].abs().sum().item<double>() > 0);
     }
 
     TEST_CASE("fused_lstm_sequence: rejects inconsistent shapes and dtypes, naming them") {
-        CHECK_THROWS_CONTAINS(
-            fused_lstm_sequence(zeros({3, 2, 7}), zeros({2, 2}), zeros({2, 2}), zeros({8, 2})),
-            std::invalid_argument,
-            "fused_lstm_sequence: expected xw [T, B, 4H], h0 and c0 [B, H], weight_hh [4H, H]",
-            "got xw [3, 2, 7], h0 [2, 2], c0 [2, 2], weight_hh [8, 2]");
-        CHECK_THROWS_CONTAINS(
-            fused_lstm_sequence(zeros({0, 2, 8}), zeros({2, 2}), zeros({2, 2}), zeros({8, 2})),
-            std::invalid_argument, "T, B, H > 0");
-        CHECK_THROWS_CONTAINS(fused_lstm_sequence(zeros({3, 2, 8}), zeros({2, 2}), zeros({2, 2}),
-                                                  zeros({8, 2}, kFloat64)),
+        CHECK_THROWS_CONTAINS(fused_lstm_sequence(zeros({3, 2, 4}), zeros({2, 2}), zeros({2, 2}),
+                                                  zeros({7, 4}), zeros({8, 2})),
+                              std::invalid_argument,
+                              "fused_lstm_sequence: expected input [T, B, I], h0 and c0 [B, H], "
+                              "weight_ih [4H, I]",
+                              "got input [3, 2, 4], h0 [2, 2], c0 [2, 2], weight_ih [7, 4], "
+                              "weight_hh [8, 2], bias_ih undefined");
+        CHECK_THROWS_CONTAINS(fused_lstm_sequence(zeros({0, 2, 4}), zeros({2, 2}), zeros({2, 2}),
+                                                  zeros({8, 4}), zeros({8, 2})),
+                              std::invalid_argument, "T, B, I, H > 0");
+        CHECK_THROWS_CONTAINS(fused_lstm_sequence(zeros({3, 2, 4}), zeros({2, 2}), zeros({2, 2}),
+                                                  zeros({8, 4}), zeros({8, 2}, kFloat64)),
                               std::invalid_argument, "same floating dtype");
     }
 
