@@ -183,40 +183,35 @@ struct FusedLSTMSequence : autograd::Function<FusedLSTMSequence> {
         const Tensor &out = s[7], &cs = s[8], &act = s[9], &tanh_c = s[10];
         const int64_t T = out.size(0), B = out.size(1), H = out.size(2), I = s[0].size(2);
         const ScalarType dt = out.scalar_type();
-        auto working = [&](const Tensor& g, std::vector<int64_t> sizes) {  // a copy we may write
-            return g.defined() ? g.contiguous().clone() : zeros(sizes, TensorOptions(dt));
+        auto working = [&](const Tensor& g) {  // a [B, H] copy we may write, zeros if none
+            return g.defined() ? g.contiguous().clone() : zeros({B, H}, TensorOptions(dt));
         };
-        // grad_h of every step, gathering what the later steps send back; grad_c carried
-        Tensor grad_h = working(grads[0], {T, B, H});
-        Tensor grad_c = working(grads[2], {B, H});
-        Tensor grad_h0 = detail::make_tensor({B, H}, dt);
+        // the gradients reaching the current step's h and c: grad_h_n and grad_c_n at the last
+        // step, then what each step sends back (grad_out[t] is added as the step comes)
+        Tensor grad_h = working(grads[1]), grad_c = working(grads[2]);
+        const Tensor grad_out = grads[0].defined() ? grads[0].contiguous() : Tensor();
         Tensor grad_gates = detail::make_tensor({T, B, 4 * H}, dt);
         Tensor grad_x, grad_w_ih, grad_w_hh, grad_b;
         detail::dispatch_floating(dt, [&](auto zero) {
             using Real = decltype(zero);
             const int64_t bh = B * H, bg = B * 4 * H;
             Real* GH = grad_h.data_ptr<Real>();
+            Real* GC = grad_c.data_ptr<Real>();
             Real* GG = grad_gates.data_ptr<Real>();
             const Tensor w_hh = s[4].contiguous();
-            if (grads[1].defined()) {
-                const Tensor g_hn = grads[1].contiguous();
-                const Real* p = g_hn.data_ptr<Real>();
-                Real* last = GH + (reverse ? 0 : (T - 1) * bh);
-                for (int64_t j = 0; j < bh; ++j) last[j] += p[j];
-            }
             for (int64_t k = T - 1; k >= 0; --k) {
                 const int64_t t = reverse ? T - 1 - k : k;
                 const int64_t c_in = reverse ? t + 1 : t;
+                if (grad_out.defined()) {
+                    const Real* g = grad_out.data_ptr<Real>() + t * bh;
+                    for (int64_t j = 0; j < bh; ++j) GH[j] += g[j];
+                }
                 kernels::lstm_cell_backward(
-                    GH + t * bh, grad_c.data_ptr<Real>(), cs.data_ptr<Real>() + c_in * bh,
-                    act.data_ptr<Real>() + t * bg, tanh_c.data_ptr<Real>() + t * bh, GG + t * bg,
-                    grad_c.data_ptr<Real>(), B, H);
-                // the previous step's h (h0 for the first step) gets grad_gates_t W_hh
-                const bool first = k == 0;
-                Real* target =
-                    first ? grad_h0.data_ptr<Real>() : GH + (reverse ? t + 1 : t - 1) * bh;
+                    GH, GC, cs.data_ptr<Real>() + c_in * bh, act.data_ptr<Real>() + t * bg,
+                    tanh_c.data_ptr<Real>() + t * bh, GG + t * bg, GC, B, H);
+                // the previous step's h (h0 after the first step) gets grad_gates_t W_hh
                 kernels::gemm(false, false, B, H, 4 * H, Real(1), GG + t * bg,
-                              w_hh.data_ptr<Real>(), first ? Real(0) : Real(1), target);
+                              w_hh.data_ptr<Real>(), Real(0), GH);
             }
             if (ctx->needs_input_grad(0)) {
                 const Tensor w_ih = s[3].contiguous();
@@ -251,7 +246,7 @@ struct FusedLSTMSequence : autograd::Function<FusedLSTMSequence> {
         });
         const bool both_b = ctx->needs_input_grad(5) && ctx->needs_input_grad(6);
         return {grad_x,
-                ctx->needs_input_grad(1) ? grad_h0 : Tensor(),
+                ctx->needs_input_grad(1) ? grad_h : Tensor(),
                 ctx->needs_input_grad(2) ? grad_c : Tensor(),
                 grad_w_ih,
                 grad_w_hh,
