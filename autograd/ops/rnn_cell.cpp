@@ -121,6 +121,10 @@ std::tuple<Tensor, Tensor, Tensor> lstm_sequence_composed(const Tensor& xw, cons
 //   grad_x = G W_ih;  grad_W_ih = G^T x;  grad_b_ih = grad_b_hh = sum of G's rows;
 //   grad_W_hh = sum_t grad_gates_t^T h_prev(t)
 struct FusedLSTMSequence : autograd::Function<FusedLSTMSequence> {
+    static int64_t saved_size(int64_t T, int64_t B, int64_t H) {
+        return T * B * 4 * H + (T + 1) * B * H + T * B * H;  // act, cs, tanh_c
+    }
+
     static tensor_list forward(autograd::AutogradContext* ctx, Tensor input, Tensor h0_in,
                                Tensor c0_in, Tensor w_ih_in, Tensor w_hh_in, Tensor b_ih,
                                Tensor b_hh, bool reverse) {
@@ -129,9 +133,10 @@ struct FusedLSTMSequence : autograd::Function<FusedLSTMSequence> {
         const int64_t T = x.size(0), B = x.size(1), I = x.size(2), H = h0.size(1);
         const ScalarType dt = x.scalar_type();
         Tensor out = detail::make_tensor({T, B, H}, dt);
-        Tensor cs = detail::make_tensor({T + 1, B, H}, dt);
-        Tensor act = detail::make_tensor({T, B, 4 * H}, dt);
-        Tensor tanh_c = detail::make_tensor({T, B, H}, dt);
+        // act, cs and tanh_c in one allocation (see the layout above): one large block per
+        // sequence rather than three (with glibc, a block this size also raises the heap's
+        // trim threshold, so the pages stay mapped from one training step to the next)
+        Tensor saved = detail::make_tensor({saved_size(T, B, H)}, dt);
         Tensor h_n = detail::make_tensor({B, H}, dt), c_n = detail::make_tensor({B, H}, dt);
         detail::dispatch_floating(dt, [&](auto zero) {
             using Real = decltype(zero);
@@ -146,8 +151,9 @@ struct FusedLSTMSequence : autograd::Function<FusedLSTMSequence> {
                 else
                     for (int64_t j = 0; j < 4 * H; ++j) bias[j] += p[j];
             }
-            Real* A = act.data_ptr<Real>();
-            Real* C = cs.data_ptr<Real>();
+            Real* A = saved.data_ptr<Real>();
+            Real* C = A + T * bg;
+            Real* TC = C + (T + 1) * bh;
             Real* O = out.data_ptr<Real>();
             kernels::gemm(false, true, T * B, 4 * H, I, Real(1), x.data_ptr<Real>(),
                           w_ih.data_ptr<Real>(), Real(0), A);
@@ -162,15 +168,14 @@ struct FusedLSTMSequence : autograd::Function<FusedLSTMSequence> {
                 // act[t] holds x[t] W_ih^T on the way in, the activations on the way out
                 kernels::lstm_cell_forward(
                     gates.data(), A + t * bg, bias.empty() ? nullptr : bias.data(), C + c_in * bh,
-                    A + t * bg, O + t * bh, C + c_out * bh, tanh_c.data_ptr<Real>() + t * bh, B, H);
+                    A + t * bg, O + t * bh, C + c_out * bh, TC + t * bh, B, H);
                 h_prev = O + t * bh;
             }
             std::copy(h_prev, h_prev + bh, h_n.data_ptr<Real>());
             const Real* c_last = C + (reverse ? 0 : T * bh);
             std::copy(c_last, c_last + bh, c_n.data_ptr<Real>());
         });
-        ctx->save_for_backward(
-            {input, h0_in, c0_in, w_ih_in, w_hh_in, b_ih, b_hh, out, cs, act, tanh_c});
+        ctx->save_for_backward({input, h0_in, c0_in, w_ih_in, w_hh_in, b_ih, b_hh, out, saved});
         ctx->saved_data["reverse"] = reverse;
         ctx->set_materialize_grads(false);  // no zero-filled [T, B, H] when output gets none
         return {out, h_n, c_n};
@@ -180,7 +185,7 @@ struct FusedLSTMSequence : autograd::Function<FusedLSTMSequence> {
         const tensor_list s = ctx->get_saved_variables();
         const bool reverse = ctx->saved_data["reverse"].toBool();
         if (GradMode::is_enabled()) return composed_backward(ctx, s, reverse, grads);
-        const Tensor &out = s[7], &cs = s[8], &act = s[9], &tanh_c = s[10];
+        const Tensor &out = s[7], &saved = s[8];
         const int64_t T = out.size(0), B = out.size(1), H = out.size(2), I = s[0].size(2);
         const ScalarType dt = out.scalar_type();
         auto working = [&](const Tensor& g) {  // a [B, H] copy we may write, zeros if none
@@ -197,6 +202,9 @@ struct FusedLSTMSequence : autograd::Function<FusedLSTMSequence> {
             const int64_t bh = B * H, bg = B * 4 * H;
             Real* GH = grad_h.data_ptr<Real>();
             Real* GC = grad_c.data_ptr<Real>();
+            const Real* A = saved.data_ptr<Real>();
+            const Real* C = A + T * bg;
+            const Real* TC = C + (T + 1) * bh;
             Real* GG = grad_gates.data_ptr<Real>();
             const Tensor w_hh = s[4].contiguous();
             for (int64_t k = T - 1; k >= 0; --k) {
@@ -206,9 +214,8 @@ struct FusedLSTMSequence : autograd::Function<FusedLSTMSequence> {
                     const Real* g = grad_out.data_ptr<Real>() + t * bh;
                     for (int64_t j = 0; j < bh; ++j) GH[j] += g[j];
                 }
-                kernels::lstm_cell_backward(
-                    GH, GC, cs.data_ptr<Real>() + c_in * bh, act.data_ptr<Real>() + t * bg,
-                    tanh_c.data_ptr<Real>() + t * bh, GG + t * bg, GC, B, H);
+                kernels::lstm_cell_backward(GH, GC, C + c_in * bh, A + t * bg, TC + t * bh,
+                                            GG + t * bg, GC, B, H);
                 // the previous step's h (h0 after the first step) gets grad_gates_t W_hh
                 kernels::gemm(false, false, B, H, 4 * H, Real(1), GG + t * bg,
                               w_hh.data_ptr<Real>(), Real(0), GH);
