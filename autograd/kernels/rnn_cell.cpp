@@ -35,18 +35,20 @@ void forward_loop(T* pre, const T* add, const T* bias, const T* c, T* act, T* h_
     }
 }
 
+// __restrict on every pointer (grad_c is read then written in place, through one pointer), so
+// that GCC vectorises the loop without run-time overlap checks
 template <class T>
-void backward_loop(const T* grad_h, const T* grad_c, const T* c, const T* act, const T* tanh_c,
-                   T* grad_gates, T* grad_c_prev, int64_t batch, int64_t hidden) {
+void backward_loop(const T* __restrict grad_h, T* __restrict grad_c, const T* __restrict c,
+                   const T* __restrict act, const T* __restrict tanh_c, T* __restrict grad_gates,
+                   int64_t batch, int64_t hidden) {
     const int64_t H = hidden;
     for (int64_t b = 0; b < batch; ++b) {
-        const T* gh = grad_h + b * H;
-        const T* gc = grad_c + b * H;
-        const T* a = act + b * 4 * H;
-        const T* tcb = tanh_c + b * H;
-        const T* cb = c + b * H;
-        T* gg = grad_gates + b * 4 * H;
-        T* gcp = grad_c_prev + b * H;
+        const T* __restrict gh = grad_h + b * H;
+        T* __restrict gc = grad_c + b * H;
+        const T* __restrict a = act + b * 4 * H;
+        const T* __restrict tcb = tanh_c + b * H;
+        const T* __restrict cb = c + b * H;
+        T* __restrict gg = grad_gates + b * 4 * H;
         for (int64_t j = 0; j < H; ++j) {
             const T i = a[j], f = a[H + j], g = a[2 * H + j], o = a[3 * H + j], tc = tcb[j];
             const T dc = gc[j] + gh[j] * o * (T(1) - tc * tc);  // through h' = o * tanh(c')
@@ -54,7 +56,7 @@ void backward_loop(const T* grad_h, const T* grad_c, const T* c, const T* act, c
             gg[H + j] = dc * cb[j] * f * (T(1) - f);
             gg[2 * H + j] = dc * i * (T(1) - g * g);
             gg[3 * H + j] = gh[j] * tc * o * (T(1) - o);
-            gcp[j] = dc * f;
+            gc[j] = dc * f;
         }
     }
 }
@@ -70,15 +72,13 @@ void lstm_cell_forward(double* pre, const double* add, const double* bias, const
                        int64_t hidden) {
     forward_loop(pre, add, bias, c, act, h_next, c_next, tanh_c, batch, hidden);
 }
-void lstm_cell_backward(const float* grad_h, const float* grad_c, const float* c, const float* act,
-                        const float* tanh_c, float* grad_gates, float* grad_c_prev, int64_t batch,
-                        int64_t hidden) {
-    backward_loop(grad_h, grad_c, c, act, tanh_c, grad_gates, grad_c_prev, batch, hidden);
+void lstm_cell_backward(const float* grad_h, float* grad_c, const float* c, const float* act,
+                        const float* tanh_c, float* grad_gates, int64_t batch, int64_t hidden) {
+    backward_loop(grad_h, grad_c, c, act, tanh_c, grad_gates, batch, hidden);
 }
-void lstm_cell_backward(const double* grad_h, const double* grad_c, const double* c,
-                        const double* act, const double* tanh_c, double* grad_gates,
-                        double* grad_c_prev, int64_t batch, int64_t hidden) {
-    backward_loop(grad_h, grad_c, c, act, tanh_c, grad_gates, grad_c_prev, batch, hidden);
+void lstm_cell_backward(const double* grad_h, double* grad_c, const double* c, const double* act,
+                        const double* tanh_c, double* grad_gates, int64_t batch, int64_t hidden) {
+    backward_loop(grad_h, grad_c, c, act, tanh_c, grad_gates, batch, hidden);
 }
 
 }  // namespace kernels

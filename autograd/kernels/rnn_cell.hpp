@@ -19,14 +19,12 @@ void lstm_cell_forward(double* pre, const double* add, const double* bias, const
                        int64_t hidden);
 
 /// From grad_h and grad_c [B, H] (gradients of h' and c'), and c, act, tanh_c as the forward
-/// saw and left them: grad_gates [B, 4H] and grad_c_prev [B, H]. grad_c_prev may be grad_c
-/// (each element is read before it is written), so a sequence carries one buffer.
-void lstm_cell_backward(const float* grad_h, const float* grad_c, const float* c, const float* act,
-                        const float* tanh_c, float* grad_gates, float* grad_c_prev, int64_t batch,
-                        int64_t hidden);
-void lstm_cell_backward(const double* grad_h, const double* grad_c, const double* c,
-                        const double* act, const double* tanh_c, double* grad_gates,
-                        double* grad_c_prev, int64_t batch, int64_t hidden);
+/// saw and left them: grad_gates [B, 4H], and grad_c becomes the gradient of c (in place, so a
+/// sequence carries one buffer). No two arguments overlap.
+void lstm_cell_backward(const float* grad_h, float* grad_c, const float* c, const float* act,
+                        const float* tanh_c, float* grad_gates, int64_t batch, int64_t hidden);
+void lstm_cell_backward(const double* grad_h, double* grad_c, const double* c, const double* act,
+                        const double* tanh_c, double* grad_gates, int64_t batch, int64_t hidden);
 
 }  // namespace kernels
 }  // namespace tapegrad

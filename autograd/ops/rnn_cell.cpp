@@ -76,9 +76,10 @@ std::tuple<Tensor, Tensor> fused_lstm_cell(const Tensor& gates_in, const Tensor&
             detail::dispatch_floating(c.dtype(), [&](auto zero) {
                 using T = decltype(zero);
                 const T* grad_h = g.data_ptr<T>();
-                kernels::lstm_cell_backward(grad_h, grad_h + B * H, c.data_ptr<T>(),
+                std::copy(grad_h + B * H, grad_h + 2 * B * H, grad_c.data_ptr<T>());  // grad_c'
+                kernels::lstm_cell_backward(grad_h, grad_c.data_ptr<T>(), c.data_ptr<T>(),
                                             act.data_ptr<T>(), tanh_c.data_ptr<T>(),
-                                            grad_gates.data_ptr<T>(), grad_c.data_ptr<T>(), B, H);
+                                            grad_gates.data_ptr<T>(), B, H);
             });
             return Grads{grad_gates, grad_c};
         },
@@ -215,7 +216,7 @@ struct FusedLSTMSequence : autograd::Function<FusedLSTMSequence> {
                     for (int64_t j = 0; j < bh; ++j) GH[j] += g[j];
                 }
                 kernels::lstm_cell_backward(GH, GC, C + c_in * bh, A + t * bg, TC + t * bh,
-                                            GG + t * bg, GC, B, H);
+                                            GG + t * bg, B, H);
                 // the previous step's h (h0 after the first step) gets grad_gates_t W_hh
                 kernels::gemm(false, false, B, H, 4 * H, Real(1), GG + t * bg,
                               w_hh.data_ptr<Real>(), Real(0), GH);
