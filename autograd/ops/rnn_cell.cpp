@@ -107,11 +107,11 @@ std::tuple<Tensor, Tensor, Tensor> lstm_sequence_composed(const Tensor& xw, cons
     return {stack(outputs, 0), h, c};
 }
 
-// Buffers of one sequence, laid out so that every step reads and writes whole [B, *] blocks:
-// act [T, B, 4H] first holds the input products of all steps (one GEMM), then step by step the
-// activated gates; out [T, B, H] holds h after step t at row t; cs [T + 1, B, H] c0 and every
-// c_t (row t + 1 going forward, row t going backward, c0 at the free end); tanh_c [T, B, H]
-// tanh(c_t) for the backward.
+// Buffers of one sequence, laid out so that every step reads and writes whole [B, *] blocks
+// (act, cs and tanh_c one after the other in one allocation, `saved`): act [T, B, 4H] first holds
+// the input products of all steps (one GEMM), then step by step the activated gates; out [T, B, H]
+// holds h after step t at row t; cs [T + 1, B, H] c0 and every c_t (row t + 1 going forward, row t
+// going backward, c0 at the free end); tanh_c [T, B, H] tanh(c_t) for the backward.
 //
 // Forward, step t (t = 0 .. T-1, or T-1 .. 0 with reverse; h_prev, c_prev the previous step's):
 //   gates = x[t] W_ih^T + b_ih + b_hh + h_prev W_hh^T;  (h_t, c_t) = fused_lstm_cell(gates, c_prev)
