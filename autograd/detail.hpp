@@ -114,6 +114,15 @@ void begin_inplace(const char* op, const Tensor& self);
 /// Splits `sizes` around `dim` into [outer, n, inner] so a dim-wise op is three loops.
 struct DimSplit {
     int64_t outer = 1, n = 1, inner = 1;
+    /// Where line `line` along the dim starts (lines numbered 0 .. outer * inner - 1 in memory
+    /// order); its elements are at start + j * inner, j < n.
+    int64_t line_start(int64_t line) const { return line / inner * n * inner + line % inner; }
+    /// Calls f(line_start(line), line) for every line along the dim, in order.
+    template <class F>
+    void for_each_line(F f) const {
+        for (int64_t o = 0, line = 0; o < outer; ++o)
+            for (int64_t k = 0; k < inner; ++k, ++line) f(o * n * inner + k, line);
+    }
 };
 DimSplit split_at(const std::vector<int64_t>& sizes, int64_t dim);
 

@@ -50,6 +50,13 @@ Tensor zeros_in_layout(const Layout& layout, ScalarType dtype) {
     return detail::wrap(std::move(impl));
 }
 
+// g (in the base's shape) copied into a fresh buffer of the base's layout; no history.
+Tensor laid_out(const Tensor& g, const Layout& base) {
+    Tensor laid = zeros_in_layout(base, g.dtype());
+    detail::copy_into(laid, g);
+    return laid;
+}
+
 // The tensor of `region` inside `t` (which has the base's layout); no history.
 Tensor region_of(const Tensor& t, const Region& r) {
     auto impl = std::make_shared<TensorImpl>();
@@ -65,10 +72,8 @@ Tensor as_strided_backward(const Tensor& g, const Layout& base, const Region& r)
 // y = g laid out as the base with zeros written over the region
 // grad_g = the same of grad_out (the map is its own adjoint)
 Tensor zero_region(const Tensor& g, const Layout& base, const Region& r) {
-    Tensor y = zeros_in_layout(base, g.dtype());
-    detail::copy_into(y, g);
-    Tensor zero = zeros({}, g.dtype());
-    detail::copy_into(region_of(y, r), zero);
+    Tensor y = laid_out(g, base);
+    detail::copy_into(region_of(y, r), zeros({}, g.dtype()));
     y = y.detach().contiguous();
     return record(
         "copy_slices_rest", y, {g},
@@ -79,9 +84,7 @@ Tensor zero_region(const Tensor& g, const Layout& base, const Region& r) {
 // y = the region of g, g laid out as the base
 // grad_g = zeros of the base's shape with grad_out added over the region
 Tensor take_region(const Tensor& g, const Layout& base, const Region& r) {
-    Tensor laid = zeros_in_layout(base, g.dtype());
-    detail::copy_into(laid, g);
-    Tensor y = region_of(laid, r).contiguous();
+    Tensor y = region_of(laid_out(g, base), r).contiguous();
     return record(
         "copy_slices_region", y, {g},
         [base, r](const Tensor& gg) { return Grads{as_strided_backward(gg, base, r)}; },

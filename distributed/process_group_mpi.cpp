@@ -409,6 +409,47 @@ void ProcessGroupMPI::abort() {
     std::abort();  // MPI_Abort does not return; in case it does
 }
 
+namespace {
+
+// The completion of a reduction into `out` received in `buf`: MPI has no average, so AVG
+// divides the sum by the group's size before buf is written back.
+std::function<void(const MPI_Status&)> reduced_into(const Tensor& out, const Tensor& buf,
+                                                    ReduceOp op, int size) {
+    const bool average = op == ReduceOp::AVG;
+    return [out, buf, average, size](const MPI_Status&) {
+        if (average) {
+            NoGradGuard no_grad;
+            buf.div_(size);
+        }
+        write_back(out, buf);
+    };
+}
+
+// The one list of a tensor per rank that allgather writes (outputs = true) or reduce_scatter
+// reads, each checked to have the dtype and shape of `single`, the op's tensor on the other side.
+const std::vector<Tensor>& per_rank_list(const State& st, const char* op, bool outputs,
+                                         const std::vector<std::vector<Tensor>>& lists,
+                                         const Tensor& single) {
+    const std::string each = outputs ? "output" : "input", other = outputs ? "input" : "output";
+    if (lists.size() != 1 || lists[0].size() != static_cast<size_t>(st.size))
+        throw std::invalid_argument(
+            st.where(op) + ": " + each + "Tensors must hold one list of " +
+            std::to_string(st.size) + " tensors (one per rank), got " +
+            std::to_string(lists.size()) + " lists" +
+            (lists.empty() ? "" : " of " + std::to_string(lists[0].size())));
+    const std::vector<Tensor>& list = lists[0];
+    for (size_t r = 0; r < list.size(); ++r)
+        if (!list[r].defined() || list[r].dtype() != single.dtype() ||
+            list[r].sizes() != single.sizes())
+            throw std::invalid_argument(
+                st.where(op) + ": " + each + " " + std::to_string(r) + " is " +
+                (list[r].defined() ? dtype_shape(list[r]) : std::string("undefined")) + ", the " +
+                other + " is " + dtype_shape(single) + "; they must match");
+    return list;
+}
+
+}  // namespace
+
 // every rank: t = op(t of rank 0, t of rank 1, ...)
 std::shared_ptr<Work> ProcessGroupMPI::allreduce(const std::vector<Tensor>& tensors,
                                                  const AllreduceOptions& opts) {
@@ -424,17 +465,9 @@ std::shared_ptr<Work> ProcessGroupMPI::allreduce(const std::vector<Tensor>& tens
     check_mpi(st, "allreduce", "MPI_Iallreduce",
               MPI_Iallreduce(MPI_IN_PLACE, raw(buf), n, mpi_type(t.dtype()),
                              mpi_op(opts.reduceOp, t.dtype()), st.comm, &work->request_));
-    const bool average = opts.reduceOp == ReduceOp::AVG;
-    const int size = st.size;
     work->keep_ = {buf};
     work->outputs_ = {t};
-    work->on_complete_ = [t, buf, average, size](const MPI_Status&) {
-        if (average) {
-            NoGradGuard no_grad;
-            buf.div_(size);
-        }
-        write_back(t, buf);
-    };
+    work->on_complete_ = reduced_into(t, buf, opts.reduceOp, st.size);
     return work;
 }
 
@@ -466,19 +499,7 @@ std::shared_ptr<Work> ProcessGroupMPI::allgather(
     const AllgatherOptions& opts) {
     const State& st = *state_;
     const Tensor in = single(st, "allgather", inputTensors);
-    if (outputTensors.size() != 1 || outputTensors[0].size() != static_cast<size_t>(st.size))
-        throw std::invalid_argument(
-            st.where("allgather") + ": outputTensors must hold one list of " +
-            std::to_string(st.size) + " tensors (one per rank), got " +
-            std::to_string(outputTensors.size()) + " lists" +
-            (outputTensors.empty() ? "" : " of " + std::to_string(outputTensors[0].size())));
-    const std::vector<Tensor>& outs = outputTensors[0];
-    for (size_t r = 0; r < outs.size(); ++r)
-        if (!outs[r].defined() || outs[r].dtype() != in.dtype() || outs[r].sizes() != in.sizes())
-            throw std::invalid_argument(
-                st.where("allgather") + ": output " + std::to_string(r) + " is " +
-                (outs[r].defined() ? dtype_shape(outs[r]) : std::string("undefined")) +
-                ", the input is " + dtype_shape(in) + "; they must match");
+    const std::vector<Tensor>& outs = per_rank_list(st, "allgather", true, outputTensors, in);
     const int n = count_of(st, "allgather", in);
     check_same_everywhere(st, "allgather", 2, in, 0, 0, opts.timeout);
     auto work = std::make_shared<MPIWork>(state_, "allgather of " + dtype_shape(in), opts.timeout);
@@ -506,17 +527,7 @@ std::shared_ptr<Work> ProcessGroupMPI::reduce_scatter(
     const State& st = *state_;
     const Tensor out = single(st, "reduce_scatter", outputTensors);
     check_reduce_op(st, "reduce_scatter", opts.reduceOp, out);
-    if (inputTensors.size() != 1 || inputTensors[0].size() != static_cast<size_t>(st.size))
-        throw std::invalid_argument(st.where("reduce_scatter") +
-                                    ": inputTensors must hold one list of " +
-                                    std::to_string(st.size) + " tensors (one per rank)");
-    const std::vector<Tensor>& ins = inputTensors[0];
-    for (size_t r = 0; r < ins.size(); ++r)
-        if (!ins[r].defined() || ins[r].dtype() != out.dtype() || ins[r].sizes() != out.sizes())
-            throw std::invalid_argument(
-                st.where("reduce_scatter") + ": input " + std::to_string(r) + " is " +
-                (ins[r].defined() ? dtype_shape(ins[r]) : std::string("undefined")) +
-                ", the output is " + dtype_shape(out) + "; they must match");
+    const std::vector<Tensor>& ins = per_rank_list(st, "reduce_scatter", false, inputTensors, out);
     const int n = count_of(st, "reduce_scatter", out);
     check_same_everywhere(st, "reduce_scatter", 3, out, static_cast<int64_t>(opts.reduceOp), 0,
                           opts.timeout);
@@ -536,15 +547,7 @@ std::shared_ptr<Work> ProcessGroupMPI::reduce_scatter(
                                   mpi_op(opts.reduceOp, out.dtype()), st.comm, &work->request_));
     work->keep_ = {send, recv};
     work->outputs_ = {out};
-    const bool average = opts.reduceOp == ReduceOp::AVG;
-    const int size = st.size;
-    work->on_complete_ = [out, recv, average, size](const MPI_Status&) {
-        if (average) {
-            NoGradGuard no_grad;
-            recv.div_(size);
-        }
-        write_back(out, recv);
-    };
+    work->on_complete_ = reduced_into(out, recv, opts.reduceOp, st.size);
     return work;
 }
 

@@ -51,6 +51,34 @@ void inside_range(int64_t iw0, int64_t s, int64_t w, int64_t wo, int64_t* lo, in
     *hi = b;
 }
 
+// Visits the rows of a chunk's columns in the order im2col writes them: for each column row
+// (c, ki, kj), sample j and output row oh, f(at, from, iw0, lo, hi), where `at` is where that
+// row starts in col, `from` where input row ih = oh sh - ph + ki dh starts in the samples'
+// input (-1 when ih falls in the padding), iw0 = kj dw - pw the input column under output
+// column 0, and [lo, hi) the output columns whose input column lies inside the image.
+template <class F>
+void for_each_window_row(const ConvGeometry& g, int64_t samples, int64_t row_stride,
+                         int64_t sample_stride, F f) {
+    const int64_t h = g.h, w = g.w, in_n = g.c_in * h * w;
+    for (int64_t kj = 0; kj < g.kw; ++kj) {
+        const int64_t iw0 = kj * g.dw - g.pw;
+        int64_t lo, hi;
+        inside_range(iw0, g.sw, w, g.wo, &lo, &hi);
+        for (int64_t c = 0; c < g.c_in; ++c) {
+            for (int64_t ki = 0; ki < g.kh; ++ki) {
+                const int64_t row = ((c * g.kh + ki) * g.kw + kj) * row_stride;
+                for (int64_t j = 0; j < samples; ++j) {
+                    const int64_t at = row + j * sample_stride, xc = j * in_n + c * h * w;
+                    for (int64_t oh = 0; oh < g.ho; ++oh) {
+                        const int64_t ih = oh * g.sh - g.ph + ki * g.dh;
+                        f(at + oh * g.wo, ih < 0 || ih >= h ? -1 : xc + ih * w, iw0, lo, hi);
+                    }
+                }
+            }
+        }
+    }
+}
+
 // im2col and col2im are plain loops, not xtensor: bench/conv_kernels.cpp compares them with an
 // xtensor version (a strided xt::adapt of the input assigned into a view of each row, all
 // samples at once). xtensor / loop time, medians of 15 alternating runs on one thread: 0.92-1.07
@@ -66,67 +94,38 @@ void inside_range(int64_t iw0, int64_t s, int64_t w, int64_t wo, int64_t* lo, in
 template <class T>
 void im2col_impl(const ConvGeometry& g, int64_t samples, const T* x, T* col, int64_t row_stride,
                  int64_t sample_stride) {
-    const int64_t h = g.h, w = g.w, ho = g.ho, wo = g.wo, in_n = g.c_in * h * w;
-    for (int64_t kj = 0; kj < g.kw; ++kj) {
-        const int64_t iw0 = kj * g.dw - g.pw;
-        int64_t lo, hi;
-        inside_range(iw0, g.sw, w, wo, &lo, &hi);
-        for (int64_t c = 0; c < g.c_in; ++c) {
-            for (int64_t ki = 0; ki < g.kh; ++ki) {
-                T* const row = col + ((c * g.kh + ki) * g.kw + kj) * row_stride;
-                for (int64_t j = 0; j < samples; ++j) {
-                    const T* xc = x + j * in_n + c * h * w;
-                    T* out = row + j * sample_stride;
-                    for (int64_t oh = 0; oh < ho; ++oh, out += wo) {
-                        const int64_t ih = oh * g.sh - g.ph + ki * g.dh;
-                        if (ih < 0 || ih >= h) {
-                            for (int64_t ow = 0; ow < wo; ++ow) out[ow] = T(0);
-                            continue;
-                        }
-                        const T* in = xc + ih * w;
-                        for (int64_t ow = 0; ow < lo; ++ow) out[ow] = T(0);
-                        if (g.sw == 1) {
-                            for (int64_t ow = lo; ow < hi; ++ow) out[ow] = in[iw0 + ow];
-                        } else {
-                            for (int64_t ow = lo; ow < hi; ++ow) out[ow] = in[iw0 + ow * g.sw];
-                        }
-                        for (int64_t ow = hi; ow < wo; ++ow) out[ow] = T(0);
-                    }
-                }
-            }
-        }
-    }
+    const int64_t wo = g.wo, s = g.sw;
+    for_each_window_row(g, samples, row_stride, sample_stride,
+                        [&](int64_t at, int64_t from, int64_t iw0, int64_t lo, int64_t hi) {
+                            T* out = col + at;
+                            if (from < 0) return std::fill(out, out + wo, T(0));
+                            const T* in = x + from;
+                            std::fill(out, out + lo, T(0));
+                            if (s == 1) {
+                                for (int64_t ow = lo; ow < hi; ++ow) out[ow] = in[iw0 + ow];
+                            } else {
+                                for (int64_t ow = lo; ow < hi; ++ow) out[ow] = in[iw0 + ow * s];
+                            }
+                            std::fill(out + hi, out + wo, T(0));
+                        });
 }
 
 // The adjoint: adds each column entry back into its input position of dx (samples inputs).
 template <class T>
 void col2im_impl(const ConvGeometry& g, int64_t samples, const T* col, T* dx, int64_t row_stride,
                  int64_t sample_stride) {
-    const int64_t h = g.h, w = g.w, ho = g.ho, wo = g.wo, in_n = g.c_in * h * w;
-    for (int64_t kj = 0; kj < g.kw; ++kj) {
-        const int64_t iw0 = kj * g.dw - g.pw;
-        int64_t lo, hi;
-        inside_range(iw0, g.sw, w, wo, &lo, &hi);
-        for (int64_t c = 0; c < g.c_in; ++c) {
-            for (int64_t ki = 0; ki < g.kh; ++ki) {
-                const T* const row = col + ((c * g.kh + ki) * g.kw + kj) * row_stride;
-                for (int64_t j = 0; j < samples; ++j) {
-                    T* xc = dx + j * in_n + c * h * w;
-                    const T* in = row + j * sample_stride;
-                    for (int64_t oh = 0; oh < ho; ++oh, in += wo) {
-                        const int64_t ih = oh * g.sh - g.ph + ki * g.dh;
-                        if (ih < 0 || ih >= h) continue;
-                        T* out = xc + ih * w;
-                        if (g.sw == 1) {
-                            for (int64_t ow = lo; ow < hi; ++ow) out[iw0 + ow] += in[ow];
-                        } else {
-                            for (int64_t ow = lo; ow < hi; ++ow) out[iw0 + ow * g.sw] += in[ow];
-                        }
-                    }
-                }
-            }
-        }
-    }
+    const int64_t s = g.sw;
+    for_each_window_row(g, samples, row_stride, sample_stride,
+                        [&](int64_t at, int64_t from, int64_t iw0, int64_t lo, int64_t hi) {
+                            if (from < 0) return;
+                            const T* in = col + at;
+                            T* out = dx + from;
+                            if (s == 1) {
+                                for (int64_t ow = lo; ow < hi; ++ow) out[iw0 + ow] += in[ow];
+                            } else {
+                                for (int64_t ow = lo; ow < hi; ++ow) out[iw0 + ow * s] += in[ow];
+                            }
+                        });
 }
 
 // ---- depthwise: one channel per group, direct loops ------------------------------------------
@@ -134,90 +133,85 @@ void col2im_impl(const ConvGeometry& g, int64_t samples, const T* col, T* dx, in
 // Forward + backward of a depthwise 3x3 layer on [32, 64, 32, 32] takes 0.56 of the time of
 // im2col's 64 one-row products (bench/conv_kernels.cpp).
 
+// Visits the kernel taps of one channel and the output rows each reaches inside the image:
+// f(tap, in_row, out_row, iw0, lo, hi) with tap = ki kw + kj, in_row and out_row the offsets
+// of input row ih = oh sh - ph + ki dh and of output row oh in their planes, iw0 and [lo, hi)
+// as in for_each_window_row.
+template <class F>
+void for_each_tap_row(const ConvGeometry& g, F f) {
+    for (int64_t ki = 0; ki < g.kh; ++ki) {
+        for (int64_t kj = 0; kj < g.kw; ++kj) {
+            const int64_t iw0 = kj * g.dw - g.pw;
+            int64_t lo, hi;
+            inside_range(iw0, g.sw, g.w, g.wo, &lo, &hi);
+            for (int64_t oh = 0; oh < g.ho; ++oh) {
+                const int64_t ih = oh * g.sh - g.ph + ki * g.dh;
+                if (ih >= 0 && ih < g.h) f(ki * g.kw + kj, ih * g.w, oh * g.wo, iw0, lo, hi);
+            }
+        }
+    }
+}
+
 template <class T>
 void depthwise_forward(const ConvGeometry& g, const T* x, const T* w, const T* bias, T* y) {
-    const int64_t hw = g.in_plane(), p = g.out_plane();
+    const int64_t hw = g.in_plane(), p = g.out_plane(), taps = g.kh * g.kw;
     for (int64_t n = 0; n < g.n; ++n) {
         for (int64_t c = 0; c < g.c_out; ++c) {
-            const T* xc = x + (n * g.c_in + c) * hw;
+            const T *xc = x + (n * g.c_in + c) * hw, *wc = w + c * taps;
             T* yc = y + (n * g.c_out + c) * p;
             std::fill(yc, yc + p, bias ? bias[c] : T(0));
-            for (int64_t ki = 0; ki < g.kh; ++ki) {
-                for (int64_t kj = 0; kj < g.kw; ++kj) {
-                    const T wv = w[(c * g.kh + ki) * g.kw + kj];
-                    const int64_t iw0 = kj * g.dw - g.pw;
-                    int64_t lo, hi;
-                    inside_range(iw0, g.sw, g.w, g.wo, &lo, &hi);
-                    for (int64_t oh = 0; oh < g.ho; ++oh) {
-                        const int64_t ih = oh * g.sh - g.ph + ki * g.dh;
-                        if (ih < 0 || ih >= g.h) continue;
-                        const T* in = xc + ih * g.w;
-                        T* out = yc + oh * g.wo;
-                        if (g.sw == 1) {
-                            const T* src = in + (iw0 + lo);
-                            for (int64_t ow = lo; ow < hi; ++ow) out[ow] += wv * src[ow - lo];
-                        } else {
-                            for (int64_t ow = lo; ow < hi; ++ow)
-                                out[ow] += wv * in[iw0 + ow * g.sw];
-                        }
-                    }
+            for_each_tap_row(g, [&](int64_t tap, int64_t in_row, int64_t out_row, int64_t iw0,
+                                    int64_t lo, int64_t hi) {
+                const T wv = wc[tap];
+                const T* in = xc + in_row;
+                T* out = yc + out_row;
+                if (g.sw == 1) {
+                    const T* src = in + (iw0 + lo);
+                    for (int64_t ow = lo; ow < hi; ++ow) out[ow] += wv * src[ow - lo];
+                } else {
+                    for (int64_t ow = lo; ow < hi; ++ow) out[ow] += wv * in[iw0 + ow * g.sw];
                 }
-            }
+            });
         }
     }
 }
 
 template <class T>
 void depthwise_input_grad(const ConvGeometry& g, const T* grad, const T* w, const T* bias, T* dx) {
-    const int64_t hw = g.in_plane(), p = g.out_plane();
+    const int64_t hw = g.in_plane(), p = g.out_plane(), taps = g.kh * g.kw;
     for (int64_t n = 0; n < g.n; ++n) {
         for (int64_t c = 0; c < g.c_in; ++c) {
             T* xc = dx + (n * g.c_in + c) * hw;
-            const T* gc = grad + (n * g.c_out + c) * p;
+            const T *gc = grad + (n * g.c_out + c) * p, *wc = w + c * taps;
             std::fill(xc, xc + hw, bias ? bias[c] : T(0));
-            for (int64_t ki = 0; ki < g.kh; ++ki) {
-                for (int64_t kj = 0; kj < g.kw; ++kj) {
-                    const T wv = w[(c * g.kh + ki) * g.kw + kj];
-                    const int64_t iw0 = kj * g.dw - g.pw;
-                    int64_t lo, hi;
-                    inside_range(iw0, g.sw, g.w, g.wo, &lo, &hi);
-                    for (int64_t oh = 0; oh < g.ho; ++oh) {
-                        const int64_t ih = oh * g.sh - g.ph + ki * g.dh;
-                        if (ih < 0 || ih >= g.h) continue;
-                        T* out = xc + ih * g.w;
-                        const T* in = gc + oh * g.wo;
-                        for (int64_t ow = lo; ow < hi; ++ow) out[iw0 + ow * g.sw] += wv * in[ow];
-                    }
-                }
-            }
+            for_each_tap_row(g, [&](int64_t tap, int64_t in_row, int64_t out_row, int64_t iw0,
+                                    int64_t lo, int64_t hi) {
+                const T wv = wc[tap];
+                T* out = xc + in_row;
+                const T* in = gc + out_row;
+                for (int64_t ow = lo; ow < hi; ++ow) out[iw0 + ow * g.sw] += wv * in[ow];
+            });
         }
     }
 }
 
 template <class T>
 void depthwise_weight_grad(const ConvGeometry& g, const T* x, const T* grad, T* dw) {
-    const int64_t hw = g.in_plane(), p = g.out_plane();
-    std::fill(dw, dw + g.c_out * g.kh * g.kw, T(0));
+    const int64_t hw = g.in_plane(), p = g.out_plane(), taps = g.kh * g.kw;
+    std::fill(dw, dw + g.c_out * taps, T(0));
     for (int64_t n = 0; n < g.n; ++n) {
         for (int64_t c = 0; c < g.c_in; ++c) {
             const T* xc = x + (n * g.c_in + c) * hw;
             const T* gc = grad + (n * g.c_out + c) * p;
-            for (int64_t ki = 0; ki < g.kh; ++ki) {
-                for (int64_t kj = 0; kj < g.kw; ++kj) {
-                    const int64_t iw0 = kj * g.dw - g.pw;
-                    int64_t lo, hi;
-                    inside_range(iw0, g.sw, g.w, g.wo, &lo, &hi);
-                    T acc = 0;
-                    for (int64_t oh = 0; oh < g.ho; ++oh) {
-                        const int64_t ih = oh * g.sh - g.ph + ki * g.dh;
-                        if (ih < 0 || ih >= g.h) continue;
-                        const T* in = xc + ih * g.w;
-                        const T* go = gc + oh * g.wo;
-                        for (int64_t ow = lo; ow < hi; ++ow) acc += go[ow] * in[iw0 + ow * g.sw];
-                    }
-                    dw[(c * g.kh + ki) * g.kw + kj] += acc;
-                }
-            }
+            T* dwc = dw + c * taps;
+            for_each_tap_row(g, [&](int64_t tap, int64_t in_row, int64_t out_row, int64_t iw0,
+                                    int64_t lo, int64_t hi) {
+                const T* in = xc + in_row;
+                const T* go = gc + out_row;
+                T acc = 0;
+                for (int64_t ow = lo; ow < hi; ++ow) acc += go[ow] * in[iw0 + ow * g.sw];
+                dwc[tap] += acc;
+            });
         }
     }
 }
@@ -279,14 +273,22 @@ Layout layout(const ConvGeometry& g, int64_t b) {
     return {b * p, p, false};
 }
 
+// Runs f(n0, b, L, col) for each chunk of b samples from sample n0: L is the chunk's layout and
+// col its column buffer, room for [groups * k_g, b * p].
+template <class T, class F>
+void for_each_chunk(const ConvGeometry& g, F f) {
+    const int64_t nb = chunk_samples(g);
+    for (int64_t n0 = 0; n0 < g.n; n0 += nb) {
+        const int64_t b = std::min(nb, g.n - n0);
+        f(n0, b, layout(g, b), workspace<T>(0, g.groups * g.k_g() * b * g.out_plane()));
+    }
+}
+
 template <class T>
 void im2col_forward(const ConvGeometry& g, const T* x, const T* w, const T* bias, T* y) {
     const int64_t p = g.out_plane(), k = g.k_g(), co = g.cout_g(), in_n = g.c_in * g.in_plane();
-    const int64_t nb = chunk_samples(g);
-    for (int64_t n0 = 0; n0 < g.n; n0 += nb) {
-        const int64_t b = std::min(nb, g.n - n0), ld = b * p;
-        const Layout L = layout(g, b);
-        T* col = workspace<T>(0, g.groups * k * ld);
+    for_each_chunk<T>(g, [&](int64_t n0, int64_t b, const Layout& L, T* col) {
+        const int64_t ld = b * p;
         im2col_impl(g, b, x + n0 * in_n, col, L.row, L.sample);
         if (L.per_sample) {
             for (int64_t j = 0; j < b; ++j) {
@@ -299,7 +301,7 @@ void im2col_forward(const ConvGeometry& g, const T* x, const T* w, const T* bias
                          col + j * L.sample + gi * k * p, bias ? T(1) : T(0), yj + gi * co * p);
                 }
             }
-            continue;
+            return;
         }
         T* out = workspace<T>(1, g.c_out * ld);
         for (int64_t gi = 0; gi < g.groups; ++gi) {
@@ -314,7 +316,7 @@ void im2col_forward(const ConvGeometry& g, const T* x, const T* w, const T* bias
                 for (int64_t i = 0; i < p; ++i) dst[i] = src[i] + bo;
             }
         }
-    }
+    });
 }
 
 // grad [n, c_out, p] rows of a batched chunk gathered as [c_out, b * p].
@@ -336,11 +338,8 @@ void im2col_input_grad(const ConvGeometry& g, const T* grad, const T* w, const T
         for (int64_t c = 0; c < g.c_in; ++c)
             std::fill(xn + c * g.in_plane(), xn + (c + 1) * g.in_plane(), bias ? bias[c] : T(0));
     }
-    const int64_t nb = chunk_samples(g);
-    for (int64_t n0 = 0; n0 < g.n; n0 += nb) {
-        const int64_t b = std::min(nb, g.n - n0), ld = b * p;
-        const Layout L = layout(g, b);
-        T* col = workspace<T>(0, g.groups * k * ld);
+    for_each_chunk<T>(g, [&](int64_t n0, int64_t b, const Layout& L, T* col) {
+        const int64_t ld = b * p;
         if (L.per_sample) {
             for (int64_t j = 0; j < b; ++j) {
                 const T* gj = grad + (n0 + j) * g.c_out * p;
@@ -357,18 +356,15 @@ void im2col_input_grad(const ConvGeometry& g, const T* grad, const T* w, const T
             }
         }
         col2im_impl(g, b, col, dx + n0 * in_n, L.row, L.sample);
-    }
+    });
 }
 
 template <class T>
 void im2col_weight_grad(const ConvGeometry& g, const T* x, const T* grad, T* dw) {
     const int64_t p = g.out_plane(), k = g.k_g(), co = g.cout_g(), in_n = g.c_in * g.in_plane();
     if (g.n == 0) std::fill(dw, dw + g.c_out * k, T(0));
-    const int64_t nb = chunk_samples(g);
-    for (int64_t n0 = 0; n0 < g.n; n0 += nb) {
-        const int64_t b = std::min(nb, g.n - n0), ld = b * p;
-        const Layout L = layout(g, b);
-        T* col = workspace<T>(0, g.groups * k * ld);
+    for_each_chunk<T>(g, [&](int64_t n0, int64_t b, const Layout& L, T* col) {
+        const int64_t ld = b * p;
         im2col_impl(g, b, x + n0 * in_n, col, L.row, L.sample);
         if (L.per_sample) {
             for (int64_t j = 0; j < b; ++j) {
@@ -379,61 +375,57 @@ void im2col_weight_grad(const ConvGeometry& g, const T* x, const T* grad, T* dw)
                          dw + gi * co * k);
                 }
             }
-            continue;
+            return;
         }
         const T* gm = gather_grad(g, grad, n0, b);
         for (int64_t gi = 0; gi < g.groups; ++gi) {
             gemm(false, true, co, k, ld, T(1), gm + gi * co * ld, col + gi * k * ld,
                  n0 == 0 ? T(0) : T(1), dw + gi * co * k);
         }
-    }
+    });
 }
 
-void check_path(ConvPath path, const ConvGeometry& g) {
+// Runs the branch of `path` after checking that the path can take g: each kernel below is
+// one choice among its three lowerings.
+template <class Pointwise, class Depthwise, class Im2col>
+void on_path(ConvPath path, const ConvGeometry& g, Pointwise pointwise, Depthwise depthwise,
+             Im2col im2col) {
     if (path == ConvPath::Pointwise && conv_path(g) != ConvPath::Pointwise)
         throw std::logic_error(
             "conv2d kernels: the pointwise path needs a 1x1, stride-1, unpadded kernel");
     if (path == ConvPath::Depthwise && !g.is_depthwise())
         throw std::logic_error("conv2d kernels: the depthwise path needs groups == c_in == c_out");
+    switch (path) {
+        case ConvPath::Pointwise:
+            return pointwise();
+        case ConvPath::Depthwise:
+            return depthwise();
+        case ConvPath::Im2col:
+            return im2col();
+    }
 }
 
 template <class T>
 void forward_impl(ConvPath path, const ConvGeometry& g, const T* x, const T* w, const T* bias,
                   T* y) {
-    check_path(path, g);
-    switch (path) {
-        case ConvPath::Pointwise:
-            return pointwise_product(g, /*transpose_w=*/false, x, w, bias, y);
-        case ConvPath::Depthwise:
-            return depthwise_forward(g, x, w, bias, y);
-        case ConvPath::Im2col:
-            return im2col_forward(g, x, w, bias, y);
-    }
+    on_path(
+        path, g, [&] { pointwise_product(g, /*transpose_w=*/false, x, w, bias, y); },
+        [&] { depthwise_forward(g, x, w, bias, y); }, [&] { im2col_forward(g, x, w, bias, y); });
 }
 template <class T>
 void input_grad_impl(ConvPath path, const ConvGeometry& g, const T* grad, const T* w, const T* bias,
                      T* dx) {
-    check_path(path, g);
-    switch (path) {
-        case ConvPath::Pointwise:
-            return pointwise_product(g, /*transpose_w=*/true, grad, w, bias, dx);
-        case ConvPath::Depthwise:
-            return depthwise_input_grad(g, grad, w, bias, dx);
-        case ConvPath::Im2col:
-            return im2col_input_grad(g, grad, w, bias, dx);
-    }
+    on_path(
+        path, g, [&] { pointwise_product(g, /*transpose_w=*/true, grad, w, bias, dx); },
+        [&] { depthwise_input_grad(g, grad, w, bias, dx); },
+        [&] { im2col_input_grad(g, grad, w, bias, dx); });
 }
 template <class T>
 void weight_grad_impl(ConvPath path, const ConvGeometry& g, const T* x, const T* grad, T* dw) {
-    check_path(path, g);
-    switch (path) {
-        case ConvPath::Pointwise:
-            return pointwise_weight_grad(g, x, grad, dw);
-        case ConvPath::Depthwise:
-            return depthwise_weight_grad(g, x, grad, dw);
-        case ConvPath::Im2col:
-            return im2col_weight_grad(g, x, grad, dw);
-    }
+    on_path(
+        path, g, [&] { pointwise_weight_grad(g, x, grad, dw); },
+        [&] { depthwise_weight_grad(g, x, grad, dw); },
+        [&] { im2col_weight_grad(g, x, grad, dw); });
 }
 
 }  // namespace

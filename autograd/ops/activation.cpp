@@ -7,6 +7,7 @@
 #include "autograd/kernels/activation.hpp"
 #include "autograd/kernels/math.hpp"
 #include "autograd/ops/elementwise.hpp"
+#include "autograd/ops/unary.hpp"
 
 namespace tapegrad {
 
@@ -14,49 +15,62 @@ using detail::Grads;
 using detail::record;
 
 namespace {
-// A backward written as one kernel over (grad_out, y) instead of three allocating ops. Only when
-// grad mode is off, i.e. the backward is not itself recorded (create_graph = false); otherwise
-// the caller uses the composed ops, so that the gradient can be differentiated again.
-template <class Kernel>
-Tensor fused_backward(const Tensor& grad_out, const Tensor& y, Kernel kernel) {
+// grad_a of an activation whose derivative is a function of its output y. When grad mode is off
+// (the backward is not itself recorded: create_graph = false) and grad_out has y's dtype and
+// shape (the engine passes exactly that), one kernel over (grad_out, y) instead of three
+// allocating ops; otherwise `composed()`, written with tapegrad's ops so that the gradient can be
+// differentiated again.
+template <class Kernel, class Composed>
+Grads output_backward(const Tensor& grad_out, const Tensor& y, Kernel kernel, Composed composed) {
+    if (GradMode::is_enabled() || grad_out.dtype() != y.dtype() || grad_out.sizes() != y.sizes())
+        return Grads{composed()};
     Tensor grad_a = detail::make_tensor(y.sizes(), y.dtype());
     const Tensor g = detail::dense(grad_out), yd = detail::dense(y);  // e.g. an expanded grad_out
     detail::dispatch_floating(y.dtype(), [&](auto zero) {
         using T = decltype(zero);
         kernel(g.data_ptr<T>(), yd.data_ptr<T>(), grad_a.data_ptr<T>(), y.numel());
     });
-    return grad_a;
+    return Grads{grad_a};
 }
 
-// The fused kernels need grad_out in y's dtype and shape (the engine passes exactly that).
-bool can_fuse(const Tensor& grad_out, const Tensor& y) {
-    return !GradMode::is_enabled() && grad_out.dtype() == y.dtype() &&
-           grad_out.sizes() == y.sizes();
+// An activation y = f(a) computed by `kernel` whose derivative is a function of y (sigmoid,
+// tanh): the backward saves only y, and is `backward_kernel` (through output_backward) or
+// composed(grad_out, y).
+template <class Kernel, class BackwardKernel, class Composed>
+Tensor output_activation(const char* op, const Tensor& a_in, Kernel kernel,
+                         BackwardKernel backward_kernel, Composed composed, const char* rule) {
+    const Tensor a = detail::floating_input(op, a_in);
+    return record(
+        op, detail::map_kernel(a, kernel), {a},
+        [backward_kernel, composed](const Tensor& grad_out, const Tensor& out) {
+            return output_backward(grad_out, out, backward_kernel,
+                                   [&] { return composed(grad_out, out); });
+        },
+        rule);
 }
 }  // namespace
 
 // y = max(a, 0), NaN staying NaN as in LibTorch;  grad_a = grad_out * (y > 0)
 Tensor relu(const Tensor& a_in) {
-    detail::check_defined("relu", a_in);
-    const Tensor a = detail::as_floating(a_in);
+    const Tensor a = detail::floating_input("relu", a_in);
     Tensor y = detail::map_floating(a, [](auto x) { return x <= 0 ? decltype(x)(0) : x; });
     return record(
         "relu", y, {a},
         [](const Tensor& grad_out, const Tensor& out) {
-            if (can_fuse(grad_out, out))
-                return Grads{fused_backward(grad_out, out,
-                                            [](auto... args) { kernels::relu_backward(args...); })};
-            return Grads{grad_out * detail::map_floating(out, [](auto v) {
-                             return v > 0 ? decltype(v)(1) : decltype(v)(0);
-                         })};
+            return output_backward(
+                grad_out, out, [](auto... args) { kernels::relu_backward(args...); },
+                [&] {
+                    return grad_out * detail::map_floating(out, [](auto v) {
+                               return v > 0 ? decltype(v)(1) : decltype(v)(0);
+                           });
+                });
         },
         "grad_a = grad_out * (a > 0)");
 }
 
 // y = a > 0 ? a : slope * a;  grad_a = grad_out * (a > 0 ? 1 : slope)
 Tensor leaky_relu(const Tensor& a_in, double slope) {
-    detail::check_defined("leaky_relu", a_in);
-    const Tensor a = detail::as_floating(a_in);
+    const Tensor a = detail::floating_input("leaky_relu", a_in);
     Tensor y =
         detail::map_floating(a, [slope](auto x) { return x > 0 ? x : decltype(x)(slope) * x; });
     return record(
@@ -70,34 +84,20 @@ Tensor leaky_relu(const Tensor& a_in, double slope) {
 }
 
 // y = 1 / (1 + exp(-a));  grad_a = grad_out * y * (1 - y)
-Tensor sigmoid(const Tensor& a_in) {
-    detail::check_defined("sigmoid", a_in);
-    const Tensor a = detail::as_floating(a_in);
-    Tensor y = detail::map_kernel(a, [](auto... args) { kernels::sigmoid(args...); });
-    return record(
-        "sigmoid", y, {a},
-        [](const Tensor& grad_out, const Tensor& out) {
-            if (can_fuse(grad_out, out))
-                return Grads{fused_backward(
-                    grad_out, out, [](auto... args) { kernels::sigmoid_backward(args...); })};
-            return Grads{grad_out * out * (1.0 - out)};
-        },
+Tensor sigmoid(const Tensor& a) {
+    return output_activation(
+        "sigmoid", a, [](auto... args) { kernels::sigmoid(args...); },
+        [](auto... args) { kernels::sigmoid_backward(args...); },
+        [](const Tensor& grad_out, const Tensor& y) { return grad_out * y * (1.0 - y); },
         "grad_a = grad_out * y * (1 - y)");
 }
 
 // y = tanh(a);  grad_a = grad_out * (1 - y^2)
-Tensor tanh(const Tensor& a_in) {
-    detail::check_defined("tanh", a_in);
-    const Tensor a = detail::as_floating(a_in);
-    Tensor y = detail::map_kernel(a, [](auto... args) { kernels::tanh(args...); });
-    return record(
-        "tanh", y, {a},
-        [](const Tensor& grad_out, const Tensor& out) {
-            if (can_fuse(grad_out, out))
-                return Grads{fused_backward(grad_out, out,
-                                            [](auto... args) { kernels::tanh_backward(args...); })};
-            return Grads{grad_out * (1.0 - out * out)};
-        },
+Tensor tanh(const Tensor& a) {
+    return output_activation(
+        "tanh", a, [](auto... args) { kernels::tanh(args...); },
+        [](auto... args) { kernels::tanh_backward(args...); },
+        [](const Tensor& grad_out, const Tensor& y) { return grad_out * (1.0 - y * y); },
         "grad_a = grad_out * (1 - y^2)");
 }
 
@@ -129,8 +129,7 @@ Tensor gelu_backward(const Tensor& grad_out, const Tensor& a) {
 
 // y = a * Phi(a) (exact, erf form);  grad_a = grad_out * (Phi(a) + a * phi(a))
 Tensor gelu(const Tensor& a_in) {
-    detail::check_defined("gelu", a_in);
-    const Tensor a = detail::as_floating(a_in);
+    const Tensor a = detail::floating_input("gelu", a_in);
     Tensor y = detail::map_floating(a, [](auto x) {
         using T = decltype(x);
         return T(0.5) * x * (T(1) + std::erf(x * T(kInvSqrt2)));
@@ -156,26 +155,24 @@ Tensor softmax_kernel(const Tensor& a_in, int64_t dim, SoftKind kind) {
         using T = decltype(zero);
         const T* px = a.data_ptr<T>();
         T* py = y.data_ptr<T>();
-        for (int64_t o = 0; o < s.outer; ++o) {
-            for (int64_t i = 0; i < s.inner; ++i) {
-                const T* x = px + o * s.n * s.inner + i;
-                T m = -INFINITY;
-                for (int64_t k = 0; k < s.n; ++k) m = std::max(m, x[k * s.inner]);
-                if (std::isinf(m)) m = 0;  // all -inf (or +inf): keep the arithmetic defined
-                T sum = 0;
-                for (int64_t k = 0; k < s.n; ++k) sum += std::exp(x[k * s.inner] - m);
-                const T lse = m + std::log(sum);
-                if (kind == SoftKind::LogSumExp) {
-                    py[o * s.inner + i] = lse;
-                    continue;
-                }
-                T* out = py + o * s.n * s.inner + i;
-                for (int64_t k = 0; k < s.n; ++k) {
-                    const T v = x[k * s.inner] - lse;
-                    out[k * s.inner] = kind == SoftKind::LogSoftmax ? v : std::exp(v);
-                }
+        s.for_each_line([&](int64_t start, int64_t line) {
+            const T* x = px + start;
+            T m = -INFINITY;
+            for (int64_t k = 0; k < s.n; ++k) m = std::max(m, x[k * s.inner]);
+            if (std::isinf(m)) m = 0;  // all -inf (or +inf): keep the arithmetic defined
+            T sum = 0;
+            for (int64_t k = 0; k < s.n; ++k) sum += std::exp(x[k * s.inner] - m);
+            const T lse = m + std::log(sum);
+            if (kind == SoftKind::LogSumExp) {
+                py[line] = lse;
+                return;
             }
-        }
+            T* out = py + start;
+            for (int64_t k = 0; k < s.n; ++k) {
+                const T v = x[k * s.inner] - lse;
+                out[k * s.inner] = kind == SoftKind::LogSoftmax ? v : std::exp(v);
+            }
+        });
     });
     return y;
 }

@@ -42,51 +42,56 @@ Tensor conv_op(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Te
 Tensor conv_transpose_op(const ConvGeometry& g, const Tensor& u, const Tensor& w, const Tensor& b);
 Tensor conv_weight_op(const ConvGeometry& g, const Tensor& x, const Tensor& u);
 
-// y = conv(x, w) + b        x: [N, C, H, W], w: [O, C/G, kH, kW] -> y: [N, O, Ho, Wo]
-// grad_x = conv_transpose(grad_out, w), grad_w = conv_w(x, grad_out), grad_b = sum(grad_out)
-Tensor conv_op(const ConvGeometry& g, const Tensor& x_in, const Tensor& w_in, const Tensor& b_in) {
-    const Tensor x = x_in.contiguous(), w = w_in.contiguous();
+// conv2d and conv_transpose2d: out = kernel(in, w) + b (b may be undefined) on contiguous
+// operands, recorded with grad_in = input_grad(grad_out, w), grad_w = weight_grad(grad_out, in)
+// and grad_b = sum(grad_out), each computed only where an input needs it.
+template <class Kernel, class InputGrad, class WeightGrad>
+Tensor biased_conv(const char* op, const std::vector<int64_t>& sizes, const Tensor& in_in,
+                   const Tensor& w_in, const Tensor& b_in, Kernel kernel, InputGrad input_grad,
+                   WeightGrad weight_grad, const char* rule) {
+    const Tensor in = in_in.contiguous(), w = w_in.contiguous();
     const Tensor b = b_in.defined() ? b_in.contiguous() : b_in;
-    Tensor y = detail::make_tensor({g.n, g.c_out, g.ho, g.wo}, x.dtype());
-    detail::dispatch_floating(x.dtype(), [&](auto zero) {
+    Tensor out = detail::make_tensor(sizes, in.dtype());
+    detail::dispatch_floating(in.dtype(), [&](auto zero) {
         using T = decltype(zero);
-        kernels::conv2d_forward(g, x.data_ptr<T>(), w.data_ptr<T>(),
-                                b.defined() ? b.data_ptr<T>() : nullptr, y.data_ptr<T>());
+        kernel(in.data_ptr<T>(), w.data_ptr<T>(), b.defined() ? b.data_ptr<T>() : nullptr,
+               out.data_ptr<T>());
     });
     return record(
-        "conv2d", y, {x, w, b},
-        [g, x, w, need_b = b.defined() && b.requires_grad()](const Tensor& grad_out) {
-            Tensor gx, gw, gb;
-            if (x.requires_grad()) gx = conv_transpose_op(g, grad_out, w, Tensor());
-            if (w.requires_grad()) gw = conv_weight_op(g, x, grad_out);
-            if (need_b) gb = bias_grad(grad_out);
-            return Grads{gx, gw, gb};
+        op, out, {in, w, b},
+        [in, w, need_b = b.defined() && b.requires_grad(), input_grad,
+         weight_grad](const Tensor& grad_out) {
+            Tensor grad_in, grad_w, grad_b;
+            if (in.requires_grad()) grad_in = input_grad(grad_out, w);
+            if (w.requires_grad()) grad_w = weight_grad(grad_out, in);
+            if (need_b) grad_b = bias_grad(grad_out);
+            return Grads{grad_in, grad_w, grad_b};
         },
+        rule);
+}
+
+// y = conv(x, w) + b        x: [N, C, H, W], w: [O, C/G, kH, kW] -> y: [N, O, Ho, Wo]
+// grad_x = conv_transpose(grad_out, w), grad_w = conv_w(x, grad_out), grad_b = sum(grad_out)
+Tensor conv_op(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor& b) {
+    return biased_conv(
+        "conv2d", {g.n, g.c_out, g.ho, g.wo}, x, w, b,
+        [&g](auto... args) { kernels::conv2d_forward(g, args...); },
+        [g](const Tensor& grad_out, const Tensor& w) {
+            return conv_transpose_op(g, grad_out, w, Tensor());
+        },
+        [g](const Tensor& grad_out, const Tensor& x) { return conv_weight_op(g, x, grad_out); },
         "grad_x = conv_transpose2d(grad_out, w), grad_w = conv2d_weight_grad(x, "
         "grad_out), grad_b = sum(grad_out, {0, 2, 3})");
 }
 
 // z = conv^T(u, w) + b      u: [N, O, Ho, Wo], w: [O, C/G, kH, kW] -> z: [N, C, H, W]
 // grad_u = conv(grad_out, w), grad_w = conv_w(grad_out, u), grad_b = sum(grad_out)
-Tensor conv_transpose_op(const ConvGeometry& g, const Tensor& u_in, const Tensor& w_in,
-                         const Tensor& b_in) {
-    const Tensor u = u_in.contiguous(), w = w_in.contiguous();
-    const Tensor b = b_in.defined() ? b_in.contiguous() : b_in;
-    Tensor z = detail::make_tensor({g.n, g.c_in, g.h, g.w}, u.dtype());
-    detail::dispatch_floating(u.dtype(), [&](auto zero) {
-        using T = decltype(zero);
-        kernels::conv2d_input_grad(g, u.data_ptr<T>(), w.data_ptr<T>(),
-                                   b.defined() ? b.data_ptr<T>() : nullptr, z.data_ptr<T>());
-    });
-    return record(
-        "conv_transpose2d", z, {u, w, b},
-        [g, u, w, need_b = b.defined() && b.requires_grad()](const Tensor& grad_out) {
-            Tensor gu, gw, gb;
-            if (u.requires_grad()) gu = conv_op(g, grad_out, w, Tensor());
-            if (w.requires_grad()) gw = conv_weight_op(g, grad_out, u);
-            if (need_b) gb = bias_grad(grad_out);
-            return Grads{gu, gw, gb};
-        },
+Tensor conv_transpose_op(const ConvGeometry& g, const Tensor& u, const Tensor& w, const Tensor& b) {
+    return biased_conv(
+        "conv_transpose2d", {g.n, g.c_in, g.h, g.w}, u, w, b,
+        [&g](auto... args) { kernels::conv2d_input_grad(g, args...); },
+        [g](const Tensor& grad_out, const Tensor& w) { return conv_op(g, grad_out, w, Tensor()); },
+        [g](const Tensor& grad_out, const Tensor& u) { return conv_weight_op(g, grad_out, u); },
         "grad_u = conv2d(grad_out, w), grad_w = conv2d_weight_grad(grad_out, u), "
         "grad_b = sum(grad_out, {0, 2, 3})");
 }

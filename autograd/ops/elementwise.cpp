@@ -1,6 +1,7 @@
 // Element-wise arithmetic and math with NumPy broadcasting, and comparisons.
 
 #include "autograd/ops/elementwise.hpp"
+#include "autograd/ops/unary.hpp"
 
 #include "autograd/kernels/math.hpp"
 
@@ -60,6 +61,16 @@ Tensor map_any(const Tensor& x, F f) {
         }
     });
     return y;
+}
+
+// y[i] = f(a[i], s), s in a's type: converted from an int64 for an int64 tensor (through a
+// double it would lose the digits past 2^53), else from a double.
+template <class F>
+Tensor map_scalar(const Tensor& a, const Scalar& s, F f) {
+    const double v = s.to_double();
+    const int64_t iv = s.to_long();
+    return a.dtype() == kInt64 ? map_any(a, [iv, f](auto x) { return f(x, decltype(x)(iv)); })
+                               : map_any(a, [v, f](auto x) { return f(x, decltype(x)(v)); });
 }
 
 // A constant 0/1 mask (in x's dtype) where pred(x) holds; its own derivative is zero.
@@ -179,10 +190,7 @@ Tensor hypot(const Tensor& a_in, const Tensor& b_in) {
 // y = a + s;  grad_a = grad_out
 Tensor add(const Tensor& a_in, Scalar s) {
     const Tensor a = for_scalar("add", a_in, s);
-    const double v = s.to_double();
-    const int64_t iv = s.to_long();
-    Tensor y = a.dtype() == kInt64 ? map_any(a, [iv](auto x) { return x + decltype(x)(iv); })
-                                   : map_any(a, [v](auto x) { return x + decltype(x)(v); });
+    Tensor y = map_scalar(a, s, [](auto x, auto s) { return x + s; });
     return record(
         "add", y, {a}, [](const Tensor& grad_out) { return Grads{grad_out}; }, "grad_a = grad_out",
         autograd::kSavesNone);
@@ -191,10 +199,7 @@ Tensor add(const Tensor& a_in, Scalar s) {
 // y = a - s;  grad_a = grad_out
 Tensor sub(const Tensor& a_in, Scalar s) {
     const Tensor a = for_scalar("sub", a_in, s);
-    const double v = s.to_double();
-    const int64_t iv = s.to_long();
-    Tensor y = a.dtype() == kInt64 ? map_any(a, [iv](auto x) { return x - decltype(x)(iv); })
-                                   : map_any(a, [v](auto x) { return x - decltype(x)(v); });
+    Tensor y = map_scalar(a, s, [](auto x, auto s) { return x - s; });
     return record(
         "sub", y, {a}, [](const Tensor& grad_out) { return Grads{grad_out}; }, "grad_a = grad_out",
         autograd::kSavesNone);
@@ -203,10 +208,7 @@ Tensor sub(const Tensor& a_in, Scalar s) {
 // y = a * s;  grad_a = grad_out * s
 Tensor mul(const Tensor& a_in, Scalar s) {
     const Tensor a = for_scalar("mul", a_in, s);
-    const double v = s.to_double();
-    const int64_t iv = s.to_long();
-    Tensor y = a.dtype() == kInt64 ? map_any(a, [iv](auto x) { return x * decltype(x)(iv); })
-                                   : map_any(a, [v](auto x) { return x * decltype(x)(v); });
+    Tensor y = map_scalar(a, s, [](auto x, auto s) { return x * s; });
     return record(
         "mul", y, {a}, [s](const Tensor& grad_out) { return Grads{grad_out * s}; },
         "grad_a = grad_out * s", autograd::kSavesNone);
@@ -215,8 +217,7 @@ Tensor mul(const Tensor& a_in, Scalar s) {
 // y = a / s;  grad_a = grad_out / s
 Tensor div(const Tensor& a_in, Scalar s) {
     const Tensor a = detail::as_floating(for_scalar("div", a_in, s));
-    const double v = s.to_double();
-    Tensor y = map_any(a, [v](auto x) { return x / decltype(x)(v); });
+    Tensor y = map_scalar(a, s, [](auto x, auto s) { return x / s; });
     return record(
         "div", y, {a}, [s](const Tensor& grad_out) { return Grads{grad_out / s}; },
         "grad_a = grad_out / s", autograd::kSavesNone);
@@ -225,10 +226,7 @@ Tensor div(const Tensor& a_in, Scalar s) {
 // y = s - a;  grad_a = -grad_out
 Tensor rsub(const Tensor& a_in, Scalar s) {
     const Tensor a = for_scalar("rsub", a_in, s);
-    const double v = s.to_double();
-    const int64_t iv = s.to_long();
-    Tensor y = a.dtype() == kInt64 ? map_any(a, [iv](auto x) { return decltype(x)(iv) - x; })
-                                   : map_any(a, [v](auto x) { return decltype(x)(v) - x; });
+    Tensor y = map_scalar(a, s, [](auto x, auto s) { return s - x; });
     return record(
         "rsub", y, {a}, [](const Tensor& grad_out) { return Grads{-grad_out}; },
         "grad_a = -grad_out", autograd::kSavesNone);
@@ -237,8 +235,7 @@ Tensor rsub(const Tensor& a_in, Scalar s) {
 // y = s / a;  grad_a = -grad_out * s / a^2
 Tensor rdiv(const Tensor& a_in, Scalar s) {
     const Tensor a = detail::as_floating(for_scalar("rdiv", a_in, s));
-    const double v = s.to_double();
-    Tensor y = map_any(a, [v](auto x) { return decltype(x)(v) / x; });
+    Tensor y = map_scalar(a, s, [](auto x, auto s) { return s / x; });
     return record(
         "rdiv", y, {a}, [a, s](const Tensor& grad_out) { return Grads{-grad_out * s / (a * a)}; },
         "grad_a = -grad_out * s / a^2");
@@ -286,8 +283,7 @@ Tensor square(const Tensor& a) {
 
 // y = exp(a);  grad_a = grad_out * y
 Tensor exp(const Tensor& a_in) {
-    detail::check_defined("exp", a_in);
-    const Tensor a = detail::as_floating(a_in);
+    const Tensor a = detail::floating_input("exp", a_in);
     Tensor y = detail::map_kernel(a, [](auto... args) { kernels::exp(args...); });
     return record(
         "exp", y, {a},
@@ -297,8 +293,7 @@ Tensor exp(const Tensor& a_in) {
 
 // y = log(a);  grad_a = grad_out / a
 Tensor log(const Tensor& a_in) {
-    detail::check_defined("log", a_in);
-    const Tensor a = detail::as_floating(a_in);
+    const Tensor a = detail::floating_input("log", a_in);
     Tensor y = detail::map_kernel(a, [](auto... args) { kernels::log(args...); });
     return record(
         "log", y, {a}, [a](const Tensor& grad_out) { return Grads{grad_out / a}; },
@@ -307,8 +302,7 @@ Tensor log(const Tensor& a_in) {
 
 // y = sqrt(a);  grad_a = grad_out / (2 * y)
 Tensor sqrt(const Tensor& a_in) {
-    detail::check_defined("sqrt", a_in);
-    const Tensor a = detail::as_floating(a_in);
+    const Tensor a = detail::floating_input("sqrt", a_in);
     Tensor y = detail::map_kernel(a, [](auto... args) { kernels::sqrt(args...); });
     return record(
         "sqrt", y, {a},
@@ -335,8 +329,7 @@ Tensor abs(const Tensor& a_in) {
 
 // y = sin(a);  grad_a = grad_out * cos(a)
 Tensor sin(const Tensor& a_in) {
-    detail::check_defined("sin", a_in);
-    const Tensor a = detail::as_floating(a_in);
+    const Tensor a = detail::floating_input("sin", a_in);
     Tensor y = detail::map_floating(a, [](auto x) { return std::sin(x); });
     return record(
         "sin", y, {a}, [a](const Tensor& grad_out) { return Grads{grad_out * cos(a)}; },
@@ -345,8 +338,7 @@ Tensor sin(const Tensor& a_in) {
 
 // y = cos(a);  grad_a = -grad_out * sin(a)
 Tensor cos(const Tensor& a_in) {
-    detail::check_defined("cos", a_in);
-    const Tensor a = detail::as_floating(a_in);
+    const Tensor a = detail::floating_input("cos", a_in);
     Tensor y = detail::map_floating(a, [](auto x) { return std::cos(x); });
     return record(
         "cos", y, {a}, [a](const Tensor& grad_out) { return Grads{-grad_out * sin(a)}; },

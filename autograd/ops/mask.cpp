@@ -242,19 +242,17 @@ Tensor logical_reduce(const char* op, const Tensor& self, std::optional<int64_t>
     detail::dispatch_all(t.dtype(), [&](auto zero) {
         using T = decltype(zero);
         const T* p = t.data_ptr<T>();
-        for (int64_t o = 0; o < s.outer; ++o)
-            for (int64_t k = 0; k < s.inner; ++k) {
-                const T* x = p + o * s.n * s.inner + k;
-                bool r = !is_any;  // any() of nothing is false, all() of nothing true
-                for (int64_t j = 0; j < s.n; ++j) {
-                    if ((x[j * s.inner] != T(0)) ==
-                        is_any) {  // decided: a non-zero for any, a zero for all
-                        r = is_any;
-                        break;
-                    }
+        s.for_each_line([&](int64_t start, int64_t line) {
+            const T* x = p + start;
+            bool r = !is_any;  // any() of nothing is false, all() of nothing true
+            for (int64_t j = 0; j < s.n; ++j) {
+                if ((x[j * s.inner] != T(0)) == is_any) {  // a non-zero decides any, a zero all
+                    r = is_any;
+                    break;
                 }
-                py[o * s.inner + k] = r;
             }
+            py[line] = r;
+        });
     });
     return y;
 }

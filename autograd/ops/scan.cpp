@@ -40,16 +40,14 @@ Tensor scan(const Tensor& x_in, int64_t dim, Step step) {
         using T = decltype(zero);
         const T* px = x.data_ptr<T>();
         T* py = y.data_ptr<T>();
-        for (int64_t o = 0; o < s.outer; ++o)
-            for (int64_t k = 0; k < s.inner; ++k) {
-                const int64_t at = o * s.n * s.inner + k;
-                Acc<T> acc = s.n > 0 ? Acc<T>(px[at]) : Acc<T>(0);
-                if (s.n > 0) py[at] = static_cast<T>(acc);
-                for (int64_t j = 1; j < s.n; ++j) {
-                    acc = step(acc, Acc<T>(px[at + j * s.inner]));
-                    py[at + j * s.inner] = static_cast<T>(acc);
-                }
+        s.for_each_line([&](int64_t at, int64_t) {
+            Acc<T> acc = s.n > 0 ? Acc<T>(px[at]) : Acc<T>(0);
+            if (s.n > 0) py[at] = static_cast<T>(acc);
+            for (int64_t j = 1; j < s.n; ++j) {
+                acc = step(acc, Acc<T>(px[at + j * s.inner]));
+                py[at + j * s.inner] = static_cast<T>(acc);
             }
+        });
     });
     return y;
 }
@@ -71,22 +69,20 @@ Tensor cumprod_backward_direct(const Tensor& x_in, const Tensor& g_in, int64_t d
         const T* px = x.data_ptr<T>();
         const T* pg = g.data_ptr<T>();
         T* py = y.data_ptr<T>();
-        for (int64_t o = 0; o < s.outer; ++o)
-            for (int64_t k = 0; k < s.inner; ++k) {
-                const int64_t at = o * s.n * s.inner + k;
-                Acc<T> r = 0;  // R, built from the end
-                for (int64_t j = s.n - 1; j >= 0; --j) {
-                    const int64_t i = at + j * s.inner;
-                    r = Acc<T>(pg[i]) + (j + 1 < s.n ? Acc<T>(px[i + s.inner]) * r : Acc<T>(0));
-                    py[i] = static_cast<T>(r);
-                }
-                Acc<T> e = 1;  // E, built from the start
-                for (int64_t j = 0; j < s.n; ++j) {
-                    const int64_t i = at + j * s.inner;
-                    py[i] = static_cast<T>(e * Acc<T>(py[i]));
-                    e *= Acc<T>(px[i]);
-                }
+        s.for_each_line([&](int64_t at, int64_t) {
+            Acc<T> r = 0;  // R, built from the end
+            for (int64_t j = s.n - 1; j >= 0; --j) {
+                const int64_t i = at + j * s.inner;
+                r = Acc<T>(pg[i]) + (j + 1 < s.n ? Acc<T>(px[i + s.inner]) * r : Acc<T>(0));
+                py[i] = static_cast<T>(r);
             }
+            Acc<T> e = 1;  // E, built from the start
+            for (int64_t j = 0; j < s.n; ++j) {
+                const int64_t i = at + j * s.inner;
+                py[i] = static_cast<T>(e * Acc<T>(py[i]));
+                e *= Acc<T>(px[i]);
+            }
+        });
     });
     return y;
 }

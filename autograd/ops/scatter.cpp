@@ -14,6 +14,7 @@
 namespace tapegrad {
 
 using detail::Grads;
+using detail::PutMode;
 using detail::record;
 
 namespace {
@@ -151,20 +152,73 @@ int64_t dim_of(const char* op, const Tensor& self, int64_t dim) {
     return detail::wrap_dim(op, dim, self.dim());
 }
 
+using Plan = DimWrite (*)(const char*, const Tensor&, int64_t, const Tensor&, const Tensor&);
+
+// One write of this file: `values` put into a target along dim (wrapped) at index, slice-wise
+// (plan_along: index_*) or element-wise (plan_scatter: scatter*). `src` is the tensor written,
+// undefined for a fill, whose values are the fill value as a 0-d tensor.
+struct Put {
+    const char* op;
+    Plan plan;
+    int64_t dim;
+    Tensor index, src, values;
+    detail::PutMode mode;
+    Scalar alpha;
+
+    DimWrite on(const Tensor& target) const { return plan(op, target, dim, index, src); }
+};
+
+// The write of tensor `src` (named `what` in errors) into self, its arguments checked.
+Put put_tensor(const char* op, Plan plan, const Tensor& self, int64_t dim, const Tensor& index,
+               const Tensor& src, const char* what, detail::PutMode mode, const Scalar& alpha = 1) {
+    const int64_t d = dim_of(op, self, dim);
+    detail::check_defined(op, src, what);
+    return {op, plan, d, index, src, src, mode, alpha};
+}
+
+// The write of `value` into self at every position the index names.
+Put put_value(const char* op, Plan plan, const Tensor& self, int64_t dim, const Tensor& index,
+              const Scalar& value) {
+    const int64_t d = dim_of(op, self, dim);
+    return {op, plan, d, index, Tensor(), full({}, value, self.dtype()), PutMode::Write, 1};
+}
+
+// A copy of self with p written: the forward of the out-of-place forms.
+Tensor put_copy(const Put& p, const Tensor& self) {
+    Tensor y = self.detach().clone();
+    run(y, p.on(y), p.values, p.mode, p.alpha);
+    return y;
+}
+
+// Records the fill p of self (index_fill, scatter with a value). Its gradient is grad_out with
+// 0 written where the fill wrote: the same fill with value 0, itself recorded, so that it
+// differentiates again.
+Tensor record_fill(const Put& p, const Tensor& self, const char* rule) {
+    Put refill = p;
+    refill.index = saved_index(p.index);  // the backward's own copy: the caller may change it
+    return record(
+        p.op, put_copy(p, self), {self},
+        [refill, rule](const Tensor& g) {
+            Put zero = refill;
+            zero.values = zeros({}, g.dtype());
+            return Grads{record_fill(zero, g, rule)};
+        },
+        rule, autograd::kSavesNone);
+}
+
 }  // namespace
 
 // y = self with alpha * source[..., j, ...] added at position index[j] along dim (repeats add)
 // grad_self = grad_out,  grad_source = alpha * grad_out.index_select(dim, index)
 Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source,
                  Scalar alpha) {
-    dim = dim_of("index_add", self, dim);
-    detail::check_defined("index_add", source, "source");
+    const Put p = put_tensor("index_add", plan_along, self, dim, index, source, "source",
+                             PutMode::Add, alpha);
     check_alpha("index_add", self, alpha);
-    Tensor y = self.detach().clone();
-    run(y, plan_along("index_add", y, dim, index, source), source, detail::PutMode::Add, alpha);
     return record(
-        "index_add", y, {self, source},
-        [dim, idx = saved_index(index).reshape({-1}), alpha, ss = source.sizes()](const Tensor& g) {
+        "index_add", put_copy(p, self), {self, source},
+        [dim = p.dim, idx = saved_index(index).reshape({-1}), alpha,
+         ss = source.sizes()](const Tensor& g) {
             Tensor gs = index_select(g, dim, idx).reshape(ss);
             return Grads{g, alpha.to_double() == 1 ? gs : gs * alpha};
         },
@@ -175,13 +229,12 @@ Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Ten
 // y = self with source[..., j, ...] written at position index[j] along dim (a repeat: the last)
 // grad_self = grad_out.index_fill(dim, index, 0),  grad_source = grad_out.index_select(dim, index)
 Tensor index_copy(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source) {
-    dim = dim_of("index_copy", self, dim);
-    detail::check_defined("index_copy", source, "source");
-    Tensor y = self.detach().clone();
-    run(y, plan_along("index_copy", y, dim, index, source), source, detail::PutMode::Write);
+    const Put p =
+        put_tensor("index_copy", plan_along, self, dim, index, source, "source", PutMode::Write);
     return record(
-        "index_copy", y, {self, source},
-        [dim, idx = saved_index(index).reshape({-1}), ss = source.sizes()](const Tensor& g) {
+        "index_copy", put_copy(p, self), {self, source},
+        [dim = p.dim, idx = saved_index(index).reshape({-1}),
+         ss = source.sizes()](const Tensor& g) {
             return Grads{index_fill(g, dim, idx, 0), index_select(g, dim, idx).reshape(ss)};
         },
         "grad_self = grad_out.index_fill(dim, index, 0), grad_source = "
@@ -189,63 +242,44 @@ Tensor index_copy(const Tensor& self, int64_t dim, const Tensor& index, const Te
         autograd::kSavesNone);
 }
 
-// y = self with `value` at positions index along dim;  grad_self = grad_out.index_fill(dim, index,
-// 0)
-Tensor index_fill(const Tensor& self, int64_t dim, const Tensor& index, Scalar value) {
-    dim = dim_of("index_fill", self, dim);
-    Tensor y = self.detach().clone();
-    run(y, plan_along("index_fill", y, dim, index, Tensor()), full({}, value, self.dtype()),
-        detail::PutMode::Write);
-    return record(
-        "index_fill", y, {self},
-        [dim, idx = saved_index(index)](const Tensor& g) {
-            return Grads{index_fill(g, dim, idx, 0)};
-        },
-        "grad_self = grad_out.index_fill(dim, index, 0)", autograd::kSavesNone);
-}
-
 // y = self with y[..., index[i], ...] = src[i] along dim over index's shape (a repeat: the last)
 // grad_self = grad_out.scatter(dim, index, 0),  grad_src = grad_out.gather(dim, index)
 Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
-    dim = dim_of("scatter", self, dim);
-    detail::check_defined("scatter", src, "src");
-    Tensor y = self.detach().clone();
-    run(y, plan_scatter("scatter", y, dim, index, src), src, detail::PutMode::Write);
+    const Put p = put_tensor("scatter", plan_scatter, self, dim, index, src, "src", PutMode::Write);
     return record(
-        "scatter", y, {self, src},
-        [dim, idx = saved_index(index), ss = src.sizes()](const Tensor& g) {
+        "scatter", put_copy(p, self), {self, src},
+        [dim = p.dim, idx = saved_index(index), ss = src.sizes()](const Tensor& g) {
             return Grads{scatter(g, dim, idx, 0), pad_to(gather_at(g, dim, idx), ss)};
         },
         "grad_self = grad_out.scatter(dim, index, 0), grad_src = grad_out.gather(dim, index)",
         autograd::kSavesNone);
 }
 
-// y = self with `value` at y[..., index[i], ...] along dim;  grad_self = grad_out.scatter(dim,
-// index, 0)
-Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, Scalar value) {
-    dim = dim_of("scatter", self, dim);
-    Tensor y = self.detach().clone();
-    run(y, plan_scatter("scatter", y, dim, index, Tensor()), full({}, value, self.dtype()),
-        detail::PutMode::Write);
-    return record(
-        "scatter", y, {self},
-        [dim, idx = saved_index(index)](const Tensor& g) { return Grads{scatter(g, dim, idx, 0)}; },
-        "grad_self = grad_out.scatter(dim, index, 0)", autograd::kSavesNone);
-}
-
 // y = self with src[i] added at y[..., index[i], ...] along dim (repeats add up)
 // grad_self = grad_out,  grad_src = grad_out.gather(dim, index)
 Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
-    dim = dim_of("scatter_add", self, dim);
-    detail::check_defined("scatter_add", src, "src");
-    Tensor y = self.detach().clone();
-    run(y, plan_scatter("scatter_add", y, dim, index, src), src, detail::PutMode::Add);
+    const Put p =
+        put_tensor("scatter_add", plan_scatter, self, dim, index, src, "src", PutMode::Add);
     return record(
-        "scatter_add", y, {self, src},
-        [dim, idx = saved_index(index), ss = src.sizes()](const Tensor& g) {
+        "scatter_add", put_copy(p, self), {self, src},
+        [dim = p.dim, idx = saved_index(index), ss = src.sizes()](const Tensor& g) {
             return Grads{g, pad_to(gather_at(g, dim, idx), ss)};
         },
         "grad_self = grad_out, grad_src = grad_out.gather(dim, index)", autograd::kSavesNone);
+}
+
+// y = self with `value` at positions index along dim
+// grad_self = grad_out.index_fill(dim, index, 0)
+Tensor index_fill(const Tensor& self, int64_t dim, const Tensor& index, Scalar value) {
+    return record_fill(put_value("index_fill", plan_along, self, dim, index, value), self,
+                       "grad_self = grad_out.index_fill(dim, index, 0)");
+}
+
+// y = self with `value` at y[..., index[i], ...] along dim
+// grad_self = grad_out.scatter(dim, index, 0)
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, Scalar value) {
+    return record_fill(put_value("scatter", plan_scatter, self, dim, index, value), self,
+                       "grad_self = grad_out.scatter(dim, index, 0)");
 }
 
 Tensor Tensor::index_add(int64_t d, const Tensor& i, const Tensor& s, Scalar a) const {
@@ -274,64 +308,59 @@ Tensor Tensor::scatter_add(int64_t d, const Tensor& i, const Tensor& s) const {
 
 namespace {
 
-// `src` (or a fill value as a 0-d tensor) put into self along w, through self's strides, with
-// recording off; self takes the value and history of twin(self) with recording on.
+// p written into self through its strides with recording off; self takes the value and history
+// of twin(self) with recording on.
 template <class Twin>
-Tensor& put_in_place(const char* op, const Tensor& self, const DimWrite& w, const Tensor& src,
-                     detail::PutMode mode, const Scalar& alpha, Twin twin) {
+Tensor& put_in_place(const Put& p, const Tensor& self, Twin twin) {
+    const DimWrite w = p.on(self);
     return detail::inplace_or_twin(
-        op, self, {src}, [&] { run(self, w, detail::unaliased(src, self), mode, alpha); }, twin);
+        p.op, self, {p.values},
+        [&] { run(self, w, detail::unaliased(p.values, self), p.mode, p.alpha); }, twin);
 }
 
 }  // namespace
 
 Tensor& Tensor::index_add_(int64_t dim, const Tensor& index, const Tensor& source,
                            Scalar alpha) const {
-    const int64_t d = dim_of("index_add_", *this, dim);
-    detail::check_defined("index_add_", source, "source");
+    const Put p = put_tensor("index_add_", plan_along, *this, dim, index, source, "source",
+                             PutMode::Add, alpha);
     check_alpha("index_add_", *this, alpha);
-    return put_in_place("index_add_", *this, plan_along("index_add_", *this, d, index, source),
-                        source, detail::PutMode::Add, alpha, [&](const Tensor& s) {
-                            return tapegrad::index_add(s, d, index, source, alpha);
-                        });
+    return put_in_place(p, *this, [&](const Tensor& s) {
+        return tapegrad::index_add(s, p.dim, index, source, alpha);
+    });
 }
 
 Tensor& Tensor::index_copy_(int64_t dim, const Tensor& index, const Tensor& source) const {
-    const int64_t d = dim_of("index_copy_", *this, dim);
-    detail::check_defined("index_copy_", source, "source");
-    return put_in_place("index_copy_", *this, plan_along("index_copy_", *this, d, index, source),
-                        source, detail::PutMode::Write, 1,
-                        [&](const Tensor& s) { return tapegrad::index_copy(s, d, index, source); });
+    const Put p =
+        put_tensor("index_copy_", plan_along, *this, dim, index, source, "source", PutMode::Write);
+    return put_in_place(
+        p, *this, [&](const Tensor& s) { return tapegrad::index_copy(s, p.dim, index, source); });
 }
 
 Tensor& Tensor::index_fill_(int64_t dim, const Tensor& index, Scalar value) const {
-    const int64_t d = dim_of("index_fill_", *this, dim);
-    return put_in_place("index_fill_", *this, plan_along("index_fill_", *this, d, index, Tensor()),
-                        full({}, value, dtype()), detail::PutMode::Write, 1,
-                        [&](const Tensor& s) { return tapegrad::index_fill(s, d, index, value); });
+    const Put p = put_value("index_fill_", plan_along, *this, dim, index, value);
+    return put_in_place(
+        p, *this, [&](const Tensor& s) { return tapegrad::index_fill(s, p.dim, index, value); });
 }
 
 Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, const Tensor& src) const {
-    const int64_t d = dim_of("scatter_", *this, dim);
-    detail::check_defined("scatter_", src, "src");
-    return put_in_place("scatter_", *this, plan_scatter("scatter_", *this, d, index, src), src,
-                        detail::PutMode::Write, 1,
-                        [&](const Tensor& s) { return tapegrad::scatter(s, d, index, src); });
+    const Put p =
+        put_tensor("scatter_", plan_scatter, *this, dim, index, src, "src", PutMode::Write);
+    return put_in_place(p, *this,
+                        [&](const Tensor& s) { return tapegrad::scatter(s, p.dim, index, src); });
 }
 
 Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, Scalar value) const {
-    const int64_t d = dim_of("scatter_", *this, dim);
-    return put_in_place("scatter_", *this, plan_scatter("scatter_", *this, d, index, Tensor()),
-                        full({}, value, dtype()), detail::PutMode::Write, 1,
-                        [&](const Tensor& s) { return tapegrad::scatter(s, d, index, value); });
+    const Put p = put_value("scatter_", plan_scatter, *this, dim, index, value);
+    return put_in_place(p, *this,
+                        [&](const Tensor& s) { return tapegrad::scatter(s, p.dim, index, value); });
 }
 
 Tensor& Tensor::scatter_add_(int64_t dim, const Tensor& index, const Tensor& src) const {
-    const int64_t d = dim_of("scatter_add_", *this, dim);
-    detail::check_defined("scatter_add_", src, "src");
-    return put_in_place("scatter_add_", *this, plan_scatter("scatter_add_", *this, d, index, src),
-                        src, detail::PutMode::Add, 1,
-                        [&](const Tensor& s) { return tapegrad::scatter_add(s, d, index, src); });
+    const Put p =
+        put_tensor("scatter_add_", plan_scatter, *this, dim, index, src, "src", PutMode::Add);
+    return put_in_place(
+        p, *this, [&](const Tensor& s) { return tapegrad::scatter_add(s, p.dim, index, src); });
 }
 
 }  // namespace tapegrad

@@ -433,6 +433,29 @@ std::vector<Tensor> unbind(const Tensor& a, int64_t dim) {
 }
 
 namespace {
+// The slices index_select moves: f(at, from) for slice j < count of each outer block, `at`
+// where it starts in the [outer, count, inner] result, `from` where slice index[j] starts in
+// the [outer, n, inner] input (s splits the input).
+template <class F>
+void for_each_selected(const detail::DimSplit& s, const int64_t* idx, int64_t count, F f) {
+    for (int64_t o = 0; o < s.outer; ++o)
+        for (int64_t j = 0; j < count; ++j)
+            f((o * count + j) * s.inner, (o * s.n + idx[j]) * s.inner);
+}
+
+// The elements gather moves: f(at, from) for each element `at` of an index split `is` along
+// dim, `from` the element of the input (split `s`) that index[at] picks along dim.
+template <class F>
+void for_each_gathered(const detail::DimSplit& s, const detail::DimSplit& is, const int64_t* idx,
+                       F f) {
+    for (int64_t o = 0; o < is.outer; ++o)
+        for (int64_t j = 0; j < is.n; ++j)
+            for (int64_t k = 0; k < is.inner; ++k) {
+                const int64_t at = (o * is.n + j) * is.inner + k;
+                f(at, (o * s.n + idx[at]) * s.inner + k);
+            }
+}
+
 // Zeros of `sizes` with g's slices added at positions index[j] along dim: the backward of
 // index_select (repeated indices add up).
 // grad_g = index_select(grad_out, dim, index)
@@ -447,12 +470,9 @@ Tensor index_select_backward(const Tensor& g_in, const std::vector<int64_t>& siz
         using T = decltype(zero);
         const T* pg = g.data_ptr<T>();
         T* py = y.data_ptr<T>();
-        for (int64_t o = 0; o < s.outer; ++o)
-            for (int64_t j = 0; j < count; ++j) {
-                T* dst = py + (o * s.n + idx[j]) * s.inner;
-                const T* src = pg + (o * count + j) * s.inner;
-                for (int64_t k = 0; k < s.inner; ++k) dst[k] += src[k];
-            }
+        for_each_selected(s, idx, count, [&](int64_t at, int64_t from) {
+            for (int64_t k = 0; k < s.inner; ++k) py[from + k] += pg[at + k];
+        });
     });
     return record(
         "index_select_backward", y, {g_in},
@@ -501,7 +521,7 @@ Tensor index_select(const Tensor& a_in, int64_t dim, const Tensor& index_in) {
     const Tensor index =
         index_positions("index_select", index_in, a_in.size(dim), dim).reshape({-1});
     const Tensor a = a_in.contiguous();
-    const int64_t n = a.size(dim), count = index.numel();
+    const int64_t count = index.numel();
     const int64_t* idx = index.data_ptr<int64_t>();
     std::vector<int64_t> shape = a.sizes();
     shape[static_cast<size_t>(dim)] = count;
@@ -510,10 +530,9 @@ Tensor index_select(const Tensor& a_in, int64_t dim, const Tensor& index_in) {
     const int64_t es = tapegrad::element_size(a.dtype());
     const char* pa = static_cast<const char*>(a.raw_data());
     char* py = static_cast<char*>(y.raw_data());
-    for (int64_t o = 0; o < s.outer; ++o)
-        for (int64_t j = 0; j < count; ++j)
-            std::memcpy(py + ((o * count + j) * s.inner) * es,
-                        pa + ((o * n + idx[j]) * s.inner) * es, static_cast<size_t>(s.inner * es));
+    for_each_selected(s, idx, count, [&](int64_t at, int64_t from) {
+        std::memcpy(py + at * es, pa + from * es, static_cast<size_t>(s.inner * es));
+    });
     return record(
         "index_select", y, {a_in},
         [sa = a_in.sizes(), dim, index](const Tensor& g) {
@@ -659,19 +678,13 @@ Tensor gather_backward(const Tensor& g_in, const std::vector<int64_t>& sizes, in
     const Tensor g = g_in.contiguous();
     Tensor y = zeros(sizes, g.dtype());
     const detail::DimSplit s = detail::split_at(sizes, dim);
-    const int64_t count = index.size(dim);
     const detail::DimSplit is = detail::split_at(index.sizes(), dim);
     const int64_t* idx = index.data_ptr<int64_t>();
     detail::dispatch(g.dtype(), [&](auto zero) {
         using T = decltype(zero);
         const T* pg = g.data_ptr<T>();
         T* py = y.data_ptr<T>();
-        for (int64_t o = 0; o < is.outer; ++o)
-            for (int64_t j = 0; j < count; ++j)
-                for (int64_t k = 0; k < is.inner; ++k) {
-                    const int64_t at = (o * count + j) * is.inner + k;
-                    py[(o * s.n + idx[at]) * s.inner + k] += pg[at];
-                }
+        for_each_gathered(s, is, idx, [&](int64_t at, int64_t from) { py[from] += pg[at]; });
     });
     return record(
         "gather_backward", y, {g_in},
@@ -698,19 +711,14 @@ Tensor gather(const Tensor& a_in, int64_t dim, const Tensor& index_in) {
     const Tensor index = index_positions("gather", index_in, n, dim);
     const Tensor a = a_in.contiguous();
     const detail::DimSplit s = detail::split_at(a.sizes(), dim);
-    const int64_t count = a.dim() == 0 ? 1 : index.size(dim);
+    const detail::DimSplit is = detail::split_at(index.sizes(), dim);
     const int64_t* idx = index.data_ptr<int64_t>();
     Tensor y = detail::make_tensor(index.sizes(), a.dtype());
     detail::dispatch_all(a.dtype(), [&](auto zero) {
         using T = decltype(zero);
         const T* pa = a.data_ptr<T>();
         T* py = y.data_ptr<T>();
-        for (int64_t o = 0; o < s.outer; ++o)
-            for (int64_t j = 0; j < count; ++j)
-                for (int64_t k = 0; k < s.inner; ++k) {
-                    const int64_t at = (o * count + j) * s.inner + k;
-                    py[at] = pa[(o * s.n + idx[at]) * s.inner + k];
-                }
+        for_each_gathered(s, is, idx, [&](int64_t at, int64_t from) { py[at] = pa[from]; });
     });
     return record(
         "gather", y, {a_in},

@@ -54,6 +54,7 @@ std::tuple<Tensor, Tensor> order_lines(const Tensor& self, int64_t dim, int64_t 
     const Tensor x = detail::dense(self);
     const detail::DimSplit s = detail::split_at(x.sizes(), dim);
     const int64_t kept = pick == Pick::Kth ? 1 : k;
+    const detail::DimSplit out{s.outer, kept, s.inner};  // values and indices, keepdim's layout
     std::vector<int64_t> shape = x.sizes();
     if (!shape.empty()) shape[static_cast<size_t>(dim)] = kept;
     if (!keepdim && !shape.empty()) shape.erase(shape.begin() + dim);  // the same layout
@@ -65,25 +66,24 @@ std::tuple<Tensor, Tensor> order_lines(const Tensor& self, int64_t dim, int64_t 
         using T = decltype(zero);
         const T* px = x.data_ptr<T>();
         T* pv = values.data_ptr<T>();
-        for (int64_t o = 0; o < s.outer; ++o)
-            for (int64_t in = 0; in < s.inner; ++in) {
-                const T* line = px + o * s.n * s.inner + in;
-                const Before<T> before{line, s.inner, descending};
-                std::iota(perm.begin(), perm.end(), int64_t{0});
-                if (pick == Pick::All) {
-                    std::stable_sort(perm.begin(), perm.end(), before);
-                } else if (pick == Pick::First) {
-                    std::partial_sort(perm.begin(), perm.begin() + k, perm.end(), before);
-                } else {
-                    std::nth_element(perm.begin(), perm.begin() + (k - 1), perm.end(), before);
-                    perm[0] = perm[static_cast<size_t>(k - 1)];
-                }
-                for (int64_t j = 0; j < kept; ++j) {
-                    const int64_t at = (o * kept + j) * s.inner + in;
-                    pi[at] = perm[static_cast<size_t>(j)];
-                    pv[at] = line[perm[static_cast<size_t>(j)] * s.inner];
-                }
+        s.for_each_line([&](int64_t start, int64_t index) {
+            const T* line = px + start;
+            const int64_t first = out.line_start(index);  // of this line's outputs
+            const Before<T> before{line, s.inner, descending};
+            std::iota(perm.begin(), perm.end(), int64_t{0});
+            if (pick == Pick::All) {
+                std::stable_sort(perm.begin(), perm.end(), before);
+            } else if (pick == Pick::First) {
+                std::partial_sort(perm.begin(), perm.begin() + k, perm.end(), before);
+            } else {
+                std::nth_element(perm.begin(), perm.begin() + (k - 1), perm.end(), before);
+                perm[0] = perm[static_cast<size_t>(k - 1)];
             }
+            for (int64_t j = 0; j < kept; ++j) {
+                pi[first + j * s.inner] = perm[static_cast<size_t>(j)];
+                pv[first + j * s.inner] = line[perm[static_cast<size_t>(j)] * s.inner];
+            }
+        });
     });
     return {values, indices};
 }

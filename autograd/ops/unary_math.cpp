@@ -5,6 +5,7 @@
 
 #include "autograd/ops.hpp"
 #include "autograd/ops/elementwise.hpp"
+#include "autograd/ops/unary.hpp"
 
 namespace tapegrad {
 
@@ -13,8 +14,7 @@ using detail::record;
 
 // y = log(1 + a);  grad_a = grad_out / (1 + a)
 Tensor log1p(const Tensor& a_in) {
-    detail::check_defined("log1p", a_in);
-    const Tensor a = detail::as_floating(a_in);
+    const Tensor a = detail::floating_input("log1p", a_in);
     Tensor y = detail::map_floating(a, [](auto x) { return std::log1p(x); });
     return record(
         "log1p", y, {a}, [a](const Tensor& grad_out) { return Grads{grad_out / (a + 1.0)}; },
@@ -23,8 +23,7 @@ Tensor log1p(const Tensor& a_in) {
 
 // y = exp(a) - 1;  grad_a = grad_out * (y + 1)
 Tensor expm1(const Tensor& a_in) {
-    detail::check_defined("expm1", a_in);
-    const Tensor a = detail::as_floating(a_in);
+    const Tensor a = detail::floating_input("expm1", a_in);
     Tensor y = detail::map_floating(a, [](auto x) { return std::expm1(x); });
     return record(
         "expm1", y, {a},

@@ -1,0 +1,18 @@
+#pragma once
+// The input side of the floating-point ops of one tensor (elementwise.cpp, activation.cpp,
+// unary_math.cpp). Internal.
+
+#include "autograd/ops/elementwise.hpp"
+
+namespace tapegrad {
+namespace detail {
+
+/// `a` as the op computes on it: checked to be defined, then integer and Bool inputs in float32
+/// (as LibTorch's unary float ops do); the tensor the op records as its input.
+inline Tensor floating_input(const char* op, const Tensor& a) {
+    check_defined(op, a);
+    return as_floating(a);
+}
+
+}  // namespace detail
+}  // namespace tapegrad
