@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "autograd/indexing.hpp"
+#include "autograd/parallel.hpp"
 #include "autograd/tensor.hpp"
 
 namespace tapegrad {
@@ -132,10 +133,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor
 
 /// Sum of a * b over all elements, for 1-D tensors of the same length.
 Tensor dot(const Tensor& a, const Tensor& b);
-/// Threads for matrix products, as torch::set_num_threads: sets OpenBLAS's (process-wide)
-/// thread count, the only pool tapegrad uses. Until it is called, OpenBLAS's own default.
-void set_num_threads(int n);
-int get_num_threads();
+// set_num_threads / get_num_threads: autograd/parallel.hpp (included above).
 
 // ---- shape (ops/shape.cpp) ---------------------------------------------------------------------
 // Views (sharing a's storage, so writes through them reach a): reshape when a's strides
