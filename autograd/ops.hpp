@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "autograd/indexing.hpp"
-#include "autograd/parallel.hpp"
 #include "autograd/tensor.hpp"
 
 namespace tapegrad {
@@ -133,7 +132,10 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor
 
 /// Sum of a * b over all elements, for 1-D tensors of the same length.
 Tensor dot(const Tensor& a, const Tensor& b);
-// set_num_threads / get_num_threads: autograd/parallel.hpp (included above).
+/// Threads, as torch::set_num_threads: OpenBLAS's and tapegrad's pool (autograd/parallel.hpp,
+/// which also has parallel_for).
+void set_num_threads(int n);
+int get_num_threads();
 
 // ---- shape (ops/shape.cpp) ---------------------------------------------------------------------
 // Views (sharing a's storage, so writes through them reach a): reshape when a's strides
