@@ -182,6 +182,8 @@ void check_count(const char* op, int n) {
 
 void set_num_threads(int n) {
     check_count("set_num_threads", n);
+    if (t_in_parallel)  // the pool would wait for the job this thread is part of
+        throw std::logic_error("set_num_threads: called inside a parallel_for body");
     kernels::set_blas_threads(n);
     pool().resize(n);
 }

@@ -70,6 +70,10 @@ TEST_SUITE("parallel") {
                              "set_num_threads: expected at least 1 thread, got 0",
                              std::invalid_argument);
         CHECK(get_num_threads() == 3);  // a refused call changes nothing
+        CHECK_THROWS_WITH_AS(parallel_for(0, 2, 1, [](int64_t, int64_t) { set_num_threads(1); }),
+                             "set_num_threads: called inside a parallel_for body",
+                             std::logic_error);
+        CHECK(get_num_threads() == 3);
     }
 
     TEST_CASE("set_num_interop_threads: records the count and refuses counts below 1") {
