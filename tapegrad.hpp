@@ -17,6 +17,7 @@
 #include "autograd/node.hpp"
 #include "autograd/ops.hpp"
 #include "autograd/ops_conv.hpp"
+#include "autograd/parallel.hpp"
 #include "autograd/print.hpp"
 #include "autograd/serialize.hpp"
 #include "autograd/tensor.hpp"

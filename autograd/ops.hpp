@@ -132,8 +132,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor
 
 /// Sum of a * b over all elements, for 1-D tensors of the same length.
 Tensor dot(const Tensor& a, const Tensor& b);
-/// Threads for matrix products, as torch::set_num_threads: sets OpenBLAS's (process-wide)
-/// thread count, the only pool tapegrad uses. Until it is called, OpenBLAS's own default.
+/// Threads, as torch::set_num_threads: OpenBLAS's and tapegrad's pool (autograd/parallel.hpp,
+/// which also has parallel_for).
 void set_num_threads(int n);
 int get_num_threads();
 

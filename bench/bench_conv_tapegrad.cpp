@@ -12,7 +12,7 @@
 #include <tapegrad.hpp>
 #include <vector>
 
-#include "autograd/kernels/blas.hpp"  // set_blas_threads, and gemm for the reference rate
+#include "autograd/kernels/blas.hpp"  // gemm for the reference rate
 #include "bench/conv_common.hpp"
 #include "bench/w6_net.hpp"
 
@@ -150,7 +150,7 @@ void w7(const bench::Args&) {
 
 int main(int argc, char** argv) {
     const bench::Args args = bench::parse_args(argc, argv);
-    tg::kernels::set_blas_threads(args.threads);
+    tg::set_num_threads(args.threads);  // tapegrad's pool and OpenBLAS's
     std::printf("# tapegrad %s threads=%d\n", args.workload.c_str(), args.threads);
     if (args.workload == "W6")
         w6(args);

@@ -6,7 +6,7 @@
 // Prints `fig <name> <unit> <median> <min> <max>` and `check <name> <value>` lines.
 #include <tapegrad.hpp>
 
-#include "autograd/kernels/blas.hpp"  // set_blas_threads: tapegrad's only thread pool is BLAS's
+#include "autograd/kernels/blas.hpp"  // blas_threads: what set_num_threads gave OpenBLAS
 #include "bench/common.hpp"
 
 #include <algorithm>
@@ -370,7 +370,7 @@ void w9(const bench::Args& args) {
 
 int main(int argc, char** argv) {
     const auto args = bench::parse_args(argc, argv);
-    tg::kernels::set_blas_threads(args.threads);
+    tg::set_num_threads(args.threads);  // tapegrad's pool and OpenBLAS's, as WORKLOADS.md asks
     std::printf("# tapegrad %s threads=%d blas_threads=%d\n", args.workload.c_str(), args.threads,
                 tg::kernels::blas_threads());
     if (args.workload == "W1")

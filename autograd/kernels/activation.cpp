@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "autograd/parallel.hpp"
+
 namespace tapegrad {
 namespace kernels {
 
@@ -92,18 +94,29 @@ void tanh(const T* __restrict x, T* __restrict y, int64_t n) {
     }
 }
 
+namespace {
+// out[b, e) = the backward product at each i, on the pool's threads above kGrainSize elements.
+template <class T, class Product>
+void backward_loop(const T* __restrict g, const T* __restrict y, T* __restrict out, int64_t n,
+                   Product product) {
+    detail::parallel_for_blocks(n, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) out[i] = product(g[i], y[i]);
+    });
+}
+}  // namespace
+
 // The backward products, in the order the composed ops compute them (same results).
 template <class T>
-void tanh_backward(const T* __restrict g, const T* __restrict y, T* __restrict out, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) out[i] = g[i] * (T(1) - y[i] * y[i]);
+void tanh_backward(const T* g, const T* y, T* out, int64_t n) {
+    backward_loop(g, y, out, n, [](T gi, T yi) { return gi * (T(1) - yi * yi); });
 }
 template <class T>
-void sigmoid_backward(const T* __restrict g, const T* __restrict y, T* __restrict out, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) out[i] = g[i] * y[i] * (T(1) - y[i]);
+void sigmoid_backward(const T* g, const T* y, T* out, int64_t n) {
+    backward_loop(g, y, out, n, [](T gi, T yi) { return gi * yi * (T(1) - yi); });
 }
 template <class T>
-void relu_backward(const T* __restrict g, const T* __restrict y, T* __restrict out, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) out[i] = g[i] * (y[i] > T(0) ? T(1) : T(0));
+void relu_backward(const T* g, const T* y, T* out, int64_t n) {
+    backward_loop(g, y, out, n, [](T gi, T yi) { return gi * (yi > T(0) ? T(1) : T(0)); });
 }
 
 // The instances the header promises: float and double.

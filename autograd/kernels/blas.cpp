@@ -118,7 +118,9 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, int64_t a
     }
 }
 
-// The one place tapegrad changes OpenBLAS's (process-wide) thread count: when asked.
+// The one place tapegrad changes OpenBLAS's (process-wide) thread count: when asked, once
+// (set_num_threads), never per product: openblas_set_num_threads is not safe while another
+// thread multiplies.
 void set_blas_threads(int n) {
     if (n < 1) {
         throw std::invalid_argument("set_num_threads: expected at least 1 thread, got " +
@@ -131,11 +133,4 @@ int blas_threads() {
 }
 
 }  // namespace kernels
-
-void set_num_threads(int n) {
-    kernels::set_blas_threads(n);
-}
-int get_num_threads() {
-    return kernels::blas_threads();
-}
 }  // namespace tapegrad

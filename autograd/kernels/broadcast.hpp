@@ -5,10 +5,13 @@
 // operand is broadcast). Adjacent dims that stay contiguous for every operand are merged,
 // so a [64, 128] + [128] add runs as 64 plain inner loops of 128.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
 #include <vector>
+
+#include "autograd/parallel.hpp"
 
 namespace tapegrad {
 namespace kernels {
@@ -99,20 +102,44 @@ void sum_to(const T* in, const std::vector<int64_t>& in_sizes, T* out,
     int64_t n_out = 1;
     for (int64_t s : out_sizes) n_out *= s;
     std::vector<Acc> acc(static_cast<size_t>(n_out), Acc(0));
+    int64_t n_in = 1;
+    for (int64_t s : in_sizes) n_in *= s;
     // iterate over `in`; `a` is the output's view (stride 0 on summed dims)
     const BroadcastPlan plan = plan_broadcast(in_sizes, out_sizes, in_sizes);
     const int64_t inner = plan.inner(), so = plan.inner_stride_a();
-    for_each_run(plan, [&](int64_t i, int64_t o, int64_t) {
-        const T* x = in + i;
-        if (so == 0) {
-            Acc s = 0;
-            for (int64_t k = 0; k < inner; ++k) s += x[k];
-            acc[o] += s;
-        } else {
-            Acc* y = acc.data() + o;
-            for (int64_t k = 0; k < inner; ++k) y[k * so] += x[k];
-        }
-    });
+    // Each output element is one chain of additions in `in`'s order, whichever thread runs it,
+    // so the threads split the outputs: runs' columns [k0, k1) when the innermost dim is kept
+    // (a bias gradient's column sums), rows when only it is summed (sums along the last dim).
+    const auto columns = [&](int64_t k0, int64_t k1) {
+        for_each_run(plan, [&](int64_t i, int64_t o, int64_t) {
+            const T* x = in + i;
+            if (so == 0) {
+                Acc s = 0;
+                for (int64_t k = 0; k < inner; ++k) s += x[k];
+                acc[o] += s;
+            } else {
+                Acc* y = acc.data() + o;
+                for (int64_t k = k0; k < k1; ++k) y[k * so] += x[k];
+            }
+        });
+    };
+    const bool rows = so == 0 && plan.sizes.size() == 2 && plan.stride_a[0] != 0;
+    if (n_in <= kGrainSize || get_num_threads() == 1 || (so == 0 && !rows)) {
+        columns(0, inner);
+    } else if (so != 0) {
+        parallel_for(0, inner, std::max<int64_t>(1, kGrainSize / (n_in / inner)), columns);
+    } else {
+        const int64_t sr = plan.stride_a[0];
+        parallel_for(0, plan.sizes[0], std::max<int64_t>(1, kGrainSize / inner),
+                     [&](int64_t r0, int64_t r1) {
+                         for (int64_t r = r0; r < r1; ++r) {
+                             const T* x = in + r * inner;
+                             Acc s = 0;
+                             for (int64_t k = 0; k < inner; ++k) s += x[k];
+                             acc[r * sr] += s;
+                         }
+                     });
+    }
     for (int64_t k = 0; k < n_out; ++k) out[k] = static_cast<T>(acc[k]);
 }
 

@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "autograd/parallel.hpp"
+
 namespace tapegrad {
 namespace kernels {
 
@@ -141,12 +143,77 @@ void for_each_run(const LoopPlan<N>& p, const std::array<char*, N>& base,
     }
 }
 
+/// True when threads may walk disjoint slabs of the loop at once: operand 0 (the output) has
+/// no two positions on one element (its strides, sorted, each step past all the smaller dims
+/// reach), and each other operand either is the output itself (same first element and
+/// strides: an in-place op) or lies wholly outside the output's bytes.
+template <int N>
+bool splittable(const LoopPlan<N>& p, const std::array<char*, N>& base,
+                const std::array<int64_t, N>& elem) {
+    std::array<int64_t, LoopPlan<N>::kMaxDims> order;
+    for (int d = 0; d < p.ndim; ++d) order[d] = d;
+    const auto mag = [&](int k, int64_t d) {
+        return p.strides[k][d] < 0 ? -p.strides[k][d] : p.strides[k][d];
+    };
+    std::sort(order.begin(), order.begin() + p.ndim,
+              [&](int64_t x, int64_t y) { return mag(0, x) < mag(0, y); });
+    int64_t reach = 1;  // elements spanned by the dims already seen
+    for (int i = 0; i < p.ndim; ++i) {
+        const int64_t d = order[i];
+        if (mag(0, d) < reach) return false;
+        reach += mag(0, d) * (p.sizes[d] - 1);
+    }
+    // the bytes [lo, hi) each operand touches
+    const auto span = [&](int k) {
+        const char* lo = base[k];
+        const char* hi = base[k] + elem[k];
+        for (int d = 0; d < p.ndim; ++d) {
+            const int64_t len = p.strides[k][d] * (p.sizes[d] - 1) * elem[k];
+            (len < 0 ? lo : hi) += len;
+        }
+        return std::array<const char*, 2>{lo, hi};
+    };
+    const std::array<const char*, 2> out = span(0);
+    for (int k = 1; k < N; ++k) {
+        bool same = base[k] == base[0] && elem[k] == elem[0];
+        for (int d = 0; d < p.ndim && same; ++d) same = p.strides[k][d] == p.strides[0][d];
+        if (same) continue;
+        const std::array<const char*, 2> in = span(k);
+        if (in[0] < out[1] && out[0] < in[1]) return false;
+    }
+    return true;
+}
+
+/// for_each_run, with the outermost dim cut into slabs that the pool's threads walk at once
+/// when the loop has more than kGrainSize elements and splittable() allows it. Each element is
+/// still computed once by the same body, so results equal the one-thread walk's.
+template <int N, bool Tiled = false, class Body>
+void parallel_for_each_run(const LoopPlan<N>& p, const std::array<char*, N>& base,
+                           const std::array<int64_t, N>& elem, Body&& body) {
+    int64_t total = 1;
+    for (int d = 0; d < p.ndim; ++d) total *= p.sizes[d];
+    if (p.ndim == 0 || total <= kGrainSize || get_num_threads() == 1 || in_parallel_region() ||
+        !splittable<N>(p, base, elem)) {
+        for_each_run<N, Tiled>(p, base, elem, body);
+        return;
+    }
+    const int64_t per_slice = total / p.sizes[0];
+    parallel_for(0, p.sizes[0], std::max<int64_t>(1, kGrainSize / per_slice),
+                 [&](int64_t b, int64_t e) {
+                     LoopPlan<N> slab = p;
+                     slab.sizes[0] = e - b;
+                     std::array<char*, N> first;
+                     for (int k = 0; k < N; ++k) first[k] = base[k] + b * p.strides[k][0] * elem[k];
+                     for_each_run<N, Tiled>(slab, first, elem, body);
+                 });
+}
+
 /// out[i] = f(a[i]) over `sizes`, operands typed.
 template <class TO, class TA, class F>
 void unary_loop(const std::vector<int64_t>& sizes, TO* out, const int64_t* out_strides, const TA* a,
                 const int64_t* a_strides, F f) {
     const LoopPlan<2> p = plan_loop<2>(sizes, {out_strides, a_strides});
-    for_each_run<2, true>(
+    parallel_for_each_run<2, true>(
         p, {reinterpret_cast<char*>(out), reinterpret_cast<char*>(const_cast<TA*>(a))},
         {int64_t(sizeof(TO)), int64_t(sizeof(TA))},
         [&](int64_t n, const std::array<char*, 2>& ptr, const std::array<int64_t, 2>& s) {
@@ -169,7 +236,7 @@ void binary_loop(const std::vector<int64_t>& sizes, TO* out, const int64_t* out_
                  const TA* a, const int64_t* a_strides, const TB* b, const int64_t* b_strides,
                  F f) {
     const LoopPlan<3> p = plan_loop<3>(sizes, {out_strides, a_strides, b_strides});
-    for_each_run<3, true>(
+    parallel_for_each_run<3, true>(
         p,
         {reinterpret_cast<char*>(out), reinterpret_cast<char*>(const_cast<TA*>(a)),
          reinterpret_cast<char*>(const_cast<TB*>(b))},

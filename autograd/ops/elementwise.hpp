@@ -1,11 +1,14 @@
 #pragma once
 // Loops shared by the element-wise op files (elementwise.cpp, activation.cpp, inplace.cpp).
-// Inputs may be views with any strides; outputs are fresh and contiguous. Internal.
+// Inputs may be views with any strides; outputs are fresh and contiguous. Internal. Above
+// kGrainSize elements the loops run on the pool's threads (autograd/parallel.hpp), each
+// element computed as on one thread.
 
 #include <type_traits>
 
 #include "autograd/detail.hpp"
 #include "autograd/kernels/strided.hpp"
+#include "autograd/parallel.hpp"
 
 namespace tapegrad {
 namespace detail {
@@ -20,7 +23,9 @@ Tensor map_floating(const Tensor& x, F f) {
         T* py = static_cast<T*>(y.raw_data());
         const T* px = static_cast<const T*>(x.raw_data());
         if (xi.contiguous) {
-            for (int64_t i = 0, n = xi.numel; i < n; ++i) py[i] = f(px[i]);
+            parallel_for_blocks(xi.numel, [&](int64_t b, int64_t e) {
+                for (int64_t i = b; i < e; ++i) py[i] = f(px[i]);
+            });
         } else {
             kernels::unary_loop(xi.sizes, py, impl(y).strides.data(), px, xi.strides.data(), f);
         }
@@ -36,7 +41,10 @@ Tensor map_kernel(const Tensor& x, Kernel kernel) {
     const Tensor xd = dense(x);
     dispatch_floating(x.dtype(), [&](auto zero) {
         using T = decltype(zero);
-        kernel(static_cast<const T*>(xd.raw_data()), static_cast<T*>(y.raw_data()), xd.numel());
+        const T* px = static_cast<const T*>(xd.raw_data());
+        T* py = static_cast<T*>(y.raw_data());
+        parallel_for_blocks(xd.numel(),
+                            [&](int64_t b, int64_t e) { kernel(px + b, py + b, e - b); });
     });
     return y;
 }
@@ -59,7 +67,9 @@ Tensor map_binary(const Tensor& a, const Tensor& b, F f) {
         const T* pb = static_cast<const T*>(b.raw_data());
         if (a.is_contiguous() && b.is_contiguous() && a.sizes() == yi.sizes &&
             b.sizes() == yi.sizes) {  // the common case: one flat loop
-            for (int64_t i = 0, n = yi.numel; i < n; ++i) py[i] = op(pa[i], pb[i]);
+            parallel_for_blocks(yi.numel, [&](int64_t b, int64_t e) {
+                for (int64_t i = b; i < e; ++i) py[i] = op(pa[i], pb[i]);
+            });
             return;
         }
         const std::vector<int64_t> sa = expanded_strides(a, yi.sizes);

@@ -47,3 +47,4 @@ if(Torch_FOUND AND NOT TAPEGRAD_SANITIZE)
   set_tests_properties(autograd/libtorch_style_walkthrough_same_output_as_libtorch PROPERTIES
     ENVIRONMENT "OPENBLAS_NUM_THREADS=1")
 endif()
+tapegrad_test_suite(parallel autograd/test_parallel.cpp)
