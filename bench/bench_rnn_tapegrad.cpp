@@ -10,7 +10,6 @@
 #include <tapegrad.hpp>
 #include <vector>
 
-#include "autograd/kernels/blas.hpp"  // set_blas_threads
 #include "bench/rnn_common.hpp"
 
 namespace tg = tapegrad;
@@ -22,7 +21,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "bench_rnn_tapegrad: only W8\n");
         return 2;
     }
-    tg::kernels::set_blas_threads(args.threads);
+    tg::set_num_threads(args.threads);  // tapegrad's pool and OpenBLAS's
     tg::nn::LSTM lstm(tg::nn::LSTMOptions(bench::kW8Input, bench::kW8Hidden).batch_first(true));
     tg::nn::Linear fc(bench::kW8Hidden, bench::kW8Classes);
     std::vector<tg::Tensor> params = lstm->parameters();
