@@ -146,7 +146,7 @@ void attach(Tensor& out, const std::shared_ptr<Node>& node, bool save_output, co
     if (save_output) {
         node->out_storage_ = o.storage;
         node->out_offset_ = o.offset;
-        node->out_strides_.assign(o.strides.begin(), o.strides.end());
+        node->out_strides_ = o.strides;
         node->out_version_ = o.storage->version;
     }
     if (AnomalyMode::is_enabled()) {

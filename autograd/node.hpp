@@ -184,7 +184,7 @@ private:
     void release_now();
     std::shared_ptr<Storage> out_storage_;  // only for ops that save their output
     int64_t out_offset_ = 0;
-    std::vector<int64_t> out_strides_;
+    tapegrad::detail::DimVector out_strides_;  // inline up to 6 dims: no allocation per op
     uint64_t out_version_ = 0;
 };
 
