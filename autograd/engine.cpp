@@ -205,15 +205,6 @@ bool dense_permutation(const Tensor& t) {
     return true;
 }
 
-// A node whose backward only re-views its gradient (any layout in, a view out), so the
-// gradient it receives may stay in a permuted layout: for x.t().matmul(w), matmul's backward
-// writes the gradient of x.t() column-major, transpose's backward turns it into x's row-major
-// layout, and no strided copy is made (LibTorch does the same). Every other backward may read
-// its gradient's memory flat, so it gets a contiguous one.
-bool takes_any_layout(const Node& consumer) {
-    return consumer.name() == "transpose" || consumer.name() == "permute";
-}
-
 // slot += g, recorded when create_graph (grad mode is then on), in place when it is safe: the
 // slot's buffer is ours alone and has no gaps or repeated elements (a gradient may arrive as
 // a view, e.g. an expand with stride 0, which must not be written into or kept as a sum).
@@ -289,8 +280,9 @@ void accumulate_grad(TensorImpl& t, Tensor g, bool create_graph) {
 // One backward pass. It owns everything the pass needs besides the graph (its plan, the
 // gradient buffer of every node it will run, the leaves whose hooks it defers), so passes
 // nest and run side by side. In capture mode (autograd::grad) gradients for the requested
-// inputs are collected instead of being accumulated into .grad().
-class GraphTask {
+// inputs are collected instead of being accumulated into .grad(). It is also the GradSink
+// of the node it runs: a backward may write a leaf's gradient straight into its .grad.
+class GraphTask final : public GradSink {
 public:
     GraphTask(bool keep_graph, bool create_graph)
         : keep_graph_(keep_graph), create_graph_(create_graph) {}
@@ -307,6 +299,9 @@ public:
         std::vector<Node*> root_nodes;
         for (const Tensor& r : roots) root_nodes.push_back(r.grad_fn().get());
         BackwardPlan plan(root_nodes);
+        // in place writes give what accumulate_grad would: not so for a recorded sum, a
+        // capture, or anomaly mode's check of every returned gradient
+        offers_sink_ = !create_graph_ && !capturing_ && !AnomalyMode::is_enabled();
         buffers_.resize(static_cast<size_t>(plan.num_slots()));
         for (size_t i = 0; i < roots.size(); ++i) {
             if (root_nodes[i]) {
@@ -350,7 +345,8 @@ private:
         Grads grads;
         if (any) {
             check_versions(node);
-            grads = node.apply(grad_outs_);
+            sink_node_ = &node;
+            grads = node.apply(grad_outs_, offers_sink_ ? this : nullptr);
             // drop our handles, so a gradient passed through unchanged (add's) stays exclusive
             // and is summed in place downstream instead of being copied
             for (Tensor& g : grad_outs_) g = Tensor();
@@ -370,7 +366,7 @@ private:
                 Tensor g = std::move(grads[k]);
                 check_shape(node, k, g, e.fn->output_sizes(e.output_nr),
                             e.fn->output_dtype(e.output_nr));
-                const bool any_layout = !g.is_contiguous() && takes_any_layout(*e.fn);
+                const bool any_layout = !g.is_contiguous() && e.fn->takes_any_layout();
                 accumulate(
                     buffers_[static_cast<size_t>(plan.slot(plan.target(index, k), e.output_nr))],
                     std::move(g), create_graph_, any_layout);
@@ -473,8 +469,34 @@ private:
         accumulate_grad(leaf, std::move(g), create_graph_);
     }
 
+    // GradSink: input k of the running node is a leaf whose .grad may take the write (see
+    // GradSink in node.hpp for the rules); under its lock, as accumulate_grad.
+    bool write_into(size_t input, Writer writer, const void* f) override {
+        const std::vector<Edge>& edges = sink_node_->next_edges();
+        if (input >= edges.size() || edges[input].fn) return false;
+        const std::shared_ptr<TensorImpl> leaf = edges[input].leaf.lock();
+        if (!leaf || !leaf->requires_grad || !leaf->hooks.empty() || find_hooked(leaf.get()))
+            return false;
+        std::lock_guard<std::mutex> lock(leaf_lock(leaf.get()));
+        Tensor& grad = leaf->grad;
+        if (!grad.defined()) {
+            Tensor fresh = tapegrad::detail::make_tensor(leaf->sizes, leaf->dtype);
+            writer(f, fresh, false);
+            grad = std::move(fresh);
+            return true;
+        }
+        if (grad.requires_grad() || !exclusive(grad) || !grad.is_contiguous() ||
+            grad.dtype() != leaf->dtype || grad.sizes() != leaf->sizes)
+            return false;
+        tapegrad::detail::begin_inplace("backward (a gradient added into .grad)", grad);
+        writer(f, grad, true);
+        return true;
+    }
+
     bool keep_graph_, create_graph_;
     bool capturing_ = false;
+    bool offers_sink_ = false;
+    const Node* sink_node_ = nullptr;  // the node being applied
     tensor_list targets_, captured_;
     std::vector<Tensor> buffers_;  // the summed gradient of each output of each planned node
     tensor_list grad_outs_;        // the gradients handed to the running node

@@ -42,15 +42,23 @@ std::string describe_path(const char* op, const std::vector<Edge>& next) {
 }
 }  // namespace
 
-Node::Node(const char* op, std::vector<Edge> next)
-    : op_(op), next_(std::move(next)), seq_(next_sequence_nr++) {}
+GradSink& GradSink::none() {
+    struct Refuses final : GradSink {
+        bool write_into(size_t, Writer, const void*) override { return false; }
+    };
+    static Refuses sink;
+    return sink;
+}
+
+Node::Node(const char* op, std::vector<Edge> next, uint32_t traits)
+    : op_(op), traits_(traits), next_(std::move(next)), seq_(next_sequence_nr++) {}
 
 Node::~Node() {
     for (Edge& e : next_)
         if (e.fn) detail::release_node(std::move(e.fn));
 }
 
-Grads Node::apply(const tensor_list& grad_outputs) {
+Grads Node::apply(const tensor_list& grad_outputs, GradSink* sink) {
     if (state_.fetch_add(kApplying, std::memory_order_acquire) & (kReleased | kReleasePending)) {
         end_apply();
         throw std::logic_error(
@@ -60,7 +68,7 @@ Grads Node::apply(const tensor_list& grad_outputs) {
     }
     Grads grads;
     try {
-        grads = run_all(grad_outputs);
+        grads = sink && more_.empty() ? run_into(grad_outputs[0], *sink) : run_all(grad_outputs);
     } catch (...) {
         end_apply();
         throw;
@@ -138,7 +146,7 @@ void attach(Tensor& out, const std::shared_ptr<Node>& node, bool save_output, co
     if (save_output) {
         node->out_storage_ = o.storage;
         node->out_offset_ = o.offset;
-        node->out_strides_.assign(o.strides.begin(), o.strides.end());
+        node->out_strides_ = o.strides;
         node->out_version_ = o.storage->version;
     }
     if (AnomalyMode::is_enabled()) {

@@ -44,10 +44,53 @@ struct Edge {
     }
 };
 
+/// What the engine may assume of an op's backward, declared when the op is recorded (the last
+/// argument of record). Bits; kNoTraits for nearly every op.
+enum NodeTraits : uint32_t {
+    kNoTraits = 0,
+    /// The backward only re-views its gradient (transpose, permute), so the gradient it receives
+    /// may stay in a permuted layout: for x.t().matmul(w), matmul's backward writes the gradient
+    /// of x.t() column-major, transpose's backward turns it into x's row-major layout, and no
+    /// strided copy is made (LibTorch does the same). Every other backward may read its
+    /// gradient's memory flat, so the engine hands it a contiguous one.
+    kGradAnyLayout = 1,
+};
+
+/// Lets a backward write the gradient of one of its inputs straight where the engine would
+/// sum it (a leaf's .grad), instead of returning a temporary that the engine then adds: a
+/// matrix product writes its weight gradient into .grad with gemm's beta = 1 (or beta = 0 into
+/// a fresh .grad). The engine offers it only where the result is the same as returning the
+/// gradient: no create_graph, no autograd::grad capture, no anomaly mode, and for input k only
+/// when k is a leaf that requires grad, has no hooks, and whose .grad is undefined or a
+/// contiguous buffer of the leaf's shape and dtype that nobody else holds. The write happens
+/// under the leaf's lock, so passes on several threads that meet in one leaf stay correct.
+class GradSink {
+public:
+    /// Calls `write(Tensor& dest, bool accumulate)` with the destination of input `input` and
+    /// returns true, or returns false without calling it (then the backward returns that
+    /// gradient as usual; after true it returns an undefined tensor for it). `dest` is
+    /// contiguous and has the input's shape and dtype; with `accumulate` it holds values to add
+    /// to (beta = 1), else its contents are unset and must be overwritten (beta = 0).
+    template <class F>
+    bool write(size_t input, const F& f) {
+        return write_into(
+            input,
+            [](const void* fn, Tensor& dest, bool acc) { (*static_cast<const F*>(fn))(dest, acc); },
+            &f);
+    }
+    /// A sink that never accepts: a backward called outside the engine's offer gets this one.
+    static GradSink& none();
+
+protected:
+    ~GradSink() = default;
+    using Writer = void (*)(const void* f, Tensor& dest, bool accumulate);
+    virtual bool write_into(size_t input, Writer writer, const void* f) = 0;
+};
+
 /// One recorded op. Subclasses hold what their backward saved; the engine calls apply().
 class Node : public std::enable_shared_from_this<Node> {
 public:
-    Node(const char* op, std::vector<Edge> next);
+    Node(const char* op, std::vector<Edge> next, uint32_t traits = kNoTraits);
     virtual ~Node();
     Node(const Node&) = delete;
     Node& operator=(const Node&) = delete;
@@ -71,11 +114,14 @@ public:
     bool released() const { return (state_.load(std::memory_order_acquire) & kReleased) != 0; }
     /// A one-line statement of this node's backward rule, for print_tape.
     virtual std::string rule() const { return rule_ ? rule_ : ""; }
+    /// True when the backward accepts a gradient in any dense layout (kGradAnyLayout).
+    bool takes_any_layout() const { return (traits_ & kGradAnyLayout) != 0; }
 
     /// Gradients for each input given the gradient of each output (undefined for an output
     /// that received none); throws if released. Passes on other threads that reach this node
-    /// apply it side by side (see release).
-    Grads apply(const tensor_list& grad_outputs);
+    /// apply it side by side (see release). With a `sink`, a one-output backward that takes
+    /// one may write some input gradients straight into their destination (see GradSink).
+    Grads apply(const tensor_list& grad_outputs, GradSink* sink = nullptr);
     /// Frees the saved values (called by backward unless retain_graph). While the node is
     /// being applied (by a pass on another thread, or by the pass that nests the caller),
     /// freeing waits until the last apply returns.
@@ -92,6 +138,8 @@ protected:
     virtual Grads run(const Tensor& grad_out) = 0;
     /// The backward given every output's gradient; a one-output op needs only run().
     virtual Grads run_all(const tensor_list& grad_outputs) { return run(grad_outputs[0]); }
+    /// The backward of a one-output op offered a sink; only backwards that use one override it.
+    virtual Grads run_into(const Tensor& grad_out, GradSink& /*sink*/) { return run(grad_out); }
     virtual void release_saved() = 0;
     /// Makes the node's outputs `n` (one for a new node); each output's shape and dtype is
     /// then set by attach_output.
@@ -121,6 +169,7 @@ private:
     const Output& output(size_t k) const { return k == 0 ? first_ : more_[k - 1]; }
     const char* op_;
     const char* rule_ = nullptr;
+    uint32_t traits_ = kNoTraits;
     std::vector<Edge> next_;
     Output first_;
     std::vector<Output> more_;
@@ -135,7 +184,7 @@ private:
     void release_now();
     std::shared_ptr<Storage> out_storage_;  // only for ops that save their output
     int64_t out_offset_ = 0;
-    std::vector<int64_t> out_strides_;
+    tapegrad::detail::DimVector out_strides_;  // inline up to 6 dims: no allocation per op
     uint64_t out_version_ = 0;
 };
 
@@ -144,21 +193,32 @@ void attach(Tensor& out, const std::shared_ptr<Node>& node, bool save_output, co
 /// Connects `out` as output `k` of a node with several outputs.
 void attach_output(Tensor& out, const std::shared_ptr<Node>& node, size_t k);
 
-/// A node whose backward is a lambda: `grad_out -> Grads`, or `(grad_out, out) -> Grads` for
-/// ops whose gradient is cheapest in terms of their output (exp, sigmoid, tanh, softmax).
+/// A node whose backward is a lambda: `grad_out -> Grads`, `(grad_out, out) -> Grads` for
+/// ops whose gradient is cheapest in terms of their output (exp, sigmoid, tanh, softmax), or
+/// `(grad_out, GradSink&) -> Grads` for ops that can write an input's gradient in place
+/// (matrix products).
 template <class F>
 class LambdaNode final : public Node {
 public:
     static constexpr bool kSavesOutput = std::is_invocable_v<F&, const Tensor&, const Tensor&>;
-    LambdaNode(const char* op, std::vector<Edge> next, F fn)
-        : Node(op, std::move(next)), fn_(std::move(fn)) {}
+    static constexpr bool kTakesSink = std::is_invocable_v<F&, const Tensor&, GradSink&>;
+    LambdaNode(const char* op, std::vector<Edge> next, F fn, uint32_t traits = kNoTraits)
+        : Node(op, std::move(next), traits), fn_(std::move(fn)) {}
 
 protected:
     Grads run(const Tensor& grad_out) override {
         if constexpr (kSavesOutput)
             return (*fn_)(grad_out, saved_output());
+        else if constexpr (kTakesSink)
+            return (*fn_)(grad_out, GradSink::none());
         else
             return (*fn_)(grad_out);
+    }
+    Grads run_into(const Tensor& grad_out, GradSink& sink) override {
+        if constexpr (kTakesSink)
+            return (*fn_)(grad_out, sink);
+        else
+            return run(grad_out);
     }
     void release_saved() override { fn_.reset(); }
 
@@ -179,11 +239,11 @@ void release_node(std::shared_ptr<Node>&& node);
 
 template <class F, class Inputs>
 Tensor record_node(const char* op, Tensor out, const Inputs& inputs, F&& backward, const char* rule,
-                   uint32_t saved) {
+                   uint32_t saved, uint32_t traits) {
     if (!needs_graph(inputs)) return out;
     using Fn = std::decay_t<F>;
-    auto node =
-        std::make_shared<LambdaNode<Fn>>(op, make_edges(inputs, saved), std::forward<F>(backward));
+    auto node = std::make_shared<LambdaNode<Fn>>(op, make_edges(inputs, saved),
+                                                 std::forward<F>(backward), traits);
     attach(out, node, LambdaNode<Fn>::kSavesOutput, rule);
     return out;
 }
@@ -191,16 +251,19 @@ Tensor record_node(const char* op, Tensor out, const Inputs& inputs, F&& backwar
 
 /// Records `out = op(inputs)` on the tape with its backward rule; returns `out`. This is the
 /// only place an op touches the graph. `rule` is the backward's math, shown by print_tape.
-/// `saved` names the inputs the backward reads (kSavesNone for add, views, sums...).
+/// `saved` names the inputs the backward reads (kSavesNone for add, views, sums...); `traits`
+/// declares what the engine may assume of the backward (NodeTraits).
 template <class F>
 Tensor record(const char* op, Tensor out, std::initializer_list<Tensor> inputs, F&& backward,
-              const char* rule = nullptr, uint32_t saved = kSavesAll) {
-    return detail::record_node(op, std::move(out), inputs, std::forward<F>(backward), rule, saved);
+              const char* rule = nullptr, uint32_t saved = kSavesAll, uint32_t traits = kNoTraits) {
+    return detail::record_node(op, std::move(out), inputs, std::forward<F>(backward), rule, saved,
+                               traits);
 }
 template <class F>
 Tensor record(const char* op, Tensor out, const std::vector<Tensor>& inputs, F&& backward,
-              const char* rule = nullptr, uint32_t saved = kSavesAll) {
-    return detail::record_node(op, std::move(out), inputs, std::forward<F>(backward), rule, saved);
+              const char* rule = nullptr, uint32_t saved = kSavesAll, uint32_t traits = kNoTraits) {
+    return detail::record_node(op, std::move(out), inputs, std::forward<F>(backward), rule, saved,
+                               traits);
 }
 
 }  // namespace autograd

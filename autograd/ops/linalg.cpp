@@ -41,21 +41,21 @@ bool column_major(const Tensor& x) {
            x.stride(1) >= x.size(0);
 }
 
-// op(a) @ op(b) for 2-D operands, or batch-wise for 3-D ones; op transposes the last two dims
-// when its flag is set. Operands that are transposed or row-sliced views go to gemm as they
-// lie. The four flag combinations are closed under differentiation:
-//   y = a b      grad_a = g b^T        grad_b = a^T g
-//   y = a b^T    grad_a = g b          grad_b = g^T a
-//   y = a^T b    grad_a = b g^T        grad_b = a g
-//   y = a^T b^T  grad_a = b^T g^T      grad_b = g^T a^T
-Tensor gemm_op(const Tensor& a, bool ta, const Tensor& b, bool tb) {
+// y = op(a) @ op(b), or y += op(a) @ op(b) with `accumulate` (gemm's beta = 1), into a
+// contiguous y of the product's shape, for 2-D operands or batch-wise for 3-D ones; op
+// transposes the last two dims when its flag is set. Operands that are transposed or
+// row-sliced views go to gemm as they lie. No graph: gemm_op records.
+void gemm_into(Tensor& y, bool accumulate, const Tensor& a, bool ta, const Tensor& b, bool tb) {
     const bool batched = a.dim() == 3;
     const int64_t batch = batched ? a.size(0) : 1;
     const int64_t ar = a.size(-2), ac = a.size(-1), br = b.size(-2), bc = b.size(-1);
     const int64_t m = ta ? ac : ar, k = ta ? ar : ac, n = tb ? br : bc;
-    std::vector<int64_t> shape =
+    const std::vector<int64_t> shape =
         batched ? std::vector<int64_t>{batch, m, n} : std::vector<int64_t>{m, n};
-    Tensor y = detail::make_tensor(shape, a.dtype());
+    if (y.sizes() != shape || !y.is_contiguous() || y.dtype() != a.dtype()) {
+        throw std::logic_error("matmul: cannot write a product of shape " + shape_str(shape) +
+                               " into a tensor of shape " + shape_str(y.sizes()));
+    }
     const BlasOperand oa = blas_operand(a, ta), ob = blas_operand(b, tb);
     detail::dispatch_floating(a.dtype(), [&](auto zero) {
         using T = decltype(zero);
@@ -64,23 +64,42 @@ Tensor gemm_op(const Tensor& a, bool ta, const Tensor& b, bool tb) {
         T* py = static_cast<T*>(y.raw_data());
         for (int64_t i = 0; i < batch; ++i) {
             kernels::gemm(oa.trans, ob.trans, m, n, k, T(1), pa + i * oa.batch, oa.ld,
-                          pb + i * ob.batch, ob.ld, T(0), py + i * m * n);
+                          pb + i * ob.batch, ob.ld, accumulate ? T(1) : T(0), py + i * m * n);
         }
     });
+}
+
+// op(a) @ op(b), recorded. The four flag combinations are closed under differentiation:
+//   y = a b      grad_a = g b^T        grad_b = a^T g
+//   y = a b^T    grad_a = g b          grad_b = g^T a
+//   y = a^T b    grad_a = b g^T        grad_b = a g
+//   y = a^T b^T  grad_a = b^T g^T      grad_b = g^T a^T
+Tensor gemm_op(const Tensor& a, bool ta, const Tensor& b, bool tb) {
+    const int64_t m = ta ? a.size(-1) : a.size(-2), n = tb ? b.size(-2) : b.size(-1);
+    Tensor y = detail::make_tensor(
+        a.dim() == 3 ? std::vector<int64_t>{a.size(0), m, n} : std::vector<int64_t>{m, n},
+        a.dtype());
+    gemm_into(y, false, a, ta, b, tb);
     return record(
         "matmul", y, {a, b},
-        [a, b, ta, tb](const Tensor& g) {
+        [a, b, ta, tb](const Tensor& g, autograd::GradSink& sink) {
             // A gradient takes its input's layout, as in LibTorch: for a transposed view
             // (x.t().matmul(w)) gemm writes grad_a^T, whose .t() is then a view that the
             // transpose's backward turns back into x's row-major layout, so it reaches x.grad
-            // without a strided copy or add.
+            // without a strided copy or add. A leaf's gradient may go straight into its .grad.
             Tensor ga, gb;
-            if (a.requires_grad()) {
+            if (a.requires_grad() && !sink.write(0, [&](Tensor& dest, bool acc) {
+                    ta ? gemm_into(dest, acc, b, tb, g, true)
+                       : gemm_into(dest, acc, g, false, b, !tb);
+                })) {
                 ga = column_major(a)
                          ? (ta ? gemm_op(g, false, b, !tb) : gemm_op(b, tb, g, true)).t()
                          : (ta ? gemm_op(b, tb, g, true) : gemm_op(g, false, b, !tb));
             }
-            if (b.requires_grad()) {
+            if (b.requires_grad() && !sink.write(1, [&](Tensor& dest, bool acc) {
+                    tb ? gemm_into(dest, acc, g, true, a, ta)
+                       : gemm_into(dest, acc, a, !ta, g, false);
+                })) {
                 gb = column_major(b)
                          ? (tb ? gemm_op(a, !ta, g, false) : gemm_op(g, true, a, ta)).t()
                          : (tb ? gemm_op(g, true, a, ta) : gemm_op(a, !ta, g, false));
@@ -88,6 +107,20 @@ Tensor gemm_op(const Tensor& a, bool ta, const Tensor& b, bool tb) {
             return Grads{ga, gb};
         },
         "grad_a = grad_out @ b^T, grad_b = a^T @ grad_out (transposes as gemm flags)");
+}
+
+// dest = sum(g, 0), or dest += sum(g, 0) with `accumulate`: a bias's gradient, row by row.
+void sum_rows_into(Tensor& dest, bool accumulate, const Tensor& g) {
+    const Tensor gc = g.contiguous();
+    const int64_t rows = gc.size(0), cols = gc.size(1);
+    detail::dispatch_floating(g.dtype(), [&](auto zero) {
+        using T = decltype(zero);
+        T* d = dest.data_ptr<T>();
+        const T* p = gc.data_ptr<T>();
+        if (!accumulate) std::fill(d, d + cols, T(0));
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t c = 0; c < cols; ++c) d[c] += p[r * cols + c];
+    });
 }
 
 void check_float_pair(const char* op, const Tensor& a, const Tensor& b) {
@@ -191,11 +224,18 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     });
     y = record(
         "linear", y, {x2, weight, bias},
-        [x2, weight, need_b = bias.defined() && bias.requires_grad()](const Tensor& g) {
+        [x2, weight, need_b = bias.defined() && bias.requires_grad()](const Tensor& g,
+                                                                      autograd::GradSink& sink) {
+            // the weight's and bias's gradients go straight into their .grad when allowed
             Tensor gx, gw, gb;
             if (x2.requires_grad()) gx = gemm_op(g, false, weight, false);
-            if (weight.requires_grad()) gw = gemm_op(g, true, x2, false);
-            if (need_b) gb = g.sum(0);
+            if (weight.requires_grad() && !sink.write(1, [&](Tensor& dest, bool acc) {
+                    gemm_into(dest, acc, g, true, x2, false);
+                }))
+                gw = gemm_op(g, true, x2, false);
+            if (need_b &&
+                !sink.write(2, [&](Tensor& dest, bool acc) { sum_rows_into(dest, acc, g); }))
+                gb = g.sum(0);
             return Grads{gx, gw, gb};
         },
         "grad_x = grad_out @ w, grad_w = grad_out^T @ x, grad_bias = sum(grad_out, 0)");

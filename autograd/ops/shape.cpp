@@ -189,7 +189,7 @@ Tensor transpose(const Tensor& a, int64_t dim0, int64_t dim1) {
     return record(
         "transpose", y, {a},
         [dim0, dim1](const Tensor& g) { return Grads{transpose(g, dim0, dim1)}; },
-        "grad_a = grad_out.transpose(dim0, dim1)", autograd::kSavesNone);
+        "grad_a = grad_out.transpose(dim0, dim1)", autograd::kSavesNone, autograd::kGradAnyLayout);
 }
 
 // y = a^T for a 2-D (or 1-D / 0-D: unchanged) a
@@ -224,7 +224,7 @@ Tensor permute(const Tensor& a, IntArrayRef dims_in) {
     Tensor y = detail::make_view(a, std::move(shape), strides, a.storage_offset());
     return record(
         "permute", y, {a}, [inverse](const Tensor& g) { return Grads{permute(g, inverse)}; },
-        "grad_a = grad_out permuted back", autograd::kSavesNone);
+        "grad_a = grad_out permuted back", autograd::kSavesNone, autograd::kGradAnyLayout);
 }
 
 // dims `source` moved to positions `destination`, the others keeping their order (a view)

@@ -10,6 +10,7 @@ tapegrad_test_suite(autograd
   autograd/factories_test.cpp
   autograd/random_test.cpp
   autograd/engine_test.cpp
+  autograd/engine_sink_test.cpp
   autograd/gradcheck_test.cpp
   autograd/platform_test.cpp
 )

@@ -8,6 +8,7 @@ tapegrad_test_suite(optim
   optim/adamw_test.cpp
   optim/trajectories_test.cpp
   optim/allocation_test.cpp
+  optim/fused_update_test.cpp
   optim/serialize_test.cpp
   optim/scheduler_test.cpp
   optim/scheduler_golden_test.cpp
