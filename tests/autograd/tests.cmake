@@ -47,3 +47,5 @@ if(Torch_FOUND AND NOT TAPEGRAD_SANITIZE)
   set_tests_properties(autograd/libtorch_style_walkthrough_same_output_as_libtorch PROPERTIES
     ENVIRONMENT "OPENBLAS_NUM_THREADS=1")
 endif()
+# bfloat16 storage and autocast's bfloat16 products (oneDNN, when the build and CPU have it)
+tapegrad_test_suite(bf16 autograd/bf16_test.cpp)
