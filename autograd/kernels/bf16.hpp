@@ -10,12 +10,10 @@
 namespace tapegrad {
 namespace kernels {
 
-/// dst[i] = src[i] rounded to the nearest bfloat16 (ties to even), for n floats.
+/// dst[i] = src[i] rounded to the nearest bfloat16 (ties to even), for n floats, as autocast
+/// converts its operands: on a CPU with AVX-512 BF16 by its instruction, which also flushes
+/// float32 denormals (below 1.2e-38) to zero; elsewhere exactly as BFloat16(float).
 void to_bfloat16(const float* src, BFloat16* dst, int64_t n);
-/// dst = src^T in bfloat16: src is [rows, cols] with row stride ld_src, dst is [cols, rows]
-/// contiguous. A transposed operand goes to the product in this layout.
-void to_bfloat16_transposed(const float* src, int64_t rows, int64_t cols, int64_t ld_src,
-                            BFloat16* dst);
 
 /// True when this build has oneDNN and this CPU computes in bfloat16 natively (AVX-512 BF16),
 /// so that gemm_bf16 may be called. Detected once, at the first call.

@@ -10,6 +10,7 @@
 
 #include <tapegrad.hpp>
 
+#include "autograd/kernels/bf16.hpp"
 #include "tests/autograd/test_util.hpp"
 
 using namespace tapegrad;
@@ -82,6 +83,26 @@ TEST_SUITE("bf16") {
         CHECK(bf16_bits(from_bits(0x00028000u)) == 0x0002);  // a tie: to the even 0x0002
         CHECK(bf16_bits(from_bits(0x8001c000u)) == 0x8002);
         CHECK(static_cast<float>(BFloat16::from_bits(0x0001)) == from_bits(0x00010000u));
+    }
+
+    TEST_CASE("kernels::to_bfloat16: rounds as BFloat16 does, at every length and tail") {
+        std::vector<float> src;
+        for (int i = 0; i < 77; ++i) src.push_back(std::ldexp(1.0f + i * 0x1p-9f, i % 40 - 20));
+        src[5] = std::numeric_limits<float>::infinity();
+        src[40] = -std::numeric_limits<float>::infinity();
+        src[41] = std::nanf("");
+        src[70] = -0.0f;
+        for (int64_t n : {0, 1, 15, 16, 17, 31, 32, 33, 64, 77}) {
+            std::vector<BFloat16> dst(static_cast<size_t>(n) + 1, BFloat16::from_bits(0x1234));
+            kernels::to_bfloat16(src.data(), dst.data(), n);
+            for (int64_t i = 0; i < n; ++i) {
+                const float want = static_cast<float>(BFloat16(src[static_cast<size_t>(i)]));
+                const float got = static_cast<float>(dst[static_cast<size_t>(i)]);
+                CHECK_MESSAGE((got == want || (std::isnan(got) && std::isnan(want))),
+                              "n " << n << " element " << i);
+            }
+            CHECK(dst[static_cast<size_t>(n)].x == 0x1234);  // nothing written past the end
+        }
     }
 
     TEST_CASE("to: float32 -> bfloat16 -> float32 rounds each element once") {
