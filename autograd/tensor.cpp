@@ -337,8 +337,8 @@ void unsupported_dtype(ScalarType dt) {
 void refuse_bfloat16(const char* op) {
     fail(op,
          "got a bfloat16 tensor; bfloat16 is a storage dtype here (to, copy_, clone, "
-         "contiguous, views, item and printing take it): convert with .to(kFloat32) first, "
-         "or compute in float32 under autocast::AutocastGuard for bfloat16 products");
+         "contiguous, views, item and printing take it): convert with .to(kFloat32) first "
+         "(for bfloat16 matrix products, keep float32 tensors and use autocast::AutocastGuard)");
 }
 
 namespace {
