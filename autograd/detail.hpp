@@ -59,6 +59,8 @@ ScalarType promote(ScalarType a, const Scalar& s);
 Tensor cast(const Tensor& t, ScalarType dt);
 
 [[noreturn]] void unsupported_dtype(ScalarType dt);
+/// Raises for a bfloat16 tensor given to `op`, which computes in float32 and float64 only.
+[[noreturn]] void refuse_bfloat16(const char* op);
 /// Calls f(T{}) with T the C++ type of `dt`, for the types arithmetic runs in: float, double
 /// and int64 (ops promote the other integer types and Bool to int64 first).
 template <class F>
@@ -92,18 +94,23 @@ decltype(auto) dispatch_all(ScalarType dt, F&& f) {
             return f(int8_t{});
         case kUInt8:
             return f(uint8_t{});
-        default:
+        case kBool:
             return f(bool{});
+        case kBFloat16:  // storage only: copy_into and the conversions handle it before this
+            break;
     }
+    unsupported_dtype(dt);
 }
 /// The dtype arithmetic on `dt` runs in: itself for float32, float64 and int64, else int64.
 inline ScalarType compute_type(ScalarType dt) {
     return is_floating_point(dt) ? dt : kInt64;
 }
-/// As dispatch, for ops defined only on floating types (checked by the caller).
+/// As dispatch, for ops defined only on floating types (checked by the caller); bfloat16,
+/// a storage type, is refused.
 template <class F>
 decltype(auto) dispatch_floating(ScalarType dt, F&& f) {
     if (dt == kFloat64) return f(double{});
+    if (dt == kBFloat16) unsupported_dtype(dt);
     return f(float{});
 }
 

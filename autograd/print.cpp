@@ -19,8 +19,9 @@ namespace {
 
 // "CPUFloatType", as LibTorch's Tensor::toString().
 const char* type_name(ScalarType t) {
-    return detail::enum_name(t, {"CPUFloatType", "CPUDoubleType", "CPULongType", "CPUIntType",
-                                 "CPUShortType", "CPUCharType", "CPUByteType", "CPUBoolType"});
+    return detail::enum_name(
+        t, {"CPUFloatType", "CPUDoubleType", "CPULongType", "CPUIntType", "CPUShortType",
+            "CPUCharType", "CPUByteType", "CPUBoolType", "CPUBFloat16Type"});
 }
 
 // Restores a stream's flags and precision on scope exit.

@@ -2,6 +2,7 @@
 // Element types, scalars and tensor options: the small value types every other header uses.
 
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <iosfwd>
 #include <string>
@@ -13,7 +14,19 @@ namespace tapegrad {
 
 /// The element type of a tensor, chosen at run time as in LibTorch. Only the floating types
 /// carry gradients; the integer types and Bool are for data, labels, indices and masks.
-enum class ScalarType : int8_t { Float32, Float64, Int64, Int32, Int16, Int8, UInt8, Bool };
+/// BFloat16 is a storage type: tensors of it convert, copy, view and print, and the matrix
+/// products of an autocast scope (autograd/autocast.hpp) compute in it; other ops refuse it.
+enum class ScalarType : int8_t {
+    Float32,
+    Float64,
+    Int64,
+    Int32,
+    Int16,
+    Int8,
+    UInt8,
+    Bool,
+    BFloat16
+};
 
 constexpr ScalarType kFloat32 = ScalarType::Float32;
 constexpr ScalarType kFloat = ScalarType::Float32;
@@ -32,6 +45,40 @@ constexpr ScalarType kChar = ScalarType::Int8;
 constexpr ScalarType kUInt8 = ScalarType::UInt8;
 constexpr ScalarType kByte = ScalarType::UInt8;
 constexpr ScalarType kBool = ScalarType::Bool;
+constexpr ScalarType kBFloat16 = ScalarType::BFloat16;
+
+/// A bfloat16 number: the upper 16 bits of a float32 (sign, 8 exponent bits, 7 mantissa bits),
+/// so it has float32's range with about 3 significant digits. Made from a float by rounding to
+/// the nearest (ties to even), as LibTorch's c10::BFloat16; NaN stays a (quiet) NaN.
+struct BFloat16 {
+    uint16_t x = 0;
+
+    BFloat16() = default;
+    BFloat16(float f) : x(round_bits(f)) {}  // NOLINT: implicit, as LibTorch's
+    operator float() const {                 // NOLINT: implicit, as LibTorch's
+        const uint32_t u = static_cast<uint32_t>(x) << 16;
+        float f;
+        std::memcpy(&f, &u, sizeof f);
+        return f;
+    }
+    /// The value with these 16 bits, unrounded.
+    static BFloat16 from_bits(uint16_t bits) {
+        BFloat16 b;
+        b.x = bits;
+        return b;
+    }
+
+    /// The upper 16 bits of `f` rounded to the nearest, ties to even: adding 0x7fff plus the
+    /// lowest kept bit carries into the kept bits exactly when the dropped half is above one
+    /// half, or equal to it with an odd kept part.
+    static uint16_t round_bits(float f) {
+        uint32_t u;
+        std::memcpy(&u, &f, sizeof u);
+        if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((u >> 16) | 0x40u);
+        u += 0x7fffu + ((u >> 16) & 1u);
+        return static_cast<uint16_t>(u >> 16);
+    }
+};
 
 /// Bytes per element of `t`.
 inline int64_t element_size(ScalarType t) {
@@ -43,15 +90,19 @@ inline int64_t element_size(ScalarType t) {
         case ScalarType::Int32:
             return 4;
         case ScalarType::Int16:
+        case ScalarType::BFloat16:
             return 2;
-        default:
+        case ScalarType::Int8:
+        case ScalarType::UInt8:
+        case ScalarType::Bool:
             return 1;
     }
+    return 1;
 }
 
-/// True for the types that can carry gradients.
+/// True for the floating types, bfloat16 included (as LibTorch's isFloatingType).
 inline bool is_floating_point(ScalarType t) {
-    return t == kFloat32 || t == kFloat64;
+    return t == kFloat32 || t == kFloat64 || t == kBFloat16;
 }
 
 /// True for the integer types (Bool excluded), as LibTorch's isIntegralType(t, false).
@@ -59,7 +110,7 @@ inline bool is_integral(ScalarType t) {
     return !is_floating_point(t) && t != kBool;
 }
 
-/// "float32", "float64", "int64", "int32", "int16", "int8", "uint8" or "bool".
+/// "float32", "float64", "int64", "int32", "int16", "int8", "uint8", "bool" or "bfloat16".
 const char* to_string(ScalarType t);
 std::ostream& operator<<(std::ostream& os, ScalarType t);
 
@@ -267,10 +318,12 @@ constexpr ScalarType scalar_type_of() {
         return kInt8;
     else if constexpr (std::is_same_v<T, uint8_t>)
         return kUInt8;
+    else if constexpr (std::is_same_v<T, BFloat16>)
+        return kBFloat16;
     else {
         static_assert(std::is_same_v<T, bool>,
                       "tensor elements are float, double, int64_t, int32_t, int16_t, int8_t, "
-                      "uint8_t or bool");
+                      "uint8_t, bool or BFloat16");
         return kBool;
     }
 }

@@ -8,7 +8,8 @@
 //           4           name length: u32, in bytes
 //           n           name: UTF-8, no terminator (e.g. "fc1.weight")
 //           1           dtype: u8, 0 = float32, 1 = float64, 2 = int64, 3 = int32,
-//                       4 = int16, 5 = int8, 6 = uint8, 7 = bool (one byte, 0 or 1)
+//                       4 = int16, 5 = int8, 6 = uint8, 7 = bool (one byte, 0 or 1),
+//                       8 = bfloat16 (the upper half of a float32, two bytes)
 //           4           ndim: u32 (0 for a scalar)
 //           8 * ndim    sizes: i64 each
 //           numel * es  data: row-major elements of element_size(dtype) bytes each
@@ -60,7 +61,8 @@ void to_little_endian(unsigned char* buf, size_t bytes, size_t width) {
 }
 
 // The dtype of each code, in code order (0, 1 and 2 were the first version's only ones).
-constexpr ScalarType kDtypes[] = {kFloat32, kFloat64, kInt64, kInt32, kInt16, kInt8, kUInt8, kBool};
+constexpr ScalarType kDtypes[] = {kFloat32, kFloat64, kInt64, kInt32,   kInt16,
+                                  kInt8,    kUInt8,   kBool,  kBFloat16};
 constexpr uint8_t kDtypeCount = sizeof kDtypes / sizeof kDtypes[0];
 
 uint8_t dtype_code(ScalarType t) {

@@ -20,7 +20,7 @@ namespace tapegrad {
 
 const char* to_string(ScalarType t) {
     return detail::enum_name(
-        t, {"float32", "float64", "int64", "int32", "int16", "int8", "uint8", "bool"});
+        t, {"float32", "float64", "int64", "int32", "int16", "int8", "uint8", "bool", "bfloat16"});
 }
 
 std::ostream& operator<<(std::ostream& os, ScalarType t) {
@@ -256,6 +256,37 @@ std::vector<int64_t> expanded_strides(const Tensor& t, const std::vector<int64_t
     return s;
 }
 
+namespace {
+// copy_into when either side is bfloat16, which the generic dispatch leaves out (one more
+// type in it would multiply the loops every op instantiates): bfloat16 to bfloat16 moves bits,
+// the other pairs go through float32, which holds every bfloat16 exactly.
+void copy_bfloat16(const Tensor& dst, const Tensor& src, const std::vector<int64_t>& ss) {
+    const TensorImpl& d = impl(dst);
+    const TensorImpl& s = impl(src);
+    if (d.dtype == kBFloat16 && s.dtype == kBFloat16) {
+        kernels::unary_loop(d.sizes, static_cast<BFloat16*>(dst.raw_data()), d.strides.data(),
+                            static_cast<const BFloat16*>(src.raw_data()), ss.data(),
+                            [](BFloat16 v) { return v; });
+    } else if (d.dtype == kBFloat16 && s.dtype == kFloat32) {
+        kernels::unary_loop(d.sizes, static_cast<BFloat16*>(dst.raw_data()), d.strides.data(),
+                            static_cast<const float*>(src.raw_data()), ss.data(),
+                            [](float v) { return BFloat16(v); });
+    } else if (s.dtype == kBFloat16 && d.dtype == kFloat32) {
+        kernels::unary_loop(d.sizes, static_cast<float*>(dst.raw_data()), d.strides.data(),
+                            static_cast<const BFloat16*>(src.raw_data()), ss.data(),
+                            [](BFloat16 v) { return static_cast<float>(v); });
+    } else if (d.dtype == kBFloat16) {  // as LibTorch: through float32, rounded once more
+        Tensor f = make_tensor(d.sizes, kFloat32);
+        copy_into(f, src);
+        copy_into(dst, f);
+    } else {
+        Tensor f = make_tensor(s.sizes, kFloat32);
+        copy_into(f, src);
+        copy_into(dst, f);
+    }
+}
+}  // namespace
+
 void copy_into(const Tensor& dst, const Tensor& src) {
     const TensorImpl& d = impl(dst);
     const TensorImpl& s = impl(src);
@@ -265,6 +296,7 @@ void copy_into(const Tensor& dst, const Tensor& src) {
         return;
     }
     const std::vector<int64_t> ss = expanded_strides(src, d.sizes);
+    if (d.dtype == kBFloat16 || s.dtype == kBFloat16) return copy_bfloat16(dst, src, ss);
     dispatch_all(d.dtype, [&](auto zd) {
         using D = decltype(zd);
         dispatch_all(src.dtype(), [&](auto zs) {
@@ -298,11 +330,36 @@ void fail(const char* op, const std::string& message) {
 }
 
 void unsupported_dtype(ScalarType dt) {
+    if (dt == kBFloat16) refuse_bfloat16("this op");
     throw std::invalid_argument(std::string("this op does not support dtype ") + to_string(dt));
 }
 
+void refuse_bfloat16(const char* op) {
+    fail(op,
+         "got a bfloat16 tensor; bfloat16 is a storage dtype here (to, copy_, clone, "
+         "contiguous, views, item and printing take it): convert with .to(kFloat32) first "
+         "(for bfloat16 matrix products, keep float32 tensors and use autocast::AutocastGuard)");
+}
+
+namespace {
+// The ops that take bfloat16 tensors (views and copies, which move bits without arithmetic);
+// every other op that checks its input refuses them by name.
+bool takes_bfloat16(const char* op) {
+    static const char* const kOps[] = {"reshape",   "view",      "flatten", "squeeze",
+                                       "unsqueeze", "transpose", "t",       "permute",
+                                       "movedim",   "slice",     "narrow",  "select",
+                                       "diagonal",  "unfold",    "split",   "split_with_sizes",
+                                       "chunk",     "unbind",    "expand",  "as_strided",
+                                       "set_data",  "copy_",     "save",    "contiguous"};
+    for (const char* name : kOps)
+        if (std::strcmp(op, name) == 0) return true;
+    return false;
+}
+}  // namespace
+
 void check_defined(const char* op, const Tensor& t, const char* what) {
     if (!t.defined()) fail(op, std::string(what) + " is an undefined tensor");
+    if (t.dtype() == kBFloat16 && !takes_bfloat16(op)) refuse_bfloat16(op);
 }
 
 void check_floating(const char* op, const Tensor& t) {
@@ -328,11 +385,14 @@ int width(ScalarType t) {
             return 3;
         case kInt64:
             return 4;
-        case kFloat32:
+        case kBFloat16:
             return 5;
-        default:
+        case kFloat32:
             return 6;
+        case kFloat64:
+            return 7;
     }
+    return 7;
 }
 }  // namespace
 
@@ -414,6 +474,7 @@ Scalar Tensor::item() const {
                                  std::to_string(numel()) + " elements, shape " +
                                  shape_str(sizes()));
     }
+    if (dtype() == kBFloat16) return Scalar(static_cast<double>(*data_ptr<BFloat16>()));
     return detail::dispatch_all(dtype(), [&](auto zero) -> Scalar {
         using T = decltype(zero);
         const T v = *static_cast<const T*>(raw_data());
@@ -428,6 +489,7 @@ Scalar Tensor::item() const {
 
 template <class T>
 std::vector<T> Tensor::to_vector() const {
+    if (dtype() == kBFloat16) return to(kFloat32).to_vector<T>();
     std::vector<T> out(static_cast<size_t>(numel()));
     const Tensor c = contiguous();
     detail::dispatch_all(dtype(), [&](auto zero) {

@@ -2,16 +2,18 @@
 // way a user writes them (nn::Linear, optim::SGD/Adam, cross_entropy, index_select batches).
 // bench_torch.cpp is its twin, line for line; common.hpp holds what both share.
 //
-// Usage: bench_tapegrad <W1|W2|W3|W4|W5|W9> [--threads T] [--batch B] [--epochs E] [--runs R]
-// Prints `fig <name> <unit> <median> <min> <max>` and `check <name> <value>` lines.
+// Usage: bench_tapegrad <W1|W2|W3|W4|W4_autocast|W5|W9> [--threads T] [--batch B] [--epochs E]
+// [--runs R] Prints `fig <name> <unit> <median> <min> <max>` and `check <name> <value>` lines.
 #include <tapegrad.hpp>
 
+#include "autograd/kernels/bf16.hpp"  // bf16_gemm_implementation: which oneDNN kernel ran
 #include "autograd/kernels/blas.hpp"  // blas_threads: what set_num_threads gave OpenBLAS
 #include "bench/common.hpp"
 
 #include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -207,11 +209,15 @@ void w3(const bench::Args& args) {
 }
 
 // ---- W4: gemm-bound MLP 1024-4096-4096-10, batch 512 -----------------------------------------
-void w4(const bench::Args& args) {
-    auto fig = [](const char* name, const char* unit, const std::vector<double>& v) {
+// W4_autocast: the same steps with forward and backward in an autocast scope (bfloat16
+// products, float32 weights and optimizer), against LibTorch's float32 W4.
+void w4(const bench::Args& args, bool autocast) {
+    const std::string w = autocast ? "W4_autocast" : "W4";
+    auto fig = [&w](const char* name, const char* unit, const std::vector<double>& v) {
         const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
-        bench::print_fig(name, unit, bench::median(v), *lo, *hi);
+        bench::print_fig(w + name, unit, bench::median(v), *lo, *hi);
     };
+    if (autocast) std::printf("# autocast available=%d\n", int(tg::autocast::is_available()));
     std::vector<double> step_ms, fwd_ms, bwd_ms, opt_ms;
     {  // the model lives in this scope only: the peak RSS is the training's, not the reference's
         auto net =
@@ -224,14 +230,20 @@ void w4(const bench::Args& args) {
         for (int s = 1; s <= total; ++s) {
             const auto t0 = Clock::now();
             opt.zero_grad();
+            std::optional<tg::autocast::AutocastGuard> scope;
+            if (autocast) scope.emplace();
             auto loss = tg::cross_entropy(net->forward(x), y);
             const auto t1 = Clock::now();
             loss.backward();
+            scope.reset();
             const auto t2 = Clock::now();
             opt.step();
             const auto t3 = Clock::now();
-            if (s == 1 || s == total)
-                bench::print_check("w4_loss_step" + std::to_string(s), loss.item<double>());
+            if (s == 1 || s == total) {
+                bench::print_check(
+                    (autocast ? "w4_autocast_loss_step" : "w4_loss_step") + std::to_string(s),
+                    loss.item<double>());
+            }
             if (s <= 2) continue;
             step_ms.push_back(seconds_between(t0, t3) * 1e3);
             fwd_ms.push_back(seconds_between(t0, t1) * 1e3);
@@ -239,13 +251,17 @@ void w4(const bench::Args& args) {
             opt_ms.push_back(seconds_between(t2, t3) * 1e3);
         }
     }
-    fig("W4_step", "ms", step_ms);
-    fig("W4_fwd", "ms", fwd_ms);
-    fig("W4_bwd", "ms", bwd_ms);
-    fig("W4_opt", "ms", opt_ms);
+    fig("_step", "ms", step_ms);
+    fig("_fwd", "ms", fwd_ms);
+    fig("_bwd", "ms", bwd_ms);
+    fig("_opt", "ms", opt_ms);
     std::vector<double> gflops;
     for (double ms : step_ms) gflops.push_back(64.56 / ms * 1e3);
-    fig("W4_gflops", "GFLOP/s", gflops);
+    fig("_gflops", "GFLOP/s", gflops);
+    if (autocast) {
+        std::printf("# bf16 products by %s\n", tg::kernels::bf16_gemm_implementation());
+        return;
+    }
 
     // The reference: one [512,4096] x [4096,4096] product with autograd off, through the
     // library (tg::mm, fresh output) and through OpenBLAS alone (preallocated output).
@@ -266,8 +282,8 @@ void w4(const bench::Args& args) {
         mm_rate.push_back(flop / t_mm * 1e-9);
         blas_rate.push_back(flop / t_blas * 1e-9);
     }
-    fig("W4_mm_gflops", "GFLOP/s", mm_rate);
-    fig("W4_sgemm_gflops", "GFLOP/s", blas_rate);
+    fig("_mm_gflops", "GFLOP/s", mm_rate);
+    fig("_sgemm_gflops", "GFLOP/s", blas_rate);
 }
 
 // ---- W5: two moons, MLP 2-16-16-1 tanh, full-batch SGD ---------------------------------------
@@ -379,8 +395,8 @@ int main(int argc, char** argv) {
         w2(args);
     else if (args.workload == "W3")
         w3(args);
-    else if (args.workload == "W4")
-        w4(args);
+    else if (args.workload == "W4" || args.workload == "W4_autocast")
+        w4(args, args.workload == "W4_autocast");
     else if (args.workload == "W5")
         w5(args);
     else if (args.workload == "W9")

@@ -12,8 +12,9 @@
 #   --quick     fewer repetitions (one process per side and workload), waits at most 5 s for
 #               quiet and never re-runs: under 5 minutes
 #   --threads   thread counts to run (default "1 2"); the ratio lines are for 1 thread
-#   --parts     what to run (default "W1 W2 W3 W4 W5 W9 roofline startup compile"; also W6 W7 W8
-#               and ddp, DistributedDataParallel with 1 and 2 processes); with --out DIR, parts
+#   --parts     what to run (default "W1 W2 W3 W4 W4_autocast W5 W9 roofline startup compile";
+#               also W6 W7 W8 and ddp, DistributedDataParallel with 1 and 2 processes;
+#               W4_autocast is tapegrad's W4 under autocast, against LibTorch's float32 W4); with --out DIR, parts
 #               measured earlier into DIR are kept and summarised with the new ones
 # Environment: runs under the caller's environment, the same for both sides (OPENBLAS_CORETYPE
 # is reported). Before each process it waits for the machine to go quiet, and re-runs a process
@@ -25,7 +26,7 @@ BUILD=$ROOT/build-bench
 OUT=""
 QUICK=0
 THREADS="1 2"
-PARTS="W1 W2 W3 W4 W5 W9 roofline startup compile"
+PARTS="W1 W2 W3 W4 W4_autocast W5 W9 roofline startup compile"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
@@ -133,6 +134,11 @@ for T in $THREADS; do
         echo "  T=$T $w process $p $lib"
         run_one "${lib}_T${T}_${w}_p$p" "$BIN/bench_$lib" $w --threads "$T" "${extra[@]}"
       done
+      if [ $w = W4 ] && has W4_autocast; then  # bfloat16 products: tapegrad only
+        echo "  T=$T W4_autocast process $p tapegrad"
+        run_one "tapegrad_T${T}_W4autocast_p$p" "$BIN/bench_tapegrad" W4_autocast --threads "$T" \
+          --w4-steps $W4_STEPS
+      fi
     done
   done
 done

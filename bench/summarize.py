@@ -34,7 +34,11 @@ ORDER = ["W1_epoch", "W2_b1", "W2_b16", "W2_b64", "W2_b256", "W2_b1024",
 # W8, the LSTM step (issue 18, bench/rnn_comparison.sh); its peak RSS is the program's own
 TARGETS.update({"W8_step": 0.8, "W8_peak_rss": 0.6})
 ORDER += ["W8_step", "W8_peak_rss"]
-HIGHER_IS_BETTER = {"W4_gflops", "W4_mm_gflops", "W4_sgemm_gflops"}
+# W4 under tapegrad's autocast (bfloat16 products) against LibTorch's float32 W4 (issue 20)
+TARGETS.update({"W4_autocast_step": 0.6})
+ORDER += ["W4_autocast_step", "W4_autocast_fwd", "W4_autocast_bwd", "W4_autocast_gflops",
+          "W4_autocast_peak_rss"]
+HIGHER_IS_BETTER = {"W4_gflops", "W4_mm_gflops", "W4_sgemm_gflops", "W4_autocast_gflops"}
 CHECK_TOL = 1e-5  # absolute below 1, relative above
 
 # ---- the roofline (issue 20) ------------------------------------------------------------------
@@ -170,10 +174,14 @@ def read_runs(out, threads):
     """figs[T][lib][fig] = (unit, [(med, lo, hi), ...]); checks[T][lib][name] = [values]."""
     figs, checks, others = {}, {}, []
     for path in sorted(glob.glob(os.path.join(out, "*_T*_W*.out"))):
-        m = re.match(r"(tapegrad|torch)_T(\d+)_(W\d)(curve)?(?:_p\d+)?\.out$", os.path.basename(path))
+        m = re.match(r"(tapegrad|torch)_T(\d+)_(W\d)(curve|autocast)?(?:_p\d+)?\.out$",
+                     os.path.basename(path))
         if not m:
             continue
-        lib, t, w, curve = m.group(1), m.group(2), m.group(3), m.group(4)
+        lib, t, w, variant = m.group(1), m.group(2), m.group(3), m.group(4)
+        curve = variant == "curve"
+        if variant == "autocast":
+            w += "_autocast"
         f = figs.setdefault(t, {}).setdefault(lib, {})
         c = checks.setdefault(t, {}).setdefault(lib, {})
         for line in open(path):
@@ -185,7 +193,7 @@ def read_runs(out, threads):
                 c.setdefault(name, []).append(float(parts[2]))
             elif line.startswith("# others_cores"):
                 others.append(float(parts[2]))
-        if w in ("W1", "W4") and not curve:
+        if w in ("W1", "W4", "W4_autocast") and not curve:
             text = open(path[:-4] + ".time").read()
             kib = float(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1))
             mib = kib / 1024
@@ -244,6 +252,10 @@ def main():
                 rows.setdefault(fig, [unit, {}])[1][lib] = pool(trip)
         for fig, (unit, per) in single.items():
             rows[fig] = [unit, {lib: pool(per[lib]) for lib in LIBS}]
+        for fig in [f for f in rows if f.startswith("W4_autocast_")]:  # against float32 W4
+            base = rows.get("W4_" + fig[len("W4_autocast_"):], [None, {}])[1].get("torch")
+            if base:
+                rows[fig][1]["torch"] = base
         for fig in ORDER + sorted(set(rows) - set(ORDER)):
             if fig not in rows:
                 continue

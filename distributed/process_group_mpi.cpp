@@ -99,6 +99,8 @@ MPI_Datatype mpi_type(ScalarType t) {
             return MPI_UINT8_T;
         case kBool:
             return MPI_C_BOOL;
+        case kBFloat16:  // MPI has no bfloat16 type
+            break;
     }
     throw std::invalid_argument("ProcessGroupMPI: unsupported dtype");
 }

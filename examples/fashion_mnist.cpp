@@ -3,11 +3,14 @@
 // in 10 epochs (0.890 with the default seed, 0.892 with seed 2). Prints the model's summary and
 // the test set's confusion matrix; draws the curves and the matrix as SVG.
 //   fashion_mnist [--epochs N] [--batch-size N] [--lr X] [--data DIR] [--seed N] [--out DIR]
-//                 [--limit N (use the first N training images)] [--min-accuracy X]
+//                 [--limit N (use the first N training images)] [--min-accuracy X] [--autocast]
+// --autocast trains and evaluates with the matrix products in bfloat16 (tapegrad::autocast).
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <tapegrad.hpp>
 #include <vector>
@@ -16,9 +19,13 @@
 namespace tg = tapegrad;
 
 int main(int argc, char** argv) {
-    Args args(argc, argv,
+    std::vector<char*> rest(argv, argv + argc);  // --autocast, the one flag without a value
+    const auto ac = std::find(rest.begin(), rest.end(), std::string("--autocast"));
+    const bool autocast = ac != rest.end();
+    if (autocast) rest.erase(ac);
+    Args args(static_cast<int>(rest.size()), rest.data(),
               "[--epochs N] [--batch-size N] [--lr X] [--data DIR] [--seed N] [--out DIR] "
-              "[--limit N (use the first N training images)] [--min-accuracy X]");
+              "[--limit N (use the first N training images)] [--min-accuracy X] [--autocast]");
     const int64_t epochs = args.integer("--epochs", 10);
     const int64_t batch_size = args.integer("--batch-size", 64);
     const double lr = args.real("--lr", 1e-3);
@@ -44,9 +51,14 @@ int main(int argc, char** argv) {
                                         train.targets().slice(0, 0, limit));
     }
     std::printf(
-        "Fashion-MNIST: %lld training and %lld test images, %lld epochs, batch %lld, lr %g\n",
+        "Fashion-MNIST: %lld training and %lld test images, %lld epochs, batch %lld, lr %g%s\n",
         (long long)*train.size(), (long long)*fmnist.test.size(), (long long)epochs,
-        (long long)batch_size, lr);
+        (long long)batch_size, lr,
+        !autocast                      ? ""
+        : tg::autocast::is_available() ? ", bfloat16 products (autocast)"
+                                       : ", autocast (a no-op on this machine)");
+    std::optional<tg::autocast::AutocastGuard> bf16;  // to the end: training and evaluation
+    if (autocast) bf16.emplace();
 
     tg::nn::Sequential model(tg::nn::Linear(784, 256), tg::nn::ReLU(), tg::nn::Dropout(0.2),
                              tg::nn::Linear(256, 128), tg::nn::ReLU(), tg::nn::Dropout(0.2),

@@ -8,12 +8,14 @@
 #             the autograd graph: autograd::render, the inspect_graph example)
 #   distributed: libopenmpi-dev openmpi-bin (Open MPI, for tapegrad::distributed and its
 #             mpirun tests)
+#   bfloat16: libdnnl-dev (oneDNN: autocast's bfloat16 matrix products; without it autocast is
+#             a no-op)
 #   consumer test: libgtest-dev (the GoogleTest gradcheck assertions in
 #             examples/gradcheck_project) and pkg-config (building through tapegrad.pc)
 set -euo pipefail
 packages=(cmake ninja-build g++ libxtensor-dev libxsimd-dev libxtensor-blas-dev libopenblas-dev
-          doctest-dev zlib1g-dev gnuplot-nox graphviz libgtest-dev pkg-config libopenmpi-dev
-          openmpi-bin "$@")
+          doctest-dev zlib1g-dev libdnnl-dev gnuplot-nox graphviz libgtest-dev pkg-config
+          libopenmpi-dev openmpi-bin "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

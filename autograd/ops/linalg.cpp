@@ -1,6 +1,7 @@
 // Matrix products. Every product is one OpenBLAS gemm call (per batch item); transposed and
 // row-sliced operands are passed to gemm as flags and leading dimensions, never copied.
 
+#include "autograd/autocast.hpp"
 #include "autograd/detail.hpp"
 #include "autograd/kernels/blas.hpp"
 
@@ -147,6 +148,7 @@ Tensor mm(const Tensor& a, const Tensor& b) {
                                " and b of shape " + shape_str(b.sizes()));
     }
     if (a.size(1) != b.size(0)) inner_mismatch("mm", a, b);
+    if (Tensor y = autocast::detail::matmul(a, b); y.defined()) return y;  // bfloat16 in scope
     return gemm_op(a, false, b, false);
 }
 
@@ -170,6 +172,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
                                    shape_str(b.sizes()));
     }
     if (a.size(-1) != b.size(db == 1 ? 0 : -2)) inner_mismatch("matmul", a, b);
+    if (Tensor y = autocast::detail::matmul(a, b); y.defined()) return y;  // bfloat16 in scope
     if (da == 1 && db == 1) return dot(a, b);
     if (da == 1) return matmul(a.unsqueeze(0), b).squeeze(-2);
     if (db == 1) return matmul(a, b.unsqueeze(1)).squeeze(-1);
@@ -205,6 +208,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                                    to_string(bias.dtype()) + " does not fit weight of shape " +
                                    shape_str(weight.sizes()));
     }
+    if (Tensor y = autocast::detail::linear(x, weight, bias); y.defined()) return y;  // bfloat16
     const Tensor x2 = x.dim() == 2 ? x : x.reshape({-1, in});
     const int64_t rows = x2.size(0);
     Tensor y = detail::make_tensor({rows, out}, x.dtype());

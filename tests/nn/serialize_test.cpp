@@ -189,7 +189,7 @@ TEST_SUITE("nn/serialize") {
 
     TEST_CASE("load: an unknown dtype code is refused") {
         // the first record starts at byte 20: name length 9 ("fc.weight"), then the dtype byte
-        check_corrupt_load([](auto& b) { b[20 + 4 + 9] = 8; }, "has unknown dtype code 8");
+        check_corrupt_load([](auto& b) { b[20 + 4 + 9] = 9; }, "has unknown dtype code 9");
     }
 
     TEST_CASE("load: an absurd rank is refused") {
