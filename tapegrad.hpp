@@ -5,6 +5,7 @@
 /// Defined by this header: one source can build against tapegrad and LibTorch (`#ifdef TAPEGRAD`).
 #define TAPEGRAD 1
 
+#include "autograd/allocator.hpp"
 #include "autograd/autocast.hpp"
 #include "autograd/engine.hpp"
 #include "autograd/function.hpp"

@@ -224,12 +224,15 @@ void accumulate(Tensor& slot, Tensor g, bool create_graph, bool any_layout = fal
     }
 }
 
-void check_shape(const Node& node, size_t input, const Tensor& g,
-                 const std::vector<int64_t>& expected, ScalarType dtype) {
-    if (g.sizes() != expected) {
+// `expected`: a node output's shape (a DimVector) or a leaf's sizes
+template <class Dims>
+void check_shape(const Node& node, size_t input, const Tensor& g, const Dims& expected,
+                 ScalarType dtype) {
+    if (!(expected == g.sizes())) {
         throw std::logic_error("backward of " + node.name() + ": gradient for input " +
                                std::to_string(input) + " has shape " + shape_str(g.sizes()) +
-                               ", expected " + shape_str(expected));
+                               ", expected " +
+                               shape_str(std::vector<int64_t>(expected.begin(), expected.end())));
     }
     if (g.dtype() != dtype) {
         throw std::logic_error("backward of " + node.name() + ": gradient for input " +
@@ -364,7 +367,7 @@ private:
             if (e.fn) {
                 if (!has_grad) continue;
                 Tensor g = std::move(grads[k]);
-                check_shape(node, k, g, e.fn->output_sizes(e.output_nr),
+                check_shape(node, k, g, e.fn->output_dims(e.output_nr),
                             e.fn->output_dtype(e.output_nr));
                 const bool any_layout = !g.is_contiguous() && e.fn->takes_any_layout();
                 accumulate(

@@ -131,7 +131,7 @@ Tensor Node::saved_output() {
     auto impl = std::make_shared<TensorImpl>();
     impl->storage = out_storage_;
     impl->offset = out_offset_;
-    impl->set_geometry(first_.sizes, out_strides_.data());
+    impl->set_geometry(first_.sizes.vec(), out_strides_.data());
     impl->dtype = first_.dtype;
     impl->requires_grad = true;
     impl->grad_fn = shared_from_this();
@@ -140,7 +140,7 @@ Tensor Node::saved_output() {
 
 void attach(Tensor& out, const std::shared_ptr<Node>& node, bool save_output, const char* rule) {
     TensorImpl& o = tapegrad::detail::impl(out);
-    node->first_.sizes = o.sizes;
+    node->first_.sizes.assign(o.sizes);
     node->first_.dtype = o.dtype;
     node->rule_ = rule;
     if (save_output) {
@@ -167,7 +167,7 @@ void attach(Tensor& out, const std::shared_ptr<Node>& node, bool save_output, co
 void attach_output(Tensor& out, const std::shared_ptr<Node>& node, size_t k) {
     TensorImpl& o = tapegrad::detail::impl(out);
     Node::Output& slot = node->output(k);
-    slot.sizes = o.sizes;
+    slot.sizes.assign(o.sizes);
     slot.dtype = o.dtype;
     if (AnomalyMode::is_enabled()) node->context_ = describe_path(node->op_, node->next_);
     if (o.grad_fn) detail::release_node(std::move(o.grad_fn));
@@ -178,7 +178,7 @@ void attach_output(Tensor& out, const std::shared_ptr<Node>& node, size_t k) {
 
 namespace detail {
 
-bool needs_graph(std::initializer_list<Tensor> inputs) {
+bool needs_graph(std::initializer_list<InputRef> inputs) {
     if (!GradMode::is_enabled()) return false;
     for (const Tensor& t : inputs)
         if (t.defined() && t.requires_grad()) return true;
@@ -223,7 +223,7 @@ std::vector<Edge> edges_of(const List& inputs, uint32_t saved) {
 }
 }  // namespace
 
-std::vector<Edge> make_edges(std::initializer_list<Tensor> inputs, uint32_t saved) {
+std::vector<Edge> make_edges(std::initializer_list<InputRef> inputs, uint32_t saved) {
     return edges_of(inputs, saved);
 }
 

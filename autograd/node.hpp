@@ -104,7 +104,9 @@ public:
     /// tensor its forward returns.
     size_t num_outputs() const { return 1 + more_.size(); }
     /// Shape and dtype of output `k`.
-    const std::vector<int64_t>& output_sizes(size_t k = 0) const { return output(k).sizes; }
+    std::vector<int64_t> output_sizes(size_t k = 0) const { return output(k).sizes.vec(); }
+    /// The same shape without a copy (the engine checks every gradient against it).
+    const tapegrad::detail::DimVector& output_dims(size_t k = 0) const { return output(k).sizes; }
     ScalarType output_dtype(size_t k = 0) const { return output(k).dtype; }
     /// Creation order: later nodes have larger numbers.
     uint64_t sequence_nr() const { return seq_; }
@@ -145,8 +147,8 @@ protected:
     /// then set by attach_output.
     void set_num_outputs(size_t n) { more_.resize(n > 0 ? n - 1 : 0); }
     /// Shape and dtype of an output no tensor is attached to (one without a gradient).
-    void set_output_meta(size_t k, std::vector<int64_t> sizes, ScalarType dtype) {
-        output(k).sizes = std::move(sizes);
+    void set_output_meta(size_t k, const std::vector<int64_t>& sizes, ScalarType dtype) {
+        output(k).sizes.assign(sizes);
         output(k).dtype = dtype;
     }
     /// The output tensor, rebuilt from the saved storage with this node as its grad_fn, so a
@@ -160,7 +162,7 @@ private:
     // what the engine must know of each output, and the hooks on it; the first is kept
     // inline, since nearly every node has one output
     struct Output {
-        std::vector<int64_t> sizes;
+        tapegrad::detail::DimVector sizes;  // inline up to 6 dims: no allocation per op
         ScalarType dtype = kFloat32;
         HookList hooks;
         std::weak_ptr<TensorImpl> retained;
@@ -227,10 +229,21 @@ private:
 };
 
 namespace detail {
+/// One entry of record's input list: a reference, so that listing `{a, b}` copies no handle
+/// (a copy is two atomic count updates, a large part of a small op's cost).
+class InputRef {
+public:
+    InputRef(const Tensor& t) : t_(&t) {}  // NOLINT: implicit, so that `{a, b}` lists inputs
+    operator const Tensor&() const { return *t_; }  // NOLINT
+
+private:
+    const Tensor* t_;
+};
+
 /// True when an op on these inputs must be recorded: grad mode is on and one requires grad.
-bool needs_graph(std::initializer_list<Tensor> inputs);
+bool needs_graph(std::initializer_list<InputRef> inputs);
 bool needs_graph(const std::vector<Tensor>& inputs);
-std::vector<Edge> make_edges(std::initializer_list<Tensor> inputs, uint32_t saved = kSavesAll);
+std::vector<Edge> make_edges(std::initializer_list<InputRef> inputs, uint32_t saved = kSavesAll);
 std::vector<Edge> make_edges(const std::vector<Tensor>& inputs, uint32_t saved = kSavesAll);
 
 /// Destroys a node without recursion: a chain of a million nodes would overflow the stack if
@@ -254,13 +267,15 @@ Tensor record_node(const char* op, Tensor out, const Inputs& inputs, F&& backwar
 /// `saved` names the inputs the backward reads (kSavesNone for add, views, sums...); `traits`
 /// declares what the engine may assume of the backward (NodeTraits).
 template <class F>
-Tensor record(const char* op, Tensor out, std::initializer_list<Tensor> inputs, F&& backward,
-              const char* rule = nullptr, uint32_t saved = kSavesAll, uint32_t traits = kNoTraits) {
+Tensor record(const char* op, Tensor out, std::initializer_list<detail::InputRef> inputs,
+              F&& backward, const char* rule = nullptr, uint32_t saved = kSavesAll,
+              uint32_t traits = kNoTraits) {
     return detail::record_node(op, std::move(out), inputs, std::forward<F>(backward), rule, saved,
                                traits);
 }
-template <class F>
-Tensor record(const char* op, Tensor out, const std::vector<Tensor>& inputs, F&& backward,
+// (a template in `List` so that a braced list `{a, b}` never picks this one)
+template <class F, class List, std::enable_if_t<std::is_same_v<List, std::vector<Tensor>>, int> = 0>
+Tensor record(const char* op, Tensor out, const List& inputs, F&& backward,
               const char* rule = nullptr, uint32_t saved = kSavesAll, uint32_t traits = kNoTraits) {
     return detail::record_node(op, std::move(out), inputs, std::forward<F>(backward), rule, saved,
                                traits);

@@ -1,5 +1,7 @@
 #include "autograd/tensor.hpp"
 
+#include "autograd/allocator.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -127,7 +129,7 @@ IntArrayRef IntArrayRef::slice(size_t start, size_t length) const {
 // ---- storage and hooks --------------------------------------------------------------------------
 
 Storage::Storage(int64_t n) : nbytes(n) {
-    data = std::malloc(n > 0 ? static_cast<size_t>(n) : 1);
+    data = n <= kInlineBytes ? inline_ : allocator::detail::allocate(static_cast<size_t>(n));
     if (!data) {
         throw OutOfMemory("tensor: cannot allocate " + std::to_string(n) + " bytes (" +
                           std::to_string(n / (1 << 20)) + " MiB)");
@@ -135,7 +137,7 @@ Storage::Storage(int64_t n) : nbytes(n) {
 }
 
 Storage::~Storage() {
-    std::free(data);
+    if (data != inline_) allocator::detail::release(data, static_cast<size_t>(nbytes));
 }
 
 unsigned HookList::add(GradHook hook) {

@@ -67,6 +67,12 @@ struct Storage {
     ~Storage();
     Storage(const Storage&) = delete;
     Storage& operator=(const Storage&) = delete;
+
+private:
+    // Up to kInlineBytes the elements live here, in the storage's own allocation: one malloc
+    // and free fewer for every scalar and other small result.
+    static constexpr int64_t kInlineBytes = 256;
+    alignas(16) unsigned char inline_[kInlineBytes];
 };
 
 struct TensorImpl;
@@ -531,21 +537,28 @@ public:
     DimVector(const DimVector& o) { *this = o; }
     DimVector& operator=(const DimVector& o) {
         if (this != &o) {
-            assign(o.size_, 0);
+            resize(o.size_);
             for (size_t i = 0; i < size_; ++i) data()[i] = o.data()[i];
         }
         return *this;
     }
     ~DimVector() { release(); }
     void assign(size_t n, int64_t v) {
-        if (n > kInline && n > capacity_) {
-            release();
-            heap_ = new int64_t[n];
-            capacity_ = n;
-        }
-        size_ = n;
+        resize(n);
         for (size_t i = 0; i < n; ++i) data()[i] = v;
     }
+    void assign(const std::vector<int64_t>& v) {
+        resize(v.size());
+        for (size_t i = 0; i < size_; ++i) data()[i] = v[i];
+    }
+    std::vector<int64_t> vec() const { return std::vector<int64_t>(begin(), end()); }
+    bool operator==(const std::vector<int64_t>& v) const {
+        if (v.size() != size_) return false;
+        for (size_t i = 0; i < size_; ++i)
+            if (data()[i] != v[i]) return false;
+        return true;
+    }
+    bool operator!=(const std::vector<int64_t>& v) const { return !(*this == v); }
     size_t size() const { return size_; }
     bool empty() const { return size_ == 0; }
     int64_t* data() { return heap_ ? heap_ : inline_; }
@@ -557,12 +570,20 @@ public:
 
 private:
     static constexpr size_t kInline = 6;
+    void resize(size_t n) {  // the entries are then written by the caller
+        if (n > kInline && n > capacity_) {
+            release();
+            heap_ = new int64_t[n];
+            capacity_ = n;
+        }
+        size_ = n;
+    }
     void release() {
         delete[] heap_;
         heap_ = nullptr;
         capacity_ = 0;
     }
-    int64_t inline_[kInline] = {};
+    int64_t inline_[kInline];  // entries past size_ are never read
     int64_t* heap_ = nullptr;
     size_t size_ = 0, capacity_ = 0;
 };

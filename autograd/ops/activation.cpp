@@ -39,7 +39,8 @@ Grads output_backward(const Tensor& grad_out, const Tensor& y, Kernel kernel, Co
 template <class Kernel, class BackwardKernel, class Composed>
 Tensor output_activation(const char* op, const Tensor& a_in, Kernel kernel,
                          BackwardKernel backward_kernel, Composed composed, const char* rule) {
-    const Tensor a = detail::floating_input(op, a_in);
+    Tensor keep;
+    const Tensor& a = detail::floating_input(op, a_in, keep);
     return record(
         op, detail::map_kernel(a, kernel), {a},
         [backward_kernel, composed](const Tensor& grad_out, const Tensor& out) {

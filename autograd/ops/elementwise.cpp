@@ -38,10 +38,14 @@ void check_broadcast(const char* op, const Tensor& a, const Tensor& b) {
 }
 
 // The tensor in the dtype an op with a scalar computes in: floating for a floating scalar,
-// int64 for the narrower integer types and Bool.
-Tensor for_scalar(const char* op, const Tensor& a, const Scalar& s) {
+// int64 for the narrower integer types and Bool, float32 for an integer one when `floating`
+// (div, pow). `a` itself when it has that dtype, else its conversion kept in `keep`.
+const Tensor& for_scalar(const char* op, const Tensor& a, const Scalar& s, Tensor& keep,
+                         bool floating = false) {
     detail::check_defined(op, a);
-    return detail::cast(a, detail::compute_type(detail::promote(a.dtype(), s)));
+    ScalarType dt = detail::compute_type(detail::promote(a.dtype(), s));
+    if (floating && !is_floating_point(dt)) dt = kFloat32;
+    return detail::converted(a, dt, keep);
 }
 
 // y[i] = f(x[i]) for float, double or int64 x (neg, abs, scalar arithmetic keep int64).
@@ -189,7 +193,8 @@ Tensor hypot(const Tensor& a_in, const Tensor& b_in) {
 
 // y = a + s;  grad_a = grad_out
 Tensor add(const Tensor& a_in, Scalar s) {
-    const Tensor a = for_scalar("add", a_in, s);
+    Tensor keep;
+    const Tensor& a = for_scalar("add", a_in, s, keep);
     Tensor y = map_scalar(a, s, [](auto x, auto s) { return x + s; });
     return record(
         "add", y, {a}, [](const Tensor& grad_out) { return Grads{grad_out}; }, "grad_a = grad_out",
@@ -198,7 +203,8 @@ Tensor add(const Tensor& a_in, Scalar s) {
 
 // y = a - s;  grad_a = grad_out
 Tensor sub(const Tensor& a_in, Scalar s) {
-    const Tensor a = for_scalar("sub", a_in, s);
+    Tensor keep;
+    const Tensor& a = for_scalar("sub", a_in, s, keep);
     Tensor y = map_scalar(a, s, [](auto x, auto s) { return x - s; });
     return record(
         "sub", y, {a}, [](const Tensor& grad_out) { return Grads{grad_out}; }, "grad_a = grad_out",
@@ -207,7 +213,8 @@ Tensor sub(const Tensor& a_in, Scalar s) {
 
 // y = a * s;  grad_a = grad_out * s
 Tensor mul(const Tensor& a_in, Scalar s) {
-    const Tensor a = for_scalar("mul", a_in, s);
+    Tensor keep;
+    const Tensor& a = for_scalar("mul", a_in, s, keep);
     Tensor y = map_scalar(a, s, [](auto x, auto s) { return x * s; });
     return record(
         "mul", y, {a}, [s](const Tensor& grad_out) { return Grads{grad_out * s}; },
@@ -216,7 +223,8 @@ Tensor mul(const Tensor& a_in, Scalar s) {
 
 // y = a / s;  grad_a = grad_out / s
 Tensor div(const Tensor& a_in, Scalar s) {
-    const Tensor a = detail::as_floating(for_scalar("div", a_in, s));
+    Tensor keep;
+    const Tensor& a = for_scalar("div", a_in, s, keep, true);
     Tensor y = map_scalar(a, s, [](auto x, auto s) { return x / s; });
     return record(
         "div", y, {a}, [s](const Tensor& grad_out) { return Grads{grad_out / s}; },
@@ -225,7 +233,8 @@ Tensor div(const Tensor& a_in, Scalar s) {
 
 // y = s - a;  grad_a = -grad_out
 Tensor rsub(const Tensor& a_in, Scalar s) {
-    const Tensor a = for_scalar("rsub", a_in, s);
+    Tensor keep;
+    const Tensor& a = for_scalar("rsub", a_in, s, keep);
     Tensor y = map_scalar(a, s, [](auto x, auto s) { return s - x; });
     return record(
         "rsub", y, {a}, [](const Tensor& grad_out) { return Grads{-grad_out}; },
@@ -234,7 +243,8 @@ Tensor rsub(const Tensor& a_in, Scalar s) {
 
 // y = s / a;  grad_a = -grad_out * s / a^2
 Tensor rdiv(const Tensor& a_in, Scalar s) {
-    const Tensor a = detail::as_floating(for_scalar("rdiv", a_in, s));
+    Tensor keep;
+    const Tensor& a = for_scalar("rdiv", a_in, s, keep, true);
     Tensor y = map_scalar(a, s, [](auto x, auto s) { return s / x; });
     return record(
         "rdiv", y, {a}, [a, s](const Tensor& grad_out) { return Grads{-grad_out * s / (a * a)}; },
@@ -258,7 +268,8 @@ Tensor neg(const Tensor& a_in) {
 
 // y = a^e;  grad_a = grad_out * e * a^(e-1)
 Tensor pow(const Tensor& a_in, Scalar exponent) {
-    const Tensor a = detail::as_floating(for_scalar("pow", a_in, exponent));
+    Tensor keep;
+    const Tensor& a = for_scalar("pow", a_in, exponent, keep, true);
     const double e = exponent.to_double();
     Tensor y = detail::map_floating(a, [e](auto x) {
         using T = decltype(x);

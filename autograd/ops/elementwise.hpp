@@ -13,6 +13,22 @@
 namespace tapegrad {
 namespace detail {
 
+/// `t` itself when it has dtype `dt`, else its conversion, kept in `keep`. Ops take their
+/// inputs this way: the common case makes no new handle (a copy costs two atomic count
+/// updates, a large part of a small op).
+inline const Tensor& converted(const Tensor& t, ScalarType dt, Tensor& keep) {
+    if (t.dtype() == dt) return t;
+    keep = cast(t, dt);
+    return keep;
+}
+
+/// `t` itself when contiguous, else a contiguous copy kept in `keep`.
+inline const Tensor& dense(const Tensor& t, Tensor& keep) {
+    if (t.is_contiguous()) return t;
+    keep = dense(t);
+    return keep;
+}
+
 /// y[i] = f(x[i]) in x's floating dtype; f is called with a float or a double.
 template <class F>
 Tensor map_floating(const Tensor& x, F f) {
@@ -38,7 +54,8 @@ Tensor map_floating(const Tensor& x, F f) {
 template <class Kernel>
 Tensor map_kernel(const Tensor& x, Kernel kernel) {
     Tensor y = make_tensor(x.sizes(), x.dtype());
-    const Tensor xd = dense(x);
+    Tensor keep;
+    const Tensor& xd = dense(x, keep);
     dispatch_floating(x.dtype(), [&](auto zero) {
         using T = decltype(zero);
         const T* px = static_cast<const T*>(xd.raw_data());
@@ -83,6 +100,10 @@ Tensor map_binary(const Tensor& a, const Tensor& b, F f) {
 /// LibTorch.
 inline Tensor as_floating(const Tensor& a) {
     return a.is_floating_point() ? a : a.to(kFloat32);
+}
+/// As as_floating, without a new handle when `a` is floating already (see converted).
+inline const Tensor& as_floating(const Tensor& a, Tensor& keep) {
+    return converted(a, a.is_floating_point() ? a.dtype() : kFloat32, keep);
 }
 
 }  // namespace detail

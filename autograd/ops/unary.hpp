@@ -13,6 +13,11 @@ inline Tensor floating_input(const char* op, const Tensor& a) {
     check_defined(op, a);
     return as_floating(a);
 }
+/// As above, without a new handle when `a` is floating already (see converted).
+inline const Tensor& floating_input(const char* op, const Tensor& a, Tensor& keep) {
+    check_defined(op, a);
+    return as_floating(a, keep);
+}
 
 }  // namespace detail
 }  // namespace tapegrad

@@ -11,6 +11,7 @@ tapegrad_test_suite(autograd
   autograd/random_test.cpp
   autograd/engine_test.cpp
   autograd/engine_sink_test.cpp
+  autograd/allocator_test.cpp
   autograd/gradcheck_test.cpp
   autograd/platform_test.cpp
 )
