@@ -12,6 +12,7 @@ tapegrad_test_suite(autograd
   autograd/engine_test.cpp
   autograd/engine_sink_test.cpp
   autograd/allocator_test.cpp
+  autograd/gemm_rows_test.cpp
   autograd/gradcheck_test.cpp
   autograd/platform_test.cpp
 )
