@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "autograd/node.hpp"
@@ -76,30 +77,16 @@ decltype(auto) dispatch(ScalarType dt, F&& f) {
             unsupported_dtype(dt);
     }
 }
-/// As dispatch, over every dtype (copies, conversions, comparisons).
+/// As dispatch, over every dtype (copies, conversions, comparisons) but bfloat16, a storage
+/// type that copy_into and the conversions handle before this.
 template <class F>
 decltype(auto) dispatch_all(ScalarType dt, F&& f) {
-    switch (dt) {
-        case kFloat32:
-            return f(float{});
-        case kFloat64:
-            return f(double{});
-        case kInt64:
-            return f(int64_t{});
-        case kInt32:
-            return f(int32_t{});
-        case kInt16:
-            return f(int16_t{});
-        case kInt8:
-            return f(int8_t{});
-        case kUInt8:
-            return f(uint8_t{});
-        case kBool:
-            return f(bool{});
-        case kBFloat16:  // storage only: copy_into and the conversions handle it before this
-            break;
-    }
-    unsupported_dtype(dt);
+    if (dt == kInt32) return f(int32_t{});
+    if (dt == kInt16) return f(int16_t{});
+    if (dt == kInt8) return f(int8_t{});
+    if (dt == kUInt8) return f(uint8_t{});
+    if (dt == kBool) return f(bool{});
+    return dispatch(dt, std::forward<F>(f));  // float32, float64, int64; refuses bfloat16
 }
 /// The dtype arithmetic on `dt` runs in: itself for float32, float64 and int64, else int64.
 inline ScalarType compute_type(ScalarType dt) {

@@ -7,6 +7,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 #include "autograd/ops.hpp"
 #include "nn/init.hpp"
@@ -70,49 +72,50 @@ void default_init(const Tensor& weight, const Tensor& bias) {
     }
 }
 
-// Registers weight [a, b, k...] and, with has_bias, bias [bias_size], drawn with PyTorch's
-// default init (a convolution's weight is [out, in / groups, k...], a transposed one's [in,
-// out / groups, k...]).
+// The padding a convolution accepts: kSame only without stride; any padding_mode but kConstant.
 template <size_t D>
-void make_parameters(Module& m, Tensor& weight, Tensor& bias, int64_t a, int64_t b,
-                     const ExpandingArray<D>& k, bool has_bias, int64_t bias_size) {
-    std::vector<int64_t> shape{a, b};
-    for (size_t i = 0; i < D; ++i) shape.push_back(k[i]);
-    weight = m.register_parameter("weight", tapegrad::empty(shape));
-    if (has_bias) bias = m.register_parameter("bias", empty({bias_size}));
-    default_init(weight, bias);
+void check_padding(const std::string& layer, const ConvOptions<D>& o) {
+    const ConvPadding<D>& p = o.padding();
+    if (p.is_named() && p.kind() == kSame) {
+        for (size_t i = 0; i < D; ++i) {
+            if (o.stride()[i] != 1)
+                fail(layer, "padding kSame is not supported for strided convolutions");
+        }
+    }
+    if (o.padding_mode() == kConstant)
+        fail(layer, "padding_mode must be kZeros, kReflect, kReplicate or kCircular");
+}
+
+// A transposed convolution pads with zeros only, as LibTorch's.
+template <size_t D>
+void check_padding(const std::string& layer, const ConvTransposeOptions<D>& o) {
+    if (o.padding_mode() != kZeros)
+        fail(layer, std::string("only padding_mode kZeros is supported, got ") +
+                        to_string(o.padding_mode()));
 }
 
 }  // namespace
 
 namespace detail {
 
-template <size_t D, class Derived>
-ConvNdImpl<D, Derived>::ConvNdImpl(const ConvOptions<D>& opts) : options(opts) {
-    reset();
-}
-
-template <size_t D, class Derived>
-void ConvNdImpl<D, Derived>::reset() {
-    const std::string layer = layer_name<D>(false);
-    check_channels(layer, options.in_channels(), options.out_channels(), options.groups());
+template <size_t D, class Derived, class Options>
+void ConvImplBase<D, Derived, Options>::reset() {
+    constexpr bool transposed = std::is_same_v<Options, ConvTransposeOptions<D>>;
+    const std::string layer = layer_name<D>(transposed);
+    const int64_t in = options.in_channels(), out = options.out_channels();
+    check_channels(layer, in, out, options.groups());
     check_sizes<D>(layer, options.kernel_size(), options.stride(), options.dilation());
-    const ConvPadding<D>& p = options.padding();
-    if (p.is_named() && p.kind() == kSame) {
-        for (size_t i = 0; i < D; ++i) {
-            if (options.stride()[i] != 1)
-                fail(layer, "padding kSame is not supported for strided convolutions");
-        }
-    }
-    if (options.padding_mode() == kConstant)
-        fail(layer, "padding_mode must be kZeros, kReflect, kReplicate or kCircular");
-    make_parameters<D>(*this, weight, bias, options.out_channels(),
-                       options.in_channels() / options.groups(), options.kernel_size(),
-                       options.bias(), options.out_channels());
+    check_padding(layer, options);
+    // weight [out, in / groups, k...]; a transposed convolution's is [in, out / groups, k...]
+    std::vector<int64_t> shape{transposed ? in : out, (transposed ? out : in) / options.groups()};
+    for (size_t i = 0; i < D; ++i) shape.push_back(options.kernel_size()[i]);
+    weight = this->register_parameter("weight", tapegrad::empty(shape));
+    if (options.bias()) bias = this->register_parameter("bias", empty({out}));
+    reset_parameters();
 }
 
-template <size_t D, class Derived>
-void ConvNdImpl<D, Derived>::reset_parameters() {
+template <size_t D, class Derived, class Options>
+void ConvImplBase<D, Derived, Options>::reset_parameters() {
     default_init(weight, bias);
 }
 
@@ -174,30 +177,6 @@ void ConvNdImpl<D, Derived>::pretty_print(std::ostream& stream) const {
     stream << ")";
 }
 
-template <size_t D, class Derived>
-ConvTransposeNdImpl<D, Derived>::ConvTransposeNdImpl(const ConvTransposeOptions<D>& opts)
-    : options(opts) {
-    reset();
-}
-
-template <size_t D, class Derived>
-void ConvTransposeNdImpl<D, Derived>::reset() {
-    const std::string layer = layer_name<D>(true);
-    check_channels(layer, options.in_channels(), options.out_channels(), options.groups());
-    check_sizes<D>(layer, options.kernel_size(), options.stride(), options.dilation());
-    if (options.padding_mode() != kZeros)
-        fail(layer, std::string("only padding_mode kZeros is supported, got ") +
-                        to_string(options.padding_mode()));
-    make_parameters<D>(*this, weight, bias, options.in_channels(),
-                       options.out_channels() / options.groups(), options.kernel_size(),
-                       options.bias(), options.out_channels());
-}
-
-template <size_t D, class Derived>
-void ConvTransposeNdImpl<D, Derived>::reset_parameters() {
-    default_init(weight, bias);
-}
-
 // The output_padding that makes the output output_size: each size must lie in [min, min +
 // stride - 1], min = (in - 1) stride - 2 padding + dilation (k - 1) + 1.
 template <size_t D, class Derived>
@@ -249,6 +228,10 @@ void ConvTransposeNdImpl<D, Derived>::pretty_print(std::ostream& stream) const {
     stream << ")";
 }
 
+template class ConvImplBase<1, Conv1dImpl, ConvOptions<1>>;
+template class ConvImplBase<2, Conv2dImpl, ConvOptions<2>>;
+template class ConvImplBase<1, ConvTranspose1dImpl, ConvTransposeOptions<1>>;
+template class ConvImplBase<2, ConvTranspose2dImpl, ConvTransposeOptions<2>>;
 template class ConvNdImpl<1, Conv1dImpl>;
 template class ConvNdImpl<2, Conv2dImpl>;
 template class ConvTransposeNdImpl<1, ConvTranspose1dImpl>;

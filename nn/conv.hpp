@@ -18,100 +18,102 @@
 namespace tapegrad {
 namespace nn {
 
+namespace detail {
+
+/// The options every convolution layer has (as LibTorch's detail::ConvNdOptions); the
+/// setters return the Derived options, so that `Conv2dOptions(3, 16, 3).stride(2).padding(1)`
+/// chains through them.
+template <size_t D, class Derived>
+struct ConvOptionsBase {
+    using padding_mode_t = PaddingMode;
+    ConvOptionsBase(int64_t in_channels, int64_t out_channels, ExpandingArray<D> kernel_size)
+        : in_channels_(in_channels), out_channels_(out_channels), kernel_size_(kernel_size) {}
+    TAPEGRAD_BASE_ARG(int64_t, in_channels);
+    TAPEGRAD_BASE_ARG(int64_t, out_channels);
+    TAPEGRAD_BASE_ARG(ExpandingArray<D>, kernel_size);
+    TAPEGRAD_BASE_ARG(ExpandingArray<D>, stride) = 1;
+    TAPEGRAD_BASE_ARG(ExpandingArray<D>, dilation) = 1;
+    /// Input and output channels split into this many independent groups.
+    TAPEGRAD_BASE_ARG(int64_t, groups) = 1;
+    TAPEGRAD_BASE_ARG(bool, bias) = true;
+    /// kZeros, kReflect, kReplicate or kCircular (a transposed convolution: only kZeros, as in
+    /// LibTorch).
+    TAPEGRAD_BASE_ARG(PaddingMode, padding_mode) = kZeros;
+};
+
+}  // namespace detail
+
 /// Options of a D-dimensional convolution layer: `Conv2dOptions(3, 16, 3).stride(1).padding(1)
 /// .bias(false)`. Sizes take one number or one per dim; padding also takes kSame or kValid.
 template <size_t D>
-struct ConvOptions {
+struct ConvOptions : public detail::ConvOptionsBase<D, ConvOptions<D>> {
     using padding_t = ConvPadding<D>;
-    using padding_mode_t = PaddingMode;
-    ConvOptions(int64_t in_channels, int64_t out_channels, ExpandingArray<D> kernel_size)
-        : in_channels_(in_channels), out_channels_(out_channels), kernel_size_(kernel_size) {}
-    TAPEGRAD_ARG(int64_t, in_channels);
-    TAPEGRAD_ARG(int64_t, out_channels);
-    TAPEGRAD_ARG(ExpandingArray<D>, kernel_size);
-    TAPEGRAD_ARG(ExpandingArray<D>, stride) = 1;
+    using detail::ConvOptionsBase<D, ConvOptions<D>>::ConvOptionsBase;
     TAPEGRAD_ARG(ConvPadding<D>, padding) = 0;
-    TAPEGRAD_ARG(ExpandingArray<D>, dilation) = 1;
-    /// Input and output channels split into this many independent groups.
-    TAPEGRAD_ARG(int64_t, groups) = 1;
-    TAPEGRAD_ARG(bool, bias) = true;
-    /// kZeros, kReflect, kReplicate or kCircular.
-    TAPEGRAD_ARG(PaddingMode, padding_mode) = kZeros;
 };
 using Conv1dOptions = ConvOptions<1>;
 using Conv2dOptions = ConvOptions<2>;
 
 /// Options of a transposed convolution layer: `ConvTranspose2dOptions(16, 3, 4).stride(2)`.
 template <size_t D>
-struct ConvTransposeOptions {
-    using padding_mode_t = PaddingMode;
-    ConvTransposeOptions(int64_t in_channels, int64_t out_channels, ExpandingArray<D> kernel_size)
-        : in_channels_(in_channels), out_channels_(out_channels), kernel_size_(kernel_size) {}
-    TAPEGRAD_ARG(int64_t, in_channels);
-    TAPEGRAD_ARG(int64_t, out_channels);
-    TAPEGRAD_ARG(ExpandingArray<D>, kernel_size);
-    TAPEGRAD_ARG(ExpandingArray<D>, stride) = 1;
+struct ConvTransposeOptions : public detail::ConvOptionsBase<D, ConvTransposeOptions<D>> {
+    using detail::ConvOptionsBase<D, ConvTransposeOptions<D>>::ConvOptionsBase;
     TAPEGRAD_ARG(ExpandingArray<D>, padding) = 0;
     /// Extra size on one side of the output (smaller than the stride or the dilation).
     TAPEGRAD_ARG(ExpandingArray<D>, output_padding) = 0;
-    TAPEGRAD_ARG(int64_t, groups) = 1;
-    TAPEGRAD_ARG(bool, bias) = true;
-    TAPEGRAD_ARG(ExpandingArray<D>, dilation) = 1;
-    /// Only kZeros, as in LibTorch.
-    TAPEGRAD_ARG(PaddingMode, padding_mode) = kZeros;
 };
 using ConvTranspose1dOptions = ConvTransposeOptions<1>;
 using ConvTranspose2dOptions = ConvTransposeOptions<2>;
 
 namespace detail {
 
-/// The shared body of Conv1d and Conv2d: weight [out, in / groups, k...], bias [out],
-/// initialised as PyTorch (Kaiming-uniform with a = sqrt(5); bias U(-1/sqrt(fan_in),
-/// 1/sqrt(fan_in)) with fan_in = in / groups * prod(k)).
-template <size_t D, class Derived>
-class ConvNdImpl : public Cloneable<Derived> {
+/// What Conv and ConvTranspose layers share (LibTorch's ConvNdImpl): the options, and weight and
+/// bias registered by reset() and initialised as PyTorch (Kaiming-uniform with a = sqrt(5); bias
+/// U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = weight.size(1) * prod(k)). Options is
+/// ConvOptions<D> or ConvTransposeOptions<D>.
+template <size_t D, class Derived, class Options>
+class ConvImplBase : public Cloneable<Derived> {
 public:
-    ConvNdImpl(int64_t in_channels, int64_t out_channels, ExpandingArray<D> kernel_size)
-        : ConvNdImpl(ConvOptions<D>(in_channels, out_channels, kernel_size)) {}
-    explicit ConvNdImpl(const ConvOptions<D>& options);
+    ConvImplBase(int64_t in_channels, int64_t out_channels, ExpandingArray<D> kernel_size)
+        : ConvImplBase(Options(in_channels, out_channels, kernel_size)) {}
+    explicit ConvImplBase(const Options& options) : options(options) { reset(); }
     /// Checks the options, registers weight and bias, and draws them.
     void reset() override;
     void reset_parameters();
-    /// [N, in, *spatial] (or unbatched [in, *spatial]) -> [N, out, *spatial_out].
-    Tensor forward(const Tensor& input);
-    void pretty_print(std::ostream& stream) const override;
 
-    ConvOptions<D> options;
+    Options options;
+    /// [out, in / groups, k...] for a convolution, [in, out / groups, k...] for a transposed one.
     Tensor weight;
-    /// Undefined when options.bias() is false.
+    /// [out]; undefined when options.bias() is false.
     Tensor bias;
 
 protected:
     bool describes_parameters() const override { return true; }
 };
 
-/// The shared body of ConvTranspose1d and ConvTranspose2d: weight [in, out / groups, k...].
+/// The shared body of Conv1d and Conv2d.
 template <size_t D, class Derived>
-class ConvTransposeNdImpl : public Cloneable<Derived> {
+class ConvNdImpl : public ConvImplBase<D, Derived, ConvOptions<D>> {
 public:
-    ConvTransposeNdImpl(int64_t in_channels, int64_t out_channels, ExpandingArray<D> kernel_size)
-        : ConvTransposeNdImpl(ConvTransposeOptions<D>(in_channels, out_channels, kernel_size)) {}
-    explicit ConvTransposeNdImpl(const ConvTransposeOptions<D>& options);
-    void reset() override;
-    void reset_parameters();
+    using Base = ConvImplBase<D, Derived, ConvOptions<D>>;
+    using Base::Base, Base::options, Base::weight, Base::bias;
+    /// [N, in, *spatial] (or unbatched [in, *spatial]) -> [N, out, *spatial_out].
+    Tensor forward(const Tensor& input);
+    void pretty_print(std::ostream& stream) const override;
+};
+
+/// The shared body of ConvTranspose1d and ConvTranspose2d.
+template <size_t D, class Derived>
+class ConvTransposeNdImpl : public ConvImplBase<D, Derived, ConvTransposeOptions<D>> {
+public:
+    using Base = ConvImplBase<D, Derived, ConvTransposeOptions<D>>;
+    using Base::Base, Base::options, Base::weight, Base::bias;
     /// output_size (the spatial sizes, or with batch and channels) picks the output_padding
     /// that gives that size, as LibTorch's forward(input, output_size).
     Tensor forward(const Tensor& input,
                    const std::optional<std::vector<int64_t>>& output_size = std::nullopt);
     void pretty_print(std::ostream& stream) const override;
     TAPEGRAD_FORWARD_HAS_DEFAULT_ARGS({1, AnyValue(std::optional<std::vector<int64_t>>())})
-
-    ConvTransposeOptions<D> options;
-    Tensor weight;
-    Tensor bias;
-
-protected:
-    bool describes_parameters() const override { return true; }
 };
 
 }  // namespace detail

@@ -4,21 +4,23 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <typeinfo>
 
 #include "autograd/ops.hpp"
 #include "nn/functional.hpp"
+#include "nn/image.hpp"
 
 namespace tapegrad {
 
-namespace {
-void check_probability(const char* op, double p) {
+void nn::detail::check_probability(const char* op, double p) {
     if (!(p >= 0.0 && p <= 1.0)) {
         std::ostringstream msg;
         msg << op << ": probability has to be between 0 and 1, got " << p;
         throw std::invalid_argument(msg.str());
     }
 }
-}  // namespace
+
+using nn::detail::check_probability;
 
 namespace {
 // m / (1 - p) with m ~ Bernoulli(1 - p): the factor dropout multiplies by (0 when p = 1).
@@ -47,24 +49,31 @@ Tensor functional::dropout(const Tensor& input, const DropoutFuncOptions& option
     return input.mul_(dropout_scale(input, options.p()));
 }
 
-DropoutImpl::DropoutImpl(const DropoutOptions& opts) : options(opts) {
-    reset();
+namespace detail {
+
+// The layer's name ("Dropout", "Dropout2d") from its type: name() is not ready while a base's
+// constructor runs reset().
+template <class Derived>
+void DropoutNdImpl<Derived>::reset() {
+    check_probability(readable_type_name(typeid(Derived)).c_str(), options.p());
 }
 
-void DropoutImpl::reset() {
-    check_probability("Dropout", options.p());
+template <class Derived>
+void DropoutNdImpl<Derived>::pretty_print(std::ostream& stream) const {
+    stream << readable_type_name(typeid(Derived)) << "(p=" << options.p()
+           << ", inplace=" << (options.inplace() ? "true" : "false") << ")";
 }
+
+template class DropoutNdImpl<DropoutImpl>;
+template class DropoutNdImpl<Dropout2dImpl>;
+
+}  // namespace detail
 
 Tensor DropoutImpl::forward(const Tensor& input) {
     return functional::dropout(input, functional::DropoutFuncOptions()
                                           .p(options.p())
                                           .training(is_training())
                                           .inplace(options.inplace()));
-}
-
-void DropoutImpl::pretty_print(std::ostream& stream) const {
-    stream << "Dropout(p=" << options.p() << ", inplace=" << (options.inplace() ? "true" : "false")
-           << ")";
 }
 
 }  // namespace nn

@@ -26,17 +26,33 @@ struct DropoutOptions {
     TAPEGRAD_ARG(bool, inplace) = false;
 };
 
-/// Dropout while training, the identity in eval mode.
-class DropoutImpl : public Cloneable<DropoutImpl> {
+namespace detail {
+
+/// Throws std::invalid_argument "<op>: probability has to be between 0 and 1, got <p>" unless p
+/// is in [0, 1].
+void check_probability(const char* op, double p);
+
+/// What Dropout and Dropout2d share (LibTorch's _DropoutNd): the options, checked by reset(),
+/// and printing; each layer writes its forward.
+template <class Derived>
+class DropoutNdImpl : public Cloneable<Derived> {
 public:
-    explicit DropoutImpl(double p) : DropoutImpl(DropoutOptions(p)) {}
-    explicit DropoutImpl(const DropoutOptions& options = {});
+    explicit DropoutNdImpl(double p) : DropoutNdImpl(DropoutOptions(p)) {}
+    explicit DropoutNdImpl(const DropoutOptions& options = {}) : options(options) { reset(); }
     /// Checks the options (there is nothing to register).
     void reset() override;
-    Tensor forward(const Tensor& input);
     void pretty_print(std::ostream& stream) const override;
 
     DropoutOptions options;
+};
+
+}  // namespace detail
+
+/// Dropout while training, the identity in eval mode.
+class DropoutImpl : public detail::DropoutNdImpl<DropoutImpl> {
+public:
+    using DropoutNdImpl::DropoutNdImpl;
+    Tensor forward(const Tensor& input);
 };
 TAPEGRAD_MODULE(Dropout);
 

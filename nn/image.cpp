@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <ostream>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -17,18 +16,10 @@ namespace {
     throw std::invalid_argument(std::string(op) + ": " + message);
 }
 
-void check_probability(const char* op, double p) {
-    if (!(p >= 0.0 && p <= 1.0)) {
-        std::ostringstream os;
-        os << "probability has to be between 0 and 1, got " << p;
-        fail(op, os.str());
-    }
-}
-
 // x * m / (1 - p) with one m ~ Bernoulli(1 - p) per (sample, channel), broadcast over pixels;
 // grad_x = grad_out * m / (1 - p) (through mul, or mul_ written into x with inplace)
 Tensor channel_dropout(const char* op, const Tensor& input, double p, bool training, bool inplace) {
-    check_probability(op, p);
+    detail::check_probability(op, p);
     if (!input.defined() || (input.dim() != 3 && input.dim() != 4)) {
         fail(op, "expected a 4-d input [N, C, H, W] (or 3-d unbatched [C, H, W]), got " +
                      (input.defined() ? "shape " + shape_str(input.sizes())
@@ -91,21 +82,8 @@ Tensor interpolate_impl(const Tensor& input, const std::optional<std::vector<int
 }
 }  // namespace
 
-Dropout2dImpl::Dropout2dImpl(const Dropout2dOptions& opts) : options(opts) {
-    reset();
-}
-
-void Dropout2dImpl::reset() {
-    check_probability("Dropout2d", options.p());
-}
-
 Tensor Dropout2dImpl::forward(const Tensor& input) {
     return channel_dropout("Dropout2d", input, options.p(), is_training(), options.inplace());
-}
-
-void Dropout2dImpl::pretty_print(std::ostream& stream) const {
-    stream << "Dropout2d(p=" << options.p()
-           << ", inplace=" << (options.inplace() ? "true" : "false") << ")";
 }
 
 UnflattenImpl::UnflattenImpl(const UnflattenOptions& opts) : options(opts) {}

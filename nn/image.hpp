@@ -23,16 +23,10 @@ using Dropout2dOptions = DropoutOptions;
 
 /// Zeroes whole channels of [N, C, H, W] (or unbatched [C, H, W]) with probability p while
 /// training, scaling the kept ones by 1 / (1 - p); the identity in eval mode.
-class Dropout2dImpl : public Cloneable<Dropout2dImpl> {
+class Dropout2dImpl : public detail::DropoutNdImpl<Dropout2dImpl> {
 public:
-    explicit Dropout2dImpl(double p) : Dropout2dImpl(Dropout2dOptions(p)) {}
-    explicit Dropout2dImpl(const Dropout2dOptions& options = {});
-    /// Checks the options (there is nothing to register).
-    void reset() override;
+    using DropoutNdImpl::DropoutNdImpl;
     Tensor forward(const Tensor& input);
-    void pretty_print(std::ostream& stream) const override;
-
-    Dropout2dOptions options;
 };
 TAPEGRAD_MODULE(Dropout2d);
 

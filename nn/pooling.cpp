@@ -84,56 +84,40 @@ Tensor max_unpool(const char* op, const Tensor& x, const Tensor& indices,
 
 namespace detail {
 
-template <size_t D, class Derived>
-Tensor MaxPoolNdImpl<D, Derived>::forward(const Tensor& input) {
-    return std::get<0>(
-        max_pool_with_indices<D>(D == 1 ? "MaxPool1d" : "MaxPool2d", input, options));
-}
-template <size_t D, class Derived>
-std::tuple<Tensor, Tensor> MaxPoolNdImpl<D, Derived>::forward_with_indices(const Tensor& input) {
-    return max_pool_with_indices<D>(D == 1 ? "MaxPool1d" : "MaxPool2d", input, options);
-}
-template <size_t D, class Derived>
-void MaxPoolNdImpl<D, Derived>::pretty_print(std::ostream& s) const {
-    s << "MaxPool" << D << "d(kernel_size=" << options.kernel_size()
-      << ", stride=" << options.stride() << ", padding=" << options.padding()
-      << ", dilation=" << options.dilation()
-      << ", ceil_mode=" << (options.ceil_mode() ? "true" : "false") << ")";
+// The layer's name in errors and pretty_print: "MaxPool2d", "AdaptiveAvgPool1d".
+template <PoolKind K, size_t D>
+std::string pool_name() {
+    const char* kinds[] = {"MaxPool", "AvgPool", "AdaptiveAvgPool", "AdaptiveMaxPool"};
+    return kinds[static_cast<int>(K)] + std::to_string(D) + "d";
 }
 
-template <size_t D, class Derived>
-Tensor AvgPoolNdImpl<D, Derived>::forward(const Tensor& input) {
-    return avg_pool<D>(D == 1 ? "AvgPool1d" : "AvgPool2d", input, options);
-}
-template <size_t D, class Derived>
-void AvgPoolNdImpl<D, Derived>::pretty_print(std::ostream& s) const {
-    s << "AvgPool" << D << "d(kernel_size=" << options.kernel_size()
-      << ", stride=" << options.stride() << ", padding=" << options.padding() << ")";
-}
-
-template <size_t D, class Derived>
-Tensor AdaptiveAvgPoolNdImpl<D, Derived>::forward(const Tensor& input) {
-    return adaptive_avg<D>(D == 1 ? "AdaptiveAvgPool1d" : "AdaptiveAvgPool2d", input,
-                           options.output_size());
-}
-template <size_t D, class Derived>
-void AdaptiveAvgPoolNdImpl<D, Derived>::pretty_print(std::ostream& s) const {
-    s << "AdaptiveAvgPool" << D << "d(output_size=" << options.output_size() << ")";
+template <size_t D, class Derived, PoolKind K>
+std::tuple<Tensor, Tensor> PoolNdImpl<D, Derived, K>::pool(const Tensor& input) const {
+    static const std::string name = pool_name<K, D>();
+    if constexpr (K == PoolKind::Max)
+        return max_pool_with_indices<D>(name.c_str(), input, options);
+    else if constexpr (K == PoolKind::Avg)
+        return {avg_pool<D>(name.c_str(), input, options), Tensor()};
+    else if constexpr (K == PoolKind::AdaptiveAvg)
+        return {adaptive_avg<D>(name.c_str(), input, options.output_size()), Tensor()};
+    else
+        return adaptive_max<D>(name.c_str(), input, options.output_size());
 }
 
-template <size_t D, class Derived>
-Tensor AdaptiveMaxPoolNdImpl<D, Derived>::forward(const Tensor& input) {
-    return std::get<0>(forward_with_indices(input));
-}
-template <size_t D, class Derived>
-std::tuple<Tensor, Tensor> AdaptiveMaxPoolNdImpl<D, Derived>::forward_with_indices(
-    const Tensor& input) {
-    return adaptive_max<D>(D == 1 ? "AdaptiveMaxPool1d" : "AdaptiveMaxPool2d", input,
-                           options.output_size());
-}
-template <size_t D, class Derived>
-void AdaptiveMaxPoolNdImpl<D, Derived>::pretty_print(std::ostream& s) const {
-    s << "AdaptiveMaxPool" << D << "d(output_size=" << options.output_size() << ")";
+template <size_t D, class Derived, PoolKind K>
+void PoolNdImpl<D, Derived, K>::pretty_print(std::ostream& s) const {
+    s << pool_name<K, D>() << "(";
+    if constexpr (K == PoolKind::AdaptiveAvg || K == PoolKind::AdaptiveMax) {
+        s << "output_size=" << options.output_size();
+    } else {
+        s << "kernel_size=" << options.kernel_size() << ", stride=" << options.stride()
+          << ", padding=" << options.padding();
+    }
+    if constexpr (K == PoolKind::Max) {
+        s << ", dilation=" << options.dilation()
+          << ", ceil_mode=" << (options.ceil_mode() ? "true" : "false");
+    }
+    s << ")";
 }
 
 template <size_t D, class Derived>
@@ -149,14 +133,14 @@ void MaxUnpoolNdImpl<D, Derived>::pretty_print(std::ostream& s) const {
       << ", stride=" << options.stride() << ", padding=" << options.padding() << ")";
 }
 
-template class MaxPoolNdImpl<1, MaxPool1dImpl>;
-template class MaxPoolNdImpl<2, MaxPool2dImpl>;
-template class AvgPoolNdImpl<1, AvgPool1dImpl>;
-template class AvgPoolNdImpl<2, AvgPool2dImpl>;
-template class AdaptiveAvgPoolNdImpl<1, AdaptiveAvgPool1dImpl>;
-template class AdaptiveAvgPoolNdImpl<2, AdaptiveAvgPool2dImpl>;
-template class AdaptiveMaxPoolNdImpl<1, AdaptiveMaxPool1dImpl>;
-template class AdaptiveMaxPoolNdImpl<2, AdaptiveMaxPool2dImpl>;
+template class PoolNdImpl<1, MaxPool1dImpl, PoolKind::Max>;
+template class PoolNdImpl<2, MaxPool2dImpl, PoolKind::Max>;
+template class PoolNdImpl<1, AvgPool1dImpl, PoolKind::Avg>;
+template class PoolNdImpl<2, AvgPool2dImpl, PoolKind::Avg>;
+template class PoolNdImpl<1, AdaptiveAvgPool1dImpl, PoolKind::AdaptiveAvg>;
+template class PoolNdImpl<2, AdaptiveAvgPool2dImpl, PoolKind::AdaptiveAvg>;
+template class PoolNdImpl<1, AdaptiveMaxPool1dImpl, PoolKind::AdaptiveMax>;
+template class PoolNdImpl<2, AdaptiveMaxPool2dImpl, PoolKind::AdaptiveMax>;
 template class MaxUnpoolNdImpl<1, MaxUnpool1dImpl>;
 template class MaxUnpoolNdImpl<2, MaxUnpool2dImpl>;
 

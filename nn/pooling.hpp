@@ -7,6 +7,7 @@
 #include <iosfwd>
 #include <optional>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include "autograd/ops_conv.hpp"
@@ -19,16 +20,27 @@
 namespace tapegrad {
 namespace nn {
 
+namespace detail {
+
+/// The window every pool (and unpool) has: a kernel, a stride that defaults to the kernel, and
+/// padding on both sides. The setters return the Derived options.
+template <size_t D, class Derived>
+struct WindowOptionsBase {
+    WindowOptionsBase(ExpandingArray<D> kernel_size)  // NOLINT: implicit, as LibTorch
+        : kernel_size_(kernel_size), stride_(kernel_size) {}
+    TAPEGRAD_BASE_ARG(ExpandingArray<D>, kernel_size);
+    TAPEGRAD_BASE_ARG(ExpandingArray<D>, stride);
+    /// Implicit padding on both sides (-inf for a max pool), at most half the kernel.
+    TAPEGRAD_BASE_ARG(ExpandingArray<D>, padding) = 0;
+};
+
+}  // namespace detail
+
 /// Options of MaxPool1d/2d: `MaxPool2dOptions(3).stride(2).padding(1)`; the stride defaults to
 /// the kernel size.
 template <size_t D>
-struct MaxPoolOptions {
-    MaxPoolOptions(ExpandingArray<D> kernel_size)  // NOLINT: implicit, as LibTorch
-        : kernel_size_(kernel_size), stride_(kernel_size) {}
-    TAPEGRAD_ARG(ExpandingArray<D>, kernel_size);
-    TAPEGRAD_ARG(ExpandingArray<D>, stride);
-    /// Implicit -inf padding on both sides, at most half the kernel.
-    TAPEGRAD_ARG(ExpandingArray<D>, padding) = 0;
+struct MaxPoolOptions : public detail::WindowOptionsBase<D, MaxPoolOptions<D>> {
+    using detail::WindowOptionsBase<D, MaxPoolOptions<D>>::WindowOptionsBase;
     TAPEGRAD_ARG(ExpandingArray<D>, dilation) = 1;
     /// Round the output size up (the last window may hang over the edge).
     TAPEGRAD_ARG(bool, ceil_mode) = false;
@@ -38,12 +50,8 @@ using MaxPool2dOptions = MaxPoolOptions<2>;
 
 /// Options of AvgPool1d/2d: `AvgPool2dOptions(2).count_include_pad(false)`.
 template <size_t D>
-struct AvgPoolOptions {
-    AvgPoolOptions(ExpandingArray<D> kernel_size)  // NOLINT: implicit, as LibTorch
-        : kernel_size_(kernel_size), stride_(kernel_size) {}
-    TAPEGRAD_ARG(ExpandingArray<D>, kernel_size);
-    TAPEGRAD_ARG(ExpandingArray<D>, stride);
-    TAPEGRAD_ARG(ExpandingArray<D>, padding) = 0;
+struct AvgPoolOptions : public detail::WindowOptionsBase<D, AvgPoolOptions<D>> {
+    using detail::WindowOptionsBase<D, AvgPoolOptions<D>>::WindowOptionsBase;
     TAPEGRAD_ARG(bool, ceil_mode) = false;
     /// Count the padded zeros in each window's divisor.
     TAPEGRAD_ARG(bool, count_include_pad) = true;
@@ -67,64 +75,53 @@ using AdaptiveMaxPool2dOptions = AdaptivePoolOptions<2>;
 
 /// Options of MaxUnpool1d/2d: the kernel, stride and padding of the max pool it inverts.
 template <size_t D>
-struct MaxUnpoolOptions {
-    MaxUnpoolOptions(ExpandingArray<D> kernel_size)  // NOLINT: implicit, as LibTorch
-        : kernel_size_(kernel_size), stride_(kernel_size) {}
-    TAPEGRAD_ARG(ExpandingArray<D>, kernel_size);
-    TAPEGRAD_ARG(ExpandingArray<D>, stride);
-    TAPEGRAD_ARG(ExpandingArray<D>, padding) = 0;
+struct MaxUnpoolOptions : public detail::WindowOptionsBase<D, MaxUnpoolOptions<D>> {
+    using detail::WindowOptionsBase<D, MaxUnpoolOptions<D>>::WindowOptionsBase;
 };
 using MaxUnpool1dOptions = MaxUnpoolOptions<1>;
 using MaxUnpool2dOptions = MaxUnpoolOptions<2>;
 
 namespace detail {
 
-template <size_t D, class Derived>
-class MaxPoolNdImpl : public Cloneable<Derived> {
-public:
-    explicit MaxPoolNdImpl(const MaxPoolOptions<D>& options) : options(options) {}
-    /// Nothing to register.
-    void reset() override {}
-    Tensor forward(const Tensor& input);
-    /// The output and the int64 position of each max within its plane (for MaxUnpool).
-    std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
-    void pretty_print(std::ostream& stream) const override;
-    MaxPoolOptions<D> options;
-};
+/// The pools that share one body: a layer of kind K reads PoolOptions<K, D> and calls its op.
+enum class PoolKind { Max, Avg, AdaptiveAvg, AdaptiveMax };
 
-template <size_t D, class Derived>
-class AvgPoolNdImpl : public Cloneable<Derived> {
-public:
-    explicit AvgPoolNdImpl(const AvgPoolOptions<D>& options) : options(options) {}
-    /// Nothing to register.
-    void reset() override {}
-    Tensor forward(const Tensor& input);
-    void pretty_print(std::ostream& stream) const override;
-    AvgPoolOptions<D> options;
-};
+template <PoolKind K, size_t D>
+using PoolOptions = std::conditional_t<
+    K == PoolKind::Max, MaxPoolOptions<D>,
+    std::conditional_t<K == PoolKind::Avg, AvgPoolOptions<D>, AdaptivePoolOptions<D>>>;
 
-template <size_t D, class Derived>
-class AdaptiveAvgPoolNdImpl : public Cloneable<Derived> {
+/// MaxPool, AvgPool, AdaptiveAvgPool and AdaptiveMaxPool over D spatial dims: the options,
+/// nothing to register.
+template <size_t D, class Derived, PoolKind K>
+class PoolNdImpl : public Cloneable<Derived> {
 public:
-    explicit AdaptiveAvgPoolNdImpl(const AdaptivePoolOptions<D>& options) : options(options) {}
+    explicit PoolNdImpl(const PoolOptions<K, D>& options) : options(options) {}
     /// Nothing to register.
     void reset() override {}
-    Tensor forward(const Tensor& input);
+    Tensor forward(const Tensor& input) { return std::get<0>(pool(input)); }
+    /// The max pools only: the output and the int64 position of each max within its plane (for
+    /// MaxUnpool).
+    template <PoolKind k = K,
+              std::enable_if_t<k == PoolKind::Max || k == PoolKind::AdaptiveMax, int> = 0>
+    std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input) {
+        return pool(input);
+    }
     void pretty_print(std::ostream& stream) const override;
-    AdaptivePoolOptions<D> options;
-};
+    PoolOptions<K, D> options;
 
-template <size_t D, class Derived>
-class AdaptiveMaxPoolNdImpl : public Cloneable<Derived> {
-public:
-    explicit AdaptiveMaxPoolNdImpl(const AdaptivePoolOptions<D>& options) : options(options) {}
-    /// Nothing to register.
-    void reset() override {}
-    Tensor forward(const Tensor& input);
-    std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
-    void pretty_print(std::ostream& stream) const override;
-    AdaptivePoolOptions<D> options;
+private:
+    /// The output, and the indices of the maxima (undefined for the average pools).
+    std::tuple<Tensor, Tensor> pool(const Tensor& input) const;
 };
+template <size_t D, class Derived>
+using MaxPoolNdImpl = PoolNdImpl<D, Derived, PoolKind::Max>;
+template <size_t D, class Derived>
+using AvgPoolNdImpl = PoolNdImpl<D, Derived, PoolKind::Avg>;
+template <size_t D, class Derived>
+using AdaptiveAvgPoolNdImpl = PoolNdImpl<D, Derived, PoolKind::AdaptiveAvg>;
+template <size_t D, class Derived>
+using AdaptiveMaxPoolNdImpl = PoolNdImpl<D, Derived, PoolKind::AdaptiveMax>;
 
 template <size_t D, class Derived>
 class MaxUnpoolNdImpl : public Cloneable<Derived> {
@@ -188,12 +185,8 @@ using AdaptiveMaxPool2dFuncOptions = AdaptiveMaxPool2dOptions;
 
 /// Options of F::max_unpool1d/2d: MaxUnpoolOptions plus the output size.
 template <size_t D>
-struct MaxUnpoolFuncOptions {
-    MaxUnpoolFuncOptions(ExpandingArray<D> kernel_size)  // NOLINT: implicit, as LibTorch
-        : kernel_size_(kernel_size), stride_(kernel_size) {}
-    TAPEGRAD_ARG(ExpandingArray<D>, kernel_size);
-    TAPEGRAD_ARG(ExpandingArray<D>, stride);
-    TAPEGRAD_ARG(ExpandingArray<D>, padding) = 0;
+struct MaxUnpoolFuncOptions : public nn::detail::WindowOptionsBase<D, MaxUnpoolFuncOptions<D>> {
+    using nn::detail::WindowOptionsBase<D, MaxUnpoolFuncOptions<D>>::WindowOptionsBase;
     TAPEGRAD_ARG(std::optional<std::vector<int64_t>>, output_size) = std::nullopt;
 };
 using MaxUnpool1dFuncOptions = MaxUnpoolFuncOptions<1>;

@@ -38,14 +38,6 @@ void check_binary(const char* who, Average average, const ConfusionMatrix& cm) {
     }
 }
 
-// Each clone starts empty: fit keeps one for training and one for validation.
-template <class M>
-std::unique_ptr<Metric> fresh_copy(const M& metric) {
-    auto copy = std::make_unique<M>(metric);
-    copy->reset();
-    return copy;
-}
-
 }  // namespace
 
 double Metric::value() const {
@@ -90,16 +82,6 @@ std::vector<MetricValue> ConfusionMetric::compute() const {
                     average_ == Average::none ? 0.0 : cm_.f1(average_));
 }
 
-std::unique_ptr<Metric> Precision::clone() const {
-    return fresh_copy(*this);
-}
-std::unique_ptr<Metric> Recall::clone() const {
-    return fresh_copy(*this);
-}
-std::unique_ptr<Metric> F1Score::clone() const {
-    return fresh_copy(*this);
-}
-
 TopKAccuracy::TopKAccuracy(int64_t k) : k_(k) {
     if (k < 1) {
         throw std::invalid_argument("TopKAccuracy: k must be >= 1, got " + std::to_string(k));
@@ -123,10 +105,6 @@ void TopKAccuracy::all_reduce(distributed::ProcessGroup& group) {
     correct_ = counts[0];
     seen_ = counts[1];
 }
-std::unique_ptr<Metric> TopKAccuracy::clone() const {
-    return fresh_copy(*this);
-}
-
 void AUC::reset() {
     scores_.clear();
     labels_.clear();
@@ -151,9 +129,5 @@ void AUC::all_reduce(distributed::ProcessGroup& group) {
             labels_.push_back(static_cast<int64_t>(theirs[i]));
     }
 }
-std::unique_ptr<Metric> AUC::clone() const {
-    return fresh_copy(*this);
-}
-
 }  // namespace train
 }  // namespace tapegrad

@@ -53,6 +53,21 @@ public:
     double value() const;
 };
 
+namespace detail {
+/// Writes clone() once for the metrics here: a copy of Derived with nothing seen (reset).
+/// `Base` is Metric or a subclass of it, whose constructors it takes.
+template <class Derived, class Base = Metric>
+class CloneableMetric : public Base {
+public:
+    using Base::Base;
+    std::unique_ptr<Metric> clone() const override {
+        auto copy = std::make_unique<Derived>(static_cast<const Derived&>(*this));
+        copy->reset();
+        return copy;
+    }
+};
+}  // namespace detail
+
 /// A metric passed by value, copied by clone(): what FitOptions::metrics and evaluate() take,
 /// so that `{train::Precision(), train::TopKAccuracy(5)}` is a list of them.
 class AnyMetric {
@@ -89,37 +104,33 @@ private:
 /// Precision (true positives / predicted positives), averaged as `average` says. Names:
 /// "precision" for Average::binary, "precision_macro" (micro, weighted), or one value per class
 /// "precision_0", "precision_1", ... for Average::none.
-class Precision : public ConfusionMetric {
+class Precision : public detail::CloneableMetric<Precision, ConfusionMetric> {
 public:
     explicit Precision(Average average = Average::binary)
-        : ConfusionMetric(Score::precision, average) {}
-    std::unique_ptr<Metric> clone() const override;
+        : CloneableMetric(Score::precision, average) {}
 };
 
 /// Recall (true positives / true samples of the class): names as Precision's, "recall...".
-class Recall : public ConfusionMetric {
+class Recall : public detail::CloneableMetric<Recall, ConfusionMetric> {
 public:
-    explicit Recall(Average average = Average::binary) : ConfusionMetric(Score::recall, average) {}
-    std::unique_ptr<Metric> clone() const override;
+    explicit Recall(Average average = Average::binary) : CloneableMetric(Score::recall, average) {}
 };
 
 /// F1 (the harmonic mean of precision and recall): names as Precision's, "f1...".
-class F1Score : public ConfusionMetric {
+class F1Score : public detail::CloneableMetric<F1Score, ConfusionMetric> {
 public:
-    explicit F1Score(Average average = Average::binary) : ConfusionMetric(Score::f1, average) {}
-    std::unique_ptr<Metric> clone() const override;
+    explicit F1Score(Average average = Average::binary) : CloneableMetric(Score::f1, average) {}
 };
 
 /// The fraction of samples whose true class is among the k highest scores, "top_<k>_accuracy"
 /// (Keras's TopKCategoricalAccuracy); outputs [N, C], ties as count_top_k.
-class TopKAccuracy : public Metric {
+class TopKAccuracy : public detail::CloneableMetric<TopKAccuracy> {
 public:
     explicit TopKAccuracy(int64_t k = 5);
     void reset() override;
     void update(const Tensor& output, const Tensor& target, double threshold) override;
     std::vector<MetricValue> compute() const override;
     void all_reduce(distributed::ProcessGroup& group) override;
-    std::unique_ptr<Metric> clone() const override;
 
 private:
     int64_t k_;
@@ -130,14 +141,13 @@ private:
 /// The area under the ROC curve of a binary model, "auc" (outputs as binary_scores). Keeps
 /// every score of the epoch and ranks them exactly (no thresholds); NaN while one class is
 /// missing.
-class AUC : public Metric {
+class AUC : public detail::CloneableMetric<AUC> {
 public:
     AUC() = default;
     void reset() override;
     void update(const Tensor& output, const Tensor& target, double threshold) override;
     std::vector<MetricValue> compute() const override;
     void all_reduce(distributed::ProcessGroup& group) override;
-    std::unique_ptr<Metric> clone() const override;
 
 private:
     std::vector<double> scores_;

@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <sstream>
+#include <type_traits>
+#include <utility>
 
 #include "nn/nn.hpp"
 #include "tests/nn/cnn_golden.hpp"
@@ -10,6 +12,13 @@
 using namespace tapegrad;
 using namespace tapegrad::testing;
 namespace F = tapegrad::nn::functional;
+
+// Whether M has forward_with_indices(input) (the max pools do, the average pools do not).
+template <class M, class = void>
+struct HasIndices : std::false_type {};
+template <class M>
+struct HasIndices<M, std::void_t<decltype(std::declval<M&>().forward_with_indices(
+                         std::declval<const Tensor&>()))>> : std::true_type {};
 
 TEST_SUITE("nn/pooling") {
     TEST_CASE(
@@ -143,6 +152,26 @@ TEST_SUITE("nn/pooling") {
                     {1, 1, 4});
         CHECK_SHAPE(nn::AvgPool1d(2)(randn({3, 8})), {3, 4});
         CHECK_SHAPE(nn::AdaptiveAvgPool1d(3)(randn({1, 2, 8})), {1, 2, 3});
+    }
+
+    TEST_CASE("pooling layers: forward_with_indices on the max pools only; setters keep the type") {
+        static_assert(HasIndices<nn::MaxPool2dImpl>::value);
+        static_assert(HasIndices<nn::AdaptiveMaxPool1dImpl>::value);
+        static_assert(!HasIndices<nn::AvgPool2dImpl>::value);
+        static_assert(!HasIndices<nn::AdaptiveAvgPool2dImpl>::value);
+        nn::AdaptiveMaxPool1d pool(2);
+        const Tensor x = randn({1, 3, 6});
+        auto [y, idx] = pool->forward_with_indices(x);
+        CHECK(idx.dtype() == kInt64);
+        CHECK(y.equal(pool(x)));
+        CHECK(y.equal(x.gather(2, idx)));
+        // the window setters are shared (detail::WindowOptionsBase) and chain into each type's own
+        static_assert(
+            std::is_same_v<decltype(nn::MaxPool2dOptions(2).stride(1)), nn::MaxPool2dOptions&>);
+        static_assert(std::is_same_v<decltype(nn::AvgPool1dOptions(2).padding(1).ceil_mode(true)),
+                                     nn::AvgPool1dOptions&>);
+        static_assert(std::is_same_v<decltype(F::MaxUnpool2dFuncOptions(2).stride(1)),
+                                     F::MaxUnpool2dFuncOptions&>);
     }
 
     TEST_CASE("F::max_pool2d and friends: take LibTorch's functional options") {
