@@ -46,7 +46,8 @@ void parallel_run(int64_t begin, int64_t end, int64_t grain_size, RangeFn fn, co
 template <class F>
 void parallel_for(int64_t begin, int64_t end, int64_t grain_size, const F& f) {
     if (begin >= end) return;
-    if (detail::runs_inline(begin, end, grain_size)) {
+    // a range under two grains (every small op) is decided here, without a call
+    if ((end - begin) / 2 < grain_size || detail::runs_inline(begin, end, grain_size)) {
         f(begin, end);
         return;
     }

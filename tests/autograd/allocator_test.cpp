@@ -2,6 +2,8 @@
 // in tapegrad's cache for the next tensor of their size (autograd/allocator.cpp), within the
 // limit the user sets.
 
+#include <cmath>
+
 #include "autograd/allocator.hpp"
 #include "tests/autograd/test_util.hpp"
 
@@ -122,5 +124,20 @@ TEST_SUITE("allocator") {
         Tensor b = a.clone();
         CHECK(b.data_ptr() != a.data_ptr());
         CHECK(b.equal(a));
+    }
+}
+
+TEST_SUITE("allocator") {
+    TEST_CASE("zero_ clears a reused block, and fill_(-0.0) keeps the sign of zero") {
+        CleanCache clean;
+        { Tensor a = full({kLarge}, 3.0); }
+        Tensor b = empty({kLarge});  // the block that held the 3s
+        b.zero_();
+        CHECK(b.abs().max().item<float>() == 0.0f);
+        b.fill_(-0.0);
+        CHECK(std::signbit(b[kLarge - 1].item<float>()));
+        Tensor i = full({kLarge}, 7, TensorOptions(kInt64));
+        i.zero_();
+        CHECK(i.abs().max().item<int64_t>() == 0);
     }
 }
