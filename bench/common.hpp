@@ -119,6 +119,20 @@ inline double median(std::vector<double> v) {
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+/// Median wall time of `reps` calls of f, in microseconds, after one warm-up call.
+template <class F>
+double median_us(F&& f, int reps) {
+    f();
+    std::vector<double> t;
+    for (int r = 0; r < reps; ++r) {
+        const auto a = std::chrono::steady_clock::now();
+        f();
+        t.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - a)
+                        .count());
+    }
+    return median(std::move(t));
+}
+
 inline void print_fig(const std::string& name, const char* unit, double med, double lo, double hi) {
     std::printf("fig %s %s %.6g %.6g %.6g\n", name.c_str(), unit, med, lo, hi);
     std::fflush(stdout);

@@ -7,30 +7,17 @@
 #include <cblas.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "autograd/kernels/blas.hpp"
+#include "bench/common.hpp"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-template <class F>
-double median_us(F&& f, int reps) {
-    f();  // warm-up
-    std::vector<double> t;
-    for (int r = 0; r < reps; ++r) {
-        const auto a = Clock::now();
-        f();
-        t.push_back(std::chrono::duration<double, std::micro>(Clock::now() - a).count());
-    }
-    std::sort(t.begin(), t.end());
-    return t[t.size() / 2];
-}
+using bench::median_us;
 
 struct Shape {
     const char* name;

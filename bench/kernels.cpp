@@ -13,7 +13,6 @@
 
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -23,23 +22,11 @@
 
 #include "autograd/kernels/activation.hpp"
 #include "autograd/kernels/math.hpp"
+#include "bench/common.hpp"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-template <class F>
-double median_us(F&& f, int reps) {
-    f();  // warm-up
-    std::vector<double> t;
-    for (int r = 0; r < reps; ++r) {
-        const auto a = Clock::now();
-        f();
-        t.push_back(std::chrono::duration<double, std::micro>(Clock::now() - a).count());
-    }
-    std::sort(t.begin(), t.end());
-    return t[t.size() / 2];
-}
+using bench::median_us;
 
 volatile float sink;
 

@@ -98,12 +98,13 @@ Tensor map_binary(const Tensor& a, const Tensor& b, F f) {
 
 /// A floating tensor for a unary math op: integer and Bool inputs compute in float32, as in
 /// LibTorch.
-inline Tensor as_floating(const Tensor& a) {
-    return a.is_floating_point() ? a : a.to(kFloat32);
-}
-/// As as_floating, without a new handle when `a` is floating already (see converted).
+/// Without a new handle when `a` is floating already (see converted).
 inline const Tensor& as_floating(const Tensor& a, Tensor& keep) {
     return converted(a, a.is_floating_point() ? a.dtype() : kFloat32, keep);
+}
+inline Tensor as_floating(const Tensor& a) {
+    Tensor keep;
+    return as_floating(a, keep);
 }
 
 }  // namespace detail

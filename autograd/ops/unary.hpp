@@ -9,14 +9,14 @@ namespace detail {
 
 /// `a` as the op computes on it: checked to be defined, then integer and Bool inputs in float32
 /// (as LibTorch's unary float ops do); the tensor the op records as its input.
-inline Tensor floating_input(const char* op, const Tensor& a) {
-    check_defined(op, a);
-    return as_floating(a);
-}
-/// As above, without a new handle when `a` is floating already (see converted).
+/// Without a new handle when `a` is floating already (see converted).
 inline const Tensor& floating_input(const char* op, const Tensor& a, Tensor& keep) {
     check_defined(op, a);
     return as_floating(a, keep);
+}
+inline Tensor floating_input(const char* op, const Tensor& a) {
+    Tensor keep;
+    return floating_input(op, a, keep);
 }
 
 }  // namespace detail

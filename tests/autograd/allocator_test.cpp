@@ -82,35 +82,28 @@ TEST_SUITE("allocator") {
 
     TEST_CASE("a training loop's steps reuse their blocks, with unchanged results") {
         CleanCache clean;
-        manual_seed(3);
-        Tensor w = randn({512, 512}).requires_grad_();
-        Tensor x = randn({512, 512});
-        std::vector<float> losses;
-        for (int step = 0; step < 3; ++step) {
-            Tensor loss = relu(x.matmul(w)).pow(2).mean();
-            loss.backward();
-            {
+        // three SGD steps on a 512 x 512 weight (1 MiB blocks, all above the cache's minimum)
+        const auto losses = [] {
+            manual_seed(3);
+            Tensor w = randn({512, 512}).requires_grad_();
+            const Tensor x = randn({512, 512});
+            std::vector<float> out;
+            for (int step = 0; step < 3; ++step) {
+                Tensor loss = relu(x.matmul(w)).pow(2).mean();
+                loss.backward();
                 NoGradGuard no_grad;
                 w.sub_(w.grad() * 0.1);
                 w.grad().zero_();
+                out.push_back(loss.item<float>());
             }
-            losses.push_back(loss.item<float>());
-        }
-        // the same steps with caching off give the same losses to the bit
+            return out;
+        };
+        const std::vector<float> cached = losses();
+        CHECK(allocator::cached_bytes() > 0);  // the steps' temporaries went to the cache
         allocator::set_cache_limit(0);
-        manual_seed(3);
-        Tensor w2 = randn({512, 512}).requires_grad_();
-        Tensor x2 = randn({512, 512});
-        for (int step = 0; step < 3; ++step) {
-            Tensor loss = relu(x2.matmul(w2)).pow(2).mean();
-            loss.backward();
-            {
-                NoGradGuard no_grad;
-                w2.sub_(w2.grad() * 0.1);
-                w2.grad().zero_();
-            }
-            CHECK(loss.item<float>() == losses[static_cast<size_t>(step)]);
-        }
+        const std::vector<float> uncached = losses();
+        CHECK(allocator::cached_bytes() == 0);
+        CHECK(cached == uncached);  // to the bit
     }
 
     TEST_CASE("small storages hold their elements inline, and views of them still share it") {
