@@ -7,6 +7,10 @@
 
 #include "autograd/tensor.hpp"
 
+#if defined(__SSE__) || defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
+
 // The update loops are memory- and sqrt/div-bound: on x86-64 GCC/clang also build an AVX2 copy of
 // each and pick it at load time when the CPU has AVX2. Without FMA the AVX2 copy computes exactly
 // the same values as the baseline (SSE2) one. Not in sanitizer builds: the load-time chooser (an
@@ -21,6 +25,34 @@ namespace tapegrad {
 namespace optim {
 namespace detail {
 
+/// While alive, float results too small to be normal (|x| < 1.2e-38; 2.2e-308 in double) are
+/// written as zero on this thread (x86's flush-to-zero), and the previous mode comes back at the
+/// end. The update loops run under it (dispatch_float): momentum and moment buffers of weights
+/// whose gradient stays zero (dead ReLU units) decay geometrically into the subnormal range,
+/// where every multiply takes a ~100-cycle microcode assist. W2 at batch 1 spent 86% of its
+/// step there (468 -> 99 us per step). The parameters come out bit-identical: p + lr * d with
+/// |lr * d| < 1.2e-38 rounds back to p for any |p| > 2e-31. Inputs are read as they are (no
+/// denormals-are-zero). A no-op where the CPU has no such mode.
+class FlushSubnormals {
+public:
+    FlushSubnormals(const FlushSubnormals&) = delete;
+    FlushSubnormals& operator=(const FlushSubnormals&) = delete;
+#if defined(__SSE__) || defined(__x86_64__)
+    FlushSubnormals() : saved_(_mm_getcsr()) {
+        _mm_setcsr(saved_ | kFlushToZero);
+    }
+    ~FlushSubnormals() {
+        _mm_setcsr(saved_);
+    }
+
+private:
+    static constexpr unsigned kFlushToZero = 0x8000;  // MXCSR.FTZ
+    unsigned saved_;
+#else
+    FlushSubnormals() = default;
+#endif
+};
+
 /// The shortest decimal form of `v` that reads back as `v`: "0.1", "-1e-08", "0.999".
 std::string format_number(double v);
 
@@ -31,9 +63,11 @@ std::string param_label(size_t group, size_t index);
 /// the counter instead of overflowing.
 void add_count(const char* optimizer, const char* what, int64_t& counter, int64_t n = 1);
 
-/// Calls `f(float{})` or `f(double{})` for the dtype of an optimized tensor.
+/// Calls `f(float{})` or `f(double{})` for the dtype of an optimized tensor, under
+/// FlushSubnormals: `f` is an optimizer's update loop.
 template <class F>
 void dispatch_float(ScalarType dtype, F&& f) {
+    const FlushSubnormals flush;
     if (dtype == kFloat64)
         f(double{});
     else if (dtype == kFloat32)

@@ -144,4 +144,44 @@ TEST_SUITE("optim/fused") {
         optim::AdamW opt(params, o);
         check_against_reference(opt, params, adam_reference(o));
     }
+
+    // Momentum of weights whose gradient stays zero decays by 0.9 a step into the subnormal
+    // range (here from step ~700), where each multiply costs a microcode assist. The loops flush
+    // such results to zero: the buffer is exactly 0 where IEEE arithmetic keeps a subnormal, the
+    // parameters are bit for bit what IEEE arithmetic gives, and the caller's mode is restored.
+    TEST_CASE("SGD: the momentum of a zero gradient is flushed to zero, not left subnormal") {
+        const std::vector<float> start{1.0f, -0.5f, 0.25f, 3.0f, -2.0f};
+        auto p = tg::tensor(start).requires_grad_();
+        optim::SGD opt({p}, optim::SGDOptions(0.1).momentum(0.9));
+        std::vector<float> expected = start, buf(start.size());
+        for (int step = 1; step <= 800; ++step) {
+            const float g = step == 1 ? 1e-3f : 0.0f;
+            p.mutable_grad() = tg::full({5}, g);
+            opt.step();
+            for (size_t i = 0; i < expected.size(); ++i) {  // the same float operations, IEEE
+                buf[i] = step == 1 ? g : buf[i] * 0.9f + 1.0f * g;
+                expected[i] = expected[i] + -0.1f * buf[i];
+            }
+        }
+        REQUIRE(std::fpclassify(buf[0]) == FP_SUBNORMAL);  // the case is the one meant
+        const auto& state =
+            static_cast<const optim::SGDParamState&>(*opt.state().at(p.unsafeGetTensorImpl()));
+        for (float b : state.momentum_buffer().to_vector<float>()) CHECK(b == 0.0f);
+        CHECK(p.detach().to_vector<float>() == expected);
+        volatile float smallest_normal = 1.17549435e-38f;
+        CHECK(smallest_normal * 0.5f != 0.0f);  // flush-to-zero is off again
+    }
+
+    TEST_CASE("Adam: a first moment decaying into the subnormal range is flushed to zero") {
+        auto p = tg::tensor(std::vector<float>{1.0f, -0.5f}).requires_grad_();
+        optim::Adam opt({p}, optim::AdamOptions(0.01));
+        for (int step = 1; step <= 800; ++step) {
+            p.mutable_grad() = tg::full({2}, step == 1 ? 1e-3f : 0.0f);
+            opt.step();
+        }
+        const auto& state =
+            static_cast<const optim::AdamParamState&>(*opt.state().at(p.unsafeGetTensorImpl()));
+        for (float m : state.exp_avg().to_vector<float>()) CHECK(m == 0.0f);    // 1e-4 0.9^799
+        for (float v : state.exp_avg_sq().to_vector<float>()) CHECK(v > 0.0f);  // still normal
+    }
 }
