@@ -56,10 +56,10 @@ void Adagrad::update(const Tensor& p, const Tensor& grad, const AdagradOptions& 
     if (!s.sum().defined()) s.sum(full_like(p, options.initial_accumulator_value()));
     detail::add_count(name(), "step", s.step());
     const double clr = options.lr() / (1 + static_cast<double>(s.step() - 1) * options.lr_decay());
-    detail::dispatch_float(p.dtype(), [&](auto zero) {
+    detail::update_loop(p.dtype(), p.numel(), [&](auto zero, int64_t begin, int64_t end) {
         using T = decltype(zero);
-        adagrad_update<T>(p.data_ptr<T>(), grad.data_ptr<T>(), s.sum().data_ptr<T>(), p.numel(),
-                          clr, options);
+        adagrad_update<T>(p.data_ptr<T>() + begin, grad.data_ptr<T>() + begin,
+                          s.sum().data_ptr<T>() + begin, end - begin, clr, options);
     });
 }
 

@@ -117,14 +117,14 @@ void AdamT<Decoupled>::update(const Tensor& p, const Tensor& grad,
                           options.eps(),
                           1 - lr * weight_decay,
                           weight_decay};
-    detail::dispatch_float(p.dtype(), [&](auto zero) {
+    detail::update_loop(p.dtype(), p.numel(), [&](auto zero, int64_t begin, int64_t end) {
         using T = decltype(zero);
-        T* pp = p.data_ptr<T>();
-        const T* g = grad.data_ptr<T>();
-        T* m = s.exp_avg().data_ptr<T>();
-        T* v = s.exp_avg_sq().data_ptr<T>();
-        T* vmax = options.amsgrad() ? s.max_exp_avg_sq().data_ptr<T>() : nullptr;
-        const int64_t n = p.numel();
+        T* pp = p.data_ptr<T>() + begin;
+        const T* g = grad.data_ptr<T>() + begin;
+        T* m = s.exp_avg().data_ptr<T>() + begin;
+        T* v = s.exp_avg_sq().data_ptr<T>() + begin;
+        T* vmax = options.amsgrad() ? s.max_exp_avg_sq().data_ptr<T>() + begin : nullptr;
+        const int64_t n = end - begin;
         if (Decoupled)
             adam_amsgrad<T, true, false>(pp, g, m, v, vmax, n, c);
         else if (weight_decay != 0)

@@ -93,12 +93,13 @@ void RMSprop::update(const Tensor& p, const Tensor& grad, const RMSpropOptions& 
     if (options.momentum() > 0 && !s.momentum_buffer().defined()) s.momentum_buffer(zeros_like(p));
     if (options.centered() && !s.grad_avg().defined()) s.grad_avg(zeros_like(p));
     detail::add_count(name(), "step", s.step());
-    detail::dispatch_float(p.dtype(), [&](auto zero) {
+    detail::update_loop(p.dtype(), p.numel(), [&](auto zero, int64_t begin, int64_t end) {
         using T = decltype(zero);
-        T* grad_avg = options.centered() ? s.grad_avg().data_ptr<T>() : nullptr;
-        T* buf = options.momentum() > 0 ? s.momentum_buffer().data_ptr<T>() : nullptr;
-        rmsprop_update<T>(p.data_ptr<T>(), grad.data_ptr<T>(), s.square_avg().data_ptr<T>(),
-                          grad_avg, buf, p.numel(), options);
+        T* grad_avg = options.centered() ? s.grad_avg().data_ptr<T>() + begin : nullptr;
+        T* buf = options.momentum() > 0 ? s.momentum_buffer().data_ptr<T>() + begin : nullptr;
+        rmsprop_update<T>(p.data_ptr<T>() + begin, grad.data_ptr<T>() + begin,
+                          s.square_avg().data_ptr<T>() + begin, grad_avg, buf, end - begin,
+                          options);
     });
 }
 

@@ -96,10 +96,10 @@ void SGD::update(const Tensor& p, const Tensor& grad, const SGDOptions& options,
                  SGDParamState* state) {
     const bool first = state && !state->momentum_buffer().defined();
     if (first) state->momentum_buffer(empty_like(p));
-    detail::dispatch_float(p.dtype(), [&](auto zero) {
+    detail::update_loop(p.dtype(), p.numel(), [&](auto zero, int64_t begin, int64_t end) {
         using T = decltype(zero);
-        sgd_update<T>(p.data_ptr<T>(), grad.data_ptr<T>(),
-                      state ? state->momentum_buffer().data_ptr<T>() : nullptr, first, p.numel(),
+        T* buf = state ? state->momentum_buffer().data_ptr<T>() + begin : nullptr;
+        sgd_update<T>(p.data_ptr<T>() + begin, grad.data_ptr<T>() + begin, buf, first, end - begin,
                       options);
     });
 }

@@ -19,6 +19,7 @@
 #include "autograd/parallel.hpp"
 #include "autograd/tensor.hpp"
 #include "nn/functional/loss.hpp"
+#include "optim/optim.hpp"
 #include "tests/autograd/test_util.hpp"
 
 using namespace tapegrad;
@@ -260,6 +261,48 @@ TEST_SUITE("parallel") {
         for (size_t i = 0; i < results[0].size(); ++i) {
             CAPTURE(i);
             CHECK(results[1][i] == doctest::Approx(results[0][i]).epsilon(1e-6));
+        }
+    }
+
+    TEST_CASE("optimizers: the update loops give the same parameters on 2 threads") {
+        // each loop is split at block boundaries across the pool; a pointer not offset to its
+        // block would update the wrong elements on the second thread only
+        const auto run = [](auto make_optimizer) {
+            return [make_optimizer] {
+                Tensor p = randn(kBig, TensorOptions().requires_grad(true));
+                auto opt = make_optimizer(p);
+                for (int step = 0; step < 3; ++step) {
+                    p.mutable_grad() = randn(kBig);
+                    opt.step();
+                }
+                return std::vector<Tensor>{p.detach()};  // steps 2 and 3 read the state
+            };
+        };
+        SUBCASE("SGD") {
+            check_same_with_2_threads(run([](const Tensor& p) {
+                return optim::SGD(
+                    {p}, optim::SGDOptions(0.1).momentum(0.9).nesterov(true).weight_decay(0.01));
+            }));
+        }
+        SUBCASE("Adam") {
+            check_same_with_2_threads(run([](const Tensor& p) {
+                return optim::Adam({p}, optim::AdamOptions(0.01).weight_decay(0.1).amsgrad(true));
+            }));
+        }
+        SUBCASE("AdamW") {
+            check_same_with_2_threads(
+                run([](const Tensor& p) { return optim::AdamW({p}, optim::AdamWOptions(0.01)); }));
+        }
+        SUBCASE("RMSprop") {
+            check_same_with_2_threads(run([](const Tensor& p) {
+                return optim::RMSprop({p},
+                                      optim::RMSpropOptions(0.01).momentum(0.5).centered(true));
+            }));
+        }
+        SUBCASE("Adagrad") {
+            check_same_with_2_threads(run([](const Tensor& p) {
+                return optim::Adagrad({p}, optim::AdagradOptions(0.1).lr_decay(0.01));
+            }));
         }
     }
 }
