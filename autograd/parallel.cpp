@@ -86,12 +86,15 @@ public:
             std::unique_lock<std::mutex> lock(mutex_);
             idle_.wait(lock, [this] { return users_ == 0; });
             job_ = Job{fn, ctx, begin, end, (range + chunks - 1) / chunks, chunks};
-            next_.store(0, std::memory_order_relaxed);
+            next_.store(1, std::memory_order_relaxed);  // chunk 0 is the caller's
             done_.store(0, std::memory_order_relaxed);
             error_ = nullptr;
             generation_.fetch_add(1, std::memory_order_release);
         }
         wake_.notify_all();
+        // the caller runs the first chunk itself: its data is in this core's cache (the kernel
+        // before wrote it here), and a worker that is slow to wake cannot take it
+        run_chunk(job_, 0);
         claim(job_);
         spin_until([&] { return done_.load(std::memory_order_acquire) == job_.chunks; },
                    std::chrono::hours(24));  // the chunks claimed are running
@@ -111,19 +114,23 @@ private:
         int64_t begin = 0, end = 0, step = 0, chunks = 0;
     };
 
+    // Runs chunk c of `job`, keeping the first exception of the job.
+    void run_chunk(const Job& job, int64_t c) {
+        const RegionGuard region;
+        const int64_t b = job.begin + c * job.step, e = std::min(job.end, b + job.step);
+        try {
+            job.fn(job.ctx, b, e);
+        } catch (...) {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            if (!error_) error_ = std::current_exception();
+        }
+        done_.fetch_add(1, std::memory_order_acq_rel);
+    }
+
     // Runs chunks of `job` until none is left unclaimed.
     void claim(const Job& job) {
-        const RegionGuard region;
-        for (int64_t c; (c = next_.fetch_add(1, std::memory_order_relaxed)) < job.chunks;) {
-            const int64_t b = job.begin + c * job.step, e = std::min(job.end, b + job.step);
-            try {
-                job.fn(job.ctx, b, e);
-            } catch (...) {
-                const std::lock_guard<std::mutex> lock(mutex_);
-                if (!error_) error_ = std::current_exception();
-            }
-            done_.fetch_add(1, std::memory_order_acq_rel);
-        }
+        for (int64_t c; (c = next_.fetch_add(1, std::memory_order_relaxed)) < job.chunks;)
+            run_chunk(job, c);
     }
 
     void work(int w) {

@@ -13,9 +13,10 @@
 
 namespace tapegrad {
 
-/// Sets the threads tapegrad computes with, as torch::set_num_threads: its intra-op pool
-/// (element-wise, broadcast and reduction kernels above kGrainSize elements) and OpenBLAS's
-/// products, both to n. Call it between steps, not while another thread computes.
+/// Sets the threads tapegrad computes with, as torch::set_num_threads: its intra-op pool of n
+/// runs the element-wise, broadcast and reduction kernels above kGrainSize elements, and the
+/// matrix products, split into one single-threaded OpenBLAS call per thread (OpenBLAS itself is
+/// set to one thread). Call it between steps, not while another thread computes.
 void set_num_threads(int n);
 /// The thread count set by set_num_threads; 1 until it is called (OpenBLAS keeps its own
 /// default, OPENBLAS_NUM_THREADS, until then).

@@ -67,7 +67,9 @@ void add_count(const char* optimizer, const char* what, int64_t& counter, int64_
 /// Runs an optimizer's update loop, `f(T{}, begin, end)` for elements [begin, end) with T the
 /// dtype of the tensors (float or double), over [0, n) in blocks on the intra-op pool (each
 /// element's update is independent of the others, so the split changes no result) and under
-/// FlushSubnormals on every thread.
+/// FlushSubnormals on every thread. The caller takes the first block range, as it takes the
+/// first rows of the weight in the products (kernels/blas.cpp, gemm_split): each core updates
+/// the rows it computed with, already in its cache.
 template <class F>
 void update_loop(ScalarType dtype, int64_t n, F&& f) {
     const auto run = [&](auto zero) {

@@ -22,7 +22,8 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double al
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, int64_t alpha,
           const int64_t* a, const int64_t* b, int64_t beta, int64_t* c);
 
-/// Sets OpenBLAS's thread count (both libraries in a benchmark must agree on it).
+/// What set_num_threads(n) does to OpenBLAS: checks n >= 1 and gives OpenBLAS one thread, for
+/// tapegrad's pool of n threads splits the products itself (see gemm_split in blas.cpp).
 void set_blas_threads(int n);
 int blas_threads();
 
