@@ -96,20 +96,13 @@ const char* bf16_gemm_implementation() {
     return thread_state().last.c_str();
 }
 
-void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const BFloat16* a,
-               int64_t lda, const BFloat16* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-    if (!bf16_gemm_available()) {
-        throw std::logic_error("gemm_bf16: this build or CPU has no bfloat16 product");
-    }
-    if (m == 0 || n == 0) return;
-    if (k == 0) {  // an empty sum: C = beta * C
-        for (int64_t i = 0; i < m; ++i)
-            for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = beta == 0 ? 0.0f : c[i * ldc + j];
-        return;
-    }
-    // oneDNN runs on OpenMP threads: as many as tapegrad gives OpenBLAS (set_num_threads)
-    const int threads = blas_threads();
-    if (omp_get_max_threads() != threads) omp_set_num_threads(threads);
+namespace {
+// One oneDNN call on the calling thread: parallelism comes from tapegrad's pool (gemm_bf16), as
+// for the float products, so oneDNN's OpenMP region has one thread (no libgomp worker spinning
+// on a core the pool needs).
+void gemm_bf16_one(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const BFloat16* a,
+                   int64_t lda, const BFloat16* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+    if (omp_get_max_threads() != 1) omp_set_num_threads(1);  // this thread's setting
     ThreadState& st = thread_state();
     const Shape shape{trans_a, trans_b, m, n, k, lda, ldb, ldc, beta != 0};
     auto it = st.made.find(shape);
@@ -125,6 +118,30 @@ void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, cons
                          {{DNNL_ARG_SRC, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DST, mc}});
     st.stream.wait();
     st.last = mm.implementation;
+}
+}  // namespace
+
+void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const BFloat16* a,
+               int64_t lda, const BFloat16* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+    if (!bf16_gemm_available()) {
+        throw std::logic_error("gemm_bf16: this build or CPU has no bfloat16 product");
+    }
+    if (m == 0 || n == 0) return;
+    if (k == 0) {  // an empty sum: C = beta * C
+        for (int64_t i = 0; i < m; ++i)
+            for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = beta == 0 ? 0.0f : c[i * ldc + j];
+        return;
+    }
+    // cut as the float products are (split_product), each part one single-threaded call
+    const bool split = split_product(m, n, k, false, [&](bool cols, int64_t s, int64_t w) {
+        if (cols)  // columns s.. of op(B) start at row s of B^T
+            gemm_bf16_one(trans_a, trans_b, m, w, k, a, lda, trans_b ? b + s * ldb : b + s, ldb,
+                          beta, c + s, ldc);
+        else  // rows s.. of op(A) start at column s of A^T
+            gemm_bf16_one(trans_a, trans_b, w, n, k, trans_a ? a + s : a + s * lda, lda, b, ldb,
+                          beta, c + s * ldc, ldc);
+    });
+    if (!split) gemm_bf16_one(trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc);
 }
 
 }  // namespace kernels

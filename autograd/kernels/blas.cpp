@@ -3,6 +3,7 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <functional>
 
 #include <stdexcept>
 #include <string>
@@ -140,52 +141,58 @@ int64_t sgemm_rows_per_call(bool trans_a, bool trans_b, int64_t m, int64_t n, in
 // agree with one call to rounding, not bit for bit: the small-matrix kernel and the packed one
 // add in different orders.
 constexpr int64_t kSplitElems = 2 * kGrainSize, kMinPart = 16;
+}  // namespace
 
-template <class T, class Gemm, class Gemv>
-bool gemm_split(Gemm cblas_gemm, Gemv cblas_gemv, int threads, bool trans_a, bool trans_b,
-                int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda, const T* b,
-                int64_t ldb, T beta, T* c) {
+bool split_product(int64_t m, int64_t n, int64_t k, bool small,
+                   const std::function<void(bool cols, int64_t s, int64_t w)>& part) {
+    const int threads = in_parallel_region() ? 1 : get_num_threads();  // the pool may be taken
     if (threads <= 1 || k == 0) return false;
     const bool cols = n * k > m * k && n * k >= m * n;  // B the largest operand
     const int64_t len = cols ? n : m, across = cols ? m : n;
-    int64_t part = 0;
-    if (std::is_same<T, float>::value && small_kernel(trans_a, trans_b) && across * k <= kSmall) {
+    int64_t size = 0;
+    if (small && across * k <= kSmall) {
         int64_t most = kSmall / (across * k);
         if (most >= 8) most -= most % 8;
         const int64_t parts = (len + most - 1) / most;
         if (parts >= 2 && parts <= kMaxCalls * threads) {
-            part = (len + parts - 1) / parts;  // even parts, still <= most when rounded up to 8
-            if (most >= 8) part = (part + 7) / 8 * 8;
+            size = (len + parts - 1) / parts;  // even parts, still <= most when rounded up to 8
+            if (most >= 8) size = (size + 7) / 8 * 8;
         }
     }
-    if (part == 0) {
+    if (size == 0) {
         if (std::max({m * k, k * n, m * n}) < kSplitElems || len < 2 * kMinPart) return false;
-        part = std::max(kMinPart, (len + threads - 1) / threads);
+        size = std::max(kMinPart, (len + threads - 1) / threads);
     }
-    parallel_for(0, (len + part - 1) / part, 1, [&](int64_t first, int64_t last) {
-        for (int64_t s = first * part; s < std::min(len, last * part); s += part) {
-            const int64_t w = std::min(part, len - s);
-            if (cols)  // columns s.. of op(B) start at row s of B^T
-                gemm_with(cblas_gemm, cblas_gemv, trans_a, trans_b, m, w, k, alpha, a, lda,
-                          trans_b ? b + s * ldb : b + s, ldb, beta, c + s, n);
-            else  // rows s.. of op(A) start at column s of A^T
-                gemm_with(cblas_gemm, cblas_gemv, trans_a, trans_b, w, n, k, alpha,
-                          trans_a ? a + s : a + s * lda, lda, b, ldb, beta, c + s * n, n);
-        }
+    parallel_for(0, (len + size - 1) / size, 1, [&](int64_t first, int64_t last) {
+        for (int64_t s = first * size; s < std::min(len, last * size); s += size)
+            part(cols, s, std::min(size, len - s));
     });
     return true;
 }
 
-// The pool's thread count for a product: 1 inside a parallel_for body (the pool is taken).
-int product_threads() {
-    return in_parallel_region() ? 1 : get_num_threads();
+namespace {
+
+template <class T, class Gemm, class Gemv>
+bool gemm_split(Gemm cblas_gemm, Gemv cblas_gemv, bool trans_a, bool trans_b, int64_t m, int64_t n,
+                int64_t k, T alpha, const T* a, int64_t lda, const T* b, int64_t ldb, T beta,
+                T* c) {
+    const bool small = std::is_same<T, float>::value && small_kernel(trans_a, trans_b);
+    return split_product(m, n, k, small, [&](bool cols, int64_t s, int64_t w) {
+        if (cols)  // columns s.. of op(B) start at row s of B^T
+            gemm_with(cblas_gemm, cblas_gemv, trans_a, trans_b, m, w, k, alpha, a, lda,
+                      trans_b ? b + s * ldb : b + s, ldb, beta, c + s, n);
+        else  // rows s.. of op(A) start at column s of A^T
+            gemm_with(cblas_gemm, cblas_gemv, trans_a, trans_b, w, n, k, alpha,
+                      trans_a ? a + s : a + s * lda, lda, b, ldb, beta, c + s * n, n);
+    });
 }
+
 }  // namespace
 
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
           int64_t lda, const float* b, int64_t ldb, float beta, float* c) {
-    if (gemm_split(cblas_sgemm, cblas_sgemv, product_threads(), trans_a, trans_b, m, n, k, alpha, a,
-                   lda, b, ldb, beta, c))
+    if (gemm_split(cblas_sgemm, cblas_sgemv, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta,
+                   c))
         return;
     if (const int64_t rows = sgemm_rows_per_call(trans_a, trans_b, m, n, k)) {
         for (int64_t r = 0; r < m; r += rows) {  // rows r.. of op(A) start at column r of A^T
@@ -200,8 +207,8 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
 
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha,
           const double* a, int64_t lda, const double* b, int64_t ldb, double beta, double* c) {
-    if (gemm_split(cblas_dgemm, cblas_dgemv, product_threads(), trans_a, trans_b, m, n, k, alpha, a,
-                   lda, b, ldb, beta, c))
+    if (gemm_split(cblas_dgemm, cblas_dgemv, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta,
+                   c))
         return;
     gemm_with(cblas_dgemm, cblas_dgemv, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c,
               n);

@@ -2,6 +2,7 @@
 // Matrix products through OpenBLAS. Kept in its own file: <cblas.h> clashes with other headers.
 
 #include <cstdint>
+#include <functional>
 
 namespace tapegrad {
 namespace kernels {
@@ -21,6 +22,14 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double al
 /// Integer product by plain loops (BLAS has none).
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, int64_t alpha,
           const int64_t* a, const int64_t* b, int64_t beta, int64_t* c);
+
+/// Cuts a product C[m, n] = op(A) @ op(B) (inner dimension k) over tapegrad's pool when
+/// set_num_threads gave it more than one thread and the product is large enough (the rule is in
+/// blas.cpp): part(cols, s, w) then runs on the pool for the columns (cols) or else the rows
+/// s .. s + w of C, and split_product returns true; false, having run nothing, when the product
+/// should stay one call. small: the float small-matrix kernel applies, so parts may be smaller.
+bool split_product(int64_t m, int64_t n, int64_t k, bool small,
+                   const std::function<void(bool cols, int64_t s, int64_t w)>& part);
 
 /// What set_num_threads(n) does to OpenBLAS: checks n >= 1 and gives OpenBLAS one thread, for
 /// tapegrad's pool of n threads splits the products itself (see gemm_split in blas.cpp).

@@ -294,6 +294,32 @@ TEST_SUITE("bf16") {
         }
     }
 
+    TEST_CASE("autocast: at two threads the products are cut over the pool, every part right") {
+        if (!autocast::is_available()) return;
+        const int before = get_num_threads();
+        set_num_threads(2);
+        manual_seed(10);
+        // B the largest operand: cut by columns of C; A the largest: by rows; the backward's
+        // products cut transposed operands; a short product stays one call
+        const std::vector<std::pair<std::vector<int64_t>, std::vector<int64_t>>> shapes = {
+            {{40, 300}, {300, 400}}, {{400, 300}, {300, 40}}, {{3, 5}, {5, 2}}};
+        for (const auto& [sa, sb] : shapes) {
+            CAPTURE(sa[0]);
+            Tensor a = randn(sa).requires_grad_(), b = randn(sb).requires_grad_();
+            Tensor g = randn({sa[0], sb[1]});
+            Tensor y;
+            {
+                autocast::AutocastGuard guard;
+                y = matmul(a, b);
+                y.backward(g);
+            }
+            CHECK(relative_error(y, matmul(rounded(a), rounded(b))) < 1e-5);
+            CHECK(relative_error(a.grad(), matmul(rounded(g), rounded(b).t())) < 1e-5);
+            CHECK(relative_error(b.grad(), matmul(rounded(a).t(), rounded(g))) < 1e-5);
+        }
+        set_num_threads(before);
+    }
+
     TEST_CASE("autocast: nn::Linear trains float32 weights with float32 gradients") {
         if (!autocast::is_available()) return;
         manual_seed(6);
