@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "autograd/kernels/clones.hpp"
 #include "autograd/parallel.hpp"
 
 namespace tapegrad {
@@ -65,7 +66,7 @@ To bit_cast(From v) {
 // cancellation), which 1 - 2 / (exp(2|x|) + 1) loses near 0. No branches and no calls, so GCC
 // vectorises the loop. |x| is clamped at 20, where tanh is 1 to double precision.
 template <class T>
-void tanh(const T* __restrict x, T* __restrict y, int64_t n) {
+TAPEGRAD_VECTOR_LOOP void tanh(const T* __restrict x, T* __restrict y, int64_t n) {
     using Tr = TanhTraits<T>;
     using Bits = typename Tr::Bits;
     constexpr T log2e = T(1.44269504088896340736);

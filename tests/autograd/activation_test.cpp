@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 
 #include "tests/autograd/test_util.hpp"
@@ -203,4 +205,71 @@ TEST_SUITE("ops/activation") {
         CHECK_THROWS_CONTAINS(logsumexp(a, 5), std::invalid_argument, "logsumexp", "5");
     }
 
+    // ---- the same bits on every CPU -----------------------------------------------------------
+
+    TEST_CASE("tanh: every CPU computes the bits of the baseline x86-64 build") {
+        // tanh's loop has AVX2 and AVX-512 copies chosen at load time (kernels/clones.hpp); no
+        // copy may fuse a multiply and an add. The bits below came from the baseline (SSE2)
+        // copy; the loop body (first 32) and its remainder (8), and each input alone, must match.
+        const float xs[40] = {
+            0.0f,      -0.0f,      1e-30f,     -3e-8f,          1e-4f,    -0.01f,
+            0.1f,      -0.25f,     0.3466f,    -0.5f,           0.69314f, -0.9f,
+            1.0f,      -1.3f,      1.7f,       -2.1f,           2.5f,     -3.3f,
+            4.4f,      -5.5f,      6.6f,       -7.7f,           8.8f,     -9.1f,
+            10.5f,     -12.25f,    15.0f,      -19.9f,          20.0f,    -25.0f,
+            0.123456f, -0.654321f, 0.0078125f, -1.1754944e-38f, 3.14159f, -2.71828f,
+            0.4142f,   -1.4142f,   0.8f,       -0.05f};
+        const uint32_t float_bits[40] = {
+            0x00000000u, 0x80000000u, 0x0da24260u, 0xb300d959u, 0x38d1b717u, 0xbc23d5a3u,
+            0x3dcc1ebdu, 0xbe7acbf6u, 0x3eaaadbeu, 0xbeec9a9eu, 0x3f19994cu, 0xbf375f4cu,
+            0x3f42f7d6u, 0xbf5c99e3u, 0x3f6f76f8u, 0xbf786f8au, 0x3f7c92c1u, 0xbf7f4df0u,
+            0x3f7fec3fu, 0xbf7ffdd0u, 0x3f7fffc2u, 0xbf7ffff9u, 0x3f7ffffeu, 0xbf800000u,
+            0x3f800000u, 0xbf800000u, 0x3f800000u, 0xbf800000u, 0x3f800000u, 0xbf800000u,
+            0x3dfb8fa6u, 0xbf131721u, 0x3bfffeabu, 0x80800000u, 0x3f7f0bb0u, 0xbf7dc7bbu,
+            0x3ec8b88du, 0xbf636d0cu, 0x3f29fe50u, 0xbd4ca127u};
+        const uint64_t double_bits[40] = {
+            0x0000000000000000ull, 0x8000000000000000ull, 0x39b4484c22073a87ull,
+            0xbe601b2b3b05875cull, 0x3f1a36e30a83b2e0ull, 0xbf847ab4a591add1ull,
+            0x3fb983d7aa3b4608ull, 0xbfcf597ed91193b9ull, 0x3fd555b7e8e0e02dull,
+            0xbfdd9354018f65dbull, 0x3fe333299d947cd3ull, 0xbfe6ebe99421c5baull,
+            0x3fe85efacba108d1ull, 0xbfeb933c7dcf1132ull, 0x3fedeedf0f6ffa7eull,
+            0xbfef0df13bd854d9ull, 0x3fef9258299c2566ull, 0xbfefe9bdf5220c0aull,
+            0x3feffd87e0289284ull, 0xbfefffb9f3012b54ull, 0x3feffff83cf021ceull,
+            0xbfefffff23d3afbfull, 0x3fefffffe79aa93aull, 0xbfeffffff29c7c9eull,
+            0x3fefffffff2f9296ull, 0xbfeffffffff9b4bfull, 0x3feffffffffff96aull,
+            0xbff0000000000000ull, 0x3ff0000000000000ull, 0xbff0000000000000ull,
+            0x3fbf71f511899d94ull, 0xbfe262e432366b27ull, 0x3f7fffd58b48a7a4ull,
+            0xb81000001ad7f29bull, 0x3fefe175f1497576ull, 0xbfefb8f75d66b881ull,
+            0x3fd91711db1151f1ull, 0xbfec6da19a1da8ecull, 0x3fe53fca260b5f4dull,
+            0xbfa99425166ff330ull};
+        std::vector<float> xf(xs, xs + 40);
+        std::vector<double> xd;
+        for (float v : xs) xd.push_back(double(v) * 1.0000001);
+        for (bool alone : {false, true}) {
+            CAPTURE(alone);
+            const Tensor tf = from_blob(xf.data(), {40}, TensorOptions().dtype(kFloat32)),
+                         td = from_blob(xd.data(), {40}, TensorOptions().dtype(kFloat64));
+            Tensor yf = empty({40}, kFloat32), yd = empty({40}, kFloat64);
+            if (alone) {
+                for (int64_t i = 0; i < 40; ++i) {
+                    yf.select(0, i).copy_(tf.select(0, i).tanh());
+                    yd.select(0, i).copy_(td.select(0, i).tanh());
+                }
+            } else {
+                yf = tf.tanh();
+                yd = td.tanh();
+            }
+            for (int i = 0; i < 40; ++i) {
+                CAPTURE(i);
+                uint32_t bf;
+                uint64_t bd;
+                const float vf = yf.data_ptr<float>()[i];
+                const double vd = yd.data_ptr<double>()[i];
+                std::memcpy(&bf, &vf, sizeof bf);
+                std::memcpy(&bd, &vd, sizeof bd);
+                CHECK(bf == float_bits[i]);
+                CHECK(bd == double_bits[i]);
+            }
+        }
+    }
 }  // TEST_SUITE
