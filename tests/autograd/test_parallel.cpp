@@ -183,6 +183,17 @@ TEST_SUITE("parallel") {
         });
     }
 
+    TEST_CASE("index_select: gathered rows and columns are the same on 2 threads") {
+        check_same_with_2_threads([] {
+            // a loader's batch: 64 scattered rows of 784 (two chunks of rows); columns of a
+            // [200, 400]: 60000 one-element slices, chunks ending inside a row of the output
+            const Tensor data = randn({500, 784}), wide = randn({200, 400}, kFloat64);
+            const Tensor rows = randint(0, 500, {64}), cols = randint(0, 400, {300});
+            return std::vector<Tensor>{data.index_select(0, rows), wide.index_select(1, cols),
+                                       data.index_select(1, cols)};
+        });
+    }
+
     TEST_CASE("element-wise: binary ops, flat and broadcast, give the same values on 2 threads") {
         check_same_with_2_threads([] {
             const Tensor a = randn(kBig), b = randn(kBig), row = randn({kBig[1]}),
