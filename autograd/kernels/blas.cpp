@@ -3,7 +3,6 @@
 #include <cblas.h>
 
 #include <algorithm>
-#include <functional>
 
 #include <stdexcept>
 #include <string>
@@ -143,8 +142,8 @@ int64_t sgemm_rows_per_call(bool trans_a, bool trans_b, int64_t m, int64_t n, in
 constexpr int64_t kSplitElems = 2 * kGrainSize, kMinPart = 16;
 }  // namespace
 
-bool split_product(int64_t m, int64_t n, int64_t k, bool small,
-                   const std::function<void(bool cols, int64_t s, int64_t w)>& part) {
+bool split_product_run(int64_t m, int64_t n, int64_t k, bool small, ProductPartFn part,
+                       const void* ctx) {
     const int threads = in_parallel_region() ? 1 : get_num_threads();  // the pool may be taken
     if (threads <= 1 || k == 0) return false;
     const bool cols = n * k > m * k && n * k >= m * n;  // B the largest operand
@@ -165,7 +164,7 @@ bool split_product(int64_t m, int64_t n, int64_t k, bool small,
     }
     parallel_for(0, (len + size - 1) / size, 1, [&](int64_t first, int64_t last) {
         for (int64_t s = first * size; s < std::min(len, last * size); s += size)
-            part(cols, s, std::min(size, len - s));
+            part(ctx, cols, s, std::min(size, len - s));
     });
     return true;
 }

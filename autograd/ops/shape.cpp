@@ -436,13 +436,23 @@ std::vector<Tensor> unbind(const Tensor& a, int64_t dim) {
 namespace {
 // The slices index_select moves: f(at, from) for slice j < count of each outer block, `at`
 // where it starts in the [outer, count, inner] result, `from` where slice index[j] starts in
-// the [outer, n, inner] input (s splits the input).
+// the [outer, n, inner] input (s splits the input). Only slices [first, last) of the
+// outer * count, when given (a parallel_for chunk).
 template <class F>
-void for_each_selected(const detail::DimSplit& s, const int64_t* idx, int64_t count, F f) {
-    for (int64_t o = 0; o < s.outer; ++o)
-        for (int64_t j = 0; j < count; ++j)
-            f((o * count + j) * s.inner, (o * s.n + idx[j]) * s.inner);
+void for_each_selected(const detail::DimSplit& s, const int64_t* idx, int64_t count, F f,
+                       int64_t first = 0, int64_t last = -1) {
+    if (last < 0) last = s.outer * count;
+    if (count == 0 || first >= last) return;
+    int64_t o = first / count, j = first % count;
+    for (int64_t t = first; t < last; ++t) {
+        f(t * s.inner, (o * s.n + idx[j]) * s.inner);
+        if (++j == count) j = 0, ++o;
+    }
 }
+
+// Gathered slices are copies that wait on memory (a data loader's batch: rows scattered over
+// the dataset), so they split over the pool from this many elements, half the kernels' grain.
+constexpr int64_t kGatherGrain = 16384;
 
 // The elements gather moves: f(at, from) for each element `at` of an index split `is` along
 // dim, `from` the element of the input (split `s`) that index[at] picks along dim.
@@ -510,8 +520,6 @@ Tensor index_positions(const char* op, const Tensor& index, int64_t n, int64_t d
 }  // namespace
 
 // y = a picked at `index` along dim;  grad_a = zeros with grad_out added at index (repeats add)
-constexpr int64_t kGatherGrain = 16384;
-
 Tensor index_select(const Tensor& a_in, int64_t dim, const Tensor& index_in) {
     detail::check_defined("index_select", a_in);
     detail::check_defined("index_select", index_in, "index");
@@ -533,17 +541,15 @@ Tensor index_select(const Tensor& a_in, int64_t dim, const Tensor& index_in) {
     const int64_t es = tapegrad::element_size(a.dtype());
     const char* pa = static_cast<const char*>(a.raw_data());
     char* py = static_cast<char*>(y.raw_data());
-    // Each slice is one memcpy from wherever its index points: a data loader's batch reads rows
-    // scattered over the dataset, from memory, so the copies are split over the pool from
-    // kGatherGrain elements (below kGrainSize: a cache miss per line, not an addition per float)
-    const int64_t slices = s.outer * count, bytes = s.inner * es;
-    parallel_for(0, slices, std::max<int64_t>(1, kGatherGrain / std::max<int64_t>(1, s.inner)),
-                 [&](int64_t b, int64_t e) {
-                     for (int64_t t = b; t < e; ++t) {
-                         const int64_t o = t / count, from = o * s.n + idx[t % count];
-                         std::memcpy(py + t * bytes, pa + from * bytes, static_cast<size_t>(bytes));
-                     }
-                 });
+    // one memcpy per slice; chunks of slices on the pool (kGatherGrain)
+    const size_t bytes = static_cast<size_t>(s.inner * es);
+    const int64_t grain = std::max<int64_t>(1, kGatherGrain / std::max<int64_t>(1, s.inner));
+    parallel_for(0, s.outer * count, grain, [&](int64_t b, int64_t e) {
+        for_each_selected(
+            s, idx, count,
+            [&](int64_t at, int64_t from) { std::memcpy(py + at * es, pa + from * es, bytes); }, b,
+            e);
+    });
     return record(
         "index_select", y, {a_in},
         [sa = a_in.sizes(), dim, index](const Tensor& g) {
